@@ -61,7 +61,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
                 `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
             );
         }
-        const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stderr });
+        const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
         const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
         const backend = resolveBackendUrl(env);
         const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
@@ -90,8 +90,14 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
             io.out(`Drift in ${drift.changes.length} resource(s): 'homelab up ${stack.name}' restores the declared config, 'homelab refresh ${stack.name}' records reality in the state.`);
             return 1;
         }
-        case "up":
-            return planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => printOutputs(io, (await stack.up(events(p))).outputs));
+        case "up": {
+            let outputs: OutputMap = {};
+            const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
+                outputs = (await stack.up(events(p))).outputs;
+            });
+            printOutputs(io, outputs);
+            return code;
+        }
         case "destroy":
             return planThenApply(io, stack.name, false, (p) => stack.previewDestroy(events(p)), (p) => stack.destroy(events(p)));
         case "refresh":

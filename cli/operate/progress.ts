@@ -60,6 +60,14 @@ function changeOf(meta: StepEventMetadata): Change | undefined {
     return CHANGE_OF[meta.op];
 }
 
+/** `docker:index/container:Container` reads better as `docker:Container` (`aws:s3/bucket:Bucket` as `aws:s3:Bucket`). */
+export function shortType(type: string): string {
+    const token = /^([^:]+):([^:/]+)\/[^:]+:([^:]+)$/.exec(type);
+    if (!token) return type;
+    const [, pkg, module, name] = token;
+    return module === "index" ? `${pkg}:${name}` : `${pkg}:${module}:${name}`;
+}
+
 function changedProperties(meta: StepEventMetadata): string[] {
     const detailed = Object.entries(meta.detailedDiff ?? {});
     if (detailed.length === 0) return [...(meta.diffs ?? [])];
@@ -101,16 +109,16 @@ export class Progress {
         if (known) {
             known.failed ||= failed;
             if (known.properties.length === 0) known.properties = changedProperties(meta);
-            if (failed) this.write(`${this.prefix()} ${SYMBOL[known.change]} ${meta.type} ${known.name} failed`);
+            if (failed) this.write(`${this.prefix()} ${SYMBOL[known.change]} ${known.type} ${known.name} failed`);
             return;
         }
         const name = meta.urn.slice(meta.urn.lastIndexOf("::") + 2);
-        const resource: ResourceChange = { urn: meta.urn, type: meta.type, name, change, properties: changedProperties(meta), failed };
+        const resource: ResourceChange = { urn: meta.urn, type: shortType(meta.type), name, change, properties: changedProperties(meta), failed };
         this.resources.set(meta.urn, resource);
         // Unchanged resources still move the counter, but a line each would bury the real changes.
         if (change === "same" && !failed) return;
         const outcome = failed ? "failed" : this.words[change];
-        this.write(`${this.prefix()} ${SYMBOL[change]} ${meta.type} ${name} ${outcome}`);
+        this.write(`${this.prefix()} ${SYMBOL[change]} ${resource.type} ${name} ${outcome}`);
     }
 
     private prefix(): string {

@@ -13,6 +13,8 @@ export interface CliContext {
     yes: boolean;
     interactive: boolean;
     stdin: NodeJS.ReadableStream;
+    /** Gets the download notice; stderr keeps the question and, on failure, the one error line. */
+    stdout: NodeJS.WritableStream;
     stderr: NodeJS.WritableStream;
 }
 
@@ -67,7 +69,7 @@ function shortReason(err: unknown): string {
 async function install(ctx: CliContext): Promise<PulumiCommand> {
     const root = installRoot(ctx.env);
     const seconds = Number(ctx.env.HOMELAB_PULUMI_INSTALL_TIMEOUT_SECONDS) || DEFAULT_INSTALL_TIMEOUT_SECONDS;
-    ctx.stderr.write(`homelab: downloading the Pulumi CLI into ${root} ...\n`);
+    ctx.stdout.write(`homelab: downloading the Pulumi CLI into ${root} ...\n`);
     try {
         return await withTimeout(PulumiCommand.install({ root }), seconds);
     } catch (err) {
