@@ -1,7 +1,7 @@
 // Finding the Pulumi CLI, or installing it with the Automation API's own installer.
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import * as fs from "fs";
-import * as path from "path";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { homelabDir, OperateError } from "./environment";
 import { confirm } from "./prompt";
 
@@ -9,27 +9,27 @@ const INSTALL_DOCS = "https://www.pulumi.com/docs/install/";
 const DEFAULT_INSTALL_TIMEOUT_SECONDS = 120;
 
 export interface CliContext {
-    env: NodeJS.ProcessEnv;
-    yes: boolean;
-    interactive: boolean;
-    stdin: NodeJS.ReadableStream;
-    /** Gets the download notice; stderr keeps the question and, on failure, the one error line. */
-    stdout: NodeJS.WritableStream;
-    stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+  yes: boolean;
+  interactive: boolean;
+  stdin: NodeJS.ReadableStream;
+  /** Gets the download notice; stderr keeps the question and, on failure, the one error line. */
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
 }
 
 /** Where homelab installs the CLI when asked to: ~/.homelab/pulumi/bin/pulumi. */
 export function installRoot(env: NodeJS.ProcessEnv): string {
-    return path.join(homelabDir(env), "pulumi");
+  return path.join(homelabDir(env), "pulumi");
 }
 
 function isExecutable(file: string): boolean {
-    try {
-        fs.accessSync(file, fs.constants.X_OK);
-        return fs.statSync(file).isFile();
-    } catch {
-        return false;
-    }
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -37,64 +37,64 @@ function isExecutable(file: string): boolean {
  * ourselves (PulumiCommand.get only looks at process.env.PATH) so the caller's environment decides.
  */
 export function findPulumi(env: NodeJS.ProcessEnv): string | undefined {
-    const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
-    dirs.push(path.join(installRoot(env), "bin"));
-    return dirs.map((dir) => path.join(dir, "pulumi")).find(isExecutable);
+  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+  dirs.push(path.join(installRoot(env), "bin"));
+  return dirs.map((dir) => path.join(dir, "pulumi")).find(isExecutable);
 }
 
 /** PulumiCommand only takes an install root (`<root>/bin/pulumi`); other layouts go by process PATH. */
 function getCommand(executable: string): Promise<PulumiCommand> {
-    const dir = path.dirname(executable);
-    return path.basename(dir) === "bin" ? PulumiCommand.get({ root: path.dirname(dir) }) : PulumiCommand.get();
+  const dir = path.dirname(executable);
+  return path.basename(dir) === "bin" ? PulumiCommand.get({ root: path.dirname(dir) }) : PulumiCommand.get();
 }
 
 function missingCliLine(reason: string): string {
-    return `homelab: the Pulumi CLI is not installed and could not be downloaded (${reason}). Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, then re-run.`;
+  return `homelab: the Pulumi CLI is not installed and could not be downloaded (${reason}). Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, then re-run.`;
 }
 
 function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${seconds}s`)), seconds * 1000);
-    });
-    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${seconds}s`)), seconds * 1000);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The first line of an error, without the CommandError's stdout/stderr dump. */
 function shortReason(err: unknown): string {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "unknown error";
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "unknown error";
 }
 
 async function install(ctx: CliContext): Promise<PulumiCommand> {
-    const root = installRoot(ctx.env);
-    const seconds = Number(ctx.env.HOMELAB_PULUMI_INSTALL_TIMEOUT_SECONDS) || DEFAULT_INSTALL_TIMEOUT_SECONDS;
-    ctx.stdout.write(`homelab: downloading the Pulumi CLI into ${root} ...\n`);
-    try {
-        return await withTimeout(PulumiCommand.install({ root }), seconds);
-    } catch (err) {
-        throw new OperateError(missingCliLine(shortReason(err)));
-    }
+  const root = installRoot(ctx.env);
+  const seconds = Number(ctx.env.HOMELAB_PULUMI_INSTALL_TIMEOUT_SECONDS) || DEFAULT_INSTALL_TIMEOUT_SECONDS;
+  ctx.stdout.write(`homelab: downloading the Pulumi CLI into ${root} ...\n`);
+  try {
+    return await withTimeout(PulumiCommand.install({ root }), seconds);
+  } catch (err) {
+    throw new OperateError(missingCliLine(shortReason(err)));
+  }
 }
 
 /** A ready PulumiCommand, installing the CLI first when it is missing and the user agrees. */
 export async function pulumiCommand(ctx: CliContext): Promise<PulumiCommand> {
-    const executable = findPulumi(ctx.env);
-    if (executable !== undefined) {
-        try {
-            return await getCommand(executable);
-        } catch (err) {
-            throw new OperateError(`homelab: the Pulumi CLI at ${executable} does not work (${shortReason(err)}).`);
-        }
+  const executable = findPulumi(ctx.env);
+  if (executable !== undefined) {
+    try {
+      return await getCommand(executable);
+    } catch (err) {
+      throw new OperateError(`homelab: the Pulumi CLI at ${executable} does not work (${shortReason(err)}).`);
     }
-    if (ctx.yes) return install(ctx);
-    if (!ctx.interactive) {
-        throw new OperateError(
-            `homelab: the Pulumi CLI is not installed. Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, or re-run with --yes to let homelab download it into ${installRoot(ctx.env)}.`,
-        );
-    }
-    if (await confirm(`The Pulumi CLI is not installed. Download it into ${installRoot(ctx.env)} now?`, ctx.stdin, ctx.stderr)) {
-        return install(ctx);
-    }
-    throw new OperateError(`homelab: the Pulumi CLI is needed for this command. Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, then re-run.`);
+  }
+  if (ctx.yes) return install(ctx);
+  if (!ctx.interactive) {
+    throw new OperateError(
+      `homelab: the Pulumi CLI is not installed. Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, or re-run with --yes to let homelab download it into ${installRoot(ctx.env)}.`,
+    );
+  }
+  if (await confirm(`The Pulumi CLI is not installed. Download it into ${installRoot(ctx.env)} now?`, ctx.stdin, ctx.stderr)) {
+    return install(ctx);
+  }
+  throw new OperateError(`homelab: the Pulumi CLI is needed for this command. Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, then re-run.`);
 }
