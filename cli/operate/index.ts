@@ -4,7 +4,7 @@ import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pu
 import { assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
 import { Progress, ProgressOptions } from "./progress";
 import { askSecret, confirm } from "./prompt";
-import { pulumiCommand } from "./pulumiCli";
+import { describeError, pulumiCommand } from "./pulumiCli";
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
@@ -161,16 +161,8 @@ function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-/** One line, no stack trace: the CLI's own `error:` lines when it failed, else the first line. */
+/** One line, no stack trace. */
 function failureLine(op: Operation, err: unknown): string {
   if (err instanceof OperateError) return err.message;
-  if (err instanceof CommandError) {
-    const stderr = (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr ?? "";
-    const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
-    const errors = lines.filter((line) => line.startsWith("error:")).map((line) => line.slice("error:".length).trim());
-    const detail = errors.length > 0 ? errors.join("; ") : (lines.at(-1) ?? "no error output");
-    return `homelab: pulumi ${op} failed: ${detail}`;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return `homelab: ${op} failed: ${message.split("\n")[0]}`;
+  return err instanceof CommandError ? `homelab: pulumi ${op} failed: ${describeError(err)}` : `homelab: ${op} failed: ${describeError(err)}`;
 }

@@ -1,5 +1,5 @@
 // Finding the Pulumi CLI, or installing it with the Automation API's own installer.
-import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { CommandError, PulumiCommand } from "@pulumi/pulumi/automation";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { homelabDir, OperateError } from "./environment";
@@ -60,8 +60,17 @@ function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** The first line of an error, without the CommandError's stdout/stderr dump. */
-function shortReason(err: unknown): string {
+/**
+ * One line about a failure. A CommandError's message is a dump of the whole CLI run, so its
+ * stderr is used: the CLI's `error:` lines if any, else its last line.
+ */
+export function describeError(err: unknown): string {
+  if (err instanceof CommandError) {
+    const stderr = (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr ?? "";
+    const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+    const errors = lines.filter((line) => line.startsWith("error:")).map((line) => line.slice("error:".length).trim());
+    return errors.length > 0 ? errors.join("; ") : (lines.at(-1) ?? "no error output");
+  }
   const text = err instanceof Error ? err.message : String(err);
   return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "unknown error";
 }
@@ -73,7 +82,7 @@ async function install(ctx: CliContext): Promise<PulumiCommand> {
   try {
     return await withTimeout(PulumiCommand.install({ root }), seconds);
   } catch (err) {
-    throw new OperateError(missingCliLine(shortReason(err)));
+    throw new OperateError(missingCliLine(describeError(err)));
   }
 }
 
@@ -84,7 +93,7 @@ export async function pulumiCommand(ctx: CliContext): Promise<PulumiCommand> {
     try {
       return await getCommand(executable);
     } catch (err) {
-      throw new OperateError(`homelab: the Pulumi CLI at ${executable} does not work (${shortReason(err)}).`);
+      throw new OperateError(`homelab: the Pulumi CLI at ${executable} does not work (${describeError(err)}).`);
     }
   }
   if (ctx.yes) return install(ctx);

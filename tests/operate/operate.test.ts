@@ -260,6 +260,17 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       assert.match(result.err, /homelab: the Pulumi CLI is needed for this command\./);
     });
 
+    it("reports a pulumi on PATH that does not run as one line with its error", async () => {
+      const box = sandbox();
+      const bin = path.join(box.root, "broken", "bin");
+      fs.mkdirSync(bin, { recursive: true });
+      fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\necho 'error: plugin cache is corrupt' >&2\nexit 1\n", { mode: 0o755 });
+      const result = await run(box, "preview", "lab", { env: { ...offline(box), PATH: bin } });
+      assert.strictEqual(result.code, 1);
+      assert.deepStrictEqual(lines(result.err), [`homelab: the Pulumi CLI at ${path.join(bin, "pulumi")} does not work (plugin cache is corrupt).`]);
+      assert.deepStrictEqual(installs, []);
+    });
+
     it("finds a CLI that homelab installed earlier in ~/.homelab/pulumi/bin", async () => {
       const box = sandbox();
       const bin = path.join(box.home, ".homelab", "pulumi", "bin");
