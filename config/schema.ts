@@ -24,11 +24,24 @@ export const image = z
 
 const port = z.number().int().min(1).max(65535);
 
+/**
+ * Host folders the stack must never bind into a container, directly or through a folder above them:
+ * `paths.data` is mounted whole and `paths.config/<service>` per service, so `data: /` or `config: /var`
+ * with a service named `run` would hand containers the system or the Docker socket.
+ */
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker"];
+const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
+const touchesSystemDir = (v: string) => {
+  const p = path.posix.normalize(v).replace(/(?<=.)\/+$/, "");
+  return SYSTEM_DIRS.some((dir) => within(p, dir) || within(dir, p));
+};
+
 const absolutePath = z
   .string()
   .refine((v) => path.posix.isAbsolute(v), "must be an absolute path")
   .refine((v) => !v.split("/").includes(".."), "must not contain '..'")
-  .refine((v) => /^[A-Za-z0-9._/-]+$/.test(v), "may only contain letters, digits, '.', '_', '-' and '/'");
+  .refine((v) => /^[A-Za-z0-9._/-]+$/.test(v), "may only contain letters, digits, '.', '_', '-' and '/'")
+  .refine((v) => !path.posix.isAbsolute(v) || !touchesSystemDir(v), `must not be the host root, a system folder (${SYSTEM_DIRS.join(", ")}) or a folder above one`);
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
 const envValue = z.string().refine((v) => !v.includes("\0"), "must not contain NUL bytes");
