@@ -34,6 +34,12 @@ export const NETWORK_POLICY: Record<Role, RolePolicy> = {
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
+/** True when a bind of `source` puts the Docker socket in the container: the socket itself or any folder above it (`/run` is where `/var/run` points). */
+export function exposesDockerSocket(source: string): boolean {
+  const p = source.replace(/\/+/g, "/").replace(/(?<=.)\/$/, "");
+  return [DOCKER_SOCKET, "/run/docker.sock"].some((socket) => socket === p || socket.startsWith(p === "/" ? "/" : `${p}/`));
+}
+
 export function joins(allowance: Allowance, dockerApi: boolean): boolean {
   return allowance === "always" || (allowance === "if-docker-api" && dockerApi);
 }
@@ -55,7 +61,7 @@ export function checkPolicy(plan: Plan): PlanProblem[] {
     const dockerApi = !!services.get(c.service)?.dockerApi && c.role !== "database" && c.role !== "cache";
 
     for (const m of c.mounts) {
-      if (m.source === DOCKER_SOCKET || m.target === DOCKER_SOCKET) {
+      if ((m.type === "bind" && exposesDockerSocket(m.source)) || m.target === DOCKER_SOCKET) {
         if (c.role !== "socket-proxy") fail("mounts the Docker socket: only the socket proxy may");
         else if (!m.readOnly) fail("mounts the Docker socket read-write: it must be read-only");
       }
