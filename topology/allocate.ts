@@ -93,7 +93,9 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
     if (!locked) continue;
     const block = parseBlock(locked);
     const clash = conflict(block);
-    if (!isNetworkAddress(locked) || block.prefix > SMALLEST_SERVICE_PREFIX) {
+    if (!isPrivate(block)) {
+      problems.push({ path: `homelab:allocations.${req.key}`, message: `locked ${locked} is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)` });
+    } else if (!isNetworkAddress(locked) || block.prefix > SMALLEST_SERVICE_PREFIX) {
       warnings.push(`${req.key}: ignoring locked ${locked} (not a usable network); it gets a new subnet`);
     } else if (containerCapacity(block.prefix) < req.containers) {
       warnings.push(`${req.key}: locked ${locked} no longer fits ${req.containers} containers; it gets a new subnet (its containers will be replaced)`);
