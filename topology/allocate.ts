@@ -109,8 +109,15 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
 
   const pool = parseBlock(args.pool);
   const homeless: SubnetRequest[] = [];
+  // Prefixes with no free slot left: `taken` only grows, so they stay full, and probing again would make
+  // a config with thousands of services take seconds to report the exhausted pool.
+  const full = new Set<number>();
   for (const req of unpinned.filter((r) => !assignments.has(r.key))) {
     const prefix = guidelinePrefix(req.containers);
+    if (full.has(prefix)) {
+      homeless.push(req);
+      continue;
+    }
     const blockSize = 2 ** (32 - prefix);
     const slots = prefix >= pool.prefix ? size(pool) / blockSize : 0;
     let placed = false;
@@ -123,17 +130,24 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
         placed = true;
       }
     }
-    if (!placed) homeless.push(req);
+    if (!placed) {
+      full.add(prefix);
+      homeless.push(req);
+    }
   }
   if (homeless.length > 0) {
     const needed = homeless.reduce((n, r) => n + 2 ** (32 - guidelinePrefix(r.containers)), 0);
     const free = size(pool) - taken.filter((t) => contains(pool, t.block)).reduce((n, t) => n + size(t.block), 0);
     problems.push({
       path: args.poolPath,
-      message: `pool ${args.pool} is exhausted: ${homeless.length} more service network(s) (${homeless.map((r) => r.key).join(", ")}) need ${needed} addresses, ${Math.max(free, 0)} are free; widen the pool or pin subnets outside it`,
+      message: `pool ${args.pool} is exhausted: ${homeless.length} more service network(s) (${listSome(homeless.map((r) => r.key))}) need ${needed} addresses, ${Math.max(free, 0)} are free; widen the pool or pin subnets outside it`,
     });
   }
   return { assignments, problems, warnings };
+}
+
+function listSome(items: string[], max = 10): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
 /** Checks one shared network (ingress/socket/pool/lan) on its own: private, a network address, the right size. */
