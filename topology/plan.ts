@@ -117,8 +117,10 @@ function planLinks(cfg: StackConfig, serviceNames: string[], problems: PlanProbl
   const links: Record<string, string[]> = {};
   for (const [link, { services }] of Object.entries(cfg.links)) {
     const missing = services.filter((s) => !serviceNames.includes(s));
+    const members = [...new Set(services)].sort();
     if (missing.length) problems.push({ path: `homelab:links.${link}.services`, message: `unknown or disabled service(s): ${missing.join(", ")}` });
-    else links[link] = [...new Set(services)].sort();
+    else if (members.length < 2) problems.push({ path: `homelab:links.${link}.services`, message: `a link joins at least two different services (got only '${members[0]}')` });
+    else links[link] = members;
   }
   return links;
 }
