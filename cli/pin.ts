@@ -11,11 +11,7 @@ import type { Plan } from "../topology/types";
 export function pinAllocations(projectDir: string, stack: string, plan: Plan): string[] {
   const file = stackFilePath(projectDir, stack);
   const doc = parseDocument(fs.readFileSync(file, "utf8"));
-  const strip = (name: string) => name.slice(plan.prefix.length);
-  const lock: Record<string, string> = {};
-  for (const n of plan.networks.filter((n) => n.kind === "service" || n.kind === "link")) {
-    if (n.origin !== "pinned") lock[strip(n.name)] = n.subnet;
-  }
+  const lock = allocationLock(plan);
   const previous = (doc.getIn(["config", "homelab:allocations"]) as { toJSON(): Record<string, string> } | undefined)?.toJSON() ?? {};
   const changed = Object.keys(lock).filter((k) => previous[k] !== lock[k]);
   const sorted = Object.fromEntries(Object.keys(lock).sort().map((k) => [k, lock[k]]));
@@ -25,4 +21,13 @@ export function pinAllocations(projectDir: string, stack: string, plan: Plan): s
     fs.writeFileSync(file, doc.toString());
   }
   return changed;
+}
+
+/** The lock for a plan: every service/link network's subnet not pinned in the config, keyed by its unprefixed name. */
+export function allocationLock(plan: Plan): Record<string, string> {
+  const lock: Record<string, string> = {};
+  for (const n of plan.networks.filter((n) => n.kind === "service" || n.kind === "link")) {
+    if (n.origin !== "pinned") lock[n.name.slice(plan.prefix.length)] = n.subnet;
+  }
+  return lock;
 }
