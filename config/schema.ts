@@ -112,8 +112,14 @@ export function keyPath(segments: readonly PropertyKey[]): string {
 
 function describe(v: unknown): string {
   if (isSecret(v)) return "a secret";
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    // BigInts and other values JSON cannot write: name the kind rather than fail the whole validation.
+  }
+  s ??= typeof v === "bigint" || typeof v === "symbol" || v === undefined ? String(v) : typeof v === "function" ? "a function" : Array.isArray(v) ? "a list" : `an ${typeof v}`;
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };
@@ -123,7 +129,7 @@ export function validateStackConfig(raw: unknown): Validated<StackConfig> {
   if (result.success) return { ok: true, value: result.data };
   const errors = result.error.issues.map((issue): ConfigError => {
     if (issue.code === "unrecognized_keys") {
-      return { path: keyPath(issue.path), message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}` };
+      return { path: keyPath(issue.path), message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map(describe).join(", ")}` };
     }
     if (issue.code === "invalid_type" && issue.input === undefined) {
       return { path: keyPath(issue.path), message: `is required (${issue.expected})` };
