@@ -1,0 +1,208 @@
+import * as assert from "node:assert/strict";
+import type { ResourceValidation, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { CONTAINER_TYPE, NETWORK_TYPE, policies, resourcePolicies, stackPolicies } from "../../policy/rules";
+import { checkPolicy } from "../../topology/policy";
+import { planOf, stackConfig } from "../support/configs";
+import { recordProgram, RegisteredResource } from "../support/program";
+
+interface Violation {
+  policy: string;
+  resource?: string;
+  message: string;
+}
+
+class NotApplicable extends Error {}
+
+/** Calls every validator of the pack the way the policy server would: resource rules per resource, stack rules once. */
+async function evaluate(resources: RegisteredResource[]): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  for (const r of resources) {
+    const args = {
+      type: r.type,
+      props: r.inputs,
+      urn: `urn:pulumi:test::homelab::${r.type}::${r.name}`,
+      name: r.name,
+      opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+      stackTags: new Map(),
+      isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === r.type,
+      asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === r.type ? r.inputs : undefined),
+      getConfig: () => ({}),
+      notApplicable: (reason?: string) => {
+        throw new NotApplicable(reason);
+      },
+    } as unknown as ResourceValidationArgs;
+    for (const policy of resourcePolicies) {
+      const validators = ([] as ResourceValidation[]).concat(policy.validateResource ?? []);
+      for (const validate of validators) {
+        try {
+          await validate(args, (message) => violations.push({ policy: policy.name, resource: r.name, message }));
+        } catch (e) {
+          if (!(e instanceof NotApplicable)) throw e;
+        }
+      }
+    }
+  }
+  const stackArgs = {
+    resources: resources.map((r) => ({ type: r.type, props: r.inputs, urn: `urn:pulumi:test::homelab::${r.type}::${r.name}`, name: r.name })),
+    stackTags: new Map(),
+    getConfig: () => ({}),
+    notApplicable: () => {
+      throw new NotApplicable();
+    },
+  } as unknown as StackValidationArgs;
+  for (const policy of stackPolicies) {
+    await policy.validateStack(stackArgs, (message, urn) => violations.push({ policy: policy.name, resource: urn?.split("::").pop(), message }));
+  }
+  return violations;
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+const container = (resources: RegisteredResource[], name: string) => {
+  const found = resources.find((r) => r.type === CONTAINER_TYPE && r.name === name);
+  assert.ok(found, `no container ${name}`);
+  return found;
+};
+
+describe("policy pack", function () {
+  this.timeout(60_000);
+  let lab: RegisteredResource[];
+  let home: RegisteredResource[];
+
+  before(async () => {
+    const [labRun, homeRun] = await Promise.all([recordProgram("lab"), recordProgram("home")]);
+    assert.equal(labRun.error, undefined);
+    assert.equal(homeRun.error, undefined);
+    lab = labRun.resources;
+    home = homeRun.resources;
+  });
+
+  it("has uniquely named policies, each with a description", () => {
+    assert.equal(new Set(policies.map((p) => p.name)).size, policies.length);
+    for (const p of policies) assert.ok(p.description.length > 20, p.name);
+  });
+
+  for (const stack of ["lab", "home"] as const) {
+    it(`finds no violation in the ${stack} stack the program registers`, async () => {
+      const resources = stack === "lab" ? lab : home;
+      assert.ok(resources.filter((r) => r.type === CONTAINER_TYPE).length >= 5);
+      assert.deepEqual(await evaluate(resources), []);
+    });
+  }
+
+  describe("catches a deliberately broken resource", () => {
+    it("a database container with the ingress network in networksAdvanced", async () => {
+      const resources = clone(home);
+      const db = container(resources, "immich-db");
+      db.inputs.networksAdvanced.push({ name: "vnet-ingress", aliases: ["immich-db"] });
+      assert.deepEqual(await evaluate(resources), [
+        { policy: "network-membership", resource: "immich-db", message: "immich-db (database) is on vnet-ingress (ingress): databases and caches live only on their service's own network" },
+      ]);
+    });
+
+    it("a cache joining a link network", async () => {
+      const resources = clone(home);
+      container(resources, "immich-redis").inputs.networksAdvanced.push({ name: "vnet-link-arr" });
+      const violations = await evaluate(resources);
+      assert.deepEqual(violations.map((v) => v.message), ["immich-redis (cache) is on vnet-link-arr (link): databases and caches live only on their service's own network"]);
+    });
+
+    it("a container on another service's network", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-sonarr").inputs.networksAdvanced.push({ name: "lab-vnet-jellyfin" });
+      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-sonarr (web) joins lab-vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"]);
+    });
+
+    it("a lab container on the home stack's network (not a network of this stack)", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-sonarr").inputs.networksAdvanced.push({ name: "vnet-ingress" });
+      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-sonarr (web) joins vnet-ingress, which is not a network of this stack"]);
+    });
+
+    it("a web container on vnet-socket", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-jellyfin").inputs.networksAdvanced.push({ name: "lab-vnet-socket" });
+      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-jellyfin (web) is on lab-vnet-socket: only the socket proxy and Docker API clients belong on the socket network"]);
+    });
+
+    it("a web container mounting the Docker socket, or a folder above it", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-sonarr").inputs.mounts.push({ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true });
+      container(resources, "lab-jellyfin").inputs.mounts.push({ type: "bind", source: "/run", target: "/host-run", readOnly: true });
+      container(resources, "lab-dozzle").inputs.volumes = [{ hostPath: "/var/run/docker.sock", containerPath: "/sock" }];
+      assert.deepEqual((await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`).sort(), [
+        "docker-socket-only-socket-proxy-read-only: lab-dozzle (monitoring) mounts /var/run/docker.sock (the Docker socket): only the socket proxy may",
+        "docker-socket-only-socket-proxy-read-only: lab-jellyfin (web) mounts /run (the Docker socket): only the socket proxy may",
+        "docker-socket-only-socket-proxy-read-only: lab-sonarr (web) mounts /var/run/docker.sock (the Docker socket): only the socket proxy may",
+      ]);
+    });
+
+    it("the socket proxy mounting the socket read-write", async () => {
+      const resources = clone(lab);
+      for (const m of container(resources, "lab-cetusguard").inputs.mounts) m.readOnly = false;
+      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-cetusguard (socket-proxy) mounts the Docker socket read-write: it must be read-only"]);
+    });
+
+    it("a VPN-routed container that also joins networks and publishes ports", async () => {
+      const resources = clone(lab);
+      const c = container(resources, "lab-qbittorrent");
+      c.inputs.networkMode = "container:gluetun-id";
+      c.inputs.ports = [{ internal: 8080, external: 8080 }];
+      assert.deepEqual((await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`).sort(), [
+        "host-ports-only-proxy-or-vpn-gateway: lab-qbittorrent (web) publishes host port(s) 8080: only the proxy and the VPN gateway may",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and cannot publish ports",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and cannot set a hostname",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and must not join networks (lab-vnet-ingress, lab-vnet-qbittorrent)",
+      ]);
+    });
+
+    it("a container without the homelab labels", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-whoami").inputs.labels = [];
+      const messages = (await evaluate(resources)).map((v) => v.message);
+      assert.deepEqual(messages, [
+        "lab-whoami (no role) has no 'homelab.service' label: the network policy cannot be checked for it",
+        "lab-whoami (no role) has no 'homelab.role' label: the network policy cannot be checked for it",
+        // Without its service label it cannot show that vnet-whoami is its own network.
+        "lab-whoami (no role) joins lab-vnet-whoami, the network of service 'whoami': nobody joins another service's network",
+      ]);
+    });
+
+    it("networks without labels, on a public range, or without a fixed subnet", async () => {
+      const resources = clone(lab);
+      const nets = resources.filter((r) => r.type === NETWORK_TYPE);
+      const [a, b, c] = [nets.find((n) => n.name === "lab-vnet-sonarr")!, nets.find((n) => n.name === "lab-vnet-jellyfin")!, nets.find((n) => n.name === "lab-vnet-whoami")!];
+      a.inputs.labels = [{ label: "homelab.network-kind", value: "service" }];
+      b.inputs.ipamConfigs = [{ subnet: "8.8.8.0/29" }];
+      c.inputs.ipamConfigs = [];
+      const violations = await evaluate(resources);
+      assert.deepEqual(violations.map((v) => `${v.policy}: ${v.message}`).sort(), [
+        "homelab-network-labels: service network lab-vnet-sonarr has no 'homelab.service' label naming its owner",
+        "network-membership: lab-sonarr (web) joins lab-vnet-sonarr, the network of an unnamed service: nobody joins another service's network",
+        "private-fixed-subnets: network lab-vnet-jellyfin subnet 8.8.8.0/29 is not in a private range",
+        "private-fixed-subnets: network lab-vnet-whoami has no fixed subnet: Docker would pick one that may collide with the LAN",
+      ]);
+    });
+
+    it("a resource of another type is not judged by the container and network rules", async () => {
+      assert.deepEqual(await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", inputs: { name: "/var/run/docker.sock" } }]), []);
+    });
+  });
+
+  describe("breaking the policy on purpose: a database on vnet-ingress", () => {
+    it("is caught by the planner's checkPolicy", () => {
+      const plan = planOf(stackConfig("home"));
+      assert.deepEqual(checkPolicy(plan), []);
+      plan.containers.find((c) => c.name === "immich-db")!.networks.push("vnet-ingress");
+      assert.deepEqual(checkPolicy(plan), [{ path: "homelab:services.immich", message: "immich-db (database) must never be on vnet-ingress" }]);
+    });
+
+    it("is caught by the policy pack on the registered container", async () => {
+      const resources = clone(home);
+      container(resources, "immich-db").inputs.networksAdvanced.unshift({ name: "vnet-ingress", aliases: ["immich-db"] });
+      const violations = await evaluate(resources);
+      assert.equal(violations.length, 1);
+      assert.equal(violations[0].policy, "network-membership");
+      assert.match(violations[0].message, /^immich-db \(database\) is on vnet-ingress \(ingress\)/);
+    });
+  });
+});
