@@ -86,7 +86,13 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     case "refresh":
     case "drift": {
       if (!stackArg()) break;
-      if (!planStack(stackArg(), io)) return 1;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      if (command === "up") {
+        // the lock is what keeps subnets stable across later changes, so what gets applied is always locked
+        const pinned = pinAllocations(PROJECT_DIR, stackArg(), plan);
+        if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
+      }
       // loaded on demand: the Automation API is heavy and the offline commands never need it
       const { operate } = require("./operate") as typeof import("./operate");
       return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });

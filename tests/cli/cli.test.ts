@@ -112,6 +112,21 @@ describe("homelab CLI (offline commands)", function () {
     });
   });
 
+  it("up locks new subnets before anything is applied (here it then stops: no --yes, no terminal)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-cli-"));
+    try {
+      fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+      fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  homelab:domain: dev.example.com\n  homelab:services:\n    sonarr: {}\n");
+      const r = await homelab(["up", "dev"], { HOMELAB_PROJECT_DIR: dir });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /locked 2 new subnet\(s\) in Pulumi\.dev\.yaml: vnet-sonarr, vnet-traefik/);
+      assert.match(r.stderr, /'up' changes your homelab and needs confirmation: re-run with --yes/);
+      assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), /homelab:allocations:\n {4}vnet-sonarr: /);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("unknown commands and missing stack names exit 2 with usage", async () => {
     assert.equal((await homelab(["frobnicate", "lab"])).code, 2);
     const r = await homelab(["plan"]);
