@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
 import { NAMESPACE } from "./load";
@@ -12,7 +13,7 @@ const name = z.string().regex(NAME_PATTERN, "must be a lower-case DNS label (a-z
  * "10/8" is 0.0.0.10/8), which would quietly become a different network than the one the owner meant.
  */
 const CIDR_PATTERN = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\/(?:3[0-2]|[12]?\d)$/;
-const cidr = z.string().regex(CIDR_PATTERN, "is not an IPv4 CIDR like 192.168.16.0/20");
+const cidr = z.string().refine((v) => CIDR_PATTERN.test(v) && ipaddr.IPv4.isValidCIDR(v), "is not an IPv4 CIDR like 192.168.16.0/20");
 
 /** `repo[:tag][@sha256:…]` with a real tag or digest: `latest` or no tag would let a rebuild change silently. */
 const IMAGE_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
