@@ -4,7 +4,7 @@ import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, overlaps, parseBlock, us
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
 import { checkPolicy, NETWORK_POLICY } from "./policy";
 import { exposureOf, planRoutes } from "./routes";
-import { resolveServices } from "./services";
+import { ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -23,7 +23,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   problems.push(...checkSharedNetworks(cfg));
 
-  const links = planLinks(cfg, services.map((s) => s.name), problems);
+  const links = planLinks(cfg, services, problems);
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 
   const requests: SubnetRequest[] = [
@@ -113,12 +113,16 @@ function checkSharedNetworks(cfg: StackConfig): PlanProblem[] {
   return problems;
 }
 
-function planLinks(cfg: StackConfig, serviceNames: string[], problems: PlanProblem[]): Record<string, string[]> {
+function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: PlanProblem[]): Record<string, string[]> {
   const links: Record<string, string[]> = {};
+  const byName = new Map(resolved.map((s) => [s.name, s]));
   for (const [link, { services }] of Object.entries(cfg.links)) {
-    const missing = services.filter((s) => !serviceNames.includes(s));
+    const missing = services.filter((s) => !byName.has(s));
     const members = [...new Set(services)].sort();
+    // Said here, at the link, rather than by checkPolicy at a service the owner may not even have listed (the proxy).
+    const barred = members.map((s) => byName.get(s)).filter((s) => s && NETWORK_POLICY[s.entry.main.role].link === "never");
     if (missing.length) problems.push({ path: `homelab:links.${link}.services`, message: `unknown or disabled service(s): ${missing.join(", ")}` });
+    else if (barred.length) problems.push({ path: `homelab:links.${link}.services`, message: `${barred.map((s) => `${s!.name} (${s!.entry.main.role})`).join(", ")} may not join a link network` });
     else if (members.length < 2) problems.push({ path: `homelab:links.${link}.services`, message: `a link joins at least two different services (got only '${members[0]}')` });
     else links[link] = members;
   }
