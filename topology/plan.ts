@@ -26,6 +26,11 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const links = planLinks(cfg, services, problems);
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 
+  // A warning, not an error: a pin can outlive a change that takes the network away, and should not block it.
+  for (const s of services.filter((s) => s.config.subnet && !needsOwnNetwork(s))) {
+    warnings.push(`homelab:services.${s.name}.subnet: ${s.name} has no network of its own, so the pinned ${s.config.subnet} is not used`);
+  }
+
   const requests: SubnetRequest[] = [
     ...services.filter(needsOwnNetwork).map((s) => ({
       key: `vnet-${s.name}`,
