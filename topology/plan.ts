@@ -1,6 +1,6 @@
 import { validateStackConfig, type StackConfig } from "../config/schema";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
-import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, overlaps, parseBlock, usableHosts } from "./cidr";
+import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
 import { checkPolicy, NETWORK_POLICY } from "./policy";
 import { exposureOf, planRoutes } from "./routes";
@@ -101,6 +101,11 @@ function checkSharedNetworks(cfg: StackConfig): PlanProblem[] {
     ...checkSharedBlock(cfg.network.socket, "homelab:network.socket", "vnet-socket", 24),
     ...checkSharedBlock(cfg.network.pool, "homelab:network.pool", "the pool"),
   ];
+  // The LAN may be any range, but "192.168.1.1/24" (the router's address) would shift every overlap check by one.
+  if (cfg.lan && !isNetworkAddress(cfg.lan)) {
+    const { start, prefix } = parseBlock(cfg.lan);
+    problems.push({ path: "homelab:lan", message: `${cfg.lan} is not a network address (host bits set); did you mean ${formatBlock({ start: start - (start % 2 ** (32 - prefix)), prefix })}?` });
+  }
   const shared = [
     { cidr: cfg.network.ingress, what: "vnet-ingress", path: "homelab:network.ingress" },
     { cidr: cfg.network.socket, what: "vnet-socket", path: "homelab:network.socket" },
