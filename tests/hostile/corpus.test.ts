@@ -46,6 +46,13 @@ describe("hostile input corpus", () => {
     assert.ok(result.plan.networks.every((n) => !n.subnet.startsWith("8.")));
   });
 
+  it("a subnet pinned for a service without a network of its own is not used, and says so", () => {
+    const result = buildPlan(hostileRaw({ name: "unused pin", area: "cidr", overrides: { services: { dozzle: {}, cetusguard: { subnet: "8.8.8.0/29" } } }, expect: [] }));
+    assert.ok(result.ok);
+    assert.ok(result.warnings.includes("homelab:services.cetusguard.subnet: cetusguard has no network of its own, so the pinned 8.8.8.0/29 is not used"), result.warnings.join("\n"));
+    if (result.ok) assert.ok(result.plan.networks.every((n) => n.subnet !== "8.8.8.0/29"));
+  });
+
   // TODO(secrets): no stack key requires a secret yet; once the VPN / Cloudflare keys land, add corpus cases
   // that give them in plain text. Until then the `secret` type itself is shown to refuse plain text.
   describe("the secret type", () => {

@@ -55,6 +55,7 @@ export const CORPUS: HostileCase[] = [
   { name: "public pool", area: "cidr", overrides: network({ pool: "1.0.0.0/16" }), expect: [{ path: "homelab:network.pool", message: `the pool 1.0.0.0/16 ${PRIVATE}` }] },
   { name: "vnet-ingress on a public /24", area: "cidr", overrides: network({ ingress: "1.1.1.0/24" }), expect: [{ path: "homelab:network.ingress", message: `vnet-ingress 1.1.1.0/24 ${PRIVATE}` }] },
   { name: "vnet-socket the same as vnet-ingress", area: "cidr", overrides: network({ socket: "10.90.0.0/24" }), expect: [{ path: "homelab:network.ingress", message: "vnet-ingress 10.90.0.0/24 overlaps vnet-socket 10.90.0.0/24" }] },
+  { name: "LAN written as the router's address", area: "cidr", overrides: { lan: "192.168.1.1/24" }, expect: [{ path: "homelab:lan", message: "192.168.1.1/24 is not a network address (host bits set); did you mean 192.168.1.0/24?" }] },
   { name: "vnet-ingress inside Docker's default bridge", area: "cidr", overrides: network({ ingress: "172.17.1.0/24" }), expect: [{ path: "homelab:network.ingress", message: "vnet-ingress 172.17.1.0/24 overlaps Docker's default bridge 172.17.0.0/16" }] },
 
   // Names: shell, YAML and label injection, case, length, unicode
@@ -167,6 +168,8 @@ export const CORPUS: HostileCase[] = [
   // Links
   { name: "link naming one service twice", area: "links", overrides: { links: { arr: { services: ["sonarr", "sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "a link joins at least two different services (got only 'sonarr')" }] },
   { name: "link to a service that does not exist", area: "links", overrides: { links: { arr: { services: ["sonarr", "radarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "unknown or disabled service(s): radarr" }] },
+  { name: "link that pulls the reverse proxy in", area: "links", overrides: { links: { arr: { services: ["swag", "sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "swag (proxy) may not join a link network" }] },
+  { name: "link that pulls the socket proxy in", area: "links", overrides: { links: { arr: { services: ["cetusguard", "dozzle"] } } }, expect: [{ path: "homelab:links.arr.services", message: "cetusguard (socket-proxy) may not join a link network" }] },
   { name: "link with one service", area: "links", overrides: { links: { arr: { services: ["sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "a link joins at least two services" }] },
 ];
 
