@@ -135,4 +135,13 @@ describe("property: random configs", () => {
     assert.ok(planned >= 500, `only ${planned} of ${planned + refused} random configs planned`);
     assert.ok(refused >= 250, `only ${refused} of ${planned + refused} random configs were refused`);
   });
+
+  it("planning is deterministic: the same config gives the same plan or the same errors", () => {
+    fc.assert(
+      fc.property(stackConfigArb, (raw) => {
+        assert.deepEqual(buildPlan(structuredClone(raw)), buildPlan(raw));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -86,6 +86,19 @@ describe("property: subnet stability", () => {
     assert.ok(steps >= 1500, `only ${steps} steps ran`);
   });
 
+  it("pinning is a fixpoint: planning again with the lock just written changes nothing", () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(CANDIDATES, { minLength: 1, maxLength: 25 }), (names) => {
+        const services: Services = names.map((n) => [n, configFor(n)]);
+        const first = plan(services, {}, {});
+        const again = plan(services, {}, allocationLock(first));
+        assert.deepEqual([...subnets(again)].sort(), [...subnets(first)].sort());
+        assert.ok(again.networks.every((n) => n.origin !== "allocated"), "every network is locked after pinning");
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("reordering the services map never changes any subnet, with or without a lock", () => {
     fc.assert(
       fc.property(fc.shuffledSubarray(CANDIDATES, { minLength: 1, maxLength: 25 }), fc.boolean(), (names, withLock) => {
