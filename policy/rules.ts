@@ -76,6 +76,15 @@ export const containerChecks = {
     if (ports.length) report(`${describeContainer(props)} shares another container's network namespace and cannot publish ports`);
     if (props.hostname) report(`${describeContainer(props)} shares another container's network namespace and cannot set a hostname`);
   },
+  ownNetworks(props: ContainerProps, report: ReportViolation): void {
+    const mode = props.networkMode;
+    const networks = Array.isArray(props.networksAdvanced) ? props.networksAdvanced : [];
+    if (mode === "host") report(`${describeContainer(props)} uses the host's network stack: it must live on the stack's own networks`);
+    // With networksAdvanced the provider detaches the container from Docker's default bridge; without, it stays there.
+    else if ((mode === undefined || mode === "bridge" || mode === "default") && networks.length === 0) {
+      report(`${describeContainer(props)} joins none of the stack's networks, so it sits on Docker's default bridge with every other such container`);
+    }
+  },
   hostPorts(props: ContainerProps, report: ReportViolation): void {
     const ports = Array.isArray(props.ports) ? props.ports : [];
     const role = labelsOf(props)["homelab.role"];
@@ -169,6 +178,7 @@ export const resourcePolicies: ResourceValidationPolicy[] = [
   { name: "homelab-container-labels", description: "Every container carries homelab.service and homelab.role, the labels the network policy is judged by.", validateResource: onContainer(containerChecks.labels) },
   { name: "docker-socket-only-socket-proxy-read-only", description: "Only the socket proxy mounts the Docker socket (or a folder above it), and only read-only.", validateResource: onContainer(containerChecks.dockerSocket) },
   { name: "shared-namespace-no-networks-or-ports", description: "A container sharing another's network namespace (VPN-routed) has no networks, ports or hostname of its own.", validateResource: onContainer(containerChecks.sharedNamespace) },
+  { name: "own-networks-not-default-bridge-or-host", description: "Every container is on the stack's own networks (or shares a container's namespace), never the host network or Docker's default bridge.", validateResource: onContainer(containerChecks.ownNetworks) },
   { name: "host-ports-only-proxy-or-vpn-gateway", description: "Only the reverse proxy and the VPN gateway publish host ports.", validateResource: onContainer(containerChecks.hostPorts) },
   { name: "homelab-network-labels", description: "Every network says what it is (homelab.network-kind) and, for service and link networks, whose it is.", validateResource: onNetwork(networkChecks.labels) },
   { name: "private-fixed-subnets", description: "Every network has a fixed subnet in a private range, clear of Docker's default bridge.", validateResource: onNetwork(networkChecks.privateSubnets) },

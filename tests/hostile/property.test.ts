@@ -40,6 +40,7 @@ function assertPolicyHolds(plan: Plan, lan: string | undefined): void {
 
   for (const c of plan.containers) {
     for (const name of c.networks) assert.ok(networks.has(name), `${c.name} joins ${name}, which does not exist`);
+    assert.ok(c.networks.length > 0 || c.networkMode, `${c.name} would sit on Docker's default bridge`);
     const kinds = c.networks.map((n) => networks.get(n)!);
     if (c.role === "database" || c.role === "cache") {
       assert.ok(

@@ -155,6 +155,17 @@ describe("policy pack", function () {
       ]);
     });
 
+    it("a container on the host network, or on no network of the stack (Docker's default bridge)", async () => {
+      const resources = clone(lab);
+      container(resources, "lab-whoami").inputs.networkMode = "host";
+      container(resources, "lab-whoami").inputs.networksAdvanced = [];
+      container(resources, "lab-sonarr").inputs.networksAdvanced = [];
+      assert.deepEqual((await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`).sort(), [
+        "own-networks-not-default-bridge-or-host: lab-sonarr (web) joins none of the stack's networks, so it sits on Docker's default bridge with every other such container",
+        "own-networks-not-default-bridge-or-host: lab-whoami (web) uses the host's network stack: it must live on the stack's own networks",
+      ]);
+    });
+
     it("a container without the homelab labels", async () => {
       const resources = clone(lab);
       container(resources, "lab-whoami").inputs.labels = [];
