@@ -1,0 +1,45 @@
+import * as assert from "node:assert/strict";
+import { readStackConfig } from "../../config/load";
+import { buildPlan } from "../../topology/plan";
+import type { Plan, PlannedContainer, PlanProblem } from "../../topology/types";
+import { PROJECT_DIR } from "../support/program";
+
+/** A shipped stack's raw config with whole top-level keys replaced (undefined removes one). */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const raw: Record<string, unknown> = { ...readStackConfig(PROJECT_DIR, stack), ...overrides };
+  for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete raw[k];
+  return raw;
+}
+
+export function planOf(stack: string, overrides?: Record<string, unknown>): Plan {
+  const result = buildPlan(stackConfig(stack, overrides));
+  if (!result.ok) assert.fail(`stack ${stack} does not plan:\n${result.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
+  return result.plan;
+}
+
+export function errorsOf(stack: string, overrides: Record<string, unknown>): PlanProblem[] {
+  const result = buildPlan(stackConfig(stack, overrides));
+  assert.equal(result.ok, false, "expected the config to be refused");
+  return result.ok ? [] : result.errors;
+}
+
+export function assertError(errors: PlanProblem[], path: string, message: RegExp): void {
+  assert.ok(
+    errors.some((e) => e.path === path && message.test(e.message)),
+    `expected an error at ${path} matching ${message}; got:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`,
+  );
+}
+
+export function container(plan: Plan, name: string): PlannedContainer {
+  const c = plan.containers.find((x) => x.name === name);
+  assert.ok(c, `no container ${name} in the plan`);
+  return c;
+}
+
+export function file(c: PlannedContainer, path: string): string {
+  const f = (c.files ?? []).find((x) => x.path === path);
+  assert.ok(f, `${c.name} has no generated file ${path}`);
+  return f.content;
+}
+
+export const STACKS = ["home", "lab"] as const;
