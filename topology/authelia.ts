@@ -5,6 +5,8 @@ import type { AccessRule, AutheliaPlan, PlannedFile, PlannedSecret, PlanProblem,
 
 export const AUTHELIA = "authelia";
 export const AUTHELIA_PORT = 9091;
+/** Same name the generic database-password rule gives Authelia's PostgreSQL (see host.ts). */
+const AUTHELIA_DB_PASSWORD = `${AUTHELIA}-db-password`;
 /** Matches `/api` and everything under it, with or without a query. */
 export const API_PATHS = "^/api([/?].*)?$";
 
@@ -132,4 +134,3 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };
 }
 
-export const AUTHELIA_DB_PASSWORD = "authelia-db-password";

@@ -40,7 +40,7 @@ export function planCrowdSec(cfg: StackConfig, names: Naming): CrowdSecSlice {
     lapi: lapiHost,
     proxyLogMount: { source: volume, target: PROXY_LOG_DIR[cfg.proxy], readOnly: false, type: "volume" },
     crowdsecLogMount: { source: volume, target: ACCESS_LOG_DIR, readOnly: true, type: "volume" },
-    crowdsecEnv: { COLLECTIONS: collections.join(" "), DISABLE_ONLINE_API: "false" },
+    crowdsecEnv: { COLLECTIONS: collections.join(" ") },
     crowdsecSecretEnv: { [`BOUNCER_KEY_${cfg.proxy}`]: BOUNCER_SECRET },
     crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: stringify(acquis), secret: false }],
     proxyEnv: cfg.proxy === "swag" ? { DOCKER_MODS: "linuxserver/mods:swag-crowdsec", CROWDSEC_LAPI_URL: `http://${lapiHost}` } : {},

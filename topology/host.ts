@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config/schema";
-import { AUTHELIA, AUTHELIA_DB_PASSWORD, planAuthelia } from "./authelia";
+import { AUTHELIA, planAuthelia } from "./authelia";
 import type { Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
@@ -28,7 +28,6 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
   const main = (service: string) => containers.find((c) => c.service === service && c.name === names.container(service));
-  const companion = (service: string, suffix: string) => containers.find((c) => c.name === names.container(service, suffix));
   const add = (c: PlannedContainer | undefined, part: Partial<Pick<PlannedContainer, "env" | "secretEnv" | "labels" | "files" | "mounts">>) => {
     if (!c) return;
     Object.assign(c.env, part.env);
@@ -88,14 +87,22 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     add(proxy, { env: crowdsec.proxyEnv, secretEnv: crowdsec.proxySecretEnv, mounts: [crowdsec.proxyLogMount] });
   }
 
+  // Every private PostgreSQL gets a generated password, handed to the database and to its service.
+  for (const db of containers.filter((c) => c.role === "database" && c.env.POSTGRES_USER && !c.env.POSTGRES_PASSWORD)) {
+    const svc = services.find((s) => s.name === db.service)!;
+    const name = `${db.service}-db-password`;
+    secrets.push({ name, source: "generated", length: 32, purpose: `${db.service} PostgreSQL password` });
+    add(db, { secretEnv: { POSTGRES_PASSWORD: name } });
+    if (svc.entry.dbPasswordEnv) add(main(db.service), { secretEnv: { [svc.entry.dbPasswordEnv]: name } });
+  }
+
   let authelia: AutheliaPlan | undefined;
   if (has(AUTHELIA)) {
     const slice = planAuthelia(cfg, routes, names);
     problems.push(...slice.problems);
-    secrets.push(...slice.secrets);
+    secrets.push(...slice.secrets.filter((x) => !secrets.some((y) => y.name === x.name)));
     authelia = slice.authelia;
     add(main(AUTHELIA), { env: slice.env, files: slice.files });
-    add(companion(AUTHELIA, "db"), { secretEnv: { POSTGRES_PASSWORD: AUTHELIA_DB_PASSWORD } });
   } else if (cfg.authelia.apiBypass.length > 0) {
     problems.push({ path: "homelab:authelia.apiBypass", message: "no route uses Authelia, so there is nothing to bypass" });
   }

@@ -145,6 +145,12 @@ describe("host stack plan", () => {
       assert.equal(mainOf(tls, "sonarr").labels["traefik.http.routers.sonarr.tls.certresolver"], "acme");
     });
 
+    it("generates each private database's password and hands it to database and service", () => {
+      assert.equal(container(plan, "immich-db").secretEnv.POSTGRES_PASSWORD, "immich-db-password");
+      assert.equal(mainOf(plan, "immich").secretEnv.DB_PASSWORD, "immich-db-password");
+      assert.ok(plan.secrets!.some((s) => s.name === "immich-db-password" && s.source === "generated"));
+    });
+
     it("grants Portainer write rules only because the stack acknowledges it", () => {
       assert.equal(plan.socketProxy!.write, true);
       assert.ok(plan.socketProxy!.rules.includes("GET,HEAD,POST,PUT,DELETE %API_PREFIX%/.+"));
