@@ -5,7 +5,7 @@ import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
-import { planSocketProxy } from "./socketProxy";
+import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
 
 export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
@@ -46,7 +46,14 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
 
   const socket = planSocketProxy(services, cfg.socketProxy.allowWrite, names);
   problems.push(...socket.problems);
-  if (socket.socketProxy) add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES: socket.socketProxy.rules.join("\n") } });
+  if (socket.socketProxy) {
+    add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES: socket.socketProxy.rules.join("\n") } });
+    for (const consumer of socket.socketProxy.consumers) {
+      const c = main(consumer.service);
+      const args = ENDPOINT_ARGS[services.find((s) => s.name === consumer.service)?.catalog ?? ""];
+      if (c && args) c.command = [...(c.command ?? []), ...args(socket.socketProxy.endpoint)];
+    }
+  }
 
   const crowdsec = has(CROWDSEC) ? planCrowdSec(cfg, names) : undefined;
   const ctx: ProxyContext = { cfg, names, crowdsec: crowdsec?.lapi, authelia: has(AUTHELIA) };
@@ -107,7 +114,8 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     problems.push({ path: "homelab:authelia.apiBypass", message: "no route uses Authelia, so there is nothing to bypass" });
   }
 
-  if (has("homepage")) add(main("homepage"), { files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined) });
+  const homepageRoute = routes.find((r) => r.service === "homepage");
+  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined) });
 
   return { secrets, socketProxy: socket.socketProxy, authelia, problems };
 }

@@ -86,7 +86,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
             acme: {
               acme: {
                 email: cfg.acme.email,
-                storage: "/etc/traefik/acme/acme.json",
+                storage: "/etc/traefik/acme.json",
                 ...(cfg.acme.staging ? { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" } : {}),
                 dnsChallenge: { provider: "cloudflare", resolvers: ["1.1.1.1:53", "1.0.0.1:53"] },
               },

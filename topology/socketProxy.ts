@@ -25,6 +25,11 @@ const NEEDS: Record<string, Capability[]> = {
   portainer: ["manage"],
 };
 
+/** Consumers that ignore DOCKER_HOST and take the endpoint as arguments instead. */
+export const ENDPOINT_ARGS: Record<string, (endpoint: string) => string[]> = {
+  portainer: (endpoint) => ["-H", endpoint],
+};
+
 function needsOf(svc: ResolvedService): Capability[] {
   return NEEDS[svc.catalog ?? ""] ?? (svc.entry.dockerApi === "write" ? ["manage"] : ["discover", "logs", "stats"]);
 }

@@ -97,6 +97,7 @@ describe("host stack plan", () => {
           assert.equal(entries.find(([n]) => n === route.service)![1].href, `https://${route.host}`);
         }
         assert.ok(entries.every(([n, e]) => e.server === "homelab" && e.container === `${p.prefix}${n}`));
+        assert.equal(h.env.HOMEPAGE_ALLOWED_HOSTS, p.routes.find((r) => r.service === "homepage")!.host);
         assert.deepEqual(parse(file(h, "/app/config/docker.yaml")), { homelab: { host: `${p.prefix}cetusguard`, port: 2375 } });
       });
     });
@@ -151,8 +152,9 @@ describe("host stack plan", () => {
       assert.ok(plan.secrets!.some((s) => s.name === "immich-db-password" && s.source === "generated"));
     });
 
-    it("grants Portainer write rules only because the stack acknowledges it", () => {
+    it("grants Portainer write rules only because the stack acknowledges it, and points it at the socket proxy", () => {
       assert.equal(plan.socketProxy!.write, true);
+      assert.deepEqual(mainOf(plan, "portainer").command, ["-H", "tcp://cetusguard:2375"]);
       assert.ok(plan.socketProxy!.rules.includes("GET,HEAD,POST,PUT,DELETE %API_PREFIX%/.+"));
     });
   });
