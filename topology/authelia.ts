@@ -80,7 +80,9 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
 
   const generatedPasswords: Record<string, string> = {};
   const users: Record<string, unknown> = {};
-  for (const [name, user] of Object.entries(a.users).sort(([x], [y]) => x.localeCompare(y))) {
+  // Nobody configured: one admin with a generated password (a stack output), rather than SSO nobody can pass.
+  const configured = Object.keys(a.users).length > 0 ? a.users : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
+  for (const [name, user] of Object.entries(configured).sort(([x], [y]) => x.localeCompare(y))) {
     const secretName = `authelia-user-${name}`;
     if (user.password) secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
     else {
@@ -88,9 +90,6 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
       generatedPasswords[name] = secretName;
     }
     users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: `{{argon2id:${secretName}}}` };
-  }
-  if (Object.keys(users).length === 0) {
-    problems.push({ path: "homelab:authelia.users", message: "Authelia protects routes but has no users: add at least one (e.g. homelab:authelia.users.admin: { displayname, email })" });
   }
 
   const configuration = {

@@ -227,6 +227,14 @@ describe("host stack plan", () => {
     });
   });
 
+  it("creates an admin with a generated password when no Authelia user is configured", () => {
+    const plan = planOf("lab", { authelia: undefined });
+    assert.deepEqual(plan.authelia!.users, ["admin"]);
+    assert.deepEqual(plan.authelia!.generatedPasswords, { admin: "authelia-user-admin" });
+    const users = parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users;
+    assert.equal(users.admin.email, "admin@lab.example.com");
+  });
+
   describe("bad inputs", () => {
     it("rejects an unknown auth level with its key path", () => {
       assertError(errorsOf("lab", { services: { sonarr: { auth: "three_factor" } } }), "homelab:services.sonarr.auth", /one_factor/);
@@ -245,8 +253,7 @@ describe("host stack plan", () => {
       assertError(errorsOf("lab", { services: { sonarr: { subdomain: "auth" } } }), "homelab:services.sonarr.subdomain", /already routed/);
     });
 
-    it("refuses SSO without users, API bypasses of unknown services and plain-text secrets", () => {
-      assertError(errorsOf("lab", { authelia: {} }), "homelab:authelia.users", /no users/);
+    it("refuses API bypasses of unknown services and plain-text secrets", () => {
       assertError(errorsOf("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io" } }, apiBypass: ["nope"] } }), "homelab:authelia.apiBypass[0]", /not a routed service/);
       assertError(
         errorsOf("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io", password: "plain" } } } }),

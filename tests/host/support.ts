@@ -1,12 +1,11 @@
 import * as assert from "node:assert/strict";
-import { readStackConfig } from "../../config/load";
 import { buildPlan } from "../../topology/plan";
 import type { Plan, PlannedContainer, PlanProblem } from "../../topology/types";
-import { PROJECT_DIR } from "../support/program";
+import { stackConfig as shippedConfig } from "../support/configs";
 
 /** A shipped stack's raw config with whole top-level keys replaced (undefined removes one). */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const raw: Record<string, unknown> = { ...readStackConfig(PROJECT_DIR, stack), ...overrides };
+  const raw: Record<string, unknown> = { ...shippedConfig(stack), ...overrides };
   for (const [k, v] of Object.entries(overrides)) if (v === undefined) delete raw[k];
   return raw;
 }
