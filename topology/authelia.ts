@@ -63,8 +63,8 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
 
   for (const [i, service] of a.apiBypass.entries()) {
     const route = routes.find((r) => r.service === service);
-    if (!route) problems.push({ path: `homelab:authelia.apiBypass[${i}]`, message: `'${service}' is not a routed service: nothing to bypass` });
-    else if (route.auth === "deny") problems.push({ path: `homelab:authelia.apiBypass[${i}]`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
+    if (!route) problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' is not a routed service: nothing to bypass` });
+    else if (route.auth === "deny") problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
   }
 
   const portal = routes.find((r) => r.service === AUTHELIA);

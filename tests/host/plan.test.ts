@@ -6,7 +6,7 @@ import { API_PATHS, needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
 import { TRAEFIK_API } from "../../topology/proxy";
 import type { Plan } from "../../topology/types";
-import { assertError, container, errorsOf, file, planOf, stackConfig, STACKS } from "./support";
+import { container, file, planOf, stackConfig, STACKS } from "./support";
 
 const secret = (v: string) => new SecretValue(v);
 const mainOf = (plan: Plan, service: string) => container(plan, `${plan.prefix}${service}`);
@@ -233,35 +233,5 @@ describe("host stack plan", () => {
     assert.deepEqual(plan.authelia!.generatedPasswords, { admin: "authelia-user-admin" });
     const users = parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users;
     assert.equal(users.admin.email, "admin@lab.example.com");
-  });
-
-  describe("bad inputs", () => {
-    it("rejects an unknown auth level with its key path", () => {
-      assertError(errorsOf("lab", { services: { sonarr: { auth: "three_factor" } } }), "homelab:services.sonarr.auth", /one_factor/);
-    });
-
-    it("rejects a route to a service with no web port", () => {
-      assertError(errorsOf("lab", { services: { unpackerr: { expose: "lan" } } }), "homelab:services.unpackerr.expose", /no web port/);
-      assertError(errorsOf("lab", { services: { job: { image: "busybox:1.36", expose: "tunnel" } } }), "homelab:services.job.expose", /no web port/);
-    });
-
-    it("refuses Portainer unless write access is acknowledged", () => {
-      assertError(errorsOf("home", { socketProxy: undefined }), "homelab:socketProxy.allowWrite", /portainer.*write access/);
-    });
-
-    it("refuses duplicate hosts", () => {
-      assertError(errorsOf("lab", { services: { sonarr: { subdomain: "auth" } } }), "homelab:services.sonarr.subdomain", /already routed/);
-    });
-
-    it("refuses API bypasses of unknown services and plain-text secrets", () => {
-      assertError(errorsOf("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io" } }, apiBypass: ["nope"] } }), "homelab:authelia.apiBypass[0]", /not a routed service/);
-      assertError(
-        errorsOf("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io", password: "plain" } } } }),
-        "homelab:authelia.users.a.password",
-        /must be a secret/,
-      );
-      assertError(errorsOf("lab", { acme: { email: "ops@x.io", cloudflareApiToken: "plain" } }), "homelab:acme.cloudflareApiToken", /must be a secret/);
-      assertError(errorsOf("lab", { authelia: { users: { a: { displayname: "A", email: "nope" } } } }), "homelab:authelia.users.a.email", /e-mail/);
-    });
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
-import type { Plan, PlannedContainer, PlanProblem } from "../../topology/types";
+import type { Plan, PlannedContainer } from "../../topology/types";
 import { stackConfig as shippedConfig } from "../support/configs";
 
 /** A shipped stack's raw config with whole top-level keys replaced (undefined removes one). */
@@ -14,19 +14,6 @@ export function planOf(stack: string, overrides?: Record<string, unknown>): Plan
   const result = buildPlan(stackConfig(stack, overrides));
   if (!result.ok) assert.fail(`stack ${stack} does not plan:\n${result.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
   return result.plan;
-}
-
-export function errorsOf(stack: string, overrides: Record<string, unknown>): PlanProblem[] {
-  const result = buildPlan(stackConfig(stack, overrides));
-  assert.equal(result.ok, false, "expected the config to be refused");
-  return result.ok ? [] : result.errors;
-}
-
-export function assertError(errors: PlanProblem[], path: string, message: RegExp): void {
-  assert.ok(
-    errors.some((e) => e.path === path && message.test(e.message)),
-    `expected an error at ${path} matching ${message}; got:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`,
-  );
 }
 
 export function container(plan: Plan, name: string): PlannedContainer {
