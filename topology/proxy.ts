@@ -10,6 +10,8 @@ export const ACCESS_LOG_DIR = "/var/log/proxy";
 /** The CrowdSec bouncer plugin for Traefik, pinned. */
 export const CROWDSEC_TRAEFIK_PLUGIN = { moduleName: "github.com/maxlerebourg/crowdsec-bouncer-traefik-plugin", version: "v1.4.5" } as const;
 export const CROWDSEC_KEY_FILE = "/etc/traefik/crowdsec-bouncer.key";
+/** Marks the containers this stack's Traefik may route to (its Docker provider's constraint). */
+export const PROXY_LABEL = "homelab.proxy";
 
 export interface ProxyContext {
   cfg: StackConfig;
@@ -41,7 +43,8 @@ export function traefikRouteLabels(route: Route, port: number | undefined, ctx: 
   const internal = route.upstream === TRAEFIK_API;
   return {
     "traefik.enable": "true",
-    [`traefik.constraint`]: names.container("traefik"),
+    // Not a `traefik.*` label: Traefik decodes those as configuration and rejects unknown keys.
+    [PROXY_LABEL]: names.container("traefik"),
     "traefik.docker.network": names.ingress,
     [`traefik.http.routers.${router}.rule`]: `Host(\`${route.host}\`)`,
     [`traefik.http.routers.${router}.entrypoints`]: tls(cfg) ? "websecure" : "web",
@@ -77,7 +80,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     },
     providers: {
       // Only through the socket proxy, never the raw socket; only this stack's containers, only when asked.
-      docker: { endpoint: dockerEndpoint, exposedByDefault: false, network: names.ingress, constraints: `Label(\`traefik.constraint\`,\`${names.container("traefik")}\`)` },
+      docker: { endpoint: dockerEndpoint, exposedByDefault: false, network: names.ingress, constraints: `Label(\`${PROXY_LABEL}\`,\`${names.container("traefik")}\`)` },
       file: { directory: "/etc/traefik/dynamic", watch: true },
     },
     ...(cfg.acme

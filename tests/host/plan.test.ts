@@ -112,6 +112,9 @@ describe("host stack plan", () => {
         const r = route.service;
         assert.equal(labels["traefik.enable"], "true");
         assert.equal(labels["traefik.docker.network"], "vnet-ingress");
+        assert.equal(labels["homelab.proxy"], "traefik");
+        const known = /^traefik\.(enable|docker\.network|http\.(routers|services|middlewares)\.[a-z0-9-]+\.[A-Za-z.]+)$/;
+        for (const key of Object.keys(labels).filter((k) => k.startsWith("traefik."))) assert.match(key, known, "Traefik rejects unknown traefik.* labels");
         assert.equal(labels[`traefik.http.routers.${r}.rule`], `Host(\`${route.host}\`)`);
         if (route.upstream === TRAEFIK_API) assert.equal(labels[`traefik.http.routers.${r}.service`], TRAEFIK_API);
         else assert.equal(labels[`traefik.http.services.${r}.loadbalancer.server.port`], route.upstream.split(":")[1]);
@@ -129,6 +132,7 @@ describe("host stack plan", () => {
       const config = parse(file(traefik, "/etc/traefik/traefik.yml"));
       assert.equal(config.providers.docker.endpoint, "tcp://cetusguard:2375");
       assert.equal(config.providers.docker.exposedByDefault, false);
+      assert.equal(config.providers.docker.constraints, "Label(`homelab.proxy`,`traefik`)");
       assert.deepEqual(Object.keys(config.entryPoints), ["web"], "plain HTTP without ACME");
       assert.ok(!traefik.networks.includes("vnet-socket") || traefik.env.DOCKER_HOST === "tcp://cetusguard:2375");
       const dynamic = parse(file(traefik, "/etc/traefik/dynamic/crowdsec.yml"));
