@@ -114,7 +114,7 @@ export interface PlannedService {
 export interface Route {
   host: string;
   service: string;
-  /** `<container>:<port>` the proxy forwards to. */
+  /** `<container>:<port>` the proxy forwards to (`api@internal` for Traefik's own dashboard). */
   upstream: string;
   auth: AuthLevel;
   expose: "tunnel" | "lan";
