@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ImageCache } from "./components/images";
 import { SharedNetworks } from "./components/networks";
+import { HostSecrets } from "./components/Secrets";
 import { ServiceStack } from "./components/ServiceStack";
 import { rawConfigFromEntries } from "./config/load";
 import { buildPlan } from "./topology/plan";
@@ -20,10 +21,15 @@ const plan = result.plan;
 const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
 const images = new ImageCache();
 const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
+const secrets = new HostSecrets("secrets", plan.secrets ?? []);
 for (const service of plan.services) {
-  new ServiceStack(service.name, { service, plan, images, networkNames });
+  new ServiceStack(service.name, { service, plan, images, networkNames, secrets });
 }
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */
 export const networks = plan.networks.map((n) => ({ name: n.name, subnet: n.subnet, kind: n.kind, members: n.members }));
 export const serviceUrls = Object.fromEntries(plan.routes.map((r) => [r.service, `https://${r.host}`]));
+/** Generated initial passwords of Authelia users without a configured one: `pulumi stack output --show-secrets`. */
+export const autheliaInitialPasswords = pulumi.secret(
+  pulumi.all(Object.fromEntries(Object.entries(plan.authelia?.generatedPasswords ?? {}).map(([user, secret]) => [user, secrets.value(secret)]))),
+);

@@ -108,7 +108,8 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
 if (require.main === module || process.argv[1]?.endsWith(path.join("bin", "homelab"))) {
   main(process.argv.slice(2)).then(
     // exit explicitly: an abandoned CLI download (install time limit) must not keep the process alive
-    (code) => process.exit(code),
+    // ...but only once stdout is flushed: a pipe takes 64 KiB at once and `plan --json` is larger.
+    (code) => process.stdout.write("", () => process.exit(code)),
     (e: unknown) => {
       console.error(`homelab: ${e instanceof Error ? e.message : String(e)}`);
       process.exitCode = 1;

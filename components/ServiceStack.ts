@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
+import type { HostSecrets } from "./Secrets";
 import { networkResource } from "./networks";
 
 export interface ServiceStackArgs {
@@ -11,6 +12,8 @@ export interface ServiceStackArgs {
   images: ImageCache;
   /** Docker network name → the network's `name` output, so containers wait for the networks they join. */
   networkNames: Map<string, pulumi.Input<string>>;
+  /** Resolves the containers' secret env and generated files. */
+  secrets?: HostSecrets;
 }
 
 /** One service: its own vnet-<service> (if it has one) and its containers, private database included. */
@@ -29,7 +32,9 @@ export class ServiceStack extends pulumi.ComponentResource {
     }
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
-      this.containers.push(new docker.Container(c.name, containerArgs(c, images.imageId(c.image), networkNames), { parent: this, deleteBeforeReplace: true }));
+      const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
+      const uploads = (c.files ?? []).map((f) => (args.secrets ? args.secrets.upload(f) : { file: f.path, content: f.content }));
+      this.containers.push(new docker.Container(c.name, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, uploads), { parent: this, deleteBeforeReplace: true }));
     }
     this.registerOutputs({ network: own?.name, containers: this.containers.map((c) => c.name) });
   }

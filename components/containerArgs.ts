@@ -17,7 +17,13 @@ export const HARDENING = {
 const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
 
 /** The docker.Container inputs for one planned container; values are sorted so a re-run never reorders them. */
-export function containerArgs(c: PlannedContainer, image: pulumi.Input<string>, networkNames: Map<string, pulumi.Input<string>>, secretEnv: Record<string, pulumi.Input<string>> = {}): docker.ContainerArgs {
+export function containerArgs(
+  c: PlannedContainer,
+  image: pulumi.Input<string>,
+  networkNames: Map<string, pulumi.Input<string>>,
+  secretEnv: Record<string, pulumi.Input<string>> = {},
+  uploads: docker.types.input.ContainerUpload[] = [],
+): docker.ContainerArgs {
   const env = sortedEntries(c.env).map(([k, v]) => `${k}=${v}`);
   const secrets = Object.keys(secretEnv).sort().map((k) => pulumi.interpolate`${k}=${secretEnv[k]}`);
   return {
@@ -35,6 +41,7 @@ export function containerArgs(c: PlannedContainer, image: pulumi.Input<string>, 
     healthcheck: c.healthcheck ? { tests: c.healthcheck.test, interval: c.healthcheck.interval, timeout: c.healthcheck.timeout, retries: c.healthcheck.retries, startPeriod: c.healthcheck.startPeriod } : undefined,
     command: c.command,
     devices: c.devices?.map((d) => ({ hostPath: d, containerPath: d })),
+    uploads: uploads.length ? uploads : undefined,
     ...HARDENING,
     logOpts: { ...HARDENING.logOpts },
     securityOpts: [...HARDENING.securityOpts],

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
+import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
 
@@ -95,6 +96,10 @@ export const stackConfig = z.strictObject({
   proxy: z.enum(["traefik", "swag"]).default("traefik"),
   services: z.record(name, serviceConfig).default({}),
   links: z.record(name, linkConfig).default({}),
+  authelia: autheliaConfig.prefault({}),
+  socketProxy: socketProxyConfig.prefault({}),
+  crowdsec: crowdsecConfig.prefault({}),
+  acme: acmeConfig.optional(),
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
 });

@@ -1,6 +1,7 @@
 import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
-import { configMount } from "../config/catalog/builders";
+import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
+import { exposureOf } from "./routes";
 import type { PlanProblem } from "./types";
 
 export interface ResolvedService {
@@ -14,6 +15,9 @@ export interface ResolvedService {
 
 const PROXIES = ["traefik", "swag"] as const;
 export const SOCKET_PROXY = "cetusguard";
+/** Auth levels Authelia decides (and a `deny` route is refused by it too); only `bypass` skips SSO. */
+const SSO_LEVELS = new Set(["one_factor", "two_factor", "deny"]);
+export const AUTHELIA_POSTGRES_IMAGE = "postgres:17.6-alpine";
 
 /** A custom service (not in the catalog) becomes a one-container catalog entry built from its config. */
 function customEntry(name: string, cfg: ServiceConfig): CatalogEntry {
@@ -59,13 +63,17 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
     services.push({ name, entry, config: svc, catalog: known?.name, implicit: false });
   }
 
-  const ensure = (name: string) => {
+  const ensure = (name: string, defaults: ServiceConfig = {}) => {
     if (services.some((s) => s.name === name)) return;
-    services.push({ name, entry: catalogEntry(name)!, config: cfg.services[name] ?? {}, catalog: name, implicit: true });
+    services.push({ name, entry: catalogEntry(name)!, config: { ...defaults, ...cfg.services[name] }, catalog: name, implicit: true });
   };
   if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
+  if (services.some((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth))) ensure("authelia", { subdomain: cfg.authelia.subdomain });
+  if (cfg.crowdsec.enabled) ensure("crowdsec");
+  const authelia = services.find((s) => s.name === "authelia");
+  if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
 
   services.sort((a, b) => a.name.localeCompare(b.name));
   return { services, problems };
@@ -75,4 +83,9 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
 function withOverrides(entry: CatalogEntry, svc: ServiceConfig): CatalogEntry {
   if (!svc.image && !svc.port) return entry;
   return { ...entry, main: { ...entry.main, image: svc.image ?? entry.main.image, port: svc.port ?? entry.main.port } };
+}
+
+/** `homelab:authelia.storage: postgres` gives Authelia a private PostgreSQL next to its Redis. */
+function withPostgresStorage(entry: CatalogEntry): CatalogEntry {
+  return { ...entry, companions: [...(entry.companions ?? []), postgres(AUTHELIA_POSTGRES_IMAGE, "authelia")] };
 }

@@ -1,4 +1,5 @@
 import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
+import type { SecretValue } from "../config/secret";
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -46,6 +47,52 @@ export interface PlannedContainer {
   healthcheck?: HealthcheckSpec;
   command?: string[];
   devices?: string[];
+  /** Generated config files delivered into the container (Docker uploads). */
+  files?: PlannedFile[];
+}
+
+/**
+ * A generated file. `content` may hold placeholders the Pulumi layer fills in: `{{secret:<name>}}` (the
+ * secret's value) and `{{argon2id:<name>}}` (its argon2id hash); a file with placeholders is a Pulumi secret.
+ */
+export interface PlannedFile {
+  path: string;
+  content: string;
+  secret: boolean;
+}
+
+/** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
+export type PlannedSecret =
+  | { name: string; source: "generated"; length: number; purpose: string }
+  | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
+
+export interface SocketProxyConsumer {
+  service: string;
+  access: "read" | "write";
+}
+
+export interface SocketProxyPlan {
+  container: string;
+  endpoint: string;
+  consumers: SocketProxyConsumer[];
+  /** True when a consumer (Portainer) got write rules; only with `homelab:socketProxy.allowWrite: true`. */
+  write: boolean;
+  rules: string[];
+}
+
+export interface AccessRule {
+  domain: string[];
+  policy: AuthLevel;
+  resources?: string[];
+}
+
+export interface AutheliaPlan {
+  url: string;
+  /** Authelia's access_control rules, in order; default policy deny. */
+  rules: AccessRule[];
+  users: string[];
+  /** Users without a configured password get a generated one: secret name per user. */
+  generatedPasswords: Record<string, string>;
 }
 
 export interface PlannedService {
@@ -67,7 +114,7 @@ export interface PlannedService {
 export interface Route {
   host: string;
   service: string;
-  /** `<container>:<port>` the proxy forwards to. */
+  /** `<container>:<port>` the proxy forwards to (`api@internal` for Traefik's own dashboard). */
   upstream: string;
   auth: AuthLevel;
   expose: "tunnel" | "lan";
@@ -81,6 +128,10 @@ export interface Plan {
   containers: PlannedContainer[];
   services: PlannedService[];
   routes: Route[];
+  /** Secrets the Pulumi layer must provide, by name (values never appear in the plan). */
+  secrets?: PlannedSecret[];
+  socketProxy?: SocketProxyPlan;
+  authelia?: AutheliaPlan;
   /** Non-fatal findings, e.g. a pinned subnet smaller than the sizing guideline. */
   warnings: string[];
 }

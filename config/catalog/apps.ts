@@ -9,6 +9,7 @@ export const apps: CatalogEntry[] = [
     vpnCapable: false,
     auth: "one_factor",
     dashboard: { group: "Apps", icon: "immich.svg" },
+    dbPasswordEnv: "DB_PASSWORD",
     main: {
       suffix: "",
       image: "ghcr.io/immich-app/immich-server:v2.1.0",

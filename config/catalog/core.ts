@@ -57,7 +57,6 @@ export const core: CatalogEntry[] = [
       image: "authelia/authelia:4.39.13",
       role: "auth",
       port: 9091,
-      env: (n) => ({ AUTHELIA_SESSION_REDIS_HOST: n.container("redis"), AUTHELIA_SESSION_REDIS_PORT: "6379" }),
       mounts: [configMount()],
       healthcheck: httpHealthcheck(9091, "/api/health", "wget"),
     },

@@ -73,4 +73,6 @@ export interface CatalogEntry {
   downloader?: boolean;
   auth: AuthLevel;
   dashboard?: { group: string; icon: string };
+  /** Env var the main container reads its private database's password from (the password is generated). */
+  dbPasswordEnv?: string;
 }

@@ -100,10 +100,10 @@ describe("homelab CLI (offline commands)", function () {
       fs.writeFileSync(file, "# my dev stack\nconfig:\n  homelab:domain: dev.example.com\n  homelab:services:\n    jellyfin: {}\n");
       const r = await homelab(["network", "pin", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /pinned 2 subnet\(s\) in Pulumi\.dev\.yaml: vnet-jellyfin, vnet-traefik/);
+      assert.match(r.stdout, /pinned 3 subnet\(s\) in Pulumi\.dev\.yaml: vnet-crowdsec, vnet-jellyfin, vnet-traefik/);
       const text = fs.readFileSync(file, "utf8");
       assert.match(text, /^# my dev stack/);
-      assert.match(text, /homelab:allocations:\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /);
+      assert.match(text, /homelab:allocations:\n {4}vnet-crowdsec: 192\.168\.\d+\.\d+\/29\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /);
       const again = await homelab(["network", "pin", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.match(again.stdout, /every subnet is already pinned/);
       assert.equal(fs.readFileSync(file, "utf8"), text);
@@ -119,9 +119,9 @@ describe("homelab CLI (offline commands)", function () {
       fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  homelab:domain: dev.example.com\n  homelab:services:\n    sonarr: {}\n");
       const r = await homelab(["up", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r.code, 1);
-      assert.match(r.stderr, /locked 2 new subnet\(s\) in Pulumi\.dev\.yaml: vnet-sonarr, vnet-traefik/);
+      assert.match(r.stderr, /locked 4 new subnet\(s\) in Pulumi\.dev\.yaml: vnet-authelia, vnet-crowdsec, vnet-sonarr, vnet-traefik/);
       assert.match(r.stderr, /'up' changes your homelab and needs confirmation: re-run with --yes/);
-      assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), /homelab:allocations:\n {4}vnet-sonarr: /);
+      assert.match(fs.readFileSync(path.join(dir, "Pulumi.dev.yaml"), "utf8"), /homelab:allocations:\n(?: {4}vnet-[a-z]+: \S+\n)*? {4}vnet-sonarr: /);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,7 @@ import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
 import { stackConfig } from "../support/configs";
 import { mockImageId } from "../support/mockIds";
-import { byType, CONTAINER, NETWORK, ProgramRun, recordProgram, REMOTE_IMAGE } from "../support/program";
+import { byType, CONTAINER, isSecretInput, NETWORK, ProgramRun, recordProgram, REMOTE_IMAGE, unwrapSecrets } from "../support/program";
 
 /** The real program under Pulumi mocks, for both shipped stacks, checked against the offline plan. */
 for (const stack of ["home", "lab"]) {
@@ -42,7 +42,12 @@ for (const stack of ["home", "lab"]) {
       for (const planned of plan.containers) {
         const c = containers.find((r) => r.inputs.name === planned.name)!;
         assert.equal(images.get(c.inputs.image), planned.image, `${planned.name} image`);
-        assert.deepEqual(c.inputs.envs, Object.entries(planned.env).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`), `${planned.name} env`);
+        // Secret env (named in the plan, valued by the Pulumi layer) comes after the plain env, and makes the list a secret.
+        const secretNames = Object.keys(planned.secretEnv).sort();
+        assert.equal(isSecretInput(c.inputs.envs), secretNames.length > 0, `${planned.name} env secret`);
+        const envs = unwrapSecrets<string[]>(c.inputs.envs);
+        assert.deepEqual(envs.slice(0, envs.length - secretNames.length), Object.entries(planned.env).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`), `${planned.name} env`);
+        assert.deepEqual(envs.slice(envs.length - secretNames.length).map((e) => e.split("=")[0]), secretNames, `${planned.name} secret env`);
         assert.deepEqual(c.inputs.mounts, planned.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })), `${planned.name} mounts`);
       }
     });

@@ -57,3 +57,19 @@ export const byType = (run: ProgramRun, type: string) => run.resources.filter((r
 export const CONTAINER = "docker:index/container:Container";
 export const NETWORK = "docker:index/network:Network";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+
+/** How Pulumi's mocks hand over a secret input: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretInput(v: unknown): v is { value: unknown } {
+  return !!v && typeof v === "object" && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
+}
+
+/** The input with every secret wrapper removed, for asserting on values. */
+export function unwrapSecrets<T = any>(v: unknown): T {
+  if (isSecretInput(v)) return unwrapSecrets(v.value);
+  if (Array.isArray(v)) return v.map(unwrapSecrets) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)])) as T;
+  return v as T;
+}

@@ -1,0 +1,68 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { argon2id } from "hash-wasm";
+import { ARGON2ID } from "../topology/authelia";
+import type { PlannedFile, PlannedSecret } from "../topology/types";
+
+const PLACEHOLDER = /\{\{(secret|argon2id):([a-z0-9-]+)\}\}/g;
+
+/**
+ * The plan's named secrets as Pulumi secrets: generated ones with @pulumi/random (stable in state, never
+ * printed), configured ones from the stack's secret config. Also fills the placeholders of generated files.
+ */
+export class HostSecrets extends pulumi.ComponentResource {
+  private readonly values = new Map<string, pulumi.Output<string>>();
+  private readonly salts = new Map<string, pulumi.Output<string>>();
+
+  constructor(name: string, secrets: PlannedSecret[], opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:index:HostSecrets", name, {}, opts);
+    for (const s of secrets) {
+      if (s.source === "generated") {
+        // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
+        this.values.set(s.name, pulumi.secret(new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this }).result));
+      } else {
+        if (s.value.value === undefined) throw new Error(`${s.path}: the secret could not be read`);
+        this.values.set(s.name, pulumi.secret(pulumi.output(s.value.value)));
+      }
+    }
+    this.registerOutputs({ secrets: secrets.map((s) => s.name) });
+  }
+
+  value(name: string): pulumi.Output<string> {
+    const v = this.values.get(name);
+    if (!v) throw new Error(`the plan refers to secret '${name}', which it does not declare`);
+    return v;
+  }
+
+  /** argon2id hash (PHC string) with a salt kept in state, so the hash — and the file holding it — is stable. */
+  argon2id(name: string): pulumi.Output<string> {
+    let salt = this.salts.get(name);
+    if (!salt) {
+      salt = new random.RandomPassword(`${name}-salt`, { length: ARGON2ID.saltLength, special: false }, { parent: this }).result;
+      this.salts.set(name, salt);
+    }
+    return pulumi.secret(
+      pulumi.all([this.value(name), salt]).apply(([password, s]) =>
+        argon2id({ password, salt: Buffer.from(s, "utf8"), iterations: ARGON2ID.iterations, memorySize: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, hashLength: ARGON2ID.keyLength, outputType: "encoded" }),
+      ),
+    );
+  }
+
+  /** Env var → secret value, for a container's `secretEnv`. */
+  env(secretEnv: Record<string, string>): Record<string, pulumi.Output<string>> {
+    return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
+  }
+
+  /** A generated file as a Docker upload; files with placeholders are filled in and kept secret. */
+  upload(file: PlannedFile): docker.types.input.ContainerUpload {
+    const refs = [...file.content.matchAll(PLACEHOLDER)];
+    if (refs.length === 0) return { file: file.path, content: file.secret ? pulumi.secret(file.content) : file.content };
+    const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : this.argon2id(name)));
+    const content = pulumi.all(parts).apply((values) => {
+      let i = 0;
+      return file.content.replace(PLACEHOLDER, () => values[i++]);
+    });
+    return { file: file.path, content: pulumi.secret(content) };
+  }
+}

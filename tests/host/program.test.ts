@@ -1,0 +1,133 @@
+import * as assert from "node:assert/strict";
+import { parse } from "yaml";
+import { image } from "../../config/schema";
+import { needsForwardAuth } from "../../topology/authelia";
+import { DOCKER_SOCKET } from "../../topology/policy";
+import type { Plan } from "../../topology/types";
+import { byType, CONTAINER, isSecretInput, ProgramRun, recordProgram, REMOTE_IMAGE, RegisteredResource, unwrapSecrets } from "../support/program";
+import { planOf, STACKS } from "./support";
+
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+
+/** Every string in the inputs that is *not* inside a secret wrapper. */
+function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecretInput(v)) return out;
+  if (typeof v === "string") out.push(v);
+  else if (Array.isArray(v)) v.forEach((x) => plainStrings(x, out));
+  else if (v && typeof v === "object") Object.values(v).forEach((x) => plainStrings(x, out));
+  return out;
+}
+
+const labelsOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries((c.inputs.labels ?? []).map((l: any) => [l.label, l.value]));
+const uploadsOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries(unwrapSecrets<any[]>(c.inputs.uploads ?? []).map((u) => [u.file, u.content]));
+const envOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries(unwrapSecrets<string[]>(c.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+
+describe("host stack under Pulumi mocks", function () {
+  this.timeout(60000);
+
+  for (const stack of STACKS) {
+    describe(`stack ${stack}`, () => {
+      let run: ProgramRun;
+      let plan: Plan;
+      const containerNamed = (name: string) => {
+        const c = byType(run, CONTAINER).find((r) => r.inputs.name === name);
+        assert.ok(c, `container ${name} not registered`);
+        return c;
+      };
+      before(async () => {
+        plan = planOf(stack);
+        run = await recordProgram(stack);
+        assert.equal(run.error, undefined);
+      });
+
+      it("registers every planned container, each with the hardening defaults and a pinned image", () => {
+        const containers = byType(run, CONTAINER);
+        assert.deepEqual(containers.map((c) => c.inputs.name).sort(), plan.containers.map((c) => c.name).sort());
+        for (const c of containers) {
+          assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"], c.inputs.name);
+          assert.equal(c.inputs.restart, "unless-stopped");
+          assert.equal(c.inputs.logOpts["max-size"], "10m");
+          if (c.inputs.ports?.length) assert.equal(c.inputs.name, `${plan.prefix}${plan.proxy}`, `${c.inputs.name} publishes host ports`);
+        }
+        for (const img of byType(run, REMOTE_IMAGE)) {
+          assert.ok(image.safeParse(img.inputs.name).success, `${img.inputs.name} is not pinned`);
+          assert.equal(img.inputs.keepLocally, true);
+        }
+      });
+
+      it("mounts the Docker socket only into the socket proxy, read-only", () => {
+        const mounting = byType(run, CONTAINER).filter((c) => (c.inputs.mounts ?? []).some((m: any) => m.source === DOCKER_SOCKET));
+        assert.deepEqual(mounting.map((c) => c.inputs.name), [`${plan.prefix}cetusguard`]);
+        assert.ok(mounting[0].inputs.mounts.every((m: any) => m.source !== DOCKER_SOCKET || m.readOnly === true));
+        assert.equal(envOf(mounting[0]).CETUSGUARD_RULES, plan.socketProxy!.rules.join("\n"));
+      });
+
+      it("routes every planned host, with forward-auth on every non-bypass route", () => {
+        for (const route of plan.routes) {
+          if (plan.proxy === "traefik") {
+            const labels = labelsOf(containerNamed(`${plan.prefix}${route.service}`));
+            const router = `${plan.prefix}${route.service}`;
+            assert.equal(labels[`traefik.http.routers.${router}.rule`], `Host(\`${route.host}\`)`);
+            assert.equal(labels[`traefik.http.routers.${router}.middlewares`].split(",").includes(`${plan.prefix}authelia@docker`), needsForwardAuth(route), route.host);
+          } else {
+            const conf = uploadsOf(containerNamed(`${plan.prefix}swag`))[`/config/nginx/proxy-confs/${route.service}.subdomain.conf`];
+            assert.ok(conf, `no conf for ${route.host}`);
+            assert.match(conf, new RegExp(`server_name ${route.host.replace(/\./g, "\\.")};`));
+            assert.equal(conf.includes("authelia-location.conf"), needsForwardAuth(route), route.host);
+          }
+        }
+      });
+
+      it("uploads an Authelia configuration whose rules are the plan's, and hashed passwords", () => {
+        const authelia = containerNamed(`${plan.prefix}authelia`);
+        const files = uploadsOf(authelia);
+        const doc = parse(files["/config/configuration.yml"]);
+        assert.deepEqual(doc.access_control.rules, plan.authelia!.rules);
+        const users = parse(files["/config/users_database.yml"]).users;
+        for (const [name, u] of Object.entries<any>(users)) {
+          assert.match(u.password, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
+          assert.ok(!u.password.includes(`mock-authelia-user-${name}`));
+        }
+        assert.equal(files["/secrets/authelia-session-secret"], "mock-authelia-session-secret");
+      });
+
+      it("generates every secret with @pulumi/random and keeps it secret in every input", () => {
+        const randoms = byType(run, RANDOM_PASSWORD).map((r) => r.name);
+        for (const s of plan.secrets!.filter((x) => x.source === "generated")) assert.ok(randoms.includes(s.name), `${s.name} not generated`);
+        for (const c of byType(run, CONTAINER)) {
+          const planned = plan.containers.find((p) => p.name === c.inputs.name)!;
+          if (Object.keys(planned.secretEnv).length) assert.ok(isSecretInput(c.inputs.envs), `${c.inputs.name}: envs must be secret`);
+          if ((planned.files ?? []).some((f) => f.secret)) assert.ok(isSecretInput(c.inputs.uploads), `${c.inputs.name}: uploads must be secret`);
+        }
+        const leaked = byType(run, CONTAINER).flatMap((c) => plainStrings(c.inputs)).filter((s) => /mock-(authelia|crowdsec)/.test(s));
+        assert.deepEqual(leaked, [], "secret values outside secret inputs");
+      });
+    });
+  }
+
+  it("passes configured secrets (ACME token, SMTP password) through as Pulumi secrets", async () => {
+    const run = await recordProgram("home", {
+      acme: { email: "ops@example.com", cloudflareApiToken: { $secret: "cf-token-123" } },
+      authelia: {
+        users: { admin: { displayname: "Admin", email: "admin@example.com", password: { $secret: "hunter2hunter2" } } },
+        smtp: { host: "smtp.example.com", port: 587, username: "auth", sender: "auth@example.com", password: { $secret: "smtp-pw-456" } },
+      },
+    });
+    assert.equal(run.error, undefined);
+    const traefik = byType(run, CONTAINER).find((c) => c.inputs.name === "traefik")!;
+    assert.ok(isSecretInput(traefik.inputs.envs));
+    assert.equal(envOf(traefik).CF_DNS_API_TOKEN, "cf-token-123");
+    const authelia = byType(run, CONTAINER).find((c) => c.inputs.name === "authelia")!;
+    assert.equal(uploadsOf(authelia)["/secrets/authelia-smtp-password"], "smtp-pw-456");
+    const all = JSON.stringify(byType(run, CONTAINER).flatMap((c) => plainStrings(c.inputs)));
+    for (const v of ["cf-token-123", "smtp-pw-456", "hunter2hunter2"]) assert.ok(!all.includes(v), `${v} leaked`);
+    assert.ok(!JSON.stringify(unwrapSecrets(byType(run, CONTAINER).map((c) => c.inputs))).includes("hunter2hunter2"), "user password only as a hash");
+    assert.equal(parse(uploadsOf(authelia)["/config/configuration.yml"]).notifier.smtp.address, "submission://smtp.example.com:587");
+  });
+
+  it("fails with the key path when Portainer's write access is not acknowledged", async () => {
+    const run = await recordProgram("home", { socketProxy: null });
+    assert.match(run.error ?? "", /homelab:socketProxy\.allowWrite: portainer/);
+    assert.equal(byType(run, CONTAINER).length, 0);
+  });
+});

@@ -1,0 +1,135 @@
+import { stringify } from "yaml";
+import type { StackConfig } from "../config/schema";
+import type { Naming } from "./containers";
+import type { AccessRule, AutheliaPlan, PlannedFile, PlannedSecret, PlanProblem, Route } from "./types";
+
+export const AUTHELIA = "authelia";
+export const AUTHELIA_PORT = 9091;
+/** Same name the generic database-password rule gives Authelia's PostgreSQL (see host.ts). */
+const AUTHELIA_DB_PASSWORD = `${AUTHELIA}-db-password`;
+/** Matches `/api` and everything under it, with or without a query. */
+export const API_PATHS = "^/api([/?].*)?$";
+
+/** Argon2id parameters for user passwords: Authelia's recommended defaults; the Pulumi layer hashes with the same. */
+export const ARGON2ID = { iterations: 3, memory: 65536, parallelism: 4, keyLength: 32, saltLength: 16 } as const;
+
+/** Where the container finds its secrets: one file each, referenced by Authelia's `*_FILE` environment variables. */
+const SECRETS_DIR = "/secrets";
+
+export interface AutheliaSlice {
+  authelia: AutheliaPlan;
+  files: PlannedFile[];
+  env: Record<string, string>;
+  secrets: PlannedSecret[];
+  problems: PlanProblem[];
+}
+
+/** True when the route goes through Authelia's forward-auth (everything except `bypass` and the portal itself). */
+export function needsForwardAuth(route: Route): boolean {
+  return route.auth !== "bypass" && route.service !== AUTHELIA;
+}
+
+/**
+ * Authelia's access_control: default deny, then the owner's API bypasses, then one rule per routed service
+ * from its auth level. Deliberately no `networks:` rules: a "trusted LAN" bypass can be spoofed through
+ * X-Forwarded-For.
+ */
+export function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
+  const routed = routes.filter((r) => r.service !== AUTHELIA);
+  return [
+    ...routed.filter((r) => apiBypass.includes(r.service) && r.auth !== "deny").map((r): AccessRule => ({ domain: [r.host], policy: "bypass", resources: [API_PATHS] })),
+    ...routed.map((r): AccessRule => ({ domain: [r.host], policy: r.auth })),
+  ];
+}
+
+function smtpAddress(host: string, port: number): string {
+  const scheme = port === 465 ? "submissions" : port === 587 ? "submission" : "smtp";
+  return `${scheme}://${host}:${port}`;
+}
+
+export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): AutheliaSlice {
+  const a = cfg.authelia;
+  const problems: PlanProblem[] = [];
+  const secrets: PlannedSecret[] = [];
+  const env: Record<string, string> = {};
+  const secretFiles: PlannedFile[] = [];
+  const useSecret = (envVar: string, secret: PlannedSecret) => {
+    secrets.push(secret);
+    const file = `${SECRETS_DIR}/${secret.name}`;
+    env[`${envVar}_FILE`] = file;
+    secretFiles.push({ path: file, content: `{{secret:${secret.name}}}`, secret: true });
+  };
+  const generated = (name: string, purpose: string, length = 64): PlannedSecret => ({ name, source: "generated", length, purpose });
+
+  for (const [i, service] of a.apiBypass.entries()) {
+    const route = routes.find((r) => r.service === service);
+    if (!route) problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' is not a routed service: nothing to bypass` });
+    else if (route.auth === "deny") problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
+  }
+
+  const portal = routes.find((r) => r.service === AUTHELIA);
+  const url = `https://${portal?.host ?? `${a.subdomain}.${cfg.domain}`}`;
+  const rules = accessRules(routes, a.apiBypass);
+
+  useSecret("AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET", generated("authelia-jwt-secret", "Authelia password-reset JWT signing key"));
+  useSecret("AUTHELIA_SESSION_SECRET", generated("authelia-session-secret", "Authelia session secret"));
+  useSecret("AUTHELIA_STORAGE_ENCRYPTION_KEY", generated("authelia-storage-encryption-key", "Authelia storage encryption key"));
+  if (a.storage === "postgres") useSecret("AUTHELIA_STORAGE_POSTGRES_PASSWORD", generated(AUTHELIA_DB_PASSWORD, "Authelia PostgreSQL password", 32));
+  if (a.smtp) useSecret("AUTHELIA_NOTIFIER_SMTP_PASSWORD", { name: "authelia-smtp-password", source: "config", path: "homelab:authelia.smtp.password", value: a.smtp.password, purpose: "SMTP password" });
+  if (a.duo) useSecret("AUTHELIA_DUO_API_SECRET_KEY", { name: "authelia-duo-secret-key", source: "config", path: "homelab:authelia.duo.secretKey", value: a.duo.secretKey, purpose: "Duo API secret key" });
+
+  const generatedPasswords: Record<string, string> = {};
+  const users: Record<string, unknown> = {};
+  // Nobody configured: one admin with a generated password (a stack output), rather than SSO nobody can pass.
+  const configured = Object.keys(a.users).length > 0 ? a.users : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
+  for (const [name, user] of Object.entries(configured).sort(([x], [y]) => x.localeCompare(y))) {
+    const secretName = `authelia-user-${name}`;
+    if (user.password) secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
+    else {
+      secrets.push(generated(secretName, `initial password of Authelia user ${name}`, 24));
+      generatedPasswords[name] = secretName;
+    }
+    users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: `{{argon2id:${secretName}}}` };
+  }
+
+  const configuration = {
+    theme: "auto",
+    server: { address: `tcp://:${AUTHELIA_PORT}/` },
+    log: { level: "info" },
+    totp: { issuer: cfg.domain },
+    identity_validation: { reset_password: { jwt_lifespan: "5 minutes", jwt_algorithm: "HS256" } },
+    authentication_backend: {
+      password_reset: { disable: !a.smtp },
+      file: {
+        path: "/config/users_database.yml",
+        watch: false,
+        password: {
+          algorithm: "argon2",
+          argon2: { variant: "argon2id", iterations: ARGON2ID.iterations, memory: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, key_length: ARGON2ID.keyLength, salt_length: ARGON2ID.saltLength },
+        },
+      },
+    },
+    access_control: { default_policy: "deny", rules },
+    session: {
+      cookies: [{ domain: cfg.domain, authelia_url: url }],
+      redis: { host: names.container(AUTHELIA, "redis"), port: 6379 },
+    },
+    regulation: { max_retries: 3, find_time: "2 minutes", ban_time: "10 minutes" },
+    storage:
+      a.storage === "postgres"
+        ? { postgres: { address: `tcp://${names.container(AUTHELIA, "db")}:5432`, database: AUTHELIA, username: AUTHELIA } }
+        : { local: { path: "/config/db.sqlite3" } },
+    notifier: a.smtp
+      ? { smtp: { address: smtpAddress(a.smtp.host, a.smtp.port), username: a.smtp.username, sender: a.smtp.sender } }
+      : { filesystem: { filename: "/config/notification.txt" } },
+    ...(a.duo ? { duo_api: { hostname: a.duo.hostname, integration_key: a.duo.integrationKey } } : {}),
+  };
+
+  const files: PlannedFile[] = [
+    { path: "/config/configuration.yml", content: stringify(configuration, { lineWidth: 0 }), secret: false },
+    { path: "/config/users_database.yml", content: stringify({ users }, { lineWidth: 0 }), secret: true },
+    ...secretFiles,
+  ];
+  return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };
+}
+

@@ -1,0 +1,37 @@
+import { stringify } from "yaml";
+import type { Naming } from "./containers";
+import type { ResolvedService } from "./services";
+import type { PlannedFile, Route, SocketProxyPlan } from "./types";
+
+/** The docker.yaml key Homepage's service entries refer to (`server:`). */
+export const HOMEPAGE_DOCKER = "homelab";
+
+/**
+ * Homepage's services.yaml, one group per catalog dashboard group (sorted), one entry per enabled service
+ * with a dashboard entry: link to its route when routed, live status from the socket proxy when Homepage has it.
+ * docker.yaml points Homepage at the socket proxy, never at the raw socket.
+ */
+export function homepageFiles(services: ResolvedService[], routes: Route[], names: Naming, socketProxy?: SocketProxyPlan): PlannedFile[] {
+  const groups = new Map<string, Record<string, unknown>[]>();
+  for (const svc of services) {
+    const dash = svc.entry.dashboard;
+    if (!dash) continue;
+    const route = routes.find((r) => r.service === svc.name);
+    const entry = {
+      [svc.name]: {
+        description: svc.entry.description,
+        icon: dash.icon,
+        ...(route ? { href: `https://${route.host}` } : {}),
+        ...(socketProxy ? { server: HOMEPAGE_DOCKER, container: names.container(svc.name) } : {}),
+      },
+    };
+    groups.set(dash.group, [...(groups.get(dash.group) ?? []), entry]);
+  }
+  const servicesYaml = [...groups.keys()].sort().map((group) => ({ [group]: groups.get(group)! }));
+  const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: stringify(servicesYaml, { lineWidth: 0 }), secret: false }];
+  if (socketProxy) {
+    const [host, port] = socketProxy.endpoint.replace(/^tcp:\/\//, "").split(":");
+    files.push({ path: "/app/config/docker.yaml", content: stringify({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });
+  }
+  return files;
+}

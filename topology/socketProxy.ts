@@ -1,0 +1,65 @@
+import type { Naming } from "./containers";
+import { SOCKET_PROXY_PORT } from "./containers";
+import { SOCKET_PROXY, type ResolvedService } from "./services";
+import type { PlanProblem, SocketProxyConsumer, SocketProxyPlan } from "./types";
+
+/**
+ * Cetusguard's allow-list (CETUSGUARD_RULES), built from the services that read the Docker API.
+ * Cetusguard itself always allows ping/version/info; everything else is denied unless a rule here allows it.
+ * Syntax: `METHOD[,METHOD] <path regex>`, `%VAR%` from cetusguard's rule.go, `!` starts a comment.
+ */
+const CAPABILITIES = {
+  discover: ["GET %API_PREFIX_EVENTS%", "GET %API_PREFIX_CONTAINERS%/json", "GET %API_PREFIX_CONTAINERS%/%CONTAINER_ID_OR_NAME%/json"],
+  logs: ["GET %API_PREFIX_CONTAINERS%/%CONTAINER_ID_OR_NAME%/logs"],
+  stats: ["GET %API_PREFIX_CONTAINERS%/%CONTAINER_ID_OR_NAME%/stats"],
+  /** Container management (Portainer): the whole API, every method. Only with `homelab:socketProxy.allowWrite`. */
+  manage: ["GET,HEAD,POST,PUT,DELETE %API_PREFIX%/.+"],
+} as const;
+type Capability = keyof typeof CAPABILITIES;
+
+/** What each known consumer needs; custom services get `discover+logs+stats` for read and `manage` for write. */
+const NEEDS: Record<string, Capability[]> = {
+  traefik: ["discover"],
+  homepage: ["discover", "stats"],
+  dozzle: ["discover", "logs", "stats"],
+  portainer: ["manage"],
+};
+
+/** Consumers that ignore DOCKER_HOST and take the endpoint as arguments instead. */
+export const ENDPOINT_ARGS: Record<string, (endpoint: string) => string[]> = {
+  portainer: (endpoint) => ["-H", endpoint],
+};
+
+function needsOf(svc: ResolvedService): Capability[] {
+  return NEEDS[svc.catalog ?? ""] ?? (svc.entry.dockerApi === "write" ? ["manage"] : ["discover", "logs", "stats"]);
+}
+
+export function planSocketProxy(services: ResolvedService[], allowWrite: boolean, names: Naming): { socketProxy?: SocketProxyPlan; problems: PlanProblem[] } {
+  const problems: PlanProblem[] = [];
+  const consumers: SocketProxyConsumer[] = services.filter((s) => s.entry.dockerApi).map((s) => ({ service: s.name, access: s.entry.dockerApi! }));
+  if (consumers.length === 0 || !services.some((s) => s.name === SOCKET_PROXY)) return { problems };
+
+  const writers = consumers.filter((c) => c.access === "write");
+  if (writers.length > 0 && !allowWrite) {
+    problems.push({
+      path: "homelab:socketProxy.allowWrite",
+      message: `${writers.map((w) => w.service).join(", ")} manage${writers.length === 1 ? "s" : ""} containers and need${writers.length === 1 ? "s" : ""} write access to the Docker API (root on the host): set homelab:socketProxy.allowWrite: true to grant it, or disable ${writers.length === 1 ? "it" : "them"}`,
+    });
+  }
+  const rules: string[] = [];
+  for (const svc of services.filter((s) => s.entry.dockerApi)) {
+    const needs = needsOf(svc).filter((n) => n !== "manage" || allowWrite);
+    const fresh = needs.flatMap((n) => CAPABILITIES[n]).filter((r) => !rules.includes(r));
+    if (fresh.length) rules.push(`! ${svc.name} (${svc.entry.dockerApi})`, ...fresh);
+  }
+  return {
+    socketProxy: {
+      container: names.container(SOCKET_PROXY),
+      endpoint: `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}`,
+      consumers,
+      write: allowWrite && writers.length > 0,
+      rules,
+    },
+    problems,
+  };
+}
