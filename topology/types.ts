@@ -46,6 +46,16 @@ export interface PlannedContainer {
   healthcheck?: HealthcheckSpec;
   command?: string[];
   devices?: string[];
+  /** Linux capabilities to add, in Docker's `CAP_*` spelling. */
+  capabilities?: string[];
+  /** On the VPN gateway: the services routed through it (sharing its namespace) and the ports they listen on there. */
+  vpnClients?: VpnClient[];
+}
+
+export interface VpnClient {
+  service: string;
+  container: string;
+  ports: number[];
 }
 
 export interface PlannedService {

@@ -37,5 +37,5 @@ export const media: CatalogEntry[] = [
     main: { suffix: "", image: "golift/unpackerr:0.14.5", role: "worker", linuxserver: true, mounts: [configMount(), dataMount] },
   },
   mediaApp({ name: "sabnzbd", description: "Usenet downloader", image: "lscr.io/linuxserver/sabnzbd:4.5.3", port: 8080, group: "Downloads", healthPath: "/api?mode=version" }),
-  mediaApp({ name: "qbittorrent", description: "BitTorrent downloader", image: "lscr.io/linuxserver/qbittorrent:5.1.2", port: 8080, extraPorts: [6881], group: "Downloads", downloader: true }),
+  mediaApp({ name: "qbittorrent", description: "BitTorrent downloader", image: "lscr.io/linuxserver/qbittorrent:5.1.2", port: 8080, extraPorts: [6881], group: "Downloads", downloader: true, portEnv: "WEBUI_PORT" }),
 ];

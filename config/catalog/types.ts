@@ -58,6 +58,8 @@ export interface ContainerSpec {
   /** Host ports this container truly needs (only the proxy's 80/443 by default). */
   hostPorts?: HostPortSpec[];
   devices?: string[];
+  /** Env var that moves its web port (LinuxServer qBittorrent: WEBUI_PORT), so a port clash inside Gluetun's namespace can be remapped. */
+  portEnv?: string;
 }
 
 export interface CatalogEntry {
