@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageCache } from "./components/images";
 import { SharedNetworks } from "./components/networks";
 import { ServiceStack } from "./components/ServiceStack";
+import { secretResolver } from "./components/configSecrets";
+import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
 import { rawConfigFromEntries } from "./config/load";
 import { buildPlan } from "./topology/plan";
 
@@ -20,8 +22,11 @@ const plan = result.plan;
 const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
 const images = new ImageCache();
 const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
+const gatewayService = vpnGatewayService(plan);
+const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
 for (const service of plan.services) {
-  new ServiceStack(service.name, { service, plan, images, networkNames });
+  if (service === gatewayService) continue;
+  new ServiceStack(service.name, { service, plan, images, networkNames, namespaces: gateway?.namespaces });
 }
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */

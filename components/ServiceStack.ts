@@ -4,6 +4,7 @@ import type { Plan, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
 import { networkResource } from "./networks";
+import { joinNamespace } from "./VpnGateway";
 
 export interface ServiceStackArgs {
   service: PlannedService;
@@ -11,6 +12,8 @@ export interface ServiceStackArgs {
   images: ImageCache;
   /** Docker network name → the network's `name` output, so containers wait for the networks they join. */
   networkNames: Map<string, pulumi.Input<string>>;
+  /** Containers whose namespace others share (Gluetun), by name: `container:<name>` in the plan. */
+  namespaces?: ReadonlyMap<string, docker.Container>;
 }
 
 /** One service: its own vnet-<service> (if it has one) and its containers, private database included. */
@@ -29,7 +32,8 @@ export class ServiceStack extends pulumi.ComponentResource {
     }
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
-      this.containers.push(new docker.Container(c.name, containerArgs(c, images.imageId(c.image), networkNames), { parent: this, deleteBeforeReplace: true }));
+      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames), args.namespaces);
+      this.containers.push(new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts }));
     }
     this.registerOutputs({ network: own?.name, containers: this.containers.map((c) => c.name) });
   }

@@ -20,9 +20,10 @@ export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 /**
  * Runs index.ts for a shipped stack under Pulumi mocks in a child process. `overrides` replace whole
  * top-level `homelab:` keys (null removes one); `{ "$secret": value }` marks a value as a secret.
+ * `ids` replaces the mock id (`<name>-id`) of named resources, e.g. to play a replaced container.
  */
-export function recordProgram(stack: string, overrides?: Record<string, unknown>): Promise<ProgramRun> {
-  const input = JSON.stringify({ stack, overrides, projectDir: PROJECT_DIR });
+export function recordProgram(stack: string, overrides?: Record<string, unknown>, ids?: Record<string, string>): Promise<ProgramRun> {
+  const input = JSON.stringify({ stack, overrides, projectDir: PROJECT_DIR, ids });
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ["--import", "tsx", path.join(__dirname, "recordProgram.ts"), input], { cwd: PROJECT_DIR, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").pop();

@@ -1,7 +1,7 @@
 /**
  * Child process: runs the real program (index.ts) for one stack under Pulumi's mocks and prints every
  * registered resource as JSON. A fresh process per run keeps Pulumi's global runtime state isolated.
- * Input (argv[2]): JSON { stack, overrides?, projectDir }. Output: one JSON line on stdout.
+ * Input (argv[2]): JSON { stack, overrides?, projectDir, ids? }. Output: one JSON line on stdout.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
@@ -11,6 +11,7 @@ interface Input {
   stack: string;
   projectDir: string;
   overrides?: Record<string, unknown>;
+  ids?: Record<string, string>;
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
@@ -51,7 +52,7 @@ async function main() {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = `${args.name}-id`;
+        const id = input.ids?.[args.name] ?? `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${Buffer.from(args.inputs.name).toString("hex").slice(0, 32)}`;
