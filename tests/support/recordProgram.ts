@@ -6,11 +6,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
 import { isSecret } from "../../config/secret";
+import { mockImageId } from "./mockIds";
 
 interface Input {
   stack: string;
   projectDir: string;
   overrides?: Record<string, unknown>;
+  /** Several configs that are expected to be refused, run in this one process (see rejectedRuns). */
+  batch?: Record<string, unknown>[];
+  /** Mock ids for named resources instead of `<name>-id` (e.g. a replaced container's new id). */
   ids?: Record<string, string>;
 }
 
@@ -46,16 +50,13 @@ function toPulumiConfig(raw: Record<string, unknown>): { config: Record<string, 
 }
 
 async function main() {
-  const raw = { ...readStackConfig(input.projectDir, input.stack), ...(input.overrides ?? {}) };
-  const { config, secretKeys } = toPulumiConfig(raw);
-  pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const id = input.ids?.[args.name] ?? `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${Buffer.from(args.inputs.name).toString("hex").slice(0, 32)}`;
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);
         if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
         return { id, state };
       },
@@ -65,9 +66,13 @@ async function main() {
       },
     },
     "homelab",
-    input.stack,
+    input.stack || "test",
     false,
   );
+  if (input.batch) return runBatch(input.batch);
+  const raw = { ...readStackConfig(input.projectDir, input.stack), ...(input.overrides ?? {}) };
+  const { config, secretKeys } = toPulumiConfig(raw);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   let error: string | undefined;
   let outputs: Record<string, unknown> = {};
   try {
@@ -82,6 +87,31 @@ async function main() {
     error = e instanceof Error ? e.message : String(e);
   }
   process.stdout.write(JSON.stringify({ resources, outputs, error }) + "\n");
+}
+
+/**
+ * Evaluates the program once per config in this process. Only meaningful for configs the program refuses:
+ * it must throw before registering anything, so nothing leaks from one evaluation into the next.
+ */
+async function runBatch(batch: Record<string, unknown>[]) {
+  const base = input.stack ? readStackConfig(input.projectDir, input.stack) : {};
+  const indexPath = require.resolve("../../index");
+  const runs: { error?: string; registered: number }[] = [];
+  for (const overrides of batch) {
+    const { config, secretKeys } = toPulumiConfig({ ...base, ...overrides });
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const before = resources.length;
+    let error: string | undefined;
+    delete require.cache[indexPath];
+    try {
+      require(indexPath);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    runs.push({ error, registered: resources.length - before });
+    if (!error) break; // a config that was accepted registered resources: later runs would collide with them
+  }
+  process.stdout.write(JSON.stringify({ runs }) + "\n");
 }
 
 main().catch((e) => {
