@@ -69,7 +69,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     const a = allocation.assignments.get(`vnet-link-${link}`);
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
   }
-  attachToGateway({ cfg, routed: vpn.routed, containers, networks, linksOf, names });
+  attachToGateway({ cfg, vpn, containers, networks, linksOf, names });
   for (const n of networks) n.members = containers.filter((c) => c.networks.includes(n.name)).map((c) => c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));

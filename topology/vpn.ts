@@ -21,6 +21,8 @@ export interface VpnDecision {
   routed: Set<string>;
   /** The services with Gluetun added (when anything is routed) and remapped ports applied. */
   services: ResolvedService[];
+  /** VPN_PORT_FORWARDING_UP_COMMAND: hands the forwarded port to the routed app that takes one (qBittorrent). */
+  forwardedPortCommand?: string;
   problems: PlanProblem[];
   warnings: string[];
 }
@@ -85,7 +87,22 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
     result.push({ name: GLUETUN, entry: catalogEntry(GLUETUN)!, config: cfg.services[GLUETUN] ?? {}, catalog: GLUETUN, implicit: true });
     result.sort((a, b) => a.name.localeCompare(b.name));
   }
-  return { routed, services: result, problems, warnings };
+  const forwarded = planPortForwarding(cfg, result.filter((s) => routed.has(s.name)));
+  problems.push(...forwarded.problems);
+  warnings.push(...forwarded.warnings);
+  return { routed, services: result, problems, warnings, forwardedPortCommand: forwarded.command };
+}
+
+/** Providers forward one port (PIA, ProtonVPN): exactly one routed app may take it. */
+function planPortForwarding(cfg: StackConfig, routed: ResolvedService[]): { command?: string; problems: PlanProblem[]; warnings: string[] } {
+  if (!cfg.vpn?.portForwarding) return { problems: [], warnings: [] };
+  const takers = routed.filter((s) => s.entry.forwardedPortCommand && s.entry.main.port);
+  if (takers.length === 0) return { problems: [], warnings: ["homelab:vpn.portForwarding is on but no routed service takes the forwarded port (qbittorrent does)"] };
+  if (takers.length > 1) {
+    return { problems: [{ path: "homelab:vpn.portForwarding", message: `the provider forwards one port, but ${takers.map((s) => s.name).join(" and ")} would both take it` }], warnings: [] };
+  }
+  const [taker] = takers;
+  return { command: taker.entry.forwardedPortCommand!(taker.entry.main.port!), problems: [], warnings: [] };
 }
 
 /** Only what the chosen VPN type (and the proxies asked for) needs is required. */
@@ -171,8 +188,9 @@ function movePort(spec: ContainerSpec, from: number, to: number): ContainerSpec 
  * Step 2, on the planned containers (networks already allocated): routed containers share Gluetun's namespace
  * and lose their own networks and ports; Gluetun gets their ports, joins their link networks, and its settings.
  */
-export function attachToGateway(args: { cfg: StackConfig; routed: Set<string>; containers: PlannedContainer[]; networks: PlannedNetwork[]; linksOf: (service: string) => string[]; names: Naming }): void {
-  const { cfg, routed, containers, networks, names } = args;
+export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; containers: PlannedContainer[]; networks: PlannedNetwork[]; linksOf: (service: string) => string[]; names: Naming }): void {
+  const { cfg, containers, networks, names } = args;
+  const { routed, forwardedPortCommand } = args.vpn;
   const gateway = containers.find((c) => c.name === names.container(GLUETUN));
   if (!gateway || routed.size === 0 || !cfg.vpn) return;
   const clients: VpnClient[] = [];
@@ -203,6 +221,7 @@ export function attachToGateway(args: { cfg: StackConfig; routed: Set<string>; c
     HTTPPROXY: vpn.httpProxy ? "on" : "off",
     SHADOWSOCKS: vpn.shadowsocks ? "on" : "off",
     VPN_PORT_FORWARDING: vpn.portForwarding ? "on" : "off",
+    ...(forwardedPortCommand ? { VPN_PORT_FORWARDING_UP_COMMAND: forwardedPortCommand } : {}),
   };
   const creds = cfg.vpnCredentials ?? {};
   const secretEnv: Record<string, keyof VpnCredentials> = {

@@ -73,6 +73,11 @@ export interface CatalogEntry {
   vpnCapable: boolean;
   /** Part of the downloader set that `vpn.mode: minimal` routes through the VPN. */
   downloader?: boolean;
+  /**
+   * The command Gluetun runs (from inside the shared namespace) when the VPN provider forwards a port
+   * (`{{PORTS}}`), so the app listens on it; given the app's web port. Only for apps routed through Gluetun.
+   */
+  forwardedPortCommand?: (webPort: number) => string;
   auth: AuthLevel;
   dashboard?: { group: string; icon: string };
 }

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { main } from "../../cli/main";
 import { SecretValue } from "../../config/secret";
+import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
 import { container, errorsOf, planDiff, planOf, routedServices, routeOf, stackFileEdited, stackWith } from "./support";
 
@@ -182,7 +183,6 @@ describe("vpn: ports inside the shared namespace", () => {
   });
 
   it("reports the remap as a warning", () => {
-    const { buildPlan } = require("../../topology/plan") as typeof import("../../topology/plan");
     const result = buildPlan(home("minimal"));
     assert.ok(result.warnings.some((w) => /qbittorrent listens on 8081 instead \(WEBUI_PORT\)/.test(w)));
   });
@@ -198,6 +198,21 @@ describe("vpn: ports inside the shared namespace", () => {
     const messages = errors.map((e) => `${e.path}: ${e.message}`).join("\n");
     assert.match(messages, /homelab:services.two.vpn: 'two' and 'one' both listen on port 9000 inside Gluetun's network namespace/);
     assert.match(messages, /homelab:services.three.vpn: 'three' and Gluetun's control server both listen on port 8000/);
+  });
+});
+
+describe("vpn: forwarded port (stretch)", () => {
+  it("hands the provider's forwarded port to routed qBittorrent through its Web API, on its remapped port", () => {
+    const gluetun = container(planOf(stackWith("home", { vpn: { ...VPN, provider: "protonvpn", mode: "minimal", portForwarding: true } })), "gluetun");
+    assert.equal(gluetun.env.VPN_PORT_FORWARDING, "on");
+    assert.equal(gluetun.env.VPN_PORT_FORWARDING_UP_COMMAND, `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:8081/api/v2/app/setPreferences 2>&1'`);
+    assert.equal(container(planOf(home("minimal")), "gluetun").env.VPN_PORT_FORWARDING_UP_COMMAND, undefined, "off unless asked");
+  });
+
+  it("warns when nothing routed takes the forwarded port", () => {
+    const result = buildPlan(stackWith("home", { vpn: { ...VPN, mode: "off", portForwarding: true } }, { sabnzbd: { vpn: true } }));
+    assert.ok(result.ok);
+    assert.ok(result.warnings.some((w) => /portForwarding is on but no routed service takes the forwarded port/.test(w)));
   });
 });
 
