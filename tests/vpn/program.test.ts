@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { byType, CONTAINER, NETWORK, recordProgram, type ProgramRun, type RegisteredResource } from "../support/program";
+import { readStackConfig } from "../../config/load";
+import { byType, CONTAINER, NETWORK, PROJECT_DIR, recordProgram, type ProgramRun, type RegisteredResource } from "../support/program";
 
 /** Secret inputs arrive wrapped under mocks: `{ <sig>: <secret sig>, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -84,6 +85,18 @@ describe("vpn: the Pulumi program under mocks", function () {
     }
     // networkMode forces a replacement, so every client is replaced with Gluetun in the same update.
     assert.deepEqual(changed.sort(), routed(fullRun));
+  });
+
+  it("switching SABnzbd to the VPN registers a different SABnzbd, drops vnet-sabnzbd and leaves Gluetun and the rest alone", async () => {
+    const home = readStackConfig(PROJECT_DIR, "home").services as Record<string, object>;
+    const switched = await recordProgram("home", { services: { ...home, sabnzbd: { vpn: true } } });
+    assert.equal(switched.error, undefined);
+    const key = (r: RegisteredResource) => `${r.type}::${r.name}`;
+    const before = new Map(minimal.resources.map((r) => [key(r), JSON.stringify(r.inputs)]));
+    const after = new Map(switched.resources.map((r) => [key(r), JSON.stringify(r.inputs)]));
+    const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k)).sort();
+    assert.deepEqual(changed, [`${CONTAINER}::sabnzbd`, `${NETWORK}::vnet-sabnzbd`]);
+    assert.equal(containerNamed(switched, "sabnzbd").inputs.networkMode, "container:gluetun-id");
   });
 
   it("a repeated run registers identical resources and inputs (no churn)", async () => {
