@@ -49,7 +49,7 @@ function wantsVpn(svc: ResolvedService, mode: "full" | "minimal" | "off"): boole
 }
 
 /** Ports Gluetun itself listens on inside the namespace it shares with the routed services. */
-export function gatewayPorts(cfg: StackConfig): Map<number, string> {
+function gatewayPorts(cfg: StackConfig): Map<number, string> {
   return new Map([
     [8000, "Gluetun's control server"],
     [9999, "Gluetun's health server"],
@@ -69,10 +69,13 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
     if (reason) problems.push({ path: `homelab:services.${svc.name}.vpn`, message: `'${svc.name}' cannot be routed through the VPN: ${reason}` });
     else routed.add(svc.name);
   }
-  if (routed.size === 0) return { routed, services, problems, warnings };
+  // Gluetun may also be listed on its own, e.g. for its HTTP proxy, with nothing routed through it.
+  const listed = services.some((s) => s.name === GLUETUN);
+  if (routed.size === 0 && !listed) return { routed, services, problems, warnings };
 
   if (!cfg.vpn) {
-    problems.push({ path: "homelab:vpn", message: `is required (provider, type): ${[...routed].join(", ")} ${routed.size === 1 ? "is" : "are"} routed through the VPN` });
+    const why = routed.size ? `${[...routed].join(", ")} ${routed.size === 1 ? "is" : "are"} routed through the VPN` : `homelab:services.${GLUETUN} is enabled`;
+    problems.push({ path: "homelab:vpn", message: `is required (provider, type): ${why}` });
   } else {
     problems.push(...checkCredentials(cfg));
   }
@@ -192,7 +195,7 @@ export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; cont
   const { cfg, containers, networks, names } = args;
   const { routed, forwardedPortCommand } = args.vpn;
   const gateway = containers.find((c) => c.name === names.container(GLUETUN));
-  if (!gateway || routed.size === 0 || !cfg.vpn) return;
+  if (!gateway || !cfg.vpn) return;
   const clients: VpnClient[] = [];
   const links = new Set<string>();
   for (const c of containers.filter((c) => routed.has(c.service))) {

@@ -164,6 +164,15 @@ describe("vpn: config errors", () => {
     planOf(stackWith("home", { vpn: null, vpnCredentials: null }));
   });
 
+  it("a Gluetun listed on its own (e.g. for its HTTP proxy) needs homelab:vpn too, and gets its settings", () => {
+    const errors = errorsOf(stackWith("home", { vpn: null }, { qbittorrent: { vpn: false }, gluetun: {} }));
+    assert.deepEqual(errors.map((e) => `${e.path}: ${e.message}`), ["homelab:vpn: is required (provider, type): homelab:services.gluetun is enabled"]);
+    const plan = planOf(home("off", { gluetun: {} }));
+    assert.deepEqual(routedServices(plan), []);
+    assert.equal(container(plan, "gluetun").env.VPN_SERVICE_PROVIDER, "mullvad");
+    assert.deepEqual(container(plan, "gluetun").vpnClients, []);
+  });
+
   it("rejects an unknown mode with the key path", () => {
     const errors = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "everything" } }));
     assert.equal(errors[0].path, "homelab:vpn.mode");
