@@ -3,6 +3,8 @@ import { ImageCache } from "./components/images";
 import { SharedNetworks } from "./components/networks";
 import { HostSecrets } from "./components/Secrets";
 import { ServiceStack } from "./components/ServiceStack";
+import { secretResolver } from "./components/configSecrets";
+import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
 import { rawConfigFromEntries } from "./config/load";
 import { buildPlan } from "./topology/plan";
 
@@ -22,8 +24,11 @@ const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind =
 const images = new ImageCache();
 const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
 const secrets = new HostSecrets("secrets", plan.secrets ?? []);
+const gatewayService = vpnGatewayService(plan);
+const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
 for (const service of plan.services) {
-  new ServiceStack(service.name, { service, plan, images, networkNames, secrets });
+  if (service === gatewayService) continue;
+  new ServiceStack(service.name, { service, plan, images, networkNames, secrets, namespaces: gateway?.namespaces });
 }
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */

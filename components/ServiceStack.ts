@@ -5,6 +5,7 @@ import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
 import type { HostSecrets } from "./Secrets";
 import { networkResource } from "./networks";
+import { joinNamespace } from "./VpnGateway";
 
 export interface ServiceStackArgs {
   service: PlannedService;
@@ -14,6 +15,8 @@ export interface ServiceStackArgs {
   networkNames: Map<string, pulumi.Input<string>>;
   /** Resolves the containers' secret env and generated files. */
   secrets?: HostSecrets;
+  /** Containers whose namespace others share (Gluetun), by name: `container:<name>` in the plan. */
+  namespaces?: ReadonlyMap<string, docker.Container>;
 }
 
 /** One service: its own vnet-<service> (if it has one) and its containers, private database included. */
@@ -34,7 +37,8 @@ export class ServiceStack extends pulumi.ComponentResource {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
       const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
       const uploads = (c.files ?? []).map((f) => (args.secrets ? args.secrets.upload(f) : { file: f.path, content: f.content }));
-      this.containers.push(new docker.Container(c.name, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, uploads), { parent: this, deleteBeforeReplace: true }));
+      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, uploads), args.namespaces);
+      this.containers.push(new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts }));
     }
     this.registerOutputs({ network: own?.name, containers: this.containers.map((c) => c.name) });
   }

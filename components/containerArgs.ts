@@ -42,6 +42,7 @@ export function containerArgs(
     command: c.command,
     devices: c.devices?.map((d) => ({ hostPath: d, containerPath: d })),
     uploads: uploads.length ? uploads : undefined,
+    capabilities: c.capabilities ? { adds: c.capabilities } : undefined,
     ...HARDENING,
     logOpts: { ...HARDENING.logOpts },
     securityOpts: [...HARDENING.securityOpts],

@@ -68,6 +68,8 @@ export const serviceConfig = z.strictObject({
   role: z.enum(CUSTOM_ROLES).optional(),
   /** For custom services: needs the Docker API through the socket proxy. */
   dockerApi: z.enum(["read", "write"]).optional(),
+  /** Route it through Gluetun (true) or directly (false), whatever `homelab:vpn.mode` says. */
+  vpn: z.boolean().optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -75,6 +77,43 @@ export const linkConfig = z.strictObject({
   services: z.array(name).min(2, "a link joins at least two services"),
   subnet: cidr.optional(),
 });
+
+export const VPN_MODES = ["full", "minimal", "off"] as const;
+
+/** Gluetun's provider settings (`homelab:vpn`); the credentials live in their own secret key, `homelab:vpnCredentials`. */
+export const vpnConfig = z.strictObject({
+  /** full: every VPN-capable service; minimal: only the downloaders; off: none (per-service `vpn` still wins). */
+  mode: z.enum(VPN_MODES).default("off"),
+  /** Gluetun's VPN_SERVICE_PROVIDER, e.g. `mullvad`, `protonvpn`, `private internet access`, `custom`. */
+  provider: z.string().regex(/^[a-z][a-z0-9 ]{1,40}$/, "must be a Gluetun provider name like mullvad or 'private internet access'"),
+  type: z.enum(["wireguard", "openvpn"]).default("wireguard"),
+  countries: z.array(z.string().regex(/^[A-Za-z][A-Za-z .'-]*$/, "must be a country name like Sweden")).optional(),
+  cities: z.array(z.string().regex(/^[A-Za-z][A-Za-z .'-]*$/, "must be a city name like Stockholm")).optional(),
+  /** Gluetun's HTTP proxy (:8888) and Shadowsocks server (:8388): off unless asked, and then with credentials. */
+  httpProxy: z.boolean().default(false),
+  shadowsocks: z.boolean().default(false),
+  /** VPN_PORT_FORWARDING, for providers that support it (PIA, ProtonVPN). */
+  portForwarding: z.boolean().default(false),
+});
+export type VpnConfig = z.infer<typeof vpnConfig>;
+
+/** Plain text or a secret: for values that may sit next to secrets in one secret config key. */
+const secretOrPlain = z.union([z.string().min(1), secret]);
+
+/**
+ * `homelab:vpnCredentials`, set with `pulumi config set --secret --path vpnCredentials.<field> …`.
+ * Which fields are required depends on `homelab:vpn.type` (and the proxies asked for); the planner says which.
+ */
+export const vpnCredentials = z.strictObject({
+  wireguardPrivateKey: secret.optional(),
+  wireguardAddresses: secretOrPlain.optional(),
+  openvpnUser: secretOrPlain.optional(),
+  openvpnPassword: secret.optional(),
+  httpProxyUser: secretOrPlain.optional(),
+  httpProxyPassword: secret.optional(),
+  shadowsocksPassword: secret.optional(),
+});
+export type VpnCredentials = z.infer<typeof vpnCredentials>;
 
 export const stackConfig = z.strictObject({
   domain: z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS domain like home.example.com"),
@@ -100,6 +139,8 @@ export const stackConfig = z.strictObject({
   socketProxy: socketProxyConfig.prefault({}),
   crowdsec: crowdsecConfig.prefault({}),
   acme: acmeConfig.optional(),
+  vpn: vpnConfig.optional(),
+  vpnCredentials: vpnCredentials.optional(),
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
 });

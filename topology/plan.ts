@@ -7,6 +7,7 @@ import { planHostStack } from "./host";
 import { exposureOf, planRoutes } from "./routes";
 import { ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
+import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
 export function buildPlan(raw: unknown): PlanResult {
@@ -19,8 +20,14 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
   const names = naming(cfg.network.prefix);
-  const { services, problems: serviceProblems } = resolveServices(cfg);
+  const { services: listed, problems: serviceProblems } = resolveServices(cfg);
   problems.push(...serviceProblems);
+  const vpn = routeServices(cfg, listed);
+  const services = vpn.services;
+  problems.push(...vpn.problems);
+  warnings.push(...vpn.warnings);
+  // A routed service lives in Gluetun's namespace: it has no network of its own.
+  const ownsNetwork = (s: (typeof services)[number]) => needsOwnNetwork(s) && !vpn.routed.has(s.name);
 
   problems.push(...checkSharedNetworks(cfg));
 
@@ -33,7 +40,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   }
 
   const requests: SubnetRequest[] = [
-    ...services.filter(needsOwnNetwork).map((s) => ({
+    ...services.filter(ownsNetwork).map((s) => ({
       key: `vnet-${s.name}`,
       containers: containerSpecs(s).filter((c) => NETWORK_POLICY[c.role].own !== "never").length,
       pinned: s.config.subnet,
@@ -60,7 +67,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   };
   addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared");
   if (containers.some((c) => c.networks.includes(names.socket))) addNetwork(names.socket, "socket", cfg.network.socket, "shared");
-  for (const s of services.filter(needsOwnNetwork)) {
+  for (const s of services.filter(ownsNetwork)) {
     const a = allocation.assignments.get(`vnet-${s.name}`);
     addNetwork(names.serviceNetwork(s.name), "service", a?.subnet, a?.origin ?? "allocated", s.name);
   }
@@ -68,12 +75,14 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     const a = allocation.assignments.get(`vnet-link-${link}`);
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
   }
+  attachToGateway({ cfg, vpn, containers, networks, linksOf, names });
   for (const n of networks) n.members = containers.filter((c) => c.networks.includes(n.name)).map((c) => c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
   problems.push(...routeProblems);
+  routeUpstreams(routes, vpn.routed, names);
   const host = planHostStack(cfg, services, containers, routes, names);
   problems.push(...host.problems);
 
@@ -81,7 +90,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     name: s.name,
     catalog: s.catalog,
     implicit: s.implicit,
-    network: needsOwnNetwork(s) ? names.serviceNetwork(s.name) : undefined,
+    network: ownsNetwork(s) ? names.serviceNetwork(s.name) : undefined,
     containers: containerSpecs(s).map((c) => names.container(s.name, c.suffix)),
     port: s.entry.main.port,
     expose: exposureOf(s),

@@ -49,6 +49,16 @@ export interface PlannedContainer {
   devices?: string[];
   /** Generated config files delivered into the container (Docker uploads). */
   files?: PlannedFile[];
+  /** Linux capabilities to add, in Docker's `CAP_*` spelling. */
+  capabilities?: string[];
+  /** On the VPN gateway: the services routed through it (sharing its namespace) and the ports they listen on there. */
+  vpnClients?: VpnClient[];
+}
+
+export interface VpnClient {
+  service: string;
+  container: string;
+  ports: number[];
 }
 
 /**

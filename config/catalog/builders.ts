@@ -49,6 +49,7 @@ interface MediaAppOptions {
   env?: ContainerSpec["env"];
   /** Replaces the default /config mount (the /data mount is still added unless media is false). */
   configMounts?: MountSpec[];
+  portEnv?: string;
 }
 
 /** A LinuxServer.io-style media app: /config under paths.config, /data shared, PUID/PGID/TZ, VPN-capable. */
@@ -70,6 +71,7 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
       env: o.env,
       mounts: [...(o.configMounts ?? [configMount()]), ...(o.media === false ? [] : [dataMount])],
       healthcheck: httpHealthcheck(o.port, o.healthPath),
+      ...(o.portEnv ? { portEnv: o.portEnv } : {}),
     },
   };
 }

@@ -37,5 +37,9 @@ export const media: CatalogEntry[] = [
     main: { suffix: "", image: "golift/unpackerr:0.14.5", role: "worker", linuxserver: true, mounts: [configMount(), dataMount] },
   },
   mediaApp({ name: "sabnzbd", description: "Usenet downloader", image: "lscr.io/linuxserver/sabnzbd:4.5.3", port: 8080, group: "Downloads", healthPath: "/api?mode=version" }),
-  mediaApp({ name: "qbittorrent", description: "BitTorrent downloader", image: "lscr.io/linuxserver/qbittorrent:5.1.2", port: 8080, extraPorts: [6881], group: "Downloads", downloader: true }),
+  {
+    ...mediaApp({ name: "qbittorrent", description: "BitTorrent downloader", image: "lscr.io/linuxserver/qbittorrent:5.1.2", port: 8080, extraPorts: [6881], group: "Downloads", downloader: true, portEnv: "WEBUI_PORT" }),
+    // qBittorrent's Web API sets the torrent listening port; it needs "bypass authentication for 127.0.0.1/32" in its Web UI settings.
+    forwardedPortCommand: (webPort) => `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:${webPort}/api/v2/app/setPreferences 2>&1'`,
+  },
 ];

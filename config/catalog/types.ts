@@ -58,6 +58,8 @@ export interface ContainerSpec {
   /** Host ports this container truly needs (only the proxy's 80/443 by default). */
   hostPorts?: HostPortSpec[];
   devices?: string[];
+  /** Env var that moves its web port (LinuxServer qBittorrent: WEBUI_PORT), so a port clash inside Gluetun's namespace can be remapped. */
+  portEnv?: string;
 }
 
 export interface CatalogEntry {
@@ -71,6 +73,11 @@ export interface CatalogEntry {
   vpnCapable: boolean;
   /** Part of the downloader set that `vpn.mode: minimal` routes through the VPN. */
   downloader?: boolean;
+  /**
+   * The command Gluetun runs (from inside the shared namespace) when the VPN provider forwards a port
+   * (`{{PORTS}}`), so the app listens on it; given the app's web port. Only for apps routed through Gluetun.
+   */
+  forwardedPortCommand?: (webPort: number) => string;
   auth: AuthLevel;
   dashboard?: { group: string; icon: string };
   /** Env var the main container reads its private database's password from (the password is generated). */

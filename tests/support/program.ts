@@ -39,9 +39,10 @@ function runChild<T>(input: object): Promise<T> {
 /**
  * Runs index.ts for a shipped stack under Pulumi mocks in a child process. `overrides` replace whole
  * top-level `homelab:` keys (null removes one); `{ "$secret": value }` marks a value as a secret.
+ * `ids` replaces the mock id (`<name>-id`) of named resources, e.g. to play a replaced container.
  */
-export function recordProgram(stack: string, overrides?: Record<string, unknown>): Promise<ProgramRun> {
-  return runChild<ProgramRun>({ stack, overrides });
+export function recordProgram(stack: string, overrides?: Record<string, unknown>, ids?: Record<string, string>): Promise<ProgramRun> {
+  return runChild<ProgramRun>({ stack, overrides, ids });
 }
 
 /**

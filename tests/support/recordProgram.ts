@@ -1,7 +1,7 @@
 /**
  * Child process: runs the real program (index.ts) for one stack under Pulumi's mocks and prints every
  * registered resource as JSON. A fresh process per run keeps Pulumi's global runtime state isolated.
- * Input (argv[2]): JSON { stack, overrides?, projectDir }. Output: one JSON line on stdout.
+ * Input (argv[2]): JSON { stack, overrides?, projectDir, ids? }. Output: one JSON line on stdout.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
@@ -14,6 +14,8 @@ interface Input {
   overrides?: Record<string, unknown>;
   /** Several configs that are expected to be refused, run in this one process (see rejectedRuns). */
   batch?: Record<string, unknown>[];
+  /** Mock ids for named resources instead of `<name>-id` (e.g. a replaced container's new id). */
+  ids?: Record<string, string>;
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
@@ -51,7 +53,7 @@ async function main() {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const id = `${args.name}-id`;
+        const id = input.ids?.[args.name] ?? `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);

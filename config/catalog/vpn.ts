@@ -1,0 +1,33 @@
+import { configMount } from "./builders";
+import type { CatalogEntry } from "./types";
+
+export const GLUETUN = "gluetun";
+
+/**
+ * The VPN gateway. The planner adds it by itself as soon as one service is routed through the VPN,
+ * and fills in the provider settings, firewall subnets and credentials from `homelab:vpn`.
+ * v3.41 or later: its DNS forwarder resolves container names through Docker's resolver (gluetun PR #2970),
+ * so routed *arr apps still reach each other by name while public names go over DNS-over-TLS in the tunnel.
+ */
+export const vpn: CatalogEntry[] = [
+  {
+    name: GLUETUN,
+    description: "VPN gateway: routed services share its network namespace",
+    vpnCapable: false,
+    auth: "deny",
+    main: {
+      suffix: "",
+      image: "qmcgaw/gluetun:v3.41.1",
+      role: "vpn-gateway",
+      mounts: [configMount("/gluetun")],
+      devices: ["/dev/net/tun"],
+      healthcheck: { test: ["CMD", "/gluetun-entrypoint", "healthcheck"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "30s" },
+      env: () => ({
+        // Public names over DNS-over-TLS, which leaves through the tunnel like everything else.
+        DNS_UPSTREAM_RESOLVER_TYPE: "dot",
+        // The control server stays inside the namespace (routed apps may use it); it is never published.
+        HTTP_CONTROL_SERVER_ADDRESS: "127.0.0.1:8000",
+      }),
+    },
+  },
+];
