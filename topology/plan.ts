@@ -3,6 +3,7 @@ import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } fro
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
 import { checkPolicy, NETWORK_POLICY } from "./policy";
+import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
 import { resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
@@ -68,6 +69,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
   problems.push(...routeProblems);
+  const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names);
+  problems.push(...remoteAccess.problems);
+  warnings.push(...remoteAccess.warnings);
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
@@ -85,7 +89,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, warnings };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, warnings, ...remoteAccess.remote };
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }

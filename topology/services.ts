@@ -1,6 +1,7 @@
 import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
 import { configMount } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
+import { TUNNEL_CONNECTOR } from "./remoteAccess";
 import type { PlanProblem } from "./types";
 
 export interface ResolvedService {
@@ -66,6 +67,7 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
+  if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
   services.sort((a, b) => a.name.localeCompare(b.name));
   return { services, problems };
