@@ -4,6 +4,7 @@ import { SharedNetworks } from "./components/networks";
 import { ServiceStack } from "./components/ServiceStack";
 import { rawConfigFromEntries } from "./config/load";
 import { buildPlan } from "./topology/plan";
+import { TUNNEL_CONNECTOR } from "./topology/remoteAccess";
 
 // Which config keys are secrets is only exposed internally by the SDK; the schema needs it to refuse plain-text secrets.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
@@ -20,10 +21,17 @@ const plan = result.plan;
 const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
 const images = new ImageCache();
 const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
-for (const service of plan.services) {
+for (const service of plan.services.filter((s) => s.name !== TUNNEL_CONNECTOR)) {
   new ServiceStack(service.name, { service, plan, images, networkNames });
+}
+if (plan.tunnel) {
+  // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
+  const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
+  checkApiToken(entries, isConfigSecret);
+  new RemoteAccess("remote-access", { plan, images, networkNames });
 }
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */
 export const networks = plan.networks.map((n) => ({ name: n.name, subnet: n.subnet, kind: n.kind, members: n.members }));
 export const serviceUrls = Object.fromEntries(plan.routes.map((r) => [r.service, `https://${r.host}`]));
+export const publicUrls = Object.fromEntries(plan.routes.filter((r) => r.expose === "tunnel").map((r) => [r.service, `https://${r.host}`]));
