@@ -6,11 +6,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
 import { isSecret } from "../../config/secret";
+import { mockImageId } from "./mockIds";
 
 interface Input {
   stack: string;
   projectDir: string;
   overrides?: Record<string, unknown>;
+  /** Several configs that are expected to be refused, run in this one process (see rejectedRuns). */
+  batch?: Record<string, unknown>[];
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
@@ -48,16 +51,13 @@ function toPulumiConfig(raw: Record<string, unknown>): { config: Record<string, 
 }
 
 async function main() {
-  const raw = { ...readStackConfig(input.projectDir, input.stack), ...(input.overrides ?? {}) };
-  const { config, secretKeys } = toPulumiConfig(raw);
-  pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const id = `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${Buffer.from(args.inputs.name).toString("hex").slice(0, 32)}`;
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);
         if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
         if (args.type === "random:index/randomBytes:RandomBytes") state.base64 = Buffer.from(`mock-${args.name}`).toString("base64");
         return { id, state };
@@ -69,7 +69,7 @@ async function main() {
       },
     },
     "homelab",
-    input.stack,
+    input.stack || "test",
     false,
   );
   // The mocks do not pass dependencies to newResource; read them off the registration request instead.
@@ -79,6 +79,10 @@ async function main() {
     dependencies.set(`${req.getType()}::${req.getName()}`, (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!));
     return registerResource(req, callback);
   };
+  if (input.batch) return runBatch(input.batch);
+  const raw = { ...readStackConfig(input.projectDir, input.stack), ...(input.overrides ?? {}) };
+  const { config, secretKeys } = toPulumiConfig(raw);
+  pulumi.runtime.setAllConfig(config, secretKeys);
   let error: string | undefined;
   let outputs: Record<string, unknown> = {};
   try {
@@ -96,6 +100,31 @@ async function main() {
   // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
   const sdks = [...new Set(Object.keys(require.cache).map((f) => /node_modules\/(@pulumi\/[^/]+)\//.exec(f)?.[1]).filter((p): p is string => !!p))].sort();
   process.stdout.write(JSON.stringify({ resources, outputs, error, invokes, sdks }) + "\n");
+}
+
+/**
+ * Evaluates the program once per config in this process. Only meaningful for configs the program refuses:
+ * it must throw before registering anything, so nothing leaks from one evaluation into the next.
+ */
+async function runBatch(batch: Record<string, unknown>[]) {
+  const base = input.stack ? readStackConfig(input.projectDir, input.stack) : {};
+  const indexPath = require.resolve("../../index");
+  const runs: { error?: string; registered: number }[] = [];
+  for (const overrides of batch) {
+    const { config, secretKeys } = toPulumiConfig({ ...base, ...overrides });
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    const before = resources.length;
+    let error: string | undefined;
+    delete require.cache[indexPath];
+    try {
+      require(indexPath);
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+    }
+    runs.push({ error, registered: resources.length - before });
+    if (!error) break; // a config that was accepted registered resources: later runs would collide with them
+  }
+  process.stdout.write(JSON.stringify({ runs }) + "\n");
 }
 
 main().catch((e) => {
