@@ -7,6 +7,7 @@ import { secretResolver } from "./components/configSecrets";
 import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
 import { rawConfigFromEntries } from "./config/load";
 import { buildPlan } from "./topology/plan";
+import { TUNNEL_CONNECTOR } from "./topology/remoteAccess";
 
 // Which config keys are secrets is only exposed internally by the SDK; the schema needs it to refuse plain-text secrets.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
@@ -27,8 +28,14 @@ const secrets = new HostSecrets("secrets", plan.secrets ?? []);
 const gatewayService = vpnGatewayService(plan);
 const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
 for (const service of plan.services) {
-  if (service === gatewayService) continue;
+  if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
   new ServiceStack(service.name, { service, plan, images, networkNames, secrets, namespaces: gateway?.namespaces });
+}
+if (plan.tunnel) {
+  // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
+  const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
+  checkApiToken(entries, isConfigSecret);
+  new RemoteAccess("remote-access", { plan, images, networkNames });
 }
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */
@@ -38,3 +45,4 @@ export const serviceUrls = Object.fromEntries(plan.routes.map((r) => [r.service,
 export const autheliaInitialPasswords = pulumi.secret(
   pulumi.all(Object.fromEntries(Object.entries(plan.authelia?.generatedPasswords ?? {}).map(([user, secret]) => [user, secrets.value(secret)]))),
 );
+export const publicUrls = Object.fromEntries(plan.routes.filter((r) => r.expose === "tunnel").map((r) => [r.service, `https://${r.host}`]));

@@ -23,7 +23,19 @@ export function formatPlan(stack: string, plan: Plan): string {
   if (plan.routes.length) {
     out.push("", table([["HOST", "UPSTREAM", "AUTH", "EXPOSE"], ...plan.routes.map((r) => [`https://${r.host}`, r.upstream, r.auth, r.expose])]));
   }
+  if (plan.tunnel) out.push("", formatPublicUrls(plan));
   return out.join("\n");
+}
+
+/** What the Internet sees: each tunnelled host, what guards it, and where the tunnel hands it over. */
+export function formatPublicUrls(plan: Plan): string {
+  const rules = plan.tunnel?.ingress.filter((r) => r.hostname) ?? [];
+  if (!rules.length) return `Tunnel ${plan.tunnel?.name}: no public URLs (no service has expose: tunnel)`;
+  const guarded = new Set(plan.access?.map((a) => a.domain));
+  const auth = new Map(plan.routes.map((r) => [r.host, r.auth]));
+  const rows = [["PUBLIC URL", "CLOUDFLARE ACCESS", "AUTHELIA", "ORIGIN"]];
+  for (const r of rules) rows.push([`https://${r.hostname}`, guarded.has(r.hostname!) ? "yes" : "no", auth.get(r.hostname!) ?? "-", r.service]);
+  return `Tunnel ${plan.tunnel?.name} (catch-all ${plan.tunnel?.ingress.at(-1)?.service}):\n${table(rows)}`;
 }
 
 export function formatProblems(stack: string, errors: PlanProblem[]): string {

@@ -54,6 +54,7 @@ export const secret = z.custom<SecretValue>(isSecret, "must be a secret: set it 
 export const AUTH_LEVELS = ["bypass", "one_factor", "two_factor", "deny"] as const;
 export const EXPOSURES = ["tunnel", "lan", "none"] as const;
 export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
+export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
 
 export const serviceConfig = z.strictObject({
   enabled: z.boolean().optional(),
@@ -70,6 +71,10 @@ export const serviceConfig = z.strictObject({
   dockerApi: z.enum(["read", "write"]).optional(),
   /** Route it through Gluetun (true) or directly (false), whatever `homelab:vpn.mode` says. */
   vpn: z.boolean().optional(),
+  /** With `expose: tunnel`: who guards it on the Internet — Cloudflare Access, Authelia, or both (default). */
+  remoteAuth: z.enum(REMOTE_AUTH).optional(),
+  /** With `expose: tunnel`: acknowledges that the service is meant to be reachable without any login. */
+  public: z.boolean().optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -114,9 +119,35 @@ export const vpnCredentials = z.strictObject({
   shadowsocksPassword: secret.optional(),
 });
 export type VpnCredentials = z.infer<typeof vpnCredentials>;
+const domainName = z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS domain like home.example.com");
+const cloudflareId = z.string().regex(/^[0-9a-f]{32}$/, "must be a Cloudflare id (32 lower-case hex digits, from the dashboard's overview page)");
+
+/** Cloudflare Zero Trust remote access. The API token is provider config (`cloudflare:apiToken`, secret), not part of this. */
+export const cloudflareConfig = z.strictObject({
+  enabled: z.boolean().default(false),
+  accountId: cloudflareId.optional(),
+  zoneId: cloudflareId.optional(),
+  /** The zone's name (e.g. example.com); public hostnames must lie inside it. Defaults to homelab:domain. */
+  zone: domainName.optional(),
+  tunnelName: name.optional(),
+  /** Who Cloudflare Access lets in. */
+  allow: z
+    .strictObject({ emails: z.array(z.email()).default([]), emailDomains: z.array(domainName).default([]) })
+    .default({ emails: [], emailDomains: [] }),
+  /**
+   * Login methods Access offers: a one-time PIN by e-mail (created here unless turned off) plus identity
+   * providers already set up in the account (GitHub, Google, …), by id.
+   */
+  login: z
+    .strictObject({ oneTimePin: z.boolean().default(true), identityProviderIds: z.array(z.uuid()).default([]) })
+    .default({ oneTimePin: true, identityProviderIds: [] }),
+  /** How long an Access login lasts, in Go duration form. */
+  sessionDuration: z.string().regex(/^(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, "must be a duration like 24h or 30m").refine((v) => v !== "", "must not be empty").default("24h"),
+});
+export type CloudflareConfig = z.infer<typeof cloudflareConfig>;
 
 export const stackConfig = z.strictObject({
-  domain: z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS domain like home.example.com"),
+  domain: domainName,
   timezone: z.string().regex(/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/, "must be an IANA time zone like Europe/Berlin").default("Etc/UTC"),
   puid: z.number().int().min(0).max(65535).default(1000),
   pgid: z.number().int().min(0).max(65535).default(1000),
@@ -143,6 +174,7 @@ export const stackConfig = z.strictObject({
   vpnCredentials: vpnCredentials.optional(),
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
+  cloudflare: cloudflareConfig.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -2,6 +2,7 @@ import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { exposureOf } from "./routes";
+import { TUNNEL_CONNECTOR } from "./remoteAccess";
 import type { PlanProblem } from "./types";
 
 export interface ResolvedService {
@@ -74,6 +75,7 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (cfg.crowdsec.enabled) ensure("crowdsec");
   const authelia = services.find((s) => s.name === "authelia");
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
+  if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
   services.sort((a, b) => a.name.localeCompare(b.name));
   return { services, problems };

@@ -144,6 +144,67 @@ export interface Plan {
   authelia?: AutheliaPlan;
   /** Non-fatal findings, e.g. a pinned subnet smaller than the sizing guideline. */
   warnings: string[];
+  /** Cloudflare remote access; all four are absent when homelab:cloudflare is not enabled. */
+  cloudflare?: CloudflarePlan;
+  tunnel?: TunnelPlan;
+  dns?: DnsRecordPlan[];
+  access?: AccessAppPlan[];
+}
+
+export interface CloudflarePlan {
+  accountId: string;
+  zoneId: string;
+  zone: string;
+  /** Create the account's one-time-PIN login method. */
+  oneTimePin: boolean;
+  /** Identity providers that already exist in the account, by id. */
+  identityProviderIds: string[];
+  /** Reusable Access policies, referenced by name from `access[].policies`. */
+  policies: AccessPolicyPlan[];
+}
+
+export interface IngressRule {
+  /** Absent only on the catch-all, which must be the last rule. */
+  hostname?: string;
+  /** `http://<proxy>:80`, `https://<proxy>:443` or `http_status:404`. */
+  service: string;
+  originRequest?: { httpHostHeader?: string; originServerName?: string; noTlsVerify?: boolean };
+}
+
+export interface TunnelPlan {
+  name: string;
+  /** The cloudflared container that runs the tunnel. */
+  connector: string;
+  ingress: IngressRule[];
+}
+
+export interface DnsRecordPlan {
+  /** Full hostname. */
+  name: string;
+  type: "CNAME";
+  /** `<tunnelId>.cfargotunnel.com`, with TUNNEL_ID standing in for the id until the tunnel exists. */
+  content: string;
+  proxied: true;
+  /** 1 means automatic, the only TTL a proxied record has. */
+  ttl: 1;
+  service: string;
+}
+
+export interface AccessPolicyPlan {
+  name: string;
+  decision: "allow";
+  emails: string[];
+  emailDomains: string[];
+  sessionDuration: string;
+}
+
+export interface AccessAppPlan {
+  /** The hostname Access guards. */
+  domain: string;
+  service: string;
+  /** Names of reusable policies (from `cloudflare.policies`), in precedence order. */
+  policies: string[];
+  sessionDuration: string;
 }
 
 export interface PlanProblem {

@@ -90,4 +90,19 @@ export const core: CatalogEntry[] = [
       mounts: [{ source: { kind: "docker-socket" }, target: "/var/run/docker.sock", readOnly: true }],
     },
   },
+  {
+    name: "cloudflared",
+    description: "Cloudflare Tunnel connector: outbound-only, hands Internet traffic to the reverse proxy",
+    vpnCapable: false,
+    auth: "deny",
+    main: {
+      suffix: "",
+      image: "cloudflare/cloudflared:2025.10.0",
+      role: "tunnel",
+      // The token arrives as TUNNEL_TOKEN (secret env); the metrics server stays on loopback for the healthcheck.
+      command: ["tunnel", "--no-autoupdate", "run"],
+      env: () => ({ TUNNEL_METRICS: "127.0.0.1:20241" }),
+      healthcheck: { test: ["CMD", "cloudflared", "tunnel", "--metrics", "127.0.0.1:20241", "ready"], interval: "30s", timeout: "10s", retries: 3, startPeriod: "30s" },
+    },
+  },
 ];

@@ -195,7 +195,7 @@ describe("policy pack", function () {
     });
 
     it("a resource of another type is not judged by the container and network rules", async () => {
-      assert.deepEqual(await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", inputs: { name: "/var/run/docker.sock" } }]), []);
+      assert.deepEqual(await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], inputs: { name: "/var/run/docker.sock" } }]), []);
     });
   });
 

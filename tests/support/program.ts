@@ -6,6 +6,8 @@ export interface RegisteredResource {
   name: string;
   id: string;
   inputs: Record<string, any>;
+  /** Names of the resources it depends on: explicit `dependsOn` plus those its inputs come from. */
+  dependsOn: string[];
 }
 
 export interface ProgramRun {
@@ -13,6 +15,10 @@ export interface ProgramRun {
   outputs: Record<string, any>;
   /** The program's failure message (config errors), if it failed. */
   error?: string;
+  /** Tokens of the provider functions the program invoked, in order. */
+  invokes: string[];
+  /** The `@pulumi/*` packages the program loaded. */
+  sdks: string[];
 }
 
 export interface RejectedRun {

@@ -19,7 +19,10 @@ interface Input {
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
-const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; parent?: string }[] = [];
+const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; parent?: string; dependsOn?: string[] }[] = [];
+/** `<type>::<name>` → names of the resources it depends on (explicit dependsOn and input dependencies), as registered. */
+const dependencies = new Map<string, string[]>();
+const invokes: string[] = [];
 
 /** Makes a stack-file config into Pulumi's string map; `{ "$secret": v }` in overrides marks a secret. */
 function toPulumiConfig(raw: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
@@ -58,9 +61,11 @@ async function main() {
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);
         if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
+        if (args.type === "random:index/randomBytes:RandomBytes") state.base64 = Buffer.from(`mock-${args.name}`).toString("base64");
         return { id, state };
       },
       call(args) {
+        invokes.push(args.token);
         if (args.token.includes("getZeroTrustTunnelCloudflaredToken")) return { token: "mock-tunnel-token" };
         return {};
       },
@@ -69,6 +74,13 @@ async function main() {
     input.stack || "test",
     false,
   );
+  // The mocks do not pass dependencies to newResource; read them off the registration request instead.
+  const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any }).getMonitor();
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    dependencies.set(`${req.getType()}::${req.getName()}`, (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!));
+    return registerResource(req, callback);
+  };
   if (input.batch) return runBatch(input.batch);
   const raw = { ...readStackConfig(input.projectDir, input.stack), ...(input.overrides ?? {}) };
   const { config, secretKeys } = toPulumiConfig(raw);
@@ -86,7 +98,10 @@ async function main() {
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  process.stdout.write(JSON.stringify({ resources, outputs, error }) + "\n");
+  for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
+  // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
+  const sdks = [...new Set(Object.keys(require.cache).map((f) => /node_modules\/(@pulumi\/[^/]+)\//.exec(f)?.[1]).filter((p): p is string => !!p))].sort();
+  process.stdout.write(JSON.stringify({ resources, outputs, error, invokes, sdks }) + "\n");
 }
 
 /**

@@ -1,0 +1,159 @@
+import type { StackConfig } from "../config/schema";
+import type { Naming } from "./containers";
+import type { ResolvedService } from "./services";
+import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlannedContainer, PlanProblem, Route, TunnelPlan } from "./types";
+
+/** The catalog service that runs the tunnel; the planner adds it when Cloudflare is enabled. */
+export const TUNNEL_CONNECTOR = "cloudflared";
+/** Stands in for the tunnel's id in planned DNS content until the tunnel exists. */
+export const TUNNEL_ID = "<tunnel-id>";
+export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
+export const CATCH_ALL: IngressRule = { service: "http_status:404" };
+export const ALLOW_POLICY = "allow";
+
+/** Where cloudflared hands traffic to: always the reverse proxy, which routes by Host header (and to Gluetun for VPN-routed services). */
+const PROXY_ORIGIN = {
+  traefik: { scheme: "http", port: 80 },
+  swag: { scheme: "https", port: 443 },
+} as const;
+
+export const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
+
+export interface RemoteAccessPlan {
+  cloudflare?: CloudflarePlan;
+  tunnel?: TunnelPlan;
+  dns?: DnsRecordPlan[];
+  access?: AccessAppPlan[];
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** Why `host` cannot be a public hostname in `zone`; empty when it can. */
+export function hostnameProblems(host: string, zone: string): string[] {
+  const problems: string[] = [];
+  if (host.length > 253) problems.push(`host ${host} is longer than 253 characters`);
+  const bad = host.split(".").filter((label) => !LABEL.test(label));
+  if (bad.length) problems.push(`host ${host} has invalid DNS label(s) ${bad.map((l) => JSON.stringify(l)).join(", ")}: a-z, 0-9 and '-', 1–63 characters, not starting or ending with '-'`);
+  if (host !== zone && !host.endsWith(`.${zone}`)) problems.push(`host ${host} is not inside the Cloudflare zone ${zone}`);
+  return problems;
+}
+
+/** The tunnel's ingress invariants: valid, unique hostnames, and exactly one catch-all, last. */
+export function ingressProblems(rules: IngressRule[], zone: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  rules.forEach((rule, i) => {
+    if (rule.hostname === undefined) {
+      if (i !== rules.length - 1) problems.push(`rule ${i + 1} (${rule.service}) has no hostname: only the last rule may be a catch-all`);
+      return;
+    }
+    problems.push(...hostnameProblems(rule.hostname, zone));
+    if (seen.has(rule.hostname)) problems.push(`host ${rule.hostname} has more than one ingress rule`);
+    seen.add(rule.hostname);
+  });
+  const last = rules[rules.length - 1];
+  if (!last || last.hostname !== undefined || last.service !== CATCH_ALL.service) problems.push(`the last rule must be the catch-all ${CATCH_ALL.service}`);
+  return problems;
+}
+
+function originFor(proxy: StackConfig["proxy"], names: Naming, host: string): IngressRule {
+  const { scheme, port } = PROXY_ORIGIN[proxy];
+  return {
+    hostname: host,
+    service: `${scheme}://${names.container(proxy)}:${port}`,
+    // SWAG answers HTTPS with a self-signed certificate: pick the right server block by SNI, skip verification.
+    originRequest: scheme === "https" ? { httpHostHeader: host, originServerName: host, noTlsVerify: true } : { httpHostHeader: host },
+  };
+}
+
+/**
+ * Tunnel ingress, DNS records and Access applications for every `expose: tunnel` route, plus every
+ * problem with them. Sets the connector's secret token env on the planned cloudflared container.
+ */
+export function planRemoteAccess(
+  cfg: StackConfig,
+  services: ResolvedService[],
+  routes: Route[],
+  containers: PlannedContainer[],
+  names: Naming,
+): { remote: RemoteAccessPlan; problems: PlanProblem[]; warnings: string[] } {
+  const problems: PlanProblem[] = [];
+  const warnings: string[] = [];
+  const cf = cfg.cloudflare;
+  const enabled = cf?.enabled === true;
+  const tunnelled = routes.filter((r) => r.expose === "tunnel");
+  const tunnelledNames = new Set(tunnelled.map((r) => r.service));
+
+  for (const svc of services) {
+    const path = `homelab:services.${svc.name}`;
+    if (tunnelledNames.has(svc.name)) continue;
+    if (svc.config.public !== undefined) problems.push({ path: `${path}.public`, message: `only applies to services with expose: tunnel` });
+    if (svc.config.remoteAuth !== undefined) problems.push({ path: `${path}.remoteAuth`, message: `only applies to services with expose: tunnel` });
+  }
+  if (!enabled) {
+    for (const r of tunnelled) problems.push({ path: `homelab:services.${r.service}.expose`, message: `is tunnel but Cloudflare remote access is off: set homelab:cloudflare.enabled: true (with accountId and zoneId)` });
+    const listed = cfg.services[TUNNEL_CONNECTOR];
+    if (listed && listed.enabled !== false)
+      problems.push({ path: `homelab:services.${TUNNEL_CONNECTOR}`, message: `cloudflared runs the Cloudflare tunnel: enable homelab:cloudflare instead of listing it` });
+    return { remote: {}, problems, warnings };
+  }
+
+  if (!cf.accountId) problems.push({ path: "homelab:cloudflare.accountId", message: "is required when homelab:cloudflare.enabled is true" });
+  if (!cf.zoneId) problems.push({ path: "homelab:cloudflare.zoneId", message: "is required when homelab:cloudflare.enabled is true" });
+  const zone = cf.zone ?? cfg.domain;
+
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const ingress: IngressRule[] = [];
+  const dns: DnsRecordPlan[] = [];
+  const access: AccessAppPlan[] = [];
+  for (const route of tunnelled) {
+    const svc = byName.get(route.service)!;
+    const path = `homelab:services.${svc.name}`;
+    const hostProblems = hostnameProblems(route.host, zone);
+    problems.push(...hostProblems.map((message) => ({ path: `${path}.subdomain`, message })));
+    if (hostProblems.length) continue;
+
+    const isPublic = svc.config.public === true;
+    const remoteAuth = svc.config.remoteAuth ?? (isPublic ? "authelia" : "both");
+    if (isPublic && remoteAuth !== "authelia")
+      problems.push({ path: `${path}.public`, message: `public: true means no Cloudflare Access application, but remoteAuth is ${remoteAuth}` });
+    const guardedByAccess = remoteAuth !== "authelia";
+    if (!guardedByAccess && route.auth === "bypass" && !isPublic)
+      problems.push({
+        path: `${path}.auth`,
+        message: `${route.host} would be on the Internet with no login at all (auth: bypass, remoteAuth: authelia): use remoteAuth access or both, an Authelia level, or acknowledge it with public: true`,
+      });
+    if (guardedByAccess && remoteAuth === "both" && route.auth === "bypass")
+      warnings.push(`${route.host} asks for remoteAuth: both but its Authelia level is bypass: only Cloudflare Access guards it`);
+
+    ingress.push(originFor(cfg.proxy, names, route.host));
+    dns.push({ name: route.host, type: "CNAME", content: cnameTarget(TUNNEL_ID), proxied: true, ttl: 1, service: svc.name });
+    if (guardedByAccess) access.push({ domain: route.host, service: svc.name, policies: [ALLOW_POLICY], sessionDuration: cf.sessionDuration });
+  }
+  const deep = dns.map((r) => r.name).filter((host) => host.split(".").length - zone.split(".").length > 1);
+  if (deep.length) warnings.push(`${deep.join(", ")} lie more than one level below the zone ${zone}: Cloudflare's free Universal SSL certificate does not cover them (an advanced certificate does)`);
+  ingress.push({ ...CATCH_ALL });
+  problems.push(...ingressProblems(ingress, zone).map((message) => ({ path: "homelab:cloudflare", message })));
+
+  const policies: AccessPolicyPlan[] = [];
+  if (access.length) {
+    if (cf.allow.emails.length + cf.allow.emailDomains.length === 0)
+      problems.push({ path: "homelab:cloudflare.allow", message: `nobody could pass Cloudflare Access to ${access.map((a) => a.domain).join(", ")}: list emails or emailDomains` });
+    policies.push({ name: ALLOW_POLICY, decision: "allow", emails: cf.allow.emails, emailDomains: cf.allow.emailDomains, sessionDuration: cf.sessionDuration });
+  }
+
+  const connector = names.container(TUNNEL_CONNECTOR);
+  const container = containers.find((c) => c.name === connector);
+  if (container) container.secretEnv[TUNNEL_TOKEN_ENV] = "the tunnel token (getZeroTrustTunnelCloudflaredToken)";
+
+  return {
+    remote: {
+      cloudflare: { accountId: cf.accountId ?? "", zoneId: cf.zoneId ?? "", zone, oneTimePin: cf.login.oneTimePin, identityProviderIds: cf.login.identityProviderIds, policies },
+      tunnel: { name: cf.tunnelName ?? `${cfg.network.prefix}homelab`, connector, ingress },
+      dns,
+      access,
+    },
+    problems,
+    warnings,
+  };
+}
