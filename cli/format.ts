@@ -1,0 +1,35 @@
+import type { Plan, PlanProblem } from "../topology/types";
+
+/** Text renderings of a plan for the terminal. JSON output is the plan itself (secrets are never in it). */
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
+}
+
+export function formatNetworkTable(plan: Plan): string {
+  const rows = [["NETWORK", "SUBNET", "HOSTS", "ORIGIN", "MEMBERS"]];
+  for (const n of plan.networks) rows.push([n.name, n.subnet, String(n.usableHosts), n.origin, n.members.join(", ") || "-"]);
+  return table(rows);
+}
+
+export function formatPlan(stack: string, plan: Plan): string {
+  const out: string[] = [];
+  out.push(`Stack ${stack}: ${plan.services.length} services, ${plan.containers.length} containers, ${plan.networks.length} networks, proxy ${plan.proxy}, domain ${plan.domain}`);
+  out.push("", formatNetworkTable(plan), "");
+  const rows = [["CONTAINER", "ROLE", "IMAGE", "NETWORKS"]];
+  for (const c of plan.containers) rows.push([c.name, c.role, c.image, c.networkMode ?? c.networks.join(", ")]);
+  out.push(table(rows));
+  if (plan.routes.length) {
+    out.push("", table([["HOST", "UPSTREAM", "AUTH", "EXPOSE"], ...plan.routes.map((r) => [`https://${r.host}`, r.upstream, r.auth, r.expose])]));
+  }
+  return out.join("\n");
+}
+
+export function formatProblems(stack: string, errors: PlanProblem[]): string {
+  return [`homelab: stack ${stack} has ${errors.length} configuration error${errors.length === 1 ? "" : "s"}:`, ...errors.map((e) => `  ${e.path}: ${e.message}`)].join("\n");
+}
+
+export function formatWarnings(warnings: string[]): string {
+  return warnings.map((w) => `warning: ${w}`).join("\n");
+}

@@ -1,0 +1,109 @@
+import * as path from "node:path";
+import { readStackConfig, StackFileError } from "../config/load";
+import { buildPlan } from "../topology/plan";
+import type { Plan } from "../topology/types";
+import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
+import { pinAllocations } from "./pin";
+
+const USAGE = `usage: homelab <command> <stack> [options]
+
+  plan <stack> [--json]     the full plan: networks, containers, routes (offline)
+  network <stack>           the subnet allocation table (offline)
+  network pin <stack>       lock every allocated subnet into Pulumi.<stack>.yaml
+  preview <stack>           what would change (Pulumi, local state backend)
+  up <stack> [--yes]        apply it
+  destroy <stack> [--yes]   remove everything the stack created
+  refresh <stack>           read the real state back
+  drift <stack>             exit 1 when the host differs from the state`;
+
+export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** Plans a stack from its stack file, printing every config error; undefined when it does not plan. */
+function planStack(stack: string, io: Io): Plan | undefined {
+  let raw: Record<string, unknown>;
+  try {
+    raw = readStackConfig(PROJECT_DIR, stack);
+  } catch (e) {
+    if (e instanceof StackFileError) {
+      io.err(`homelab: ${e.message}`);
+      return undefined;
+    }
+    throw e;
+  }
+  const result = buildPlan(raw);
+  if (result.warnings.length) io.err(formatWarnings(result.warnings));
+  if (!result.ok) {
+    io.err(formatProblems(stack, result.errors));
+    return undefined;
+  }
+  return result.plan;
+}
+
+export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
+  const known = new Set(["--json", "--yes", "--help"]);
+  const unknownFlag = [...flags].find((f) => !known.has(f));
+  if (!command || flags.has("--help")) {
+    io.out(USAGE);
+    return command || flags.has("--help") ? 0 : 2;
+  }
+  if (unknownFlag) {
+    io.err(`homelab: unknown option ${unknownFlag}\n${USAGE}`);
+    return 2;
+  }
+  const stackArg = (i = 0) => args[i];
+  switch (command) {
+    case "plan": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      io.out(flags.has("--json") ? JSON.stringify(plan, null, 2) : formatPlan(stackArg(), plan));
+      return 0;
+    }
+    case "network": {
+      const pin = args[0] === "pin";
+      const stack = stackArg(pin ? 1 : 0);
+      if (!stack) break;
+      const plan = planStack(stack, io);
+      if (!plan) return 1;
+      if (pin) {
+        const changed = pinAllocations(PROJECT_DIR, stack, plan);
+        io.out(changed.length ? `pinned ${changed.length} subnet(s) in Pulumi.${stack}.yaml: ${changed.join(", ")}` : `Pulumi.${stack}.yaml: every subnet is already pinned`);
+        return 0;
+      }
+      io.out(flags.has("--json") ? JSON.stringify(plan.networks, null, 2) : formatNetworkTable(plan));
+      return 0;
+    }
+    case "preview":
+    case "up":
+    case "destroy":
+    case "refresh":
+    case "drift": {
+      if (!stackArg()) break;
+      if (!planStack(stackArg(), io)) return 1;
+      const { operate } = await import("./operate");
+      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+    }
+    default:
+      io.err(`homelab: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+  io.err(`homelab: '${command}' needs a stack name (e.g. lab)\n${USAGE}`);
+  return 2;
+}
+
+if (require.main === module || process.argv[1]?.endsWith(path.join("bin", "homelab"))) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+      console.error(`homelab: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    },
+  );
+}

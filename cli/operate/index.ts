@@ -1,0 +1,168 @@
+// `homelab preview | up | destroy | refresh | drift <stack>`: drives the Pulumi CLI through the
+// Automation API over this project directory, with a local state backend by default.
+import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
+import { assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
+import { Progress, ProgressOptions } from "./progress";
+import { askSecret, confirm } from "./prompt";
+import { describeError, pulumiCommand } from "./pulumiCli";
+
+export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
+export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
+
+export interface OperateOptions {
+  /** Apply without asking (and install a missing Pulumi CLI without asking). */
+  yes?: boolean;
+  /** Folder holding Pulumi.yaml and the Pulumi.<stack>.yaml files. */
+  projectDir: string;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Where answers to questions come from; defaults to process.stdin. */
+  stdin?: NodeJS.ReadableStream;
+  /** The environment for everything this does, the Pulumi CLI included; defaults to process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** May we ask questions? Defaults to whether stdin is a terminal. */
+  interactive?: boolean;
+}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  stdin: NodeJS.ReadableStream;
+  stderr: NodeJS.WritableStream;
+  yes: boolean;
+  interactive: boolean;
+}
+
+/** What `up`, `destroy` and `refresh` change when applied; `preview` and `drift` only look. */
+const CHANGES: Partial<Record<Operation, string>> = {
+  up: "changes your homelab",
+  destroy: "deletes every resource of the stack",
+  refresh: "rewrites the stack's recorded state",
+};
+
+/** Runs one operation and returns the process exit code; every failure is reported as one line. */
+export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
+  const env = opts.env ?? process.env;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const io: Io = {
+    out: (line) => stdout.write(`${line}\n`),
+    err: (line) => stderr.write(`${line}\n`),
+    stdin: opts.stdin ?? process.stdin,
+    stderr,
+    yes: opts.yes ?? false,
+    interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
+  };
+  try {
+    assertKnownStack(opts.projectDir, stack);
+    // Refuse before any slow work: a script without --yes must not get halfway.
+    if (CHANGES[op] && !io.yes && !io.interactive) {
+      throw new OperateError(
+        `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
+      );
+    }
+    const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
+    const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
+    const backend = resolveBackendUrl(env);
+    const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
+    const target = await LocalWorkspace.createOrSelectStack(
+      { stackName: stack, workDir: opts.projectDir },
+      // The passphrase provider only matters on first use, when the stack is created.
+      { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
+    );
+    io.out(`homelab ${op} ${stack} (state: ${backend})`);
+    return await run(op, target, io);
+  } catch (err) {
+    io.err(failureLine(op, err));
+    return err instanceof OperateError ? err.exitCode : 1;
+  }
+}
+
+async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
+  const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const });
+  switch (op) {
+    case "preview":
+      await observe(io, { phase: "plan" }, (p) => stack.preview(events(p)));
+      return 0;
+    case "drift": {
+      const drift = await observe(io, { phase: "plan", refresh: true }, (p) => stack.previewRefresh(events(p)));
+      if (drift.changes.length === 0) return 0;
+      io.out(`Drift in ${drift.changes.length} resource(s): 'homelab up ${stack.name}' restores the declared config, 'homelab refresh ${stack.name}' records reality in the state.`);
+      return 1;
+    }
+    case "up": {
+      let outputs: OutputMap = {};
+      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
+        outputs = (await stack.up(events(p))).outputs;
+      });
+      printOutputs(io, outputs);
+      return code;
+    }
+    case "destroy":
+      return planThenApply(io, stack.name, false, (p) => stack.previewDestroy(events(p)), (p) => stack.destroy(events(p)));
+    case "refresh":
+      return planThenApply(io, stack.name, true, (p) => stack.previewRefresh(events(p)), (p) => stack.refresh(events(p)));
+  }
+}
+
+/** Runs one engine operation with progress lines, then prints its summary. */
+async function observe(io: Io, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
+  const progress = new Progress(io.out, options);
+  await work(progress);
+  for (const line of progress.summary()) io.out(line);
+  return progress;
+}
+
+/** The preview is what the user agrees to; the apply then counts against its resource total. */
+async function planThenApply(
+  io: Io,
+  stack: string,
+  refresh: boolean,
+  plan: (p: Progress) => Promise<unknown>,
+  apply: (p: Progress) => Promise<unknown>,
+): Promise<number> {
+  const planned = await observe(io, { phase: "plan", refresh }, plan);
+  if (planned.changes.length === 0) return 0;
+  if (!io.yes && !(await confirm(`Apply these ${planned.changes.length} change(s) to stack '${stack}'?`, io.stdin, io.stderr))) {
+    io.err("homelab: cancelled; nothing was changed.");
+    return 1;
+  }
+  await observe(io, { phase: "apply", refresh, total: planned.count }, apply);
+  return 0;
+}
+
+/** Progress plus the engine's warnings and errors (a failing program explains itself here). */
+function withDiagnostics(progress: Progress, io: Io): (event: EngineEvent) => void {
+  return (event) => {
+    progress.onEvent(event);
+    const diag = event.diagnosticEvent;
+    if (diag && (diag.severity === "error" || diag.severity === "warning") && !diag.ephemeral) {
+      const where = diag.urn ? ` (${diag.urn.slice(diag.urn.lastIndexOf("::") + 2)})` : "";
+      io.err(`${diag.severity}${where}: ${diag.message.trim()}`);
+    }
+  };
+}
+
+function printOutputs(io: Io, outputs: OutputMap): void {
+  const entries = Object.entries(outputs);
+  if (entries.length === 0) return;
+  io.out("Outputs:");
+  for (const [key, output] of entries) io.out(`  ${key}: ${output.secret ? "[secret]" : JSON.stringify(output.value)}`);
+}
+
+async function askPassphrase(stack: string, io: Io): Promise<Record<string, string>> {
+  if (!io.interactive) throw new OperateError(NO_PASSPHRASE);
+  const passphrase = await askSecret(`Passphrase for the secrets of stack '${stack}': `, io.stdin, io.stderr);
+  if (passphrase === undefined) throw new OperateError("homelab: cancelled.");
+  return { PULUMI_CONFIG_PASSPHRASE: passphrase };
+}
+
+function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+/** One line, no stack trace. */
+function failureLine(op: Operation, err: unknown): string {
+  if (err instanceof OperateError) return err.message;
+  return err instanceof CommandError ? `homelab: pulumi ${op} failed: ${describeError(err)}` : `homelab: ${op} failed: ${describeError(err)}`;
+}

@@ -1,0 +1,42 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedContainer } from "../topology/types";
+
+/**
+ * Hardening every container gets: no privilege escalation, restart unless stopped, rotated logs.
+ * A plain function rather than a Pulumi transform, because transforms do not run under mocks and the
+ * tests must see exactly what is registered.
+ */
+export const HARDENING = {
+  restart: "unless-stopped",
+  securityOpts: ["no-new-privileges:true"],
+  logDriver: "json-file",
+  logOpts: { "max-size": "10m", "max-file": "3" },
+} as const;
+
+const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
+
+/** The docker.Container inputs for one planned container; values are sorted so a re-run never reorders them. */
+export function containerArgs(c: PlannedContainer, image: pulumi.Input<string>, networkNames: Map<string, pulumi.Input<string>>, secretEnv: Record<string, pulumi.Input<string>> = {}): docker.ContainerArgs {
+  const env = sortedEntries(c.env).map(([k, v]) => `${k}=${v}`);
+  const secrets = Object.keys(secretEnv).sort().map((k) => pulumi.interpolate`${k}=${secretEnv[k]}`);
+  return {
+    name: c.name,
+    image,
+    hostname: c.networkMode ? undefined : c.name,
+    networkMode: c.networkMode,
+    networksAdvanced: c.networkMode
+      ? undefined
+      : c.networks.map((n) => ({ name: networkNames.get(n) ?? n, aliases: [c.name] })),
+    envs: secrets.length ? pulumi.secret(pulumi.all(secrets).apply((s) => [...env, ...s])) : env,
+    labels: sortedEntries(c.labels).map(([label, value]) => ({ label, value })),
+    mounts: c.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })),
+    ports: c.hostPorts.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" })),
+    healthcheck: c.healthcheck ? { tests: c.healthcheck.test, interval: c.healthcheck.interval, timeout: c.healthcheck.timeout, retries: c.healthcheck.retries, startPeriod: c.healthcheck.startPeriod } : undefined,
+    command: c.command,
+    devices: c.devices?.map((d) => ({ hostPath: d, containerPath: d })),
+    ...HARDENING,
+    logOpts: { ...HARDENING.logOpts },
+    securityOpts: [...HARDENING.securityOpts],
+  };
+}

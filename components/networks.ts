@@ -1,0 +1,30 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedNetwork } from "../topology/types";
+
+export function networkResource(n: PlannedNetwork, parent: pulumi.Resource): docker.Network {
+  return new docker.Network(
+    n.name,
+    {
+      name: n.name,
+      driver: "bridge",
+      ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway }],
+      labels: [
+        { label: "homelab.network-kind", value: n.kind },
+        ...(n.service ? [{ label: "homelab.service", value: n.service }] : []),
+      ],
+    },
+    { parent },
+  );
+}
+
+/** The two shared /24s every stack has: vnet-ingress (proxy side) and vnet-socket (Docker API side). */
+export class SharedNetworks extends pulumi.ComponentResource {
+  readonly byName = new Map<string, docker.Network>();
+
+  constructor(name: string, networks: PlannedNetwork[], opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:index:SharedNetworks", name, {}, opts);
+    for (const n of networks) this.byName.set(n.name, networkResource(n, this));
+    this.registerOutputs({ networks: [...this.byName.keys()] });
+  }
+}

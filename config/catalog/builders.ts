@@ -1,0 +1,75 @@
+import type { CatalogEntry, ContainerSpec, HealthcheckSpec, MountSpec } from "./types";
+
+/** Shared shapes for catalog entries: every entry parameterises these instead of repeating them. */
+
+export const configMount = (target = "/config", subpath?: string): MountSpec => ({ source: { kind: "config", subpath }, target });
+export const dataMount: MountSpec = { source: { kind: "data" }, target: "/data" };
+
+/** Durations in Go form ("30s", "1m0s"): the provider normalises other spellings and would diff forever. */
+export function httpHealthcheck(port: number, path = "/", client: "curl" | "wget" = "curl"): HealthcheckSpec {
+  const probe = client === "curl" ? `curl -fsS -o /dev/null http://127.0.0.1:${port}${path}` : `wget -q --spider http://127.0.0.1:${port}${path}`;
+  return { test: ["CMD-SHELL", `${probe} || exit 1`], interval: "30s", timeout: "10s", retries: 3, startPeriod: "1m0s" };
+}
+
+export function postgres(image: string, database: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    suffix: "db",
+    image,
+    role: "database",
+    port: 5432,
+    env: () => ({ POSTGRES_DB: database, POSTGRES_USER: database }),
+    mounts: [configMount("/var/lib/postgresql/data", "postgres")],
+    healthcheck: { test: ["CMD-SHELL", `pg_isready -U ${database} -d ${database}`], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
+    ...extra,
+  };
+}
+
+export function redis(image: string): ContainerSpec {
+  return {
+    suffix: "redis",
+    image,
+    role: "cache",
+    port: 6379,
+    healthcheck: { test: ["CMD-SHELL", "redis-cli ping || valkey-cli ping"], interval: "10s", timeout: "5s", retries: 5 },
+  };
+}
+
+interface MediaAppOptions {
+  name: string;
+  description: string;
+  image: string;
+  port: number;
+  icon?: string;
+  group?: string;
+  downloader?: boolean;
+  extraPorts?: number[];
+  healthPath?: string;
+  /** Needs the shared media folder (/data) for hardlinks; default true. */
+  media?: boolean;
+  env?: ContainerSpec["env"];
+  /** Replaces the default /config mount (the /data mount is still added unless media is false). */
+  configMounts?: MountSpec[];
+}
+
+/** A LinuxServer.io-style media app: /config under paths.config, /data shared, PUID/PGID/TZ, VPN-capable. */
+export function mediaApp(o: MediaAppOptions): CatalogEntry {
+  return {
+    name: o.name,
+    description: o.description,
+    vpnCapable: true,
+    downloader: o.downloader,
+    auth: "two_factor",
+    dashboard: { group: o.group ?? "Media", icon: o.icon ?? `${o.name}.svg` },
+    main: {
+      suffix: "",
+      image: o.image,
+      role: "web",
+      port: o.port,
+      extraPorts: o.extraPorts,
+      linuxserver: true,
+      env: o.env,
+      mounts: [...(o.configMounts ?? [configMount()]), ...(o.media === false ? [] : [dataMount])],
+      healthcheck: httpHealthcheck(o.port, o.healthPath),
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { AUTH_LEVELS } from "../schema";
+
+export type AuthLevel = (typeof AUTH_LEVELS)[number];
+
+/** What a container is for; the network policy is written in these terms. */
+export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker"] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Where a mount comes from: the service's folder under `paths.config`, the shared media folder
+ * (`paths.data`, one mount for every media app so hardlinks work), a named Docker volume, or the
+ * Docker socket (only the socket proxy may ask for it; the planner enforces that).
+ */
+export type MountSource = { kind: "config"; subpath?: string } | { kind: "data" } | { kind: "volume"; name: string } | { kind: "docker-socket" };
+
+export interface MountSpec {
+  source: MountSource;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface HealthcheckSpec {
+  test: string[];
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+  startPeriod?: string;
+}
+
+export interface HostPortSpec {
+  internal: number;
+  external: number;
+  protocol?: "tcp" | "udp";
+}
+
+/** Names the planner resolves for env templates (prefix applied), so entries never spell out container names. */
+export interface NameContext {
+  /** Container name of this service's main container, or of a companion by suffix. */
+  container(suffix?: string): string;
+  domain: string;
+}
+
+export interface ContainerSpec {
+  /** "" for the service's main container; e.g. "db", "redis", "ml" for companions (name becomes `<service>-<suffix>`). */
+  suffix: string;
+  image: string;
+  role: Role;
+  /** The port its web UI / API listens on inside the container. */
+  port?: number;
+  /** Other ports it listens on inside the container (e.g. a torrent port), for healthchecks, VPN clash checks and tests. */
+  extraPorts?: number[];
+  /** LinuxServer.io-style images read PUID/PGID/TZ. */
+  linuxserver?: boolean;
+  env?: (names: NameContext) => Record<string, string>;
+  mounts?: MountSpec[];
+  healthcheck?: HealthcheckSpec;
+  command?: string[];
+  /** Host ports this container truly needs (only the proxy's 80/443 by default). */
+  hostPorts?: HostPortSpec[];
+  devices?: string[];
+}
+
+export interface CatalogEntry {
+  name: string;
+  description: string;
+  main: ContainerSpec;
+  companions?: ContainerSpec[];
+  /** Needs the Docker API: joins vnet-socket and gets DOCKER_HOST pointing at the socket proxy. */
+  dockerApi?: "read" | "write";
+  /** May be routed through Gluetun. Proxies, SSO, tunnels, databases and the socket proxy never are. */
+  vpnCapable: boolean;
+  /** Part of the downloader set that `vpn.mode: minimal` routes through the VPN. */
+  downloader?: boolean;
+  auth: AuthLevel;
+  dashboard?: { group: string; icon: string };
+}

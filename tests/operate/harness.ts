@@ -1,0 +1,98 @@
+// Shared set-up for the driver tests: a throw-away project and home folder, the fake `pulumi`
+// first on PATH, and captured output.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import { operate, Operation } from "../../cli/operate";
+
+export const FAKE_BIN = path.join(__dirname, "fixtures", "bin");
+
+export interface Sandbox {
+  root: string;
+  projectDir: string;
+  home: string;
+  log: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const created: string[] = [];
+
+/** Removes every sandbox made so far; call from an `after` hook. */
+export function removeSandboxes(): void {
+  for (const root of created.splice(0)) fs.rmSync(root, { recursive: true, force: true });
+}
+
+export function sandbox(extraEnv: NodeJS.ProcessEnv = {}): Sandbox {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-operate-"));
+  created.push(root);
+  const projectDir = path.join(root, "project");
+  const home = path.join(root, "home");
+  fs.mkdirSync(projectDir);
+  fs.mkdirSync(home);
+  fs.writeFileSync(path.join(projectDir, "Pulumi.yaml"), "name: homelab\nruntime: nodejs\n");
+  fs.writeFileSync(path.join(projectDir, "Pulumi.lab.yaml"), "config:\n  homelab:domain: lab.example.test\n");
+  const log = path.join(root, "pulumi-calls.jsonl");
+  const env: NodeJS.ProcessEnv = {
+    // node itself must stay reachable: the fake is a node script.
+    PATH: [FAKE_BIN, path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter),
+    HOME: home,
+    PULUMI_CONFIG_PASSPHRASE: "correct horse",
+    FAKE_PULUMI_LOG: log,
+    ...extraEnv,
+  };
+  return { root, projectDir, home, log, env };
+}
+
+export interface Call {
+  argv: string[];
+  cwd: string;
+  backend?: string;
+  passphrase: boolean;
+}
+
+export function calls(box: Sandbox): Call[] {
+  if (!fs.existsSync(box.log)) return [];
+  return fs.readFileSync(box.log, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Call);
+}
+
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join("") };
+}
+
+export interface RunResult {
+  code: number;
+  out: string;
+  err: string;
+  ms: number;
+}
+
+export async function run(
+  box: Sandbox,
+  op: Operation,
+  stack = "lab",
+  options: { yes?: boolean; interactive?: boolean; answers?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  const stdout = capture();
+  const stderr = capture();
+  const stdin = new PassThrough();
+  if (options.answers !== undefined) stdin.end(options.answers);
+  const started = Date.now();
+  const code = await operate(op, stack, {
+    projectDir: box.projectDir,
+    env: options.env ?? box.env,
+    yes: options.yes,
+    interactive: options.interactive ?? false,
+    stdin,
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+  });
+  return { code, out: stdout.text(), err: stderr.text(), ms: Date.now() - started };
+}

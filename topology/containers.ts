@@ -1,0 +1,87 @@
+import * as path from "node:path";
+import type { ContainerSpec, MountSource, NameContext } from "../config/catalog";
+import type { StackConfig } from "../config/schema";
+import { DOCKER_SOCKET, joins, NETWORK_POLICY } from "./policy";
+import { ResolvedService, SOCKET_PROXY } from "./services";
+import type { PlannedContainer, PlannedMount } from "./types";
+
+export const SOCKET_PROXY_PORT = 2375;
+
+/** Docker names of everything the stack creates: one place decides them, with the prefix applied. */
+export function naming(prefix: string) {
+  return {
+    container: (service: string, suffix = "") => `${prefix}${service}${suffix ? `-${suffix}` : ""}`,
+    serviceNetwork: (service: string) => `${prefix}vnet-${service}`,
+    linkNetwork: (link: string) => `${prefix}vnet-link-${link}`,
+    ingress: `${prefix}vnet-ingress`,
+    socket: `${prefix}vnet-socket`,
+    volume: (service: string, name: string) => `${prefix}${service}-${name}`,
+  };
+}
+export type Naming = ReturnType<typeof naming>;
+
+export function containerSpecs(svc: ResolvedService): ContainerSpec[] {
+  return [svc.entry.main, ...(svc.entry.companions ?? [])];
+}
+
+/** True when the service needs its own vnet-<service> (the socket proxy, for one, lives on vnet-socket only). */
+export function needsOwnNetwork(svc: ResolvedService): boolean {
+  return containerSpecs(svc).some((c) => NETWORK_POLICY[c.role].own === "always");
+}
+
+function mountFor(source: MountSource, cfg: StackConfig, names: Naming, service: string): Pick<PlannedMount, "source" | "type"> {
+  switch (source.kind) {
+    case "config":
+      return { source: path.posix.join(cfg.paths.config, service, source.subpath ?? ""), type: "bind" };
+    case "data":
+      return { source: cfg.paths.data, type: "bind" };
+    case "volume":
+      return { source: names.volume(service, source.name), type: "volume" };
+    case "docker-socket":
+      return { source: DOCKER_SOCKET, type: "bind" };
+  }
+}
+
+/** Turns one service's catalog containers into planned containers with networks, env and mounts resolved. */
+export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Naming, links: string[]): PlannedContainer[] {
+  const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), domain: cfg.domain };
+  const dockerApi = !!svc.entry.dockerApi;
+  return containerSpecs(svc).map((spec): PlannedContainer => {
+    const rule = NETWORK_POLICY[spec.role];
+    const usesApi = dockerApi && spec.suffix === "";
+    const networks = [
+      ...(joins(rule.ingress, usesApi) ? [names.ingress] : []),
+      ...(joins(rule.own, usesApi) ? [names.serviceNetwork(svc.name)] : []),
+      ...(joins(rule.socket, usesApi) ? [names.socket] : []),
+      ...(spec.suffix === "" ? links.map(names.linkNetwork) : []),
+    ];
+    const env: Record<string, string> = {
+      TZ: cfg.timezone,
+      ...(spec.linuxserver ? { PUID: String(cfg.puid), PGID: String(cfg.pgid) } : {}),
+      ...(usesApi ? { DOCKER_HOST: `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}` } : {}),
+      ...(spec.env?.(ctx) ?? {}),
+      ...(spec.suffix === "" ? (svc.config.env ?? {}) : {}),
+    };
+    const ports = [...(spec.port ? [spec.port] : []), ...(spec.extraPorts ?? [])];
+    return {
+      name: names.container(svc.name, spec.suffix),
+      service: svc.name,
+      image: spec.image,
+      role: spec.role,
+      networks,
+      mounts: (spec.mounts ?? []).map((m) => ({ ...mountFor(m.source, cfg, names, svc.name), target: m.target, readOnly: m.readOnly ?? false })),
+      env,
+      secretEnv: {},
+      ports,
+      hostPorts: spec.hostPorts ?? [],
+      labels: {
+        "homelab.service": svc.name,
+        "homelab.role": spec.role,
+        ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
+      },
+      healthcheck: spec.healthcheck,
+      command: spec.command,
+      devices: spec.devices,
+    };
+  });
+}

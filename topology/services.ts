@@ -1,0 +1,78 @@
+import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
+import { configMount } from "../config/catalog/builders";
+import type { ServiceConfig, StackConfig } from "../config/schema";
+import type { PlanProblem } from "./types";
+
+export interface ResolvedService {
+  name: string;
+  entry: CatalogEntry;
+  config: ServiceConfig;
+  /** Catalog entry name, undefined for a custom service. */
+  catalog?: string;
+  implicit: boolean;
+}
+
+const PROXIES = ["traefik", "swag"] as const;
+export const SOCKET_PROXY = "cetusguard";
+
+/** A custom service (not in the catalog) becomes a one-container catalog entry built from its config. */
+function customEntry(name: string, cfg: ServiceConfig): CatalogEntry {
+  const role: Role = cfg.role ?? (cfg.port ? "web" : "worker");
+  return {
+    name,
+    description: "Custom service",
+    vpnCapable: true,
+    dockerApi: cfg.dockerApi,
+    auth: "two_factor",
+    dashboard: { group: "Apps", icon: "mdi-application" },
+    main: { suffix: "", image: cfg.image!, role, port: cfg.port, mounts: [configMount()] },
+  };
+}
+
+/**
+ * The services the stack runs: the owner's list plus what the stack itself needs — the chosen proxy,
+ * and the socket proxy as soon as anything reads the Docker API.
+ */
+export function resolveServices(cfg: StackConfig): { services: ResolvedService[]; problems: PlanProblem[] } {
+  const problems: PlanProblem[] = [];
+  const services: ResolvedService[] = [];
+  const listed = Object.entries(cfg.services).filter(([, s]) => s.enabled !== false);
+
+  for (const [name, svc] of listed) {
+    const path = `homelab:services.${name}`;
+    const known = catalogEntry(name);
+    if ((PROXIES as readonly string[]).includes(name) && name !== cfg.proxy) {
+      problems.push({ path, message: `${name} is a reverse proxy but homelab:proxy is ${cfg.proxy}; set homelab:proxy: ${name} to use it` });
+      continue;
+    }
+    if (!known && !svc.image) {
+      problems.push({ path, message: `unknown service '${name}' is not in the catalog: give it an image (and a port if it has a web UI)` });
+      continue;
+    }
+    if (!known && (svc.role === "worker" || !svc.role) && !svc.port && svc.expose && svc.expose !== "none") {
+      problems.push({ path: `${path}.expose`, message: `'${name}' has no web port to route to: set port or expose: none` });
+    }
+    if (known && (svc.role || svc.dockerApi)) {
+      problems.push({ path: `${path}.${svc.role ? "role" : "dockerApi"}`, message: `only custom services set this; the catalog entry for '${name}' already decides it` });
+    }
+    const entry = known ? withOverrides(known, svc) : customEntry(name, svc);
+    services.push({ name, entry, config: svc, catalog: known?.name, implicit: false });
+  }
+
+  const ensure = (name: string) => {
+    if (services.some((s) => s.name === name)) return;
+    services.push({ name, entry: catalogEntry(name)!, config: cfg.services[name] ?? {}, catalog: name, implicit: true });
+  };
+  if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
+  ensure(cfg.proxy);
+  if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
+
+  services.sort((a, b) => a.name.localeCompare(b.name));
+  return { services, problems };
+}
+
+/** Owner overrides of a catalog entry's image and port apply to its main container only. */
+function withOverrides(entry: CatalogEntry, svc: ServiceConfig): CatalogEntry {
+  if (!svc.image && !svc.port) return entry;
+  return { ...entry, main: { ...entry.main, image: svc.image ?? entry.main.image, port: svc.port ?? entry.main.port } };
+}
