@@ -31,19 +31,37 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # --- 2. dockerd --------------------------------------------------------------------------
-if ! docker info >/dev/null 2>&1; then
-  if pgrep -x dockerd >/dev/null 2>&1; then
-    log "dockerd is running but not answering yet"
+# Our daemon is the one answering on the default socket, with the default pidfile. (Other
+# dockerd processes may run on this machine with their own sockets: never look them up by name.)
+PIDFILE=/var/run/docker.pid
+daemon_pid() { [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && cat "$PIDFILE"; }
+start_dockerd() {
+  log "starting dockerd (log: $DOCKERD_LOG)"
+  # setsid + nohup: the daemon must outlive this script and the CI step that called it.
+  as_root setsid nohup dockerd --pidfile "$PIDFILE" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+}
+if ! timeout 10 docker info >/dev/null 2>&1; then
+  if pid="$(daemon_pid)"; then
+    log "dockerd (pid $pid) is running but not answering yet"
   else
-    log "starting dockerd (log: $DOCKERD_LOG)"
-    # setsid + nohup: the daemon must outlive this script and the CI step that called it.
-    as_root setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 </dev/null &
+    start_dockerd
+  fi
+elif ! timeout 10 docker network ls >/dev/null 2>&1; then
+  # Debian's docker.io 20.10.24 can deadlock in libnetwork when many containers leave the same
+  # network at once (moby/moby#46661, fixed upstream after 20.10.24): `docker info` answers but
+  # every network call hangs. Only a restart heals it.
+  if pid="$(daemon_pid)"; then
+    log "dockerd (pid $pid) answers but its network calls hang (moby/moby#46661): restarting it"
+    as_root kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then as_root kill -9 "$pid"; sleep 1; fi
+    start_dockerd
   fi
 fi
 
 # --- 3. bounded wait ---------------------------------------------------------------------
 deadline=$(( $(date +%s) + WAIT_SECONDS ))
-until docker info >/dev/null 2>&1; do
+until timeout 10 docker info >/dev/null 2>&1; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     log "docker did not answer within ${WAIT_SECONDS}s; last lines of $DOCKERD_LOG:"
     tail -n 30 "$DOCKERD_LOG" >&2 2>/dev/null || true

@@ -113,7 +113,7 @@ describe("engine mapping (pure)", () => {
       labels: [{ label: "homelab.ports", value: "8096, 8920" }],
     });
     assert.deepEqual(byLabel.listenPorts, [PROBE_PORT, 8096, 8920]);
-    assert.match(String(byLabel.body.Cmd![0]), /nc -ll -p 8096 -e \/bin\/true &/);
+    assert.match(String(byLabel.body.Cmd![0]), /httpd -p 8096 -h \/tmp;/);
   });
 
   it("joins another container's namespace by its realised id, without the probe listener, and rejects what Docker rejects", () => {

@@ -363,11 +363,12 @@ export function declaredPorts(inputs: Record<string, any>, at = "inputs"): numbe
 }
 
 /**
- * The stand-in container's command: one persistent TCP listener (busybox `nc -ll`) per port,
- * then an idle loop that exits promptly on SIGTERM.
+ * The stand-in container's command: one TCP listener per port, then an idle loop that exits
+ * promptly on SIGTERM. The listener is busybox `httpd` (it daemonizes itself): `nc -ll` listens
+ * with a backlog so short that bursts of probes lose connections.
  */
 export function listenerScript(ports: number[]): string {
-  const listeners = ports.map((p) => `nc -ll -p ${p} -e /bin/true &`).join(" ");
+  const listeners = ports.map((p) => `httpd -p ${p} -h /tmp;`).join(" ");
   return `${listeners} trap 'exit 0' TERM; while :; do sleep 3600 & wait; done`.trim();
 }
 

@@ -194,21 +194,50 @@ export interface MeasureOptions {
   docker?: Docker;
   /** Connect timeout of one probe, in seconds (busybox nc -w). */
   timeoutSeconds?: number;
+  /** Connect timeout of the confirmation pass, in seconds. */
+  confirmTimeoutSeconds?: number;
   /** Source containers probed at the same time. */
   concurrency?: number;
 }
 
-/** Probes every cell of {@link enumerateProbes} from inside its source container. */
+type Probe = Omit<ProbeCell, "reachable">;
+
+/**
+ * Probes every cell of {@link enumerateProbes} from inside its source container.
+ *
+ * A probe can only err one way: under load a SYN can be lost and a connection that would succeed
+ * times out, while nothing can make an isolated address answer. So every cell measured
+ * unreachable although its source's namespace is on the target's network (per the engine's own
+ * inspect data, not any prediction) is probed once more with a longer timeout before it counts.
+ */
 export async function measureMatrix(facts: ContainerFacts[], options: MeasureOptions = {}): Promise<ReachabilityMatrix> {
   const docker = options.docker ?? connectEngine();
-  const timeout = options.timeoutSeconds ?? 1;
-  const concurrency = options.concurrency ?? 6;
   const probes = enumerateProbes(facts);
-  const bySource = new Map<string, typeof probes>();
-  for (const p of probes) bySource.set(p.from, [...(bySource.get(p.from) ?? []), p]);
   const ids = new Map(facts.map((f) => [f.key, f.id]));
-  const results = new Map<string, boolean>();
+  const concurrency = options.concurrency ?? 6;
+  const results = await probeFromSources(docker, ids, probes, options.timeoutSeconds ?? 1, concurrency);
 
+  const member = shareNetwork(facts);
+  const byKey = new Map(facts.map((f) => [f.key, f]));
+  const doubtful = probes.filter((c) => !results.get(cellKey(c)) && member(byKey.get(c.from)!, byKey.get(c.to)!, c.network));
+  if (doubtful.length > 0) {
+    const confirmed = await probeFromSources(docker, ids, doubtful, options.confirmTimeoutSeconds ?? 3, concurrency);
+    for (const [k, v] of confirmed) results.set(k, v);
+  }
+  return { cells: probes.map((c) => ({ ...c, reachable: results.get(cellKey(c))! })) };
+}
+
+/** One `docker exec` per source container, all its probes in parallel inside it. */
+async function probeFromSources(
+  docker: Docker,
+  ids: ReadonlyMap<string, string>,
+  probes: Probe[],
+  timeout: number,
+  concurrency: number,
+): Promise<Map<string, boolean>> {
+  const bySource = new Map<string, Probe[]>();
+  for (const p of probes) bySource.set(p.from, [...(bySource.get(p.from) ?? []), p]);
+  const results = new Map<string, boolean>();
   const sources = [...bySource.keys()];
   const worker = async () => {
     for (let source = sources.shift(); source !== undefined; source = sources.shift()) {
@@ -233,7 +262,7 @@ export async function measureMatrix(facts: ContainerFacts[], options: MeasureOpt
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
-  return { cells: probes.map((c) => ({ ...c, reachable: results.get(cellKey(c))! })) };
+  return results;
 }
 
 /** Human-readable differences; empty when the matrices agree cell for cell. */

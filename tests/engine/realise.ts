@@ -76,8 +76,12 @@ export function runWorkDir(runId: string): string {
   return path.join(os.tmpdir(), `homelab-engine-${runId}`);
 }
 
+/** No engine call may wait longer than this for an answer (a hung daemon must fail the run, not stall it). */
+export const ENGINE_TIMEOUT_MS = 30_000;
+
 export function connectEngine(): Docker {
-  return new Docker(); // honours DOCKER_HOST, defaults to /var/run/docker.sock
+  // Honours DOCKER_HOST, defaults to /var/run/docker.sock.
+  return new Docker({ timeout: ENGINE_TIMEOUT_MS });
 }
 
 function dockerSocketPath(): string {
@@ -91,6 +95,16 @@ export async function engineStatus(docker = connectEngine(), image = HARNESS_IMA
     await withTimeout(docker.ping(), 3000, "docker ping");
   } catch (e) {
     return { ok: false, reason: `no Docker engine answers (${(e as Error).message}); run .ci/engine-setup.sh` };
+  }
+  try {
+    await withTimeout(docker.listNetworks(), 5000, "docker network ls");
+  } catch (e) {
+    return {
+      ok: false,
+      reason:
+        `the engine answers but its network calls do not (${(e as Error).message}): Debian's docker.io 20.10.24 ` +
+        `can deadlock in libnetwork (moby/moby#46661); run .ci/engine-setup.sh to restart dockerd`,
+    };
   }
   try {
     await docker.getImage(image).inspect();
@@ -386,9 +400,17 @@ export async function leftovers(runId: string, docker = connectEngine()): Promis
   };
 }
 
+/** Pause after each container removal; see teardown. */
+const REMOVAL_PAUSE_MS = 50;
+
 /**
  * Removes everything of a run, found by its label (so it also cleans up after a crashed run):
  * containers (force, dependents first), then networks, then volumes, then the run's folder.
+ *
+ * Containers are removed one at a time, with a short pause: Debian's docker.io 20.10.24 deadlocks
+ * in libnetwork when two containers leave the same network at once (moby/moby#46661, the
+ * getSvcRecords / processEndpointDelete lock inversion, fixed upstream after 20.10.24); after that
+ * every network call hangs until dockerd is restarted.
  */
 export async function teardown(run: { runId: string }, docker = connectEngine()): Promise<void> {
   const { runId } = run;
@@ -401,8 +423,9 @@ export async function teardown(run: { runId: string }, docker = connectEngine())
   const ignoreMissing = (e: unknown) => {
     if (!isStatus(e, 404)) throw e;
   };
-  for (const group of dependentsFirst) {
-    await Promise.all(group.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)));
+  for (const c of dependentsFirst.flat()) {
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing);
+    await new Promise((resolve) => setTimeout(resolve, REMOVAL_PAUSE_MS));
   }
   const networks = await docker.listNetworks({ filters: byRun(runId) });
   await Promise.all(networks.map((n) => docker.getNetwork(n.Id).remove().catch(ignoreMissing)));
