@@ -49,3 +49,19 @@ export async function realiseWithFreshSubnets(
     }
   }
 }
+
+/**
+ * Realises a shipped stack, whose subnets are fixed: when another run on the same engine holds
+ * them (the engine reports an address pool overlap), waits for it, bounded, and tries again.
+ */
+export async function realiseWhenAddressesFree(resources: RegisteredResource[], options: RealiseOptions, maxWaitMs = 90_000): Promise<Realised> {
+  const deadline = Date.now() + maxWaitMs;
+  for (;;) {
+    try {
+      return await realise(resources, options);
+    } catch (e) {
+      if (e instanceof MappingError || !/overlap/i.test((e as Error).message) || Date.now() > deadline) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}

@@ -87,7 +87,7 @@ describe("engine harness on a real Docker engine", function () {
     facts = await inspectFacts(runId);
     measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      realised + measured in ${Date.now() - started} ms: ${s.sources} sources × ${s.targets} targets = ${s.probes} probes, ${s.reachable} reachable`);
+    console.log(`      realised + measured in ${Date.now() - started} ms: ${s.sources} sources × ${s.targets} targets = ${s.probes} probes, ${s.reachable} reachable, ${s.rechecked} rechecked`);
   });
 
   after(async function () {

@@ -1,7 +1,7 @@
 /**
  * The reachability the topology plan predicts, for comparison with the matrix measured on the
- * engine: a container reaches an address iff its namespace owner is, in the plan, a member of the
- * network that address is on. Containers of different stacks (plans) never reach each other.
+ * engine: a container reaches another's address on a network iff, in the plan, both their
+ * namespaces are members of that network. Containers of different stacks (plans) never reach each other.
  */
 import type { Plan, PlannedContainer } from "../../topology/types";
 import type { ContainerFacts, ReachabilityRule } from "./probe";
@@ -27,7 +27,10 @@ export function planRule(plans: ReadonlyMap<string, Plan>): ReachabilityRule {
     if (from.group !== to.group) return false;
     const plan = plans.get(from.group);
     if (!plan) throw new Error(`no plan for realised group ${from.group}`);
-    return plannedNetworks(plan, from.name).includes(unqualified(network, to.group));
+    // Both ends must be planned on the network: an address the plan does not give the target
+    // (an attachment the engine has but the plan lacks) must not be reachable either.
+    const net = unqualified(network, to.group);
+    return plannedNetworks(plan, from.name).includes(net) && plannedNetworks(plan, to.name).includes(net);
   };
 }
 

@@ -127,6 +127,8 @@ export interface ProbeCell {
 
 export interface ReachabilityMatrix {
   cells: ProbeCell[];
+  /** Cells probed a second time (see measureMatrix), and how many of them answered then. */
+  rechecked?: { probes: number; reachable: number };
 }
 
 /** Key of the network namespace a container lives in. */
@@ -214,17 +216,19 @@ export async function measureMatrix(facts: ContainerFacts[], options: MeasureOpt
   const docker = options.docker ?? connectEngine();
   const probes = enumerateProbes(facts);
   const ids = new Map(facts.map((f) => [f.key, f.id]));
-  const concurrency = options.concurrency ?? 6;
+  const concurrency = options.concurrency ?? 12;
   const results = await probeFromSources(docker, ids, probes, options.timeoutSeconds ?? 1, concurrency);
 
   const member = shareNetwork(facts);
   const byKey = new Map(facts.map((f) => [f.key, f]));
   const doubtful = probes.filter((c) => !results.get(cellKey(c)) && member(byKey.get(c.from)!, byKey.get(c.to)!, c.network));
+  let rechecked = { probes: 0, reachable: 0 };
   if (doubtful.length > 0) {
     const confirmed = await probeFromSources(docker, ids, doubtful, options.confirmTimeoutSeconds ?? 3, concurrency);
     for (const [k, v] of confirmed) results.set(k, v);
+    rechecked = { probes: doubtful.length, reachable: [...confirmed.values()].filter(Boolean).length };
   }
-  return { cells: probes.map((c) => ({ ...c, reachable: results.get(cellKey(c))! })) };
+  return { cells: probes.map((c) => ({ ...c, reachable: results.get(cellKey(c))! })), rechecked };
 }
 
 /** One `docker exec` per source container, all its probes in parallel inside it. */
@@ -280,8 +284,9 @@ export function diffMatrices(expected: ReachabilityMatrix, measured: Reachabilit
   return lines;
 }
 
-export function matrixSummary(m: ReachabilityMatrix): { sources: number; targets: number; probes: number; reachable: number } {
+export function matrixSummary(m: ReachabilityMatrix): { sources: number; targets: number; probes: number; reachable: number; rechecked: number } {
   return {
+    rechecked: m.rechecked?.probes ?? 0,
     sources: new Set(m.cells.map((c) => c.from)).size,
     targets: new Set(m.cells.map((c) => `${c.ip}:${c.port}`)).size,
     probes: m.cells.length,

@@ -9,10 +9,10 @@ import { planOf, stackConfig } from "../support/configs";
 import { recordProgram } from "../support/program";
 import type { Plan } from "../../topology/types";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { requireEngine } from "./engineSuite";
+import { realiseWhenAddressesFree, requireEngine } from "./engineSuite";
 import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
 import { membershipDifferences, plannedNetworks, planRule, unqualified } from "./policyPrediction";
-import { leftovers, newRunId, realise, teardown } from "./realise";
+import { leftovers, newRunId, teardown } from "./realise";
 
 async function recorded(stack: string) {
   const run = await recordProgram(stack);
@@ -79,16 +79,36 @@ describe("shipped stacks realised on a real Docker engine", function () {
     runs.push(runId);
     const plans = new Map([["lab", planOf(stackConfig("lab"))]]);
     const started = Date.now();
-    await realise(await recorded("lab"), { runId, group: "lab" });
+    await realiseWhenAddressesFree(await recorded("lab"), { runId, group: "lab" });
     const facts = await inspectFacts(runId);
     const measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable) in ${Date.now() - started} ms`);
+    console.log(`      lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`);
     assertPolicyHolds(facts, measured, plans);
     // Something is reachable and something is not, in both directions of the policy.
     assert.ok(s.reachable > 0 && s.reachable < s.probes);
     await teardown({ runId });
     assert.deepEqual(await leftovers(runId), { containers: [], networks: [], volumes: [], workDir: false });
+  });
+
+  it("catches a policy broken on purpose: the socket proxy also attached to vnet-ingress", async () => {
+    const runId = newRunId();
+    runs.push(runId);
+    const plans = new Map([["lab", planOf(stackConfig("lab"))]]);
+    // What a raw override slipping past the planner would register.
+    const resources = (await recorded("lab")).map((r) =>
+      r.inputs.name === "lab-cetusguard"
+        ? { ...r, inputs: { ...r.inputs, networksAdvanced: [...r.inputs.networksAdvanced, { name: "lab-vnet-ingress" }] } }
+        : r,
+    );
+    await realiseWhenAddressesFree(resources, { runId, group: "lab" });
+    const facts = await inspectFacts(runId);
+    const measured = await measureMatrix(facts);
+    assert.deepEqual(membershipDifferences(facts, plans), ["lab: lab-cetusguard is on [lab-vnet-ingress,lab-vnet-socket], planned [lab-vnet-socket]"]);
+    const diff = diffMatrices(expectedMatrix(facts, planRule(plans)), measured);
+    assert.ok(diff.includes("lab-jellyfin -> lab-cetusguard @lab-vnet-ingress:2375: expected unreachable, measured reachable"), diff.join("\n"));
+    assert.throws(() => assertPolicyHolds(facts, measured, plans));
+    await teardown({ runId });
   });
 
   it("home and lab side by side: each matches its plan, neither reaches the other, teardown is clean", async () => {
@@ -98,11 +118,11 @@ describe("shipped stacks realised on a real Docker engine", function () {
     const plans = new Map(stacks.map((stack) => [stack, planOf(stackConfig(stack))]));
     const started = Date.now();
     const resources = await Promise.all(stacks.map(recorded));
-    await Promise.all(stacks.map((stack, i) => realise(resources[i], { runId: ids[i], group: stack })));
+    await Promise.all(stacks.map((stack, i) => realiseWhenAddressesFree(resources[i], { runId: ids[i], group: stack })));
     const facts = await inspectFacts(ids);
     const measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      home+lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable) in ${Date.now() - started} ms`);
+    console.log(`      home+lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`);
     assertPolicyHolds(facts, measured, plans);
     const cross = measured.cells.filter((c) => byGroup(c.from) !== byGroup(c.to));
     assert.ok(cross.length > 0, "cross-stack cells were probed");
