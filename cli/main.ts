@@ -3,6 +3,7 @@ import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
+import { audit } from "./audit";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
 import { pinAllocations } from "./pin";
@@ -95,6 +96,12 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
         else io.out(renderDiagram(plan).trimEnd());
       }
       return 0;
+    }
+    case "audit": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      return audit(PROJECT_DIR, stackArg(), plan, io);
     }
     case "preview":
     case "up":
