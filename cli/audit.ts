@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as path from "node:path";
 import Docker from "dockerode";
 import { parse } from "yaml";
 import { stackFilePath } from "../config/load";
@@ -43,9 +44,16 @@ export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env,
   if (parsed.protocol === "tcp:" || parsed.protocol === "http:" || parsed.protocol === "https:") {
     const port = parsed.port || (parsed.protocol === "https:" ? "2376" : "2375");
     const tls = parsed.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1" || port === "2376";
-    return { protocol: tls ? "https" : "http", host: parsed.hostname, port, timeout: timeoutMs };
+    const certs = tls && env.DOCKER_CERT_PATH ? tlsFiles(env.DOCKER_CERT_PATH) : {};
+    return { protocol: tls ? "https" : "http", host: parsed.hostname, port, ...certs, timeout: timeoutMs };
   }
   throw new Error(`docker host ${JSON.stringify(url)}: unsupported scheme ${parsed.protocol} (use unix://, tcp:// or ssh://)`);
+}
+
+/** The client certificate the Docker CLI reads from DOCKER_CERT_PATH. */
+function tlsFiles(dir: string): Pick<Docker.DockerOptions, "ca" | "cert" | "key"> {
+  const read = (f: string) => fs.readFileSync(path.join(dir, f));
+  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
 }
 
 function containerName(names: string[], id: string): string {
