@@ -2,7 +2,7 @@ import type { Plan, PlanProblem } from "../topology/types";
 
 /** Text renderings of a plan for the terminal. JSON output is the plan itself (secrets are never in it). */
 
-function table(rows: string[][]): string {
+export function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join("  ")).join("\n");
 }

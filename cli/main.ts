@@ -1,7 +1,10 @@
 import * as path from "node:path";
-import { readStackConfig, StackFileError } from "../config/load";
+import { listStacks, readStackConfig, StackFileError } from "../config/load";
+import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
+import { audit } from "./audit";
+import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
 import { pinAllocations } from "./pin";
 
@@ -10,6 +13,9 @@ const USAGE = `usage: homelab <command> <stack> [options]
   plan <stack> [--json]     the full plan: networks, containers, routes (offline)
   network <stack>           the subnet allocation table (offline)
   network pin <stack>       lock every allocated subnet into Pulumi.<stack>.yaml
+  diagram <stack> [--write] the topology as Mermaid; --write saves docs/diagram-<stack>.md
+  diagram --all --write     regenerate the diagram of every stack
+  audit <stack>             compare the running Docker host with the plan and the policy
   preview <stack>           what would change (Pulumi, local state backend)
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
@@ -47,7 +53,7 @@ function planStack(stack: string, io: Io): Plan | undefined {
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -79,6 +85,23 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       }
       io.out(flags.has("--json") ? JSON.stringify(plan.networks, null, 2) : formatNetworkTable(plan));
       return 0;
+    }
+    case "diagram": {
+      const stacks = flags.has("--all") ? listStacks(PROJECT_DIR) : stackArg() ? [stackArg()] : [];
+      if (!stacks.length) break;
+      for (const stack of stacks) {
+        const plan = planStack(stack, io);
+        if (!plan) return 1;
+        if (flags.has("--write")) io.out(`wrote ${writeDiagram(PROJECT_DIR, stack, plan)}`);
+        else io.out(renderDiagram(plan).trimEnd());
+      }
+      return 0;
+    }
+    case "audit": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      return audit(PROJECT_DIR, stackArg(), plan, io);
     }
     case "preview":
     case "up":

@@ -1,0 +1,128 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Docker from "dockerode";
+import { parse } from "yaml";
+import { stackFilePath } from "../config/load";
+import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
+import type { Plan } from "../topology/types";
+import { table } from "./format";
+
+/** Where the engine to audit lives, and who said so. */
+export interface DockerHost {
+  /** `unix:///var/run/docker.sock`, `tcp://nas:2375`, `ssh://user@nas`, … */
+  url: string;
+  source: "DOCKER_HOST" | "docker:host" | "default";
+}
+
+const DEFAULT_HOST = "unix:///var/run/docker.sock";
+
+/**
+ * `DOCKER_HOST` when set (one run, one engine), else the stack's `docker:host` — the same setting the
+ * Pulumi Docker provider uses, so `up` and `audit` look at the same engine — else the local socket.
+ */
+export function resolveDockerHost(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): DockerHost {
+  if (env.DOCKER_HOST) return { url: env.DOCKER_HOST, source: "DOCKER_HOST" };
+  const file = stackFilePath(projectDir, stack);
+  const doc = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
+  const configured = doc?.config?.["docker:host"];
+  if (typeof configured === "string" && configured.trim()) return { url: configured.trim(), source: "docker:host" };
+  return { url: DEFAULT_HOST, source: "default" };
+}
+
+/** dockerode's options for a host URL (the forms the Docker CLI accepts in DOCKER_HOST). */
+export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20000): Docker.DockerOptions {
+  if (url.startsWith("unix://")) return { socketPath: url.slice("unix://".length) || "/var/run/docker.sock", timeout: timeoutMs };
+  if (url.startsWith("npipe://")) return { socketPath: url.slice("npipe://".length) || "//./pipe/docker_engine", timeout: timeoutMs };
+  let parsed: URL;
+  try {
+    parsed = new URL(url.includes("://") ? url : `tcp://${url}`);
+  } catch {
+    throw new Error(`docker host ${JSON.stringify(url)} is not a URL like unix:///var/run/docker.sock, tcp://nas:2375 or ssh://user@nas`);
+  }
+  if (parsed.protocol === "ssh:")
+    return { protocol: "ssh", host: parsed.hostname, port: parsed.port || 22, username: decodeURIComponent(parsed.username) || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK }, timeout: timeoutMs };
+  if (parsed.protocol === "tcp:" || parsed.protocol === "http:" || parsed.protocol === "https:") {
+    const port = parsed.port || (parsed.protocol === "https:" ? "2376" : "2375");
+    const tls = parsed.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1" || port === "2376";
+    const certs = tls && env.DOCKER_CERT_PATH ? tlsFiles(env.DOCKER_CERT_PATH) : {};
+    return { protocol: tls ? "https" : "http", host: parsed.hostname, port, ...certs, timeout: timeoutMs };
+  }
+  throw new Error(`docker host ${JSON.stringify(url)}: unsupported scheme ${parsed.protocol} (use unix://, tcp:// or ssh://)`);
+}
+
+/** The client certificate the Docker CLI reads from DOCKER_CERT_PATH. */
+function tlsFiles(dir: string): Pick<Docker.DockerOptions, "ca" | "cert" | "key"> {
+  const read = (f: string) => fs.readFileSync(path.join(dir, f));
+  return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+}
+
+function containerName(names: string[], id: string): string {
+  const own = names.find((n) => n.lastIndexOf("/") === 0) ?? names[0];
+  return own ? own.replace(/^\//, "") : id;
+}
+
+/** Everything the audit compares, in two list calls (no per-container inspect). */
+export async function readEngineSnapshot(docker: Docker): Promise<EngineSnapshot> {
+  const [containers, networks] = await Promise.all([docker.listContainers({ all: true }), docker.listNetworks()]);
+  return {
+    containers: containers.map((c) => ({
+      id: c.Id,
+      name: containerName(c.Names ?? [], c.Id),
+      state: c.State,
+      labels: c.Labels ?? {},
+      networkMode: c.HostConfig?.NetworkMode ?? "",
+      networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
+      mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, readOnly: !m.RW })),
+    })),
+    networks: networks.map((n) => ({
+      id: n.Id,
+      name: n.Name,
+      subnets: (n.IPAM?.Config ?? []).map((cfg) => cfg.Subnet).filter((s): s is string => !!s),
+      labels: n.Labels ?? {},
+    })),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function formatFindings(findings: Finding[]): string {
+  return table([["KIND", "OBJECT", "EXPECTED", "ACTUAL"], ...findings.map((f) => [f.kind, f.object, f.expected, f.actual])]);
+}
+
+export interface AuditIo {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+/** `homelab audit <stack>`: 0 when the engine matches the plan and the policy, 1 with a table of findings (or when the engine cannot be read). */
+export async function audit(projectDir: string, stack: string, plan: Plan, io: AuditIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const timeoutMs = Number(env.HOMELAB_DOCKER_TIMEOUT_SECONDS ?? 20) * 1000;
+  let host: DockerHost;
+  let snapshot: EngineSnapshot;
+  try {
+    host = resolveDockerHost(projectDir, stack, env);
+  } catch (e) {
+    io.err(`homelab: cannot read the docker host of stack ${stack}: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    const docker = new Docker(dockerOptions(host.url, env, timeoutMs));
+    snapshot = await withTimeout(readEngineSnapshot(docker), timeoutMs, `the Docker engine at ${host.url}`);
+  } catch (e) {
+    io.err(`homelab: cannot audit stack ${stack}: the Docker engine at ${host.url} (from ${host.source}) is not reachable: ${(e as Error).message}`);
+    return 1;
+  }
+  const findings = auditFindings(plan, snapshot);
+  if (findings.length === 0) {
+    io.out(`audit ${stack}: clean — ${plan.containers.length} containers and ${plan.networks.length} networks match the plan and the network policy on ${host.url}`);
+    return 0;
+  }
+  io.out(`audit ${stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"} on ${host.url} (from ${host.source})\n\n${formatFindings(findings)}`);
+  return 1;
+}
