@@ -13,7 +13,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
   preview <stack>           what would change (Pulumi, local state backend)
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
-  refresh <stack>           read the real state back
+  refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state`;
 
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
@@ -86,8 +86,15 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
     case "refresh":
     case "drift": {
       if (!stackArg()) break;
-      if (!planStack(stackArg(), io)) return 1;
-      const { operate } = await import("./operate");
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      if (command === "up") {
+        // the lock is what keeps subnets stable across later changes, so what gets applied is always locked
+        const pinned = pinAllocations(PROJECT_DIR, stackArg(), plan);
+        if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
+      }
+      // loaded on demand: the Automation API is heavy and the offline commands never need it
+      const { operate } = require("./operate") as typeof import("./operate");
       return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
     }
     default:
@@ -100,7 +107,8 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
 
 if (require.main === module || process.argv[1]?.endsWith(path.join("bin", "homelab"))) {
   main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
+    // exit explicitly: an abandoned CLI download (install time limit) must not keep the process alive
+    (code) => process.exit(code),
     (e: unknown) => {
       console.error(`homelab: ${e instanceof Error ? e.message : String(e)}`);
       process.exitCode = 1;

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
 import { isSecret } from "../../config/secret";
+import { mockImageId } from "./mockIds";
 
 interface Input {
   stack: string;
@@ -53,7 +54,7 @@ async function main() {
         const id = `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${Buffer.from(args.inputs.name).toString("hex").slice(0, 32)}`;
+        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);
         if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
         return { id, state };
       },
