@@ -12,7 +12,7 @@ import { listStacks, readStackConfig } from "../config/load";
 import { changesFor, classifyChurn, type ChurnResult } from "./churn";
 import type { PlanInput, PlanSample, ProgramInput, ProgramSample } from "./children/protocol";
 import { dependencyShape, type DependencyShape } from "./graph";
-import { toPulumiConfig } from "./pulumiConfig";
+import { encodeSecrets, toPulumiConfig } from "./pulumiConfig";
 import { median, mib, ms, pct, ratio, table } from "./stats";
 import { syntheticConfig } from "./synthetic";
 
@@ -80,7 +80,7 @@ async function sdkFloor(args: string[] = []) {
 }
 
 async function plan(raw: Record<string, unknown>, what: string): Promise<PlanSample> {
-  const input: PlanInput = { raw, warmRuns: WARM_PLANS };
+  const input: PlanInput = { raw: encodeSecrets(raw) as Record<string, unknown>, warmRuns: WARM_PLANS };
   const sample = lastJson<PlanSample>(await node(["--expose-gc", "--import", "tsx", "bench/children/plan.ts"], input), `plan ${what}`);
   if (!sample.ok) throw new Error(`plan ${what} refused: ${sample.errors?.join("; ")}`);
   return sample;

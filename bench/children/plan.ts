@@ -7,6 +7,8 @@ import type { PlanInput, PlanSample } from "./protocol";
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const input = JSON.parse(require("node:fs").readFileSync(process.argv[2], "utf8")) as PlanInput;
+const { decodeSecrets } = require("../pulumiConfig") as typeof import("../pulumiConfig");
+const raw = decodeSecrets(input.raw);
 
 const t0 = performance.now();
 const { buildPlan } = require("../../topology/plan") as typeof import("../../topology/plan");
@@ -15,7 +17,7 @@ const importMs = performance.now() - t0;
 gc();
 const heapBefore = process.memoryUsage().heapUsed;
 const t1 = performance.now();
-const result: PlanResult = buildPlan(input.raw);
+const result: PlanResult = buildPlan(raw);
 const coldMs = performance.now() - t1;
 const heapDeltaBytes = process.memoryUsage().heapUsed - heapBefore;
 gc();
@@ -24,7 +26,7 @@ const retainedBytes = process.memoryUsage().heapUsed - heapBefore;
 const warm: number[] = [];
 for (let i = 0; i < input.warmRuns; i++) {
   const t = performance.now();
-  buildPlan(input.raw);
+  buildPlan(raw);
   warm.push(performance.now() - t);
 }
 warm.sort((a, b) => a - b);
