@@ -64,7 +64,8 @@ function attempt(kind: ChangeKind, label: string, service: string, before: Plan,
 /**
  * The five one-line edits for a shipped stack. The edited service is picked, not hard-coded: the first
  * (by name) of the owner's own catalog services that is routed, joins no link, is not the proxy and does
- * not read the Docker API — a plain web app whose removal the planner accepts as it stands.
+ * not read the Docker API — a plain web app whose removal the planner accepts as it stands; for the VPN
+ * edit the first such service that may use the VPN, for the tunnel edit the first not on the tunnel yet.
  * VPN and tunnel edits are only made if the schema knows them (a `vpn` key on services; a Cloudflare
  * section for the stack); otherwise they are reported n/a.
  */
@@ -85,9 +86,10 @@ export function changesFor(raw: Record<string, unknown>): Change[] {
   else changes.push(attempt("vpn", `${vpnTarget} behind the VPN`, vpnTarget, plan, withService(raw, vpnTarget, { ...configured[vpnTarget], vpn: true })));
 
   const tunnelKey = Object.keys(stackConfig.shape).find((k) => /cloudflare|tunnel|remote/i.test(k));
-  if (!tunnelKey) changes.push({ kind: "tunnel", label: `${t} on the tunnel`, service: t, na: "n/a: remote access not landed (no Cloudflare section in the schema)", ...identity(plan, t) });
-  else if (target.expose === "tunnel") changes.push({ kind: "tunnel", label: `${t} on the tunnel`, service: t, na: `n/a: ${t} is already on the tunnel`, ...identity(plan, t) });
-  else changes.push(attempt("tunnel", `${t} on the tunnel`, t, plan, withService(raw, t, { ...configured[t], expose: "tunnel" })));
+  const tunnelTarget = candidates.find((s) => s.expose !== "tunnel")?.name ?? t;
+  const label = `${tunnelTarget} on the tunnel`;
+  if (!tunnelKey) changes.push({ kind: "tunnel", label, service: tunnelTarget, na: "n/a: remote access not landed (no Cloudflare section in the schema)", ...identity(plan, tunnelTarget) });
+  else changes.push(attempt("tunnel", label, tunnelTarget, plan, withService(raw, tunnelTarget, { ...configured[tunnelTarget], expose: "tunnel" })));
 
   const current = plan.containers.find((c) => c.service === t && c.name === target.containers[0])!.image;
   const bumped = current.replace(/:([A-Za-z0-9_][A-Za-z0-9._-]*)$/, (_, tag: string) => `:${tag}-1`);
