@@ -26,6 +26,8 @@ const PROGRAM_SIZES = QUICK ? [25, 100] : SIZES;
 const WARM_PLANS = QUICK ? 5 : 9;
 const STACKS = listStacks(ROOT);
 const HEADLINE = STACKS.includes("home") ? "home" : STACKS[0];
+/** Program runs of a shipped stack use its name as the Pulumi stack (names may derive from it). */
+const HEAD = { stack: HEADLINE };
 
 const TARGETS = { homePlan: 0.05, bigPlan: 1, growth: 12, startup: 2, collateral: 0, depth: 5 };
 
@@ -161,7 +163,7 @@ async function main() {
   // Warm the disk cache and tsx's compile cache so round 1 is not an outlier.
   await sdkFloor();
   await plan(configs[0].raw, "warm-up");
-  await program(configs[0].raw, "warm-up");
+  await program(configs[0].raw, "warm-up", HEAD);
 
   const runners = await startupRunners();
   const s: Series = {};
@@ -178,13 +180,13 @@ async function main() {
     for (const c of configs) (planSamples[c.label] ??= []).push(await plan(c.raw, c.label));
     for (const c of configs.filter((c) => c.services === HEADLINE || PROGRAM_SIZES.includes(c.services as number))) {
       if (typeof c.services === "number" && c.services >= 400 && round > BIG_RUNS) continue;
-      (programSamples[c.label] ??= []).push(await program(c.raw, c.label));
+      (programSamples[c.label] ??= []).push(await program(c.raw, c.label, typeof c.services === "string" ? { stack: c.services } : {}));
     }
     const tsxSdk = await sdkFloor(["--import", "tsx"]);
     push(s, "sdk.load.tsx", tsxSdk.loadMs);
     for (const runner of runners) {
       if (runner.fullOnly && round > BIG_RUNS) continue;
-      const sample = await program(configs[0].raw, runner.label, {}, runner);
+      const sample = await program(configs[0].raw, runner.label, HEAD, runner);
       push(s, `startup.${runner.key}.wall`, sample.wallMs);
       push(s, `startup.${runner.key}.sdk`, sample.phases.sdk);
       push(s, `startup.${runner.key}.program`, sample.phases.program);
@@ -195,7 +197,7 @@ async function main() {
 
   log("import profile, dependency graphs, churn");
   const profiles = [];
-  for (let i = 0; i < (QUICK ? 1 : 3); i++) profiles.push(await program(configs[0].raw, "import profile", { profileImports: true }));
+  for (let i = 0; i < (QUICK ? 1 : 3); i++) profiles.push(await program(configs[0].raw, "import profile", { ...HEAD, profileImports: true }));
   const importCost: Record<string, number> = {};
   for (const owner of new Set(profiles.flatMap((p) => p.imports!.map((x) => x.owner))))
     importCost[owner] = median(profiles.map((p) => p.imports!.find((x) => x.owner === owner)?.selfMs ?? 0));
@@ -214,7 +216,7 @@ async function measureChurn() {
   const rows: { stack: string; change: string; kind: string; na?: string; result?: ChurnResult; error?: string }[] = [];
   const tasks: (() => Promise<void>)[] = [];
   const perStack = STACKS.map((stack) => ({ stack, raw: readStackConfig(ROOT, stack) }));
-  for (const { stack, raw } of perStack) tasks.push(async () => void (baselines[stack] = await program(raw, `${stack} baseline`, { detail: true, graph: true })));
+  for (const { stack, raw } of perStack) tasks.push(async () => void (baselines[stack] = await program(raw, `${stack} baseline`, { detail: true, graph: true, stack })));
   await pool(tasks, 2);
   const after: (() => Promise<void>)[] = [];
   for (const { stack, raw } of perStack) {
@@ -223,7 +225,7 @@ async function measureChurn() {
       rows.push(row);
       if (!change.raw) continue;
       after.push(async () => {
-        const run = await program(change.raw!, `${stack}: ${change.label}`, { detail: true, graph: true });
+        const run = await program(change.raw!, `${stack}: ${change.label}`, { detail: true, graph: true, stack });
         if (run.error) row.error = run.error;
         else row.result = classifyChurn(change, baselines[stack].resources!, run.resources!);
       });
