@@ -180,7 +180,9 @@ async function main() {
     for (const c of configs) (planSamples[c.label] ??= []).push(await plan(c.raw, c.label));
     for (const c of configs.filter((c) => c.services === HEADLINE || PROGRAM_SIZES.includes(c.services as number))) {
       if (typeof c.services === "number" && c.services >= 400 && round > BIG_RUNS) continue;
-      (programSamples[c.label] ??= []).push(await program(c.raw, c.label, typeof c.services === "string" ? { stack: c.services } : {}));
+      const sample = await program(c.raw, c.label, typeof c.services === "string" ? { stack: c.services } : {});
+      if (sample.error) throw new Error(`the program refused ${c.label}: ${sample.error}`);
+      (programSamples[c.label] ??= []).push(sample);
     }
     const tsxSdk = await sdkFloor(["--import", "tsx"]);
     push(s, "sdk.load.tsx", tsxSdk.loadMs);
@@ -220,7 +222,15 @@ async function measureChurn() {
   await pool(tasks, 2);
   const after: (() => Promise<void>)[] = [];
   for (const { stack, raw } of perStack) {
-    for (const change of changesFor(raw)) {
+    let changes: ReturnType<typeof changesFor>;
+    try {
+      if (baselines[stack].error) throw new Error(`the program refuses the stack: ${baselines[stack].error}`);
+      changes = changesFor(raw);
+    } catch (e) {
+      rows.push({ stack, change: "(all edits)", kind: "-", error: (e as Error).message });
+      continue;
+    }
+    for (const change of changes) {
       const row: (typeof rows)[number] = { stack, change: change.label, kind: change.kind, na: change.na };
       rows.push(row);
       if (!change.raw) continue;
@@ -332,7 +342,7 @@ function report(r: {
   let collateral = 0;
   for (const row of r.churn.rows) {
     if (row.na || row.error) {
-      churnRows.push([row.stack, row.change, "–", "–", "–", row.na ?? `program refused: ${row.error!.split("\n")[0].slice(0, 80)}`]);
+      churnRows.push([row.stack, row.change, "–", "–", "–", row.na ?? `error: ${row.error!.split("\n")[0].slice(0, 120)}`]);
       continue;
     }
     const res = row.result!;
@@ -350,12 +360,14 @@ function report(r: {
   section("Targets");
   const maxDepth = Math.max(...Object.entries(r.depth).filter(([k]) => STACKS.includes(k)).map(([, d]) => d.depth));
   const applicable = r.churn.rows.filter((x) => x.result).length;
+  const naCount = r.churn.rows.filter((x) => x.na).length;
+  const errors = r.churn.rows.filter((x) => x.error).length;
   const verdicts = [
     { target: `plan(${HEADLINE}) ≤ ${pct(TARGETS.homePlan)} of SDK load`, value: pct(planM(configs[0].label, "coldMs") / sdkLoad), pass: planM(configs[0].label, "coldMs") / sdkLoad <= TARGETS.homePlan },
     { target: `plan(1000) ≤ ${TARGETS.bigPlan}× SDK load`, value: ratio(planM("synthetic 1000", "coldMs") / sdkLoad), pass: planM("synthetic 1000", "coldMs") / sdkLoad <= TARGETS.bigPlan },
     { target: `plan time(1000)/time(100) ≤ ${TARGETS.growth}`, value: ratio(Math.max(growthCold, growthWarm)), pass: Math.max(growthCold, growthWarm) <= TARGETS.growth },
     { target: `start-up(${HEADLINE}) ≤ ${TARGETS.startup}× SDK floor`, value: ratio(homeWall / floorWall), pass: homeWall / floorWall <= TARGETS.startup },
-    { target: "zero collateral churn", value: `${collateral} in ${applicable} applicable edits (${r.churn.rows.length - applicable} n/a)`, pass: collateral === 0 },
+    { target: "zero collateral churn", value: `${collateral} in ${applicable} edits (${naCount} n/a${errors ? `, ${errors} failed` : ""})`, pass: collateral === 0 && errors === 0 },
     { target: `dependency depth ≤ ${TARGETS.depth}`, value: String(maxDepth), pass: maxDepth <= TARGETS.depth },
   ];
   out.push(table([["target", "measured", "verdict"], ...verdicts.map((v) => [v.target, v.value, v.pass ? "PASS" : "MISS"])]));
