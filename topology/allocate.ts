@@ -43,6 +43,41 @@ interface Taken {
   what: string;
 }
 
+/**
+ * The address space already in use. The few reserved blocks (shared networks, LAN, Docker's bridge) may
+ * overlap anything and are scanned; everything placed afterwards is disjoint by construction, so it is kept
+ * sorted and only the nearest block below a candidate can overlap it — a binary search, which keeps a
+ * 1,000-service plan linear instead of quadratic.
+ */
+class Occupancy {
+  private readonly placed: Taken[] = [];
+  constructor(private readonly reserved: Taken[]) {}
+
+  conflict(block: Block): Taken | undefined {
+    const fixed = this.reserved.find((t) => overlaps(t.block, block));
+    if (fixed) return fixed;
+    let lo = 0;
+    let hi = this.placed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.placed[mid].block.start < block.start + size(block)) lo = mid + 1;
+      else hi = mid;
+    }
+    const below = this.placed[lo - 1];
+    return below && overlaps(below.block, block) ? below : undefined;
+  }
+
+  push(t: Taken): void {
+    let i = this.placed.length;
+    while (i > 0 && this.placed[i - 1].block.start > t.block.start) i--;
+    this.placed.splice(i, 0, t);
+  }
+
+  all(): Taken[] {
+    return [...this.reserved, ...this.placed];
+  }
+}
+
 /** FNV-1a: a fixed, well-spread starting slot per name, independent of which other services exist. */
 function hash(name: string): number {
   let h = 0x811c9dc5;
@@ -66,10 +101,10 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
   const assignments = new Map<string, Assignment>();
-  const taken: Taken[] = args.reserved.map((r) => ({ block: parseBlock(r.cidr), what: r.what }));
+  const taken = new Occupancy(args.reserved.map((r) => ({ block: parseBlock(r.cidr), what: r.what })));
   const requests = [...args.requests].sort((a, b) => a.key.localeCompare(b.key));
 
-  const conflict = (block: Block) => taken.find((t) => overlaps(t.block, block));
+  const conflict = (block: Block) => taken.conflict(block);
 
   for (const req of requests.filter((r) => r.pinned)) {
     const cidr = req.pinned!;
@@ -137,7 +172,7 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
   }
   if (homeless.length > 0) {
     const needed = homeless.reduce((n, r) => n + 2 ** (32 - guidelinePrefix(r.containers)), 0);
-    const free = size(pool) - taken.filter((t) => contains(pool, t.block)).reduce((n, t) => n + size(t.block), 0);
+    const free = size(pool) - taken.all().filter((t) => contains(pool, t.block)).reduce((n, t) => n + size(t.block), 0);
     problems.push({
       path: args.poolPath,
       message: `pool ${args.pool} is exhausted: ${homeless.length} more service network(s) (${listSome(homeless.map((r) => r.key))}) need ${needed} addresses, ${Math.max(free, 0)} are free; widen the pool or pin subnets outside it`,

@@ -77,7 +77,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
   }
   attachToGateway({ cfg, vpn, containers, networks, linksOf, names });
-  for (const n of networks) n.members = containers.filter((c) => c.networks.includes(n.name)).map((c) => c.name);
+  const membersOf = new Map(networks.map((n) => [n.name, n.members]));
+  for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
 
