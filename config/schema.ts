@@ -217,6 +217,8 @@ export function validateStackConfig(raw: unknown): Validated<StackConfig> {
       return { path: keyPath(issue.path), message: `key ${describe(issue.input)} is not allowed: ${issue.issues?.[0]?.message ?? issue.message}` };
     }
     const message = issue.code === "invalid_type" ? `expected ${issue.expected}` : issue.message;
+    // a value refused for not being a secret *is* the secret, given in plain text: never echo it
+    if (message.startsWith("must be a secret")) return { path: keyPath(issue.path), message: `${message} (got plain text)` };
     return { path: keyPath(issue.path), message: `${message} (got ${describe(issue.input)})` };
   });
   return { ok: false, errors };

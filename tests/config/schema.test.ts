@@ -35,6 +35,14 @@ describe("stack config schema", () => {
     assert.equal(secret.safeParse(new SecretValue("x")).success, true);
   });
 
+  it("never echoes a plain-text value given where a secret is required", () => {
+    const r = validateStackConfig({ domain: "home.example.com", vpnCredentials: { wireguardPrivateKey: "hunter2-private-key" } });
+    assert.ok(!r.ok);
+    const text = r.errors.map((e) => `${e.path}: ${e.message}`).join("\n");
+    assert.match(text, /homelab:vpnCredentials\.wireguardPrivateKey: must be a secret.*\(got plain text\)/);
+    assert.doesNotMatch(text, /hunter2/);
+  });
+
   it("names the key path and the bad value in every error, all at once", () => {
     const r = validateStackConfig({ domain: "home.example.com", puid: -1, services: { radarr: { port: "x" } }, network: { prefix: "Bad Prefix" } });
     assert.ok(!r.ok);

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { CATALOG } from "../../config/catalog";
-import { AUTH_LEVELS, CUSTOM_ROLES, EXPOSURES } from "../../config/schema";
+import { AUTH_LEVELS, CUSTOM_ROLES, EXPOSURES, REMOTE_AUTH, VPN_MODES } from "../../config/schema";
 import { SecretValue } from "../../config/secret";
 
 /** fast-check generators for stack configs: plausible enough that many plan, hostile enough that many do not. */
@@ -30,6 +30,19 @@ const customName = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9]$/);
 const subdomain = fc.constantFrom("home", "media", "tv", "photos", "jellyfin", "sonarr", "app");
 const image = fc.constantFrom("traefik/whoami:v1.11.0", "ghcr.io/me/app:2.3.4", "registry.local:5000/team/tool:1.0", "nginx@sha256:" + "a".repeat(64));
 
+/** Per-service `vpn`, now and then: forcing it on a service that cannot be routed is refused. */
+const vpnChoice = fc.oneof({ weight: 16, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: fc.boolean().map((vpn) => ({ vpn })) });
+/**
+ * `remoteAuth` / `public` belong to tunnelled services, and `public: true` only goes with `remoteAuth: authelia`;
+ * any other combination is refused, so it is drawn rarely.
+ */
+const remoteChoice = (tunnelled: boolean) =>
+  fc.oneof(
+    { weight: tunnelled ? 3 : 40, arbitrary: fc.constant({}) },
+    { weight: tunnelled ? 3 : 0, arbitrary: fc.oneof(fc.constantFrom(...REMOTE_AUTH).map((remoteAuth) => ({ remoteAuth })), fc.constant({ remoteAuth: "authelia", public: true })) },
+    { weight: 1, arbitrary: fc.record({ remoteAuth: fc.constantFrom(...REMOTE_AUTH), public: fc.boolean() }, { requiredKeys: [] }) },
+  );
+
 const catalogServiceConfig = fc.record(
   {
     enabled: fc.boolean(),
@@ -40,7 +53,9 @@ const catalogServiceConfig = fc.record(
     env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), fc.string({ maxLength: 12 }), { maxKeys: 2 }),
   },
   { requiredKeys: [] },
-);
+)
+  .chain((svc) => fc.tuple(fc.constant(svc), vpnChoice, remoteChoice(svc.expose === "tunnel")))
+  .map(([svc, vpn, remote]) => ({ ...svc, ...vpn, ...remote }));
 
 const customServiceConfig = fc.record(
   {
@@ -53,10 +68,60 @@ const customServiceConfig = fc.record(
     expose: fc.constantFrom(...EXPOSURES),
   },
   { requiredKeys: ["image"] },
-).map(({ expose, ...svc }) => (svc.port ? { ...svc, expose } : svc)); // exposing a port-less service is the corpus's job
+)
+  .map(({ expose, ...svc }) => (svc.port ? { ...svc, expose } : svc)) // exposing a port-less service is the corpus's job
+  .chain((svc) => fc.tuple(fc.constant(svc), vpnChoice, remoteChoice("expose" in svc && svc.expose === "tunnel")))
+  .map(([svc, vpn, remote]) => ({ ...svc, ...vpn, ...remote }));
 
 const catalogNames = [...CATALOG.keys()];
-const PROXIES = ["traefik", "swag"];
+/**
+ * Catalog entries that are the stack's own infrastructure: the proxies, and what the planner adds by itself
+ * (Authelia, CrowdSec, the socket proxy, cloudflared) or needs homelab:vpn for (Gluetun). Listing them is
+ * legal but rarely right (the other proxy, cloudflared without Cloudflare, Gluetun without a VPN, any of them
+ * in a link), so they are drawn rarely: otherwise they alone would refuse most configs.
+ */
+const INFRASTRUCTURE = ["traefik", "swag", "authelia", "crowdsec", "cetusguard", "cloudflared", "gluetun"];
+const APPS = catalogNames.filter((n) => !INFRASTRUCTURE.includes(n));
+
+const SECRET = new SecretValue("s3cret");
+const HEX32 = "0123456789abcdef0123456789abcdef";
+
+/** homelab:vpn with credentials for its type; now and then the credentials are missing (refused). */
+const vpnSettings = fc.oneof(
+  { weight: 2, arbitrary: fc.constant({}) },
+  {
+    weight: 5,
+    arbitrary: fc
+      .record({ mode: fc.constantFrom(...VPN_MODES), provider: fc.constantFrom("mullvad", "protonvpn", "private internet access"), type: fc.constantFrom("wireguard", "openvpn"), credentials: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) })
+      .map(({ credentials, ...vpn }) => ({
+        vpn,
+        ...(credentials ? { vpnCredentials: vpn.type === "wireguard" ? { wireguardPrivateKey: SECRET, wireguardAddresses: "10.64.0.2/32" } : { openvpnUser: "me", openvpnPassword: SECRET } } : {}),
+      })),
+  },
+);
+
+/** homelab:cloudflare: off, or on with the ids and (usually) someone Access lets in. */
+const cloudflareSettings = fc.oneof(
+  { weight: 1, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constant({ enabled: false }) },
+  {
+    weight: 16,
+    arbitrary: fc
+      .oneof({ weight: 8, arbitrary: fc.constantFrom({ emails: ["owner@example.com"] }, { emailDomains: ["family.example.com"] }) }, { weight: 1, arbitrary: fc.constant({ emails: [] }) })
+      .map((allow) => ({ enabled: true, accountId: HEX32, zoneId: HEX32, allow })),
+  },
+);
+
+/** The host stack's own keys: socket proxy write access (Portainer needs it), CrowdSec, Authelia users, ACME. */
+const hostSettings = fc.record(
+  {
+    socketProxy: fc.oneof({ weight: 7, arbitrary: fc.constant({ allowWrite: true }) }, { weight: 1, arbitrary: fc.constant({ allowWrite: false }) }),
+    crowdsec: fc.constantFrom({ enabled: true }, { enabled: false }, { enabled: true, collections: ["crowdsecurity/http-cve"] }),
+    autheliaUsers: fc.constantFrom({ admin: { displayname: "Admin", email: "admin@example.com", groups: ["admins"] } }, { tester: { displayname: "Tester", email: "t@example.com", password: SECRET } }),
+    acme: fc.constant({ email: "owner@example.com", cloudflareApiToken: SECRET }),
+  },
+  { requiredKeys: [] },
+);
 
 /** A structured stack config with random services, links, pins and lock entries. */
 export const stackConfigArb = fc
@@ -66,15 +131,19 @@ export const stackConfigArb = fc
     lan: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(undefined, "192.168.1.0/24", "192.168.178.0/24") }, { weight: 1, arbitrary: fc.constantFrom("192.168.0.0/16", "10.0.0.0/8", "172.16.0.0/12") }),
     proxy: fc.constantFrom("traefik", "swag"),
     catalog: fc.dictionary(
-      fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...catalogNames.filter((n) => !PROXIES.includes(n))) }, { weight: 1, arbitrary: fc.constantFrom(...PROXIES) }),
+      fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...APPS) }, { weight: 1, arbitrary: fc.constantFrom(...INFRASTRUCTURE) }),
       fc.oneof({ weight: 4, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: catalogServiceConfig }),
       { maxKeys: 12 },
     ),
     custom: fc.dictionary(customName, customServiceConfig, { maxKeys: 4 }),
     linkPicks: fc.array(fc.tuple(fc.constantFrom("arr", "media", "dl"), fc.array(fc.nat(), { minLength: 2, maxLength: 4 }), fc.option(cidr, { nil: undefined })), { maxLength: 2 }),
     lockPicks: fc.array(fc.tuple(fc.nat(), cidr), { maxLength: 4 }),
+    vpn: vpnSettings,
+    cloudflare: cloudflareSettings,
+    host: hostSettings,
+    bypassPicks: fc.oneof({ weight: 5, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.array(fc.nat(), { minLength: 1, maxLength: 2 }) }),
   })
-  .map(({ domain, network, lan, proxy, catalog, custom, linkPicks, lockPicks }) => {
+  .map(({ domain, network, lan, proxy, catalog, custom, linkPicks, lockPicks, vpn, cloudflare, host, bypassPicks }) => {
     const services: Record<string, unknown> = { ...catalog, ...custom };
     const names = Object.keys(services);
     const links: Record<string, unknown> = {};
@@ -84,7 +153,25 @@ export const stackConfigArb = fc
     }
     const allocations: Record<string, string> = {};
     for (const [i, subnet] of lockPicks) if (names.length) allocations[`vnet-${names[i % names.length]}`] = subnet;
-    return { domain, network, ...(lan ? { lan } : {}), proxy, services, links, allocations } as Record<string, unknown>;
+    // API bypasses name listed services (refused when one is not routed, or nothing uses Authelia).
+    const apiBypass = names.length ? [...new Set(bypassPicks.map((i) => names[i % names.length]))] : [];
+    const { socketProxy, crowdsec, autheliaUsers, acme } = host;
+    const authelia = { ...(autheliaUsers ? { users: autheliaUsers } : {}), ...(apiBypass.length ? { apiBypass } : {}) };
+    return {
+      domain,
+      network,
+      ...(lan ? { lan } : {}),
+      proxy,
+      services,
+      links,
+      allocations,
+      ...(Object.keys(authelia).length ? { authelia } : {}),
+      ...(socketProxy ? { socketProxy } : {}),
+      ...(crowdsec ? { crowdsec } : {}),
+      ...(acme ? { acme } : {}),
+      ...vpn,
+      ...(cloudflare ? { cloudflare } : {}),
+    } as Record<string, unknown>;
   });
 
 /** Anything at all, including prototypes, boxed values, maps, sparse arrays and secret markers. */

@@ -53,8 +53,8 @@ describe("hostile input corpus", () => {
     if (result.ok) assert.ok(result.plan.networks.every((n) => n.subnet !== "8.8.8.0/29"));
   });
 
-  // TODO(secrets): no stack key requires a secret yet; once the VPN / Cloudflare keys land, add corpus cases
-  // that give them in plain text. Until then the `secret` type itself is shown to refuse plain text.
+  // The corpus's "secrets" cases give the VPN, Authelia and ACME secrets in plain text; the `secret` type
+  // itself is shown here to refuse plain text and look-alikes of the marker.
   describe("the secret type", () => {
     it("refuses plain text, with a message that says how to store it", () => {
       const result = secret.safeParse("hunter2");

@@ -21,6 +21,9 @@ const PRIVATE = "is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0
 const NOT_A_LABEL = "is not allowed: must be a lower-case DNS label";
 const NOT_A_DOMAIN = "must be a lower-case DNS domain like home.example.com";
 const SYSTEM_FOLDER = "must not be the host root, a system folder";
+const MUST_BE_SECRET = "must be a secret: set it with `pulumi config set --secret";
+/** Seed 001's minimal VPN: only the downloaders (the lab's qbittorrent) go through Gluetun. */
+const VPN_MINIMAL = { mode: "minimal", provider: "mullvad", type: "wireguard" };
 
 /** The lab services plus `extra` (a custom service with a pinned subnet, say). */
 const services = (extra: Record<string, unknown>) => ({ services: { ...LAB_SERVICES, ...extra } });
@@ -50,7 +53,7 @@ export const CORPUS: HostileCase[] = [
     name: "pool too small for the services (lock removed)",
     area: "cidr",
     overrides: { ...network({ pool: "10.96.0.0/28" }), allocations: null },
-    expect: [{ path: "homelab:network.pool", message: "pool 10.96.0.0/28 is exhausted: 4 more service network(s) (vnet-qbittorrent, vnet-sonarr, vnet-swag, vnet-whoami) need 32 addresses, 0 are free" }],
+    expect: [{ path: "homelab:network.pool", message: "pool 10.96.0.0/28 is exhausted: 6 more service network(s) (vnet-dozzle, vnet-jellyfin, vnet-qbittorrent, vnet-sonarr, vnet-swag, vnet-whoami) need 48 addresses, 0 are free" }],
   },
   { name: "public pool", area: "cidr", overrides: network({ pool: "1.0.0.0/16" }), expect: [{ path: "homelab:network.pool", message: `the pool 1.0.0.0/16 ${PRIVATE}` }] },
   { name: "vnet-ingress on a public /24", area: "cidr", overrides: network({ ingress: "1.1.1.0/24" }), expect: [{ path: "homelab:network.ingress", message: `vnet-ingress 1.1.1.0/24 ${PRIVATE}` }] },
@@ -143,12 +146,13 @@ export const CORPUS: HostileCase[] = [
   { name: "timezone as a path traversal", area: "types", overrides: { timezone: "../../etc/passwd" }, expect: [{ path: "homelab:timezone", message: "must be an IANA time zone" }] },
   { name: "unknown reverse proxy", area: "types", overrides: { proxy: "nginx" }, expect: [{ path: "homelab:proxy", message: '(got "nginx")' }] },
 
-  // Scale: the pool is reported exhausted, quickly, with a readable message
+  // Scale: the pool is reported exhausted, quickly, with a readable message. 5,000 services plus the
+  // implicit swag, authelia and crowdsec networks, of which the /22 holds 128 /29s: 5,003 - 128 = 4,875.
   {
     name: "5,000 services into a /22 pool",
     area: "scale",
     overrides: () => ({ services: Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`s${i}`, WHOAMI])), allocations: null }),
-    expect: [{ path: "homelab:network.pool", message: "pool 10.96.0.0/22 is exhausted: 4873 more service network(s) (" }],
+    expect: [{ path: "homelab:network.pool", message: "pool 10.96.0.0/22 is exhausted: 4875 more service network(s) (" }],
   },
 
   // Domains
@@ -159,6 +163,32 @@ export const CORPUS: HostileCase[] = [
 
   // Secrets: a secret where plain text is expected is refused without printing it
   { name: "domain stored as a secret", area: "secrets", overrides: { domain: { $secret: "lab.example.com" } }, expect: [{ path: "homelab:domain", message: "(got a secret)" }] },
+  // …and plain text where a secret is required is refused, saying how to store it. (A plain `cloudflare:apiToken`
+  // is provider config, not a homelab: key: only the program checks it, see tests/remote/apiToken.test.ts.)
+  {
+    name: "WireGuard private key in plain text (vpn minimal routes qbittorrent)",
+    area: "secrets",
+    overrides: { vpn: VPN_MINIMAL, vpnCredentials: { wireguardPrivateKey: "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=" } },
+    expect: [{ path: "homelab:vpnCredentials.wireguardPrivateKey", message: `${MUST_BE_SECRET}\`` }],
+  },
+  {
+    name: "OpenVPN password in plain text",
+    area: "secrets",
+    overrides: { vpn: { ...VPN_MINIMAL, type: "openvpn" }, vpnCredentials: { openvpnUser: "me", openvpnPassword: "hunter2" } },
+    expect: [{ path: "homelab:vpnCredentials.openvpnPassword", message: `${MUST_BE_SECRET}\`` }],
+  },
+  {
+    name: "Authelia user password in plain text",
+    area: "secrets",
+    overrides: { authelia: { users: { tester: { displayname: "Lab Tester", email: "tester@lab.example.com", password: "hunter2" } } } },
+    expect: [{ path: "homelab:authelia.users.tester.password", message: `${MUST_BE_SECRET} --path\`` }],
+  },
+  {
+    name: "ACME Cloudflare API token in plain text",
+    area: "secrets",
+    overrides: { acme: { email: "tester@lab.example.com", cloudflareApiToken: "plain-token" } },
+    expect: [{ path: "homelab:acme.cloudflareApiToken", message: `${MUST_BE_SECRET} --path\`` }],
+  },
 
   // The allocation lock
   { name: "lock key that is a path", area: "lock", overrides: { allocations: { "../../etc": "10.96.4.0/29" } }, expect: [{ path: 'homelab:allocations["../../etc"]', message: 'key "../../etc" is not allowed: must be a vnet-<name> network' }] },

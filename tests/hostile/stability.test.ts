@@ -24,8 +24,15 @@ const CANDIDATES = [
 ];
 const configFor = (name: string) => (CATALOG.has(name) ? {} : { image: "traefik/whoami:v1.11.0", ...(name.length % 2 ? { port: 8000 } : {}) });
 
+const AUTHELIA = HOME.authelia as { apiBypass?: string[] } & Record<string, unknown>;
+
+/**
+ * The home stack with `services`, `links` and `lock`. `homelab:authelia.apiBypass` names services, so — like
+ * `links` on a remove step — it keeps only the services still listed, as the owner would edit it.
+ */
 function plan(services: Services, links: Record<string, { services: string[] }>, lock: Record<string, string>): Plan {
-  const result = buildPlan({ ...HOME, services: Object.fromEntries(services), links, allocations: lock });
+  const apiBypass = (AUTHELIA.apiBypass ?? []).filter((b) => services.some(([n]) => n === b));
+  const result = buildPlan({ ...HOME, services: Object.fromEntries(services), links, allocations: lock, authelia: { ...AUTHELIA, apiBypass } });
   if (!result.ok) assert.fail(`the step produced an invalid config:\n${result.errors.map((e) => `${e.path}: ${e.message}`).join("\n")}`);
   return result.plan;
 }
