@@ -207,7 +207,8 @@ export function containerLevels(containers: RegisteredResource[]): RegisteredRes
  * Every input is mapped before anything is created: one error lists every problem. On failure,
  * whatever was created is removed before the error is rethrown.
  */
-export async function realise(resources: RegisteredResource[], options: RealiseOptions): Promise<Realised> {
+/** The pure half of realise: every input mapped to engine bodies (throws one MappingError listing every problem). */
+function mapResources(resources: RegisteredResource[], options: RealiseOptions) {
   const { runId } = options;
   if (!RUN_ID.test(runId)) throw new Error(`runId must match ${RUN_ID}, got ${JSON.stringify(runId)}`);
   const docker = options.docker ?? connectEngine();
@@ -269,8 +270,36 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     problems.push((e as Error).message);
   }
   if (problems.length > 0) throw new MappingError(`cannot realise ${problems.length} input(s):\n  ${problems.join("\n  ")}`);
+  const harnessLabels = { [LABELS.run]: runId, [LABELS.started]: ctx.startedAt, ...(options.group ? { [LABELS.group]: options.group } : {}) };
+  return { runId, docker, prefix, workDir, ctx, specs, levels, refsOf, networks, containerIds, harnessLabels };
+}
 
+/** Network and volume bodies to create, including the default-bridge stand-in and implicit volumes. */
+function objectBodies(mapped: ReturnType<typeof mapResources>) {
+  const { specs, networks, harnessLabels, prefix } = mapped;
   const containerSpecs = specs.filter((s): s is ContainerSpec => s.kind === "container");
+  const networkBodies = specs.flatMap((s) => (s.kind === "network" ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : []));
+  if (containerSpecs.some((s) => s.usesDefaultBridge)) {
+    networkBodies.push({
+      ref: DEFAULT_BRIDGE,
+      logicalName: DEFAULT_BRIDGE,
+      body: { Name: networks.get(DEFAULT_BRIDGE)!, CheckDuplicate: true, Driver: "bridge", Labels: { ...harnessLabels, [LABELS.name]: DEFAULT_BRIDGE } },
+    });
+  }
+  const volumeBodies = specs.flatMap((s) => (s.kind === "volume" ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : []));
+  const declared = new Set(volumeBodies.map((v) => v.body.Name));
+  for (const name of new Set(containerSpecs.flatMap((s) => s.implicitVolumes))) {
+    if (declared.has(name)) continue;
+    const logicalName = name.slice(prefix.length);
+    volumeBodies.push({ ref: logicalName, logicalName, body: { Name: name, Driver: "local", Labels: { ...harnessLabels, [LABELS.name]: logicalName } } });
+  }
+  return { containerSpecs, networkBodies, volumeBodies };
+}
+
+export async function realise(resources: RegisteredResource[], options: RealiseOptions): Promise<Realised> {
+  const mapped = mapResources(resources, options);
+  const { runId, docker, prefix, workDir, ctx, levels, refsOf, containerIds } = mapped;
+  const { containerSpecs, networkBodies, volumeBodies } = objectBodies(mapped);
   const realised: Realised = {
     runId,
     prefix,
@@ -280,18 +309,9 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     containers: [],
     notes: containerSpecs.flatMap((s) => s.notes.map((n) => `${s.logicalName}: ${n}`)),
   };
-  const harnessLabels = { [LABELS.run]: runId, [LABELS.started]: ctx.startedAt, ...(options.group ? { [LABELS.group]: options.group } : {}) };
 
   try {
     // 2. Networks (plus the per-run stand-in for the default bridge when a container uses it).
-    const networkBodies = specs.flatMap((s) => (s.kind === "network" ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : []));
-    if (containerSpecs.some((s) => s.usesDefaultBridge)) {
-      networkBodies.push({
-        ref: DEFAULT_BRIDGE,
-        logicalName: DEFAULT_BRIDGE,
-        body: { Name: networks.get(DEFAULT_BRIDGE)!, CheckDuplicate: true, Driver: "bridge", Labels: { ...harnessLabels, [LABELS.name]: DEFAULT_BRIDGE } },
-      });
-    }
     realised.networks = await settleAll(
       networkBodies.map(async ({ ref, logicalName, body }) => {
         try {
@@ -304,13 +324,6 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     );
 
     // 3. Volumes, declared and implicit.
-    const volumeBodies = specs.flatMap((s) => (s.kind === "volume" ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : []));
-    const declared = new Set(volumeBodies.map((v) => v.body.Name));
-    for (const name of new Set(containerSpecs.flatMap((s) => s.implicitVolumes))) {
-      if (declared.has(name)) continue;
-      const logicalName = name.slice(prefix.length);
-      volumeBodies.push({ ref: logicalName, logicalName, body: { Name: name, Driver: "local", Labels: { ...harnessLabels, [LABELS.name]: logicalName } } });
-    }
     realised.volumes = await settleAll(
       volumeBodies.map(async ({ ref, logicalName, body }) => {
         const vol = await docker.createVolume(body);
@@ -451,4 +464,103 @@ export async function sweepStaleRuns(maxAgeMs = 60 * 60 * 1000, docker = connect
   }
   for (const runId of stale) await teardown({ runId }, docker);
   return [...stale];
+}
+
+export interface ReconcileReport {
+  /** Realised (prefixed) names, per kind. */
+  created: { containers: string[]; networks: string[]; volumes: string[] };
+  removed: { containers: string[]; networks: string[]; volumes: string[] };
+}
+
+/**
+ * Brings an existing run to what `resources` describe, the way an apply would, but by name only:
+ * objects of the run that the resources no longer describe are removed (containers one at a time,
+ * dependents first, then networks, then volumes), objects they describe that the run lacks are
+ * created (networks, volumes, then containers level by level) and started. An object present on
+ * both sides is left alone even when its inputs changed: this is a presence diff, not a replace.
+ */
+export async function reconcile(
+  existingRunId: string,
+  resources: RegisteredResource[],
+  options: Omit<RealiseOptions, "runId"> = {},
+): Promise<ReconcileReport> {
+  const mapped = mapResources(resources, { ...options, runId: existingRunId });
+  const { docker, ctx, levels, refsOf, containerIds } = mapped;
+  const { containerSpecs, networkBodies, volumeBodies } = objectBodies(mapped);
+  const report: ReconcileReport = { created: { containers: [], networks: [], volumes: [] }, removed: { containers: [], networks: [], volumes: [] } };
+  const filters = byRun(existingRunId);
+  const [containers, networks, volumes] = await Promise.all([
+    docker.listContainers({ all: true, filters }),
+    docker.listNetworks({ filters }),
+    docker.listVolumes({ filters }),
+  ]);
+  const existingContainers = new Map(containers.map((c) => [c.Names[0]?.replace(/^\//, "") ?? c.Id, c]));
+  const existingNetworks = new Map(networks.map((n) => [n.Name, n]));
+  const existingVolumes = new Map((volumes.Volumes ?? []).map((v) => [v.Name, v]));
+  const wantedContainers = new Set(containerSpecs.map((s) => s.body.name!));
+  const wantedNetworks = new Set(networkBodies.map((n) => n.body.Name));
+  const wantedVolumes = new Set(volumeBodies.map((v) => v.body.Name!));
+  const ignoreMissing = (e: unknown) => {
+    if (!isStatus(e, 404)) throw e;
+  };
+
+  // 1. Removals: containers one at a time (moby/moby#46661, see teardown), sharers before owners.
+  const goneContainers = [...existingContainers].filter(([name]) => !wantedContainers.has(name));
+  goneContainers.sort(([, a], [, b]) => Number(a.Labels?.[LABELS.netnsOwner] === undefined) - Number(b.Labels?.[LABELS.netnsOwner] === undefined));
+  for (const [name, c] of goneContainers) {
+    await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing);
+    report.removed.containers.push(name);
+    await new Promise((resolve) => setTimeout(resolve, REMOVAL_PAUSE_MS));
+  }
+  for (const [name, n] of existingNetworks) {
+    if (wantedNetworks.has(name)) continue;
+    await docker.getNetwork(n.Id).remove().catch(ignoreMissing);
+    report.removed.networks.push(name);
+  }
+  for (const [name] of existingVolumes) {
+    if (wantedVolumes.has(name)) continue;
+    await docker.getVolume(name).remove().catch(ignoreMissing);
+    report.removed.volumes.push(name);
+  }
+
+  // 2. Creations: networks, volumes, then the missing containers level by level.
+  for (const { body } of networkBodies) {
+    if (existingNetworks.has(body.Name)) continue;
+    await docker.createNetwork(body);
+    report.created.networks.push(body.Name);
+  }
+  for (const { body } of volumeBodies) {
+    if (existingVolumes.has(body.Name!)) continue;
+    await docker.createVolume(body);
+    report.created.volumes.push(body.Name!);
+  }
+  for (const dir of containerSpecs.flatMap((s) => s.bindDirs)) mkdirSync(dir, { recursive: true });
+  // Kept containers answer to their real ids, so new namespace sharers can join them.
+  for (const level of levels) {
+    for (const r of level) {
+      const existing = existingContainers.get((toEngineSpec(r, ctx) as ContainerSpec).body.name!);
+      if (existing && wantedContainers.has(existing.Names[0]?.replace(/^\//, "") ?? "")) for (const ref of refsOf(r)) containerIds.set(ref, existing.Id);
+    }
+  }
+  const started: RealisedContainer[] = [];
+  for (const level of levels) {
+    for (const r of level) {
+      const spec = toEngineSpec(r, ctx) as ContainerSpec;
+      if (existingContainers.has(spec.body.name!)) continue;
+      const container = await docker.createContainer(spec.body);
+      for (const extra of spec.extraNetworks) {
+        await docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint });
+      }
+      await container.start();
+      for (const ref of refsOf(r)) containerIds.set(ref, container.id);
+      report.created.containers.push(spec.body.name!);
+      if (spec.netnsOwnerRef === undefined) {
+        started.push({ ref: r.id, logicalName: spec.logicalName, name: spec.body.name!, id: container.id, listenPorts: spec.listenPorts });
+      }
+    }
+  }
+  if (started.length > 0) {
+    await waitForListeners(docker, { runId: existingRunId, prefix: mapped.prefix, workDir: mapped.workDir, networks: [], volumes: [], containers: started, notes: [] });
+  }
+  return report;
 }
