@@ -4,7 +4,7 @@ import type { Plan, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
 import type { HostSecrets } from "./Secrets";
-import { networkResource } from "./networks";
+import { ownNetwork } from "./networks";
 import { joinNamespace } from "./VpnGateway";
 
 export interface ServiceStackArgs {
@@ -27,12 +27,8 @@ export class ServiceStack extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:ServiceStack", name, {}, opts);
     const { service, plan, images } = args;
-    const networkNames = new Map(args.networkNames);
-    const own = plan.networks.find((n) => n.name === service.network);
-    if (own) {
-      this.network = networkResource(own, this);
-      networkNames.set(own.name, this.network.name);
-    }
+    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
+    this.network = network;
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
       const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
@@ -40,6 +36,6 @@ export class ServiceStack extends pulumi.ComponentResource {
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, uploads), args.namespaces);
       this.containers.push(new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts }));
     }
-    this.registerOutputs({ network: own?.name, containers: this.containers.map((c) => c.name) });
+    this.registerOutputs({ network: network?.name, containers: this.containers.map((c) => c.name) });
   }
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedContainer, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
-import { networkResource } from "./networks";
+import { ownNetwork } from "./networks";
 
 export interface VpnGatewayArgs {
   service: PlannedService;
@@ -32,12 +32,8 @@ export class VpnGateway extends pulumi.ComponentResource {
   constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:VpnGateway", name, {}, opts);
     const { service, plan, images } = args;
-    const networkNames = new Map(args.networkNames);
-    const own = plan.networks.find((n) => n.name === service.network);
-    if (own) {
-      this.network = networkResource(own, this);
-      networkNames.set(own.name, this.network.name);
-    }
+    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
+    this.network = network;
     const c = plan.containers.find((c) => c.service === service.name && c.role === "vpn-gateway")!;
     const secretEnv = Object.fromEntries(Object.entries(c.secretEnv).map(([env, path]) => [env, args.secret(path)]));
     this.container = new docker.Container(
@@ -47,7 +43,7 @@ export class VpnGateway extends pulumi.ComponentResource {
       { parent: this, deleteBeforeReplace: true },
     );
     this.namespaces.set(c.name, this.container);
-    this.registerOutputs({ network: own?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });
+    this.registerOutputs({ network: network?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });
   }
 }
 

@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import type { PlannedNetwork } from "../topology/types";
+import type { Plan, PlannedNetwork, PlannedService } from "../topology/types";
 
 export function networkResource(n: PlannedNetwork, parent: pulumi.Resource): docker.Network {
   return new docker.Network(
@@ -16,6 +16,18 @@ export function networkResource(n: PlannedNetwork, parent: pulumi.Resource): doc
     },
     { parent },
   );
+}
+
+/**
+ * A service's own vnet-<service>, if the plan gives it one, plus the network-name map its containers use
+ * (so they wait for that network).
+ */
+export function ownNetwork(plan: Plan, service: PlannedService, parent: pulumi.Resource, shared: Map<string, pulumi.Input<string>>) {
+  const networkNames = new Map(shared);
+  const planned = plan.networks.find((n) => n.name === service.network);
+  const network = planned && networkResource(planned, parent);
+  if (planned && network) networkNames.set(planned.name, network.name);
+  return { network, networkNames };
 }
 
 /** The two shared /24s every stack has: vnet-ingress (proxy side) and vnet-socket (Docker API side). */
