@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import { MappingError, RegisteredResource } from "./engineMapping";
-import { Realised, RealiseOptions, engineStatus, realise } from "./realise";
+import { Realised, RealiseOptions, engineStatus, realise, teardown } from "./realise";
 
 export const REQUIRE_DOCKER = process.env.HOMELAB_REQUIRE_DOCKER === "1";
 
@@ -64,4 +64,24 @@ export async function realiseWhenAddressesFree(resources: RegisteredResource[], 
       await new Promise((resolve) => setTimeout(resolve, 2000));
     }
   }
+}
+
+/**
+ * The gate and clean-up every engine suite needs: skips (or, in CI, fails) without an engine, and tears down
+ * every run id pushed onto the returned list, also when a test failed half-way. Call it first in a describe
+ * block so its `before` runs ahead of the suite's own.
+ */
+export function engineRuns(options: { sequentialTeardown?: boolean } = {}): string[] {
+  const runs: string[] = [];
+  let engineUp = false;
+  before(async function () {
+    await requireEngine(this);
+    engineUp = true;
+  });
+  after(async function () {
+    if (!engineUp) return;
+    if (options.sequentialTeardown) for (const runId of runs) await teardown({ runId });
+    else await Promise.all(runs.map((runId) => teardown({ runId })));
+  });
+  return runs;
 }

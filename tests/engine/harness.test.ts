@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { DOCKER_TYPES, MappingError, RegisteredResource } from "./engineMapping";
-import { randomSubnets, realiseWithFreshSubnets, requireEngine } from "./engineSuite";
+import { engineRuns, randomSubnets, realiseWithFreshSubnets } from "./engineSuite";
 import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
 import { Realised, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "./realise";
 
@@ -72,15 +72,12 @@ const reachable = (m: ReachabilityMatrix, from: string, to: string) => m.cells.f
 describe("engine harness on a real Docker engine", function () {
   this.timeout(60_000);
   const runId = newRunId();
+  engineRuns().push(runId);
   let realised: Realised;
   let facts: ContainerFacts[];
   let measured: ReachabilityMatrix;
 
-  let engineUp = false;
-
   before(async function () {
-    await requireEngine(this);
-    engineUp = true;
     await sweepStaleRuns();
     const started = Date.now();
     realised = await realiseWithFreshSubnets(fixture, { runId });
@@ -90,9 +87,6 @@ describe("engine harness on a real Docker engine", function () {
     console.log(`      realised + measured in ${Date.now() - started} ms: ${s.sources} sources × ${s.targets} targets = ${s.probes} probes, ${s.reachable} reachable, ${s.rechecked} rechecked`);
   });
 
-  after(async function () {
-    if (engineUp) await teardown({ runId });
-  });
 
   it("realises every container, running, under prefixed names, with no host port published", () => {
     assert.deepEqual(facts.map((f) => f.key), ["db", "gluetun", "socket-proxy", "torrent", "web"]);
@@ -168,18 +162,8 @@ describe("engine harness on a real Docker engine", function () {
 
 describe("engine harness: runs side by side and refused inputs", function () {
   this.timeout(60_000);
-  const runs = [newRunId(), newRunId()];
-
-  let engineUp = false;
-
-  before(async function () {
-    await requireEngine(this);
-    engineUp = true;
-  });
-
-  after(async function () {
-    if (engineUp) await Promise.all(runs.map((runId) => teardown({ runId })));
-  });
+  const runs = engineRuns();
+  runs.push(newRunId(), newRunId());
 
   it("keeps two runs of the same names apart: each reaches only itself", async () => {
     const small = (): RegisteredResource[] => {

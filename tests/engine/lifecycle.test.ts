@@ -8,7 +8,7 @@ import Docker from "dockerode";
 import { readStackConfig } from "../../config/load";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { LABELS, RegisteredResource } from "./engineMapping";
-import { realiseWhenAddressesFree, requireEngine } from "./engineSuite";
+import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
 import { inspectFacts } from "./probe";
 import { connectEngine, leftovers, newRunId, reconcile, runPrefix, teardown } from "./realise";
 
@@ -65,26 +65,20 @@ const without = <T>(record: Record<string, T>, ...keys: string[]) => Object.from
 
 describe("lab lifecycle on a real Docker engine", function () {
   this.timeout(60_000);
-  const runs: string[] = [];
+  // torn down one run after another, even when a test failed half-way
+  const runs = engineRuns({ sequentialTeardown: true });
   const docker = connectEngine();
-  let engineUp = false;
   let first: RegisteredResource[];
   let second: RegisteredResource[];
   let withoutSonarr: RegisteredResource[];
 
   before(async function () {
-    await requireEngine(this);
-    engineUp = true;
     const services = { ...(readStackConfig(PROJECT_DIR, "lab").services as Record<string, unknown>) };
     assert.ok("sonarr" in services, "the lab stack has sonarr");
     delete services.sonarr;
     [first, second, withoutSonarr] = await Promise.all([recorded(), recorded(), recorded({ services })]);
   });
 
-  // Always, even when a test failed half-way.
-  after(async function () {
-    if (engineUp) for (const runId of runs) await teardown({ runId });
-  });
 
   it("realise → verify → teardown leaves no container, network or volume of the run", async () => {
     const runId = newRunId();

@@ -9,7 +9,7 @@ import { planOf, stackConfig } from "../support/configs";
 import { recordProgram } from "../support/program";
 import type { Plan } from "../../topology/types";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { realiseWhenAddressesFree, requireEngine } from "./engineSuite";
+import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
 import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
 import { membershipDifferences, plannedNetworks, planRule, unqualified } from "./policyPrediction";
 import { leftovers, newRunId, teardown } from "./realise";
@@ -62,17 +62,7 @@ function assertPolicyHolds(facts: ContainerFacts[], measured: ReachabilityMatrix
 
 describe("shipped stacks realised on a real Docker engine", function () {
   this.timeout(180_000);
-  const runs: string[] = [];
-  let engineUp = false;
-
-  before(async function () {
-    await requireEngine(this);
-    engineUp = true;
-  });
-
-  after(async function () {
-    if (engineUp) await Promise.all(runs.map((runId) => teardown({ runId })));
-  });
+  const runs = engineRuns();
 
   it("lab: the measured matrix equals the plan's prediction, the policy holds, teardown is clean", async () => {
     const runId = newRunId();
