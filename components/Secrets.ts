@@ -1,4 +1,3 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { argon2id } from "hash-wasm";
@@ -54,15 +53,15 @@ export class HostSecrets extends pulumi.ComponentResource {
     return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
   }
 
-  /** A generated file as a Docker upload; files with placeholders are filled in and kept secret. */
-  upload(file: PlannedFile): docker.types.input.ContainerUpload {
+  /** A generated file's content: placeholders filled in; secret when the file is or when it holds a secret. */
+  content(file: PlannedFile): pulumi.Input<string> {
     const refs = [...file.content.matchAll(PLACEHOLDER)];
-    if (refs.length === 0) return { file: file.path, content: file.secret ? pulumi.secret(file.content) : file.content };
+    if (refs.length === 0) return file.secret ? pulumi.secret(file.content) : file.content;
     const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : this.argon2id(name)));
     const content = pulumi.all(parts).apply((values) => {
       let i = 0;
       return file.content.replace(PLACEHOLDER, () => values[i++]);
     });
-    return { file: file.path, content: pulumi.secret(content) };
+    return pulumi.secret(content);
   }
 }

@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
+import { containerUploads, deliverLiveFiles, type FileContent } from "./containerFiles";
 import type { ImageCache } from "./images";
 import type { HostSecrets } from "./Secrets";
 import { ownNetwork } from "./networks";
@@ -32,9 +33,11 @@ export class ServiceStack extends pulumi.ComponentResource {
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
       const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
-      const uploads = (c.files ?? []).map((f) => (args.secrets ? args.secrets.upload(f) : { file: f.path, content: f.content }));
-      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, uploads), args.namespaces);
-      this.containers.push(new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts }));
+      const content: FileContent = (f) => (args.secrets ? args.secrets.content(f) : f.content);
+      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)), args.namespaces);
+      const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts });
+      this.containers.push(container);
+      deliverLiveFiles(c, container, content, this);
     }
     this.registerOutputs({ network: network?.name, containers: this.containers.map((c) => c.name) });
   }

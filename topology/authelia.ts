@@ -126,7 +126,8 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   };
 
   const files: PlannedFile[] = [
-    { path: "/config/configuration.yml", content: stringify(configuration, { lineWidth: 0 }), secret: false },
+    // Its access_control follows the routes; Authelia reads it only at start-up.
+    { path: "/config/configuration.yml", content: stringify(configuration, { lineWidth: 0 }), secret: false, reload: "restart" },
     { path: "/config/users_database.yml", content: stringify({ users }, { lineWidth: 0 }), secret: true },
     ...secretFiles,
   ];

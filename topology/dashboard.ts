@@ -28,7 +28,8 @@ export function homepageFiles(services: ResolvedService[], routes: Route[], name
     groups.set(dash.group, [...(groups.get(dash.group) ?? []), entry]);
   }
   const servicesYaml = [...groups.keys()].sort().map((group) => ({ [group]: groups.get(group)! }));
-  const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: stringify(servicesYaml, { lineWidth: 0 }), secret: false }];
+  // Homepage re-reads services.yaml by itself: a service added elsewhere only rewrites the file.
+  const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: stringify(servicesYaml, { lineWidth: 0 }), secret: false, reload: "watched" }];
   if (socketProxy) {
     const [host, port] = socketProxy.endpoint.replace(/^tcp:\/\//, "").split(":");
     files.push({ path: "/app/config/docker.yaml", content: stringify({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });

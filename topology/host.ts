@@ -3,7 +3,7 @@ import { AUTHELIA, planAuthelia } from "./authelia";
 import type { Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
-import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
+import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
@@ -72,19 +72,10 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
   } else {
-    const subdomains = routes.map((r) => r.host.slice(0, -cfg.domain.length - 1));
+    const certificate = swagCertificate(routes, ctx, ACME_TOKEN_SECRET);
     add(proxy, {
-      env: {
-        URL: cfg.domain,
-        ...(cfg.acme
-          ? { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) }
-          : { VALIDATION: "http", SUBDOMAINS: subdomains.join(","), ONLY_SUBDOMAINS: "true" }),
-      },
-      files: [
-        ...(ctx.authelia ? swagAutheliaFiles(names) : []),
-        ...routes.map((r) => swagProxyConf(r, ctx)),
-        ...(cfg.acme ? [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${ACME_TOKEN_SECRET}}}\n`, secret: true }] : []),
-      ],
+      env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },
+      files: [...(ctx.authelia ? swagAutheliaFiles(names) : []), ...routes.map((r) => swagProxyConf(r, ctx)), ...certificate.files],
     });
   }
 

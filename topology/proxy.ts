@@ -188,5 +188,29 @@ export function swagProxyConf(route: Route, ctx: ProxyContext): PlannedFile {
     "}",
     "",
   ];
-  return { path: `${SWAG_NGINX}/proxy-confs/${route.service}.subdomain.conf`, content: lines.join("\n"), secret: false };
+  // SWAG_AUTORELOAD (see host.ts) tests and reloads nginx when a conf appears, changes or goes away.
+  return { path: `${SWAG_NGINX}/proxy-confs/${route.service}.subdomain.conf`, content: lines.join("\n"), secret: false, reload: "watched" };
+}
+
+/** Where SWAG reads SUBDOMAINS from (LinuxServer's `FILE__` convention), when it validates over HTTP. */
+export const SWAG_SUBDOMAINS_FILE = "/config/homelab/subdomains";
+
+/**
+ * SWAG's certificate settings. With ACME over Cloudflare DNS: one wildcard certificate, nothing per route.
+ * Over HTTP, every routed subdomain must be on the certificate; the list lives in a file read at start-up
+ * (not in the environment, which would recreate SWAG for every new route), so a new route restarts SWAG.
+ */
+export function swagCertificate(routes: Route[], ctx: ProxyContext, acmeTokenSecret: string): { env: Record<string, string>; files: PlannedFile[] } {
+  const { cfg } = ctx;
+  if (cfg.acme) {
+    return {
+      env: { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) },
+      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${acmeTokenSecret}}}\n`, secret: true }],
+    };
+  }
+  const subdomains = routes.map((r) => r.host.slice(0, -cfg.domain.length - 1));
+  return {
+    env: { VALIDATION: "http", ONLY_SUBDOMAINS: "true", FILE__SUBDOMAINS: SWAG_SUBDOMAINS_FILE },
+    files: [{ path: SWAG_SUBDOMAINS_FILE, content: subdomains.join(","), secret: false, reload: "restart" }],
+  };
 }

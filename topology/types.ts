@@ -47,7 +47,7 @@ export interface PlannedContainer {
   healthcheck?: HealthcheckSpec;
   command?: string[];
   devices?: string[];
-  /** Generated config files delivered into the container (Docker uploads). */
+  /** Generated config files: part of the container, or delivered next to it (see PlannedFile.reload). */
   files?: PlannedFile[];
   /** Linux capabilities to add, in Docker's `CAP_*` spelling. */
   capabilities?: string[];
@@ -69,7 +69,17 @@ export interface PlannedFile {
   path: string;
   content: string;
   secret: boolean;
+  /**
+   * Absent: the file is part of its container (a Docker upload, there from the first start; changing it
+   * recreates the container). Files whose content follows *other* services (routes, the service list) are
+   * delivered next to the container instead, so adding or removing a service never recreates the proxy,
+   * Authelia or the dashboard: `watched` when the application re-reads the file by itself, `restart`
+   * when the container must be restarted after the write.
+   */
+  reload?: FileReload;
 }
+
+export type FileReload = "watched" | "restart";
 
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =

@@ -64,3 +64,27 @@ export function passphraseFromEnv(env: NodeJS.ProcessEnv): Record<string, string
 
 export const NO_PASSPHRASE =
   "homelab: no secrets passphrase: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, or run in a terminal to be asked for it.";
+
+/** Whether an executable of that name is on the PATH of `env`. */
+export function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? "").split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Files that follow other services are written into running containers with the Docker CLI
+ * (components/containerFiles.ts): without it an apply would fail half-way, after the containers exist.
+ */
+export function assertDockerCli(op: string, env: NodeJS.ProcessEnv): void {
+  if (!onPath("docker", env)) {
+    throw new OperateError(
+      `homelab: '${op}' writes generated config files into the containers with the Docker CLI, and 'docker' is not on PATH: install it (Debian: apt-get install docker.io), then re-run.`,
+    );
+  }
+}

@@ -1,7 +1,7 @@
 // `homelab preview | up | destroy | refresh | drift <stack>`: drives the Pulumi CLI through the
 // Automation API over this project directory, with a local state backend by default.
 import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
-import { assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
+import { assertDockerCli, assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
 import { Progress, ProgressOptions } from "./progress";
 import { askSecret, confirm } from "./prompt";
 import { describeError, pulumiCommand } from "./pulumiCli";
@@ -62,6 +62,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
       );
     }
     const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
+    if (op === "up" || op === "destroy") assertDockerCli(op, env);
     const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
     const backend = resolveBackendUrl(env);
     const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };

@@ -1,7 +1,9 @@
 /**
  * The lifecycle of the `lab` stack on a real engine (issue 7, item 4): teardown leaves nothing of
  * the run behind; applying the same program again changes nothing (no object created, removed or
- * recreated); dropping one service from the config removes exactly that service's objects.
+ * recreated); dropping one service from the config removes exactly that service's objects, and the
+ * generated files that follow it (SWAG's route and certificate list, Authelia's rules) change inside
+ * the running proxy and Authelia, which keep their containers.
  */
 import { strict as assert } from "node:assert";
 import Docker from "dockerode";
@@ -9,8 +11,9 @@ import { readStackConfig } from "../../config/load";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { LABELS, RegisteredResource } from "./engineMapping";
 import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
+import { applyLiveFiles, liveFileCommands } from "./liveFiles";
 import { inspectFacts } from "./probe";
-import { connectEngine, leftovers, newRunId, reconcile, runPrefix, teardown } from "./realise";
+import { connectEngine, execIn, leftovers, newRunId, reconcile, runPrefix, teardown } from "./realise";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
@@ -63,6 +66,26 @@ async function snapshot(runId: string, docker: Docker): Promise<EngineSnapshot> 
 
 const without = <T>(record: Record<string, T>, ...keys: string[]) => Object.fromEntries(Object.entries(record).filter(([k]) => !keys.includes(k)));
 
+/** Every live file of a recording is in its realised container, with the program's content. */
+async function assertLiveFilesIn(runId: string, resources: RegisteredResource[], docker: Docker) {
+  for (const [name, inputs] of liveFileCommands(resources)) {
+    const container = resources.find((r) => r.id === inputs.environment.HOMELAB_CONTAINER)!;
+    const id = (await docker.getContainer(`${runPrefix(runId)}${container.inputs.name}`).inspect()).Id;
+    const r = await execIn(docker, id, `cat '${inputs.environment.HOMELAB_FILE}'`);
+    assert.equal(r.stdout, inputs.stdin, `${name}: content in the container`);
+  }
+}
+
+const SONARR_FILES = {
+  conf: "lab-swag:/config/nginx/proxy-confs/sonarr.subdomain.conf",
+  subdomains: "lab-swag:/config/homelab/subdomains",
+  rules: "lab-authelia:/config/configuration.yml",
+};
+const opsOf = (runs: Awaited<ReturnType<typeof applyLiveFiles>>) => {
+  for (const r of runs) assert.equal(r.exitCode, 0, `${r.op} ${r.name}: ${r.stderr}`);
+  return runs.map((r) => `${r.op} ${r.name}`).sort();
+};
+
 describe("lab lifecycle on a real Docker engine", function () {
   this.timeout(60_000);
   // torn down one run after another, even when a test failed half-way
@@ -113,10 +136,15 @@ describe("lab lifecycle on a real Docker engine", function () {
       runs.push(runId);
       const t0 = Date.now();
       await realiseWhenAddressesFree(first, { runId, group: "lab" });
+      const created = opsOf(await applyLiveFiles(runPrefix(runId), [], first));
+      assert.deepEqual(created, [...liveFileCommands(first).keys()].map((n) => `create ${n}`).sort());
+      assert.ok(Object.values(SONARR_FILES).every((f) => liveFileCommands(first).has(f)), "lab has the live files this test follows");
+      await assertLiveFilesIn(runId, first, docker);
       const before = await snapshot(runId, docker);
       assert.equal(Object.keys(before.containers).length, namesOf(first, CONTAINER).length);
       const t1 = Date.now();
       const report = await reconcile(runId, second, { group: "lab" });
+      assert.deepEqual(await applyLiveFiles(runPrefix(runId), first, second), [], "no live file to write again");
       const t2 = Date.now();
       assert.deepEqual(report, { created: { containers: [], networks: [], volumes: [] }, removed: { containers: [], networks: [], volumes: [] } });
       const after = await snapshot(runId, docker);
@@ -135,7 +163,12 @@ describe("lab lifecycle on a real Docker engine", function () {
       );
       const t0 = Date.now();
       const report = await reconcile(runId, withoutSonarr, { group: "lab" });
+      const files = opsOf(await applyLiveFiles(prefix, first, withoutSonarr));
       const t1 = Date.now();
+      assert.deepEqual(files, [`delete ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`, `update ${SONARR_FILES.subdomains}`].sort());
+      await assertLiveFilesIn(runId, withoutSonarr, docker);
+      const swag = (await docker.getContainer(`${prefix}lab-swag`).inspect()).Id;
+      assert.equal((await execIn(docker, swag, "ls /config/nginx/proxy-confs/sonarr.subdomain.conf")).exitCode, 1, "sonarr's route is gone from SWAG");
       assert.deepEqual(report, {
         created: { containers: [], networks: [], volumes: [] },
         removed: { containers: [`${prefix}lab-sonarr`], networks: [`${prefix}lab-vnet-sonarr`], volumes: [] },
@@ -153,7 +186,10 @@ describe("lab lifecycle on a real Docker engine", function () {
       const prefix = runPrefix(runId);
       const t0 = Date.now();
       const report = await reconcile(runId, first, { group: "lab" });
+      const files = opsOf(await applyLiveFiles(prefix, withoutSonarr, first));
       const t1 = Date.now();
+      assert.deepEqual(files, [`create ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`, `update ${SONARR_FILES.subdomains}`].sort());
+      await assertLiveFilesIn(runId, first, docker);
       assert.deepEqual(report, {
         created: { containers: [`${prefix}lab-sonarr`], networks: [`${prefix}lab-vnet-sonarr`], volumes: [] },
         removed: { containers: [], networks: [], volumes: [] },

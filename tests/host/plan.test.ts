@@ -4,7 +4,7 @@ import { image } from "../../config/schema";
 import { SecretValue } from "../../config/secret";
 import { API_PATHS, needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { TRAEFIK_API } from "../../topology/proxy";
+import { SWAG_SUBDOMAINS_FILE, TRAEFIK_API } from "../../topology/proxy";
 import type { Plan } from "../../topology/types";
 import { container, file, planOf, stackConfig, STACKS } from "./support";
 
@@ -85,12 +85,15 @@ describe("host stack plan", () => {
         }
         const users = parse(file(a, "/config/users_database.yml")).users;
         for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, `{{argon2id:authelia-user-${name}}}`);
+        // The rules follow the routes: delivered next to Authelia, which restarts for them; the rest is part of the container.
+        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [["/config/configuration.yml", "restart"]]);
       });
 
       it("generates Homepage YAML from the enabled services, pointed at the socket proxy", () => {
         const p = plan.services.some((s) => s.name === "homepage") ? plan : planOf(stack, { services: { ...(stackConfig(stack).services as object), homepage: {} } });
         const h = mainOf(p, "homepage");
         const groups = parse(file(h, "/app/config/services.yaml")) as Record<string, Record<string, any>[]>[];
+        assert.deepEqual((h.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [["/app/config/services.yaml", "watched"]], "Homepage re-reads its service list");
         assert.deepEqual(groups.map((g) => Object.keys(g)[0]), groups.map((g) => Object.keys(g)[0]).sort(), "groups sorted");
         const entries = groups.flatMap((g) => Object.values(g)[0]).map((e) => Object.entries(e)[0]);
         for (const route of p.routes.filter((r) => entries.some(([n]) => n === r.service))) {
@@ -180,6 +183,24 @@ describe("host stack plan", () => {
         assert.equal(conf.includes("authelia-server.conf"), needsForwardAuth(route));
       }
       assert.match(file(swag, "/config/nginx/homelab/authelia-server.conf"), /set \$upstream_authelia lab-authelia;/);
+    });
+
+    it("reloads routes by itself, and reads the HTTP-validated subdomains from a file it is restarted for", () => {
+      assert.equal(swag.env.SWAG_AUTORELOAD, "true");
+      for (const f of (swag.files ?? []).filter((x) => x.path.startsWith("/config/nginx/proxy-confs/"))) assert.equal(f.reload, "watched", f.path);
+      assert.equal(swag.env.SUBDOMAINS, undefined, "not in the environment: a new route would recreate SWAG");
+      assert.equal(swag.env.FILE__SUBDOMAINS, SWAG_SUBDOMAINS_FILE);
+      const list = (swag.files ?? []).find((f) => f.path === SWAG_SUBDOMAINS_FILE)!;
+      assert.equal(list.reload, "restart");
+      assert.deepEqual(list.content.split(",").sort(), plan.routes.map((r) => r.host.replace(/\.lab\.example\.com$/, "")).sort());
+      // Files that only follow SWAG's own settings stay part of the container.
+      assert.equal((swag.files ?? []).find((f) => f.path.endsWith("authelia-server.conf"))!.reload, undefined);
+    });
+
+    it("with ACME over Cloudflare DNS: one wildcard certificate, nothing per route", () => {
+      const acme = mainOf(planOf("lab", { acme: { email: "ops@lab.example.com", cloudflareApiToken: secret("t") } }), "swag");
+      assert.deepEqual([acme.env.SUBDOMAINS, acme.env.VALIDATION, acme.env.FILE__SUBDOMAINS], ["wildcard", "dns", undefined]);
+      assert.ok(!(acme.files ?? []).some((f) => f.path === SWAG_SUBDOMAINS_FILE));
     });
 
     it("runs the CrowdSec mod with a generated bouncer key and shares its access log", () => {

@@ -4,7 +4,8 @@ import { image } from "../../config/schema";
 import { needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
 import type { Plan } from "../../topology/types";
-import { byType, CONTAINER, isSecretInput, ProgramRun, recordProgram, REMOTE_IMAGE, RegisteredResource, unwrapSecrets } from "../support/program";
+import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
+import { byType, CONTAINER, filesOf, isSecretInput, LIVE_FILE, ProgramRun, recordProgram, REMOTE_IMAGE, RegisteredResource, unwrapSecrets } from "../support/program";
 import { planOf, STACKS } from "./support";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -19,7 +20,6 @@ function plainStrings(v: unknown, out: string[] = []): string[] {
 }
 
 const labelsOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries((c.inputs.labels ?? []).map((l: any) => [l.label, l.value]));
-const uploadsOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries(unwrapSecrets<any[]>(c.inputs.uploads ?? []).map((u) => [u.file, u.content]));
 const envOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries(unwrapSecrets<string[]>(c.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("host stack under Pulumi mocks", function () {
@@ -70,7 +70,7 @@ describe("host stack under Pulumi mocks", function () {
             assert.equal(labels[`traefik.http.routers.${router}.rule`], `Host(\`${route.host}\`)`);
             assert.equal(labels[`traefik.http.routers.${router}.middlewares`].split(",").includes(`${plan.prefix}authelia@docker`), needsForwardAuth(route), route.host);
           } else {
-            const conf = uploadsOf(containerNamed(`${plan.prefix}swag`))[`/config/nginx/proxy-confs/${route.service}.subdomain.conf`];
+            const conf = filesOf(run, containerNamed(`${plan.prefix}swag`))[`/config/nginx/proxy-confs/${route.service}.subdomain.conf`];
             assert.ok(conf, `no conf for ${route.host}`);
             assert.match(conf, new RegExp(`server_name ${route.host.replace(/\./g, "\\.")};`));
             assert.equal(conf.includes("authelia-location.conf"), needsForwardAuth(route), route.host);
@@ -78,9 +78,9 @@ describe("host stack under Pulumi mocks", function () {
         }
       });
 
-      it("uploads an Authelia configuration whose rules are the plan's, and hashed passwords", () => {
+      it("gives Authelia a configuration whose rules are the plan's, and hashed passwords", () => {
         const authelia = containerNamed(`${plan.prefix}authelia`);
-        const files = uploadsOf(authelia);
+        const files = filesOf(run, authelia);
         const doc = parse(files["/config/configuration.yml"]);
         assert.deepEqual(doc.access_control.rules, plan.authelia!.rules);
         const users = parse(files["/config/users_database.yml"]).users;
@@ -91,6 +91,28 @@ describe("host stack under Pulumi mocks", function () {
         assert.equal(files["/secrets/authelia-session-secret"], "mock-authelia-session-secret");
       });
 
+      it("writes every file that follows other services next to its container (one command each), every other one as an upload", () => {
+        const commands = byType(run, LIVE_FILE);
+        for (const planned of plan.containers) {
+          const container = containerNamed(planned.name);
+          const uploaded = unwrapSecrets<{ file: string }[]>(container.inputs.uploads ?? []).map((u) => u.file).sort();
+          const live = commands.filter((r) => unwrapSecrets(r.inputs.environment).HOMELAB_CONTAINER === container.id);
+          const files = planned.files ?? [];
+          assert.deepEqual(uploaded, files.filter((f) => !f.reload).map((f) => f.path).sort(), `${planned.name}: uploads`);
+          assert.deepEqual(
+            live.map((r) => unwrapSecrets(r.inputs.environment)).map((e) => [e.HOMELAB_FILE, e.HOMELAB_RELOAD, e.HOMELAB_FILE_MODE]).sort(),
+            files.filter((f) => f.reload).map((f) => [f.path, f.reload, f.secret ? "600" : "644"]).sort(),
+            `${planned.name}: live files`,
+          );
+          for (const r of live) assert.deepEqual([r.inputs.create, r.inputs.update, r.inputs.delete], [WRITE_FILE, WRITE_FILE, REMOVE_FILE]);
+        }
+        assert.ok(commands.length > 0, "the stack has live files");
+        // The ones a new service changes: Authelia's rules, and the dashboard or each SWAG route.
+        const live = commands.map((r) => unwrapSecrets(r.inputs.environment).HOMELAB_FILE);
+        assert.ok(live.includes("/config/configuration.yml"));
+        if (plan.proxy === "swag") for (const route of plan.routes) assert.ok(live.includes(`/config/nginx/proxy-confs/${route.service}.subdomain.conf`), route.service);
+      });
+
       it("generates every secret with @pulumi/random and keeps it secret in every input", () => {
         const randoms = byType(run, RANDOM_PASSWORD).map((r) => r.name);
         for (const s of plan.secrets!.filter((x) => x.source === "generated")) assert.ok(randoms.includes(s.name), `${s.name} not generated`);
@@ -99,7 +121,7 @@ describe("host stack under Pulumi mocks", function () {
           if (Object.keys(planned.secretEnv).length) assert.ok(isSecretInput(c.inputs.envs), `${c.inputs.name}: envs must be secret`);
           if ((planned.files ?? []).some((f) => f.secret)) assert.ok(isSecretInput(c.inputs.uploads), `${c.inputs.name}: uploads must be secret`);
         }
-        const leaked = byType(run, CONTAINER).flatMap((c) => plainStrings(c.inputs)).filter((s) => /mock-(authelia|crowdsec)/.test(s));
+        const leaked = [...byType(run, CONTAINER), ...byType(run, LIVE_FILE)].flatMap((c) => plainStrings(c.inputs)).filter((s) => /mock-(authelia|crowdsec)/.test(s));
         assert.deepEqual(leaked, [], "secret values outside secret inputs");
       });
     });
@@ -118,11 +140,11 @@ describe("host stack under Pulumi mocks", function () {
     assert.ok(isSecretInput(traefik.inputs.envs));
     assert.equal(envOf(traefik).CF_DNS_API_TOKEN, "cf-token-123");
     const authelia = byType(run, CONTAINER).find((c) => c.inputs.name === "authelia")!;
-    assert.equal(uploadsOf(authelia)["/secrets/authelia-smtp-password"], "smtp-pw-456");
-    const all = JSON.stringify(byType(run, CONTAINER).flatMap((c) => plainStrings(c.inputs)));
+    assert.equal(filesOf(run, authelia)["/secrets/authelia-smtp-password"], "smtp-pw-456");
+    const all = JSON.stringify([...byType(run, CONTAINER), ...byType(run, LIVE_FILE)].flatMap((c) => plainStrings(c.inputs)));
     for (const v of ["cf-token-123", "smtp-pw-456", "hunter2hunter2"]) assert.ok(!all.includes(v), `${v} leaked`);
     assert.ok(!JSON.stringify(unwrapSecrets(byType(run, CONTAINER).map((c) => c.inputs))).includes("hunter2hunter2"), "user password only as a hash");
-    assert.equal(parse(uploadsOf(authelia)["/config/configuration.yml"]).notifier.smtp.address, "submission://smtp.example.com:587");
+    assert.equal(parse(filesOf(run, authelia)["/config/configuration.yml"]).notifier.smtp.address, "submission://smtp.example.com:587");
   });
 
   it("fails with the key path when Portainer's write access is not acknowledged", async () => {

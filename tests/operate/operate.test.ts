@@ -3,7 +3,7 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calls, removeSandboxes, run, sandbox } from "./harness";
+import { calls, FAKE_BIN, removeSandboxes, run, sandbox } from "./harness";
 
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
 const subcommands = (box: ReturnType<typeof sandbox>) => calls(box).map((call) => call.argv.slice(0, 2).join(" "));
@@ -56,6 +56,21 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
         "homelab: 'up' changes your homelab and needs confirmation: re-run with --yes (or run 'homelab preview lab' to only look).",
       ]);
       assert.deepStrictEqual(calls(box), []);
+    });
+
+    it("refuses `up` in one line, before touching the stack, when the Docker CLI is missing", async () => {
+      const box = sandbox();
+      const pulumiOnly = path.join(box.root, "pulumi-only", "bin");
+      fs.mkdirSync(pulumiOnly, { recursive: true });
+      // node's own folder may hold a docker CLI too (/usr/local/bin): only the fake pulumi and node.
+      fs.symlinkSync(path.join(FAKE_BIN, "pulumi"), path.join(pulumiOnly, "pulumi"));
+      fs.symlinkSync(process.execPath, path.join(pulumiOnly, "node"));
+      const result = await run(box, "up", "lab", { yes: true, env: { ...box.env, PATH: pulumiOnly } });
+      assert.strictEqual(result.code, 1);
+      assert.deepStrictEqual(lines(result.err), [
+        "homelab: 'up' writes generated config files into the containers with the Docker CLI, and 'docker' is not on PATH: install it (Debian: apt-get install docker.io), then re-run.",
+      ]);
+      assert.ok(calls(box).every((c) => !c.argv.includes("up") && !c.argv.includes("preview")), "nothing previewed or applied");
     });
 
     it("with --yes previews, then runs `up` on the right stack and backend with a running count", async () => {

@@ -64,6 +64,21 @@ export const byType = (run: ProgramRun, type: string) => run.resources.filter((r
 export const CONTAINER = "docker:index/container:Container";
 export const NETWORK = "docker:index/network:Network";
 export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+/** The command that writes a live file (one whose `reload` is set) into its container. */
+export const LIVE_FILE = "command:local:Command";
+
+/**
+ * Every generated file a container gets, path → content: its uploads and the live files written into it
+ * (commands naming the container by its mock id).
+ */
+export function filesOf(run: ProgramRun, container: RegisteredResource): Record<string, string> {
+  const uploads = unwrapSecrets<{ file: string; content: string }[]>(container.inputs.uploads ?? []).map((u) => [u.file, u.content]);
+  const live = byType(run, LIVE_FILE)
+    .map((r) => unwrapSecrets<{ environment: Record<string, string>; stdin: string }>(r.inputs))
+    .filter((r) => r.environment.HOMELAB_CONTAINER === container.id)
+    .map((r) => [r.environment.HOMELAB_FILE, r.stdin]);
+  return Object.fromEntries([...uploads, ...live]);
+}
 
 /** How Pulumi's mocks hand over a secret input: `{ [SECRET_SIG]: SECRET_SIG_VALUE, value }`. */
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";

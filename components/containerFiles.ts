@@ -1,0 +1,87 @@
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedContainer, PlannedFile } from "../topology/types";
+
+/** Fills in a file's placeholders (HostSecrets.content); without secrets, the plan's text as it is. */
+export type FileContent = (file: PlannedFile) => pulumi.Input<string>;
+
+/** The files that are part of a container: Docker uploads, there from its first start. */
+export function containerUploads(c: PlannedContainer, content: FileContent): docker.types.input.ContainerUpload[] {
+  return (c.files ?? []).filter((f) => !f.reload).map((f) => ({ file: f.path, content: content(f) }));
+}
+
+/**
+ * Copies stdin into the container as one file: a tar holding only that file, so `docker cp` creates
+ * missing parent folders and leaves existing ones (and their owners) alone, whether the container runs
+ * or not. The file is root's, whoever runs Pulumi (GNU and BSD tar spell that differently).
+ */
+const COPY_IN = `staging=$(mktemp -d)
+trap 'rm -rf "$staging"' EXIT
+copy_in() {
+  relative=\${HOMELAB_FILE#/}
+  mkdir -p "$staging/$(dirname "$relative")"
+  cat > "$staging/$relative"
+  chmod "$HOMELAB_FILE_MODE" "$staging/$relative"
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then owner='--owner=0 --group=0 --numeric-owner'; else owner='--uid 0 --gid 0'; fi
+  tar -C "$staging" $owner -cf - "$relative" | docker cp - "$HOMELAB_CONTAINER:/"
+}`;
+
+/** create and update: write the file, then restart the container when the application reads it only at start-up. */
+export const WRITE_FILE = `set -eu
+${COPY_IN}
+copy_in
+if [ "$HOMELAB_RELOAD" = restart ]; then docker restart "$HOMELAB_CONTAINER" >/dev/null; fi
+`;
+
+/**
+ * delete: remove the file. Nothing to do when the container is gone (a destroy, or it was replaced: the
+ * new one got its files from the update). A stopped container cannot run `rm`: its file is emptied.
+ */
+export const REMOVE_FILE = `set -eu
+${COPY_IN}
+docker container inspect "$HOMELAB_CONTAINER" >/dev/null 2>&1 || exit 0
+if [ "$(docker container inspect -f '{{.State.Running}}' "$HOMELAB_CONTAINER")" = true ]; then
+  docker exec "$HOMELAB_CONTAINER" rm -f "$HOMELAB_FILE"
+else
+  copy_in </dev/null
+fi
+`;
+
+/**
+ * The Docker CLI must reach the engine the provider manages: the stack's `docker:host` (and its TLS
+ * folder), else whatever DOCKER_HOST the CLI inherits, else the local socket.
+ */
+function dockerCliEnvironment(): Record<string, string> {
+  const config = new pulumi.Config("docker");
+  const host = config.get("host");
+  const certPath = config.get("certPath");
+  return { ...(host ? { DOCKER_HOST: host } : {}), ...(certPath ? { DOCKER_CERT_PATH: certPath, DOCKER_TLS_VERIFY: "1" } : {}) };
+}
+
+/**
+ * The files whose content follows other services (`reload` set in the plan), each written into the
+ * running container by its own command: a route added elsewhere updates this resource in place and the
+ * container keeps running (restarted if it must), where an upload would recreate it. The container is
+ * named by id, so a replaced container gets its files again and a stale delete never touches the new one.
+ */
+export function deliverLiveFiles(c: PlannedContainer, container: docker.Container, content: FileContent, parent: pulumi.Resource): command.local.Command[] {
+  const live = (c.files ?? []).filter((f) => f.reload);
+  if (live.length === 0) return [];
+  const cli = dockerCliEnvironment();
+  return live.map(
+    (f) =>
+      new command.local.Command(
+        `${c.name}:${f.path}`,
+        {
+          create: WRITE_FILE,
+          update: WRITE_FILE,
+          delete: REMOVE_FILE,
+          stdin: content(f),
+          environment: { ...cli, HOMELAB_CONTAINER: container.id, HOMELAB_FILE: f.path, HOMELAB_FILE_MODE: f.secret ? "600" : "644", HOMELAB_RELOAD: f.reload! },
+          addPreviousOutputInEnv: false,
+        },
+        { parent },
+      ),
+  );
+}
