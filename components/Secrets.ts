@@ -4,7 +4,7 @@ import { argon2id } from "hash-wasm";
 import { ARGON2ID } from "../topology/authelia";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
-const PLACEHOLDER = /\{\{(secret|argon2id):([a-z0-9-]+)\}\}/g;
+const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt):([a-z0-9-]+)\}\}/g;
 
 /**
  * The plan's named secrets as Pulumi secrets: generated ones with @pulumi/random (stable in state, never
@@ -12,6 +12,7 @@ const PLACEHOLDER = /\{\{(secret|argon2id):([a-z0-9-]+)\}\}/g;
  */
 export class HostSecrets extends pulumi.ComponentResource {
   private readonly values = new Map<string, pulumi.Output<string>>();
+  private readonly generated = new Map<string, random.RandomPassword>();
   private readonly salts = new Map<string, pulumi.Output<string>>();
 
   constructor(name: string, secrets: PlannedSecret[], opts?: pulumi.ComponentResourceOptions) {
@@ -19,7 +20,9 @@ export class HostSecrets extends pulumi.ComponentResource {
     for (const s of secrets) {
       if (s.source === "generated") {
         // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
-        this.values.set(s.name, pulumi.secret(new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this }).result));
+        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this });
+        this.generated.set(s.name, password);
+        this.values.set(s.name, pulumi.secret(password.result));
       } else {
         if (s.value.value === undefined) throw new Error(`${s.path}: the secret could not be read`);
         this.values.set(s.name, pulumi.secret(pulumi.output(s.value.value)));
@@ -48,6 +51,13 @@ export class HostSecrets extends pulumi.ComponentResource {
     );
   }
 
+  /** The bcrypt hash the provider computed when it generated the secret (kept in state, so it never changes). */
+  bcrypt(name: string): pulumi.Output<string> {
+    const password = this.generated.get(name);
+    if (!password) throw new Error(`the plan asks for a bcrypt hash of '${name}', which is not a generated secret`);
+    return pulumi.secret(password.bcryptHash);
+  }
+
   /** Env var → secret value, for a container's `secretEnv`. */
   env(secretEnv: Record<string, string>): Record<string, pulumi.Output<string>> {
     return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
@@ -57,7 +67,7 @@ export class HostSecrets extends pulumi.ComponentResource {
   content(file: PlannedFile): pulumi.Input<string> {
     const refs = [...file.content.matchAll(PLACEHOLDER)];
     if (refs.length === 0) return file.secret ? pulumi.secret(file.content) : file.content;
-    const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : this.argon2id(name)));
+    const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : kind === "bcrypt" ? this.bcrypt(name) : this.argon2id(name)));
     const content = pulumi.all(parts).apply((values) => {
       let i = 0;
       return file.content.replace(PLACEHOLDER, () => values[i++]);

@@ -84,12 +84,19 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   const configured = Object.keys(a.users).length > 0 ? a.users : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
   for (const [name, user] of Object.entries(configured).sort(([x], [y]) => x.localeCompare(y))) {
     const secretName = `authelia-user-${name}`;
-    if (user.password) secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
-    else {
+    // A chosen password gets argon2id, hashed by the program. A generated one (24 random alphanumerics, far
+    // beyond guessing whatever the hash) gets the bcrypt hash its generator computes once and keeps in
+    // state, instead of a 64 MiB argon2id run on every preview. Authelia verifies both formats.
+    let hash: string;
+    if (user.password) {
+      secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
+      hash = `{{argon2id:${secretName}}}`;
+    } else {
       secrets.push(generated(secretName, `initial password of Authelia user ${name}`, 24));
       generatedPasswords[name] = secretName;
+      hash = `{{bcrypt:${secretName}}}`;
     }
-    users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: `{{argon2id:${secretName}}}` };
+    users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: hash };
   }
 
   const configuration = {

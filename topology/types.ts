@@ -63,7 +63,8 @@ export interface VpnClient {
 
 /**
  * A generated file. `content` may hold placeholders the Pulumi layer fills in: `{{secret:<name>}}` (the
- * secret's value) and `{{argon2id:<name>}}` (its argon2id hash); a file with placeholders is a Pulumi secret.
+ * secret's value), `{{argon2id:<name>}}` (its argon2id hash) and `{{bcrypt:<name>}}` (the bcrypt hash a
+ * generated secret's generator keeps in state); a file with placeholders is a Pulumi secret.
  */
 export interface PlannedFile {
   path: string;

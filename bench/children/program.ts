@@ -34,17 +34,14 @@ async function main(): Promise<ProgramSample> {
   };
 
   const resources: RecordedResource[] = [];
+  const { mockOutputs } = require("../../tests/support/mockProviders") as typeof import("../../tests/support/mockProviders");
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const meta = pending ?? { urn: `${args.type}::${args.name}`, deps: [], custom: !!args.custom };
         pending = undefined;
         resources.push({ ...meta, type: args.type, name: args.name, inputs: input.detail ? args.inputs : undefined });
-        const state: Record<string, unknown> = { ...args.inputs };
-        // The digest must depend on the whole reference, or an image change would not reach its containers.
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${require("node:crypto").createHash("sha256").update(String(args.inputs.name)).digest("hex")}`;
-        if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
-        return { id: `${args.name}-id`, state };
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
       },
       call(args) {
         if (args.token.includes("getZeroTrustTunnelCloudflaredToken")) return { token: "mock-tunnel-token" };

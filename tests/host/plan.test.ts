@@ -84,7 +84,8 @@ describe("host stack plan", () => {
           assert.ok(plan.secrets!.some((s) => s.name === name && s.source === "generated"));
         }
         const users = parse(file(a, "/config/users_database.yml")).users;
-        for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, `{{argon2id:authelia-user-${name}}}`);
+        // Generated passwords: the generator's bcrypt hash; chosen ones are hashed with argon2id (see the SMTP/Duo case).
+        for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, `{{bcrypt:authelia-user-${name}}}`);
         // The rules follow the routes: delivered next to Authelia, which restarts for them; the rest is part of the container.
         assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [["/config/configuration.yml", "restart"]]);
       });
@@ -248,6 +249,7 @@ describe("host stack plan", () => {
       const names = plan.secrets!.map((s) => `${s.name}:${s.source}`);
       for (const n of ["authelia-smtp-password:config", "authelia-duo-secret-key:config", "authelia-user-a:config"]) assert.ok(names.includes(n), n);
       assert.deepEqual(plan.authelia!.generatedPasswords, {});
+      assert.equal(parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users.a.password, "{{argon2id:authelia-user-a}}");
       assert.doesNotMatch(JSON.stringify(plan), /"(pw|smtp|duo)"/, "secret values never in the plan JSON");
     });
   });

@@ -5,6 +5,7 @@ import { needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
 import type { Plan } from "../../topology/types";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
+import { mockOutputs } from "../support/mockProviders";
 import { byType, CONTAINER, filesOf, isSecretInput, LIVE_FILE, ProgramRun, recordProgram, REMOTE_IMAGE, RegisteredResource, unwrapSecrets } from "../support/program";
 import { planOf, STACKS } from "./support";
 
@@ -85,8 +86,11 @@ describe("host stack under Pulumi mocks", function () {
         assert.deepEqual(doc.access_control.rules, plan.authelia!.rules);
         const users = parse(files["/config/users_database.yml"]).users;
         for (const [name, u] of Object.entries<any>(users)) {
-          assert.match(u.password, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
-          assert.ok(!u.password.includes(`mock-authelia-user-${name}`));
+          // Every shipped user has a generated password: the bcrypt hash its RandomPassword keeps in state.
+          const generator = byType(run, RANDOM_PASSWORD).find((r) => r.name === `authelia-user-${name}`);
+          assert.ok(generator, `authelia-user-${name} is generated`);
+          assert.equal(u.password, mockOutputs(RANDOM_PASSWORD, generator.name, generator.inputs).bcryptHash);
+          assert.match(u.password, /^\$2a\$10\$[./A-Za-z0-9]{53}$/);
         }
         assert.equal(files["/secrets/authelia-session-secret"], "mock-authelia-session-secret");
       });
@@ -144,6 +148,7 @@ describe("host stack under Pulumi mocks", function () {
     const all = JSON.stringify([...byType(run, CONTAINER), ...byType(run, LIVE_FILE)].flatMap((c) => plainStrings(c.inputs)));
     for (const v of ["cf-token-123", "smtp-pw-456", "hunter2hunter2"]) assert.ok(!all.includes(v), `${v} leaked`);
     assert.ok(!JSON.stringify(unwrapSecrets(byType(run, CONTAINER).map((c) => c.inputs))).includes("hunter2hunter2"), "user password only as a hash");
+    assert.match(parse(filesOf(run, authelia)["/config/users_database.yml"]).users.admin.password, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/, "a chosen password gets argon2id");
     assert.equal(parse(filesOf(run, authelia)["/config/configuration.yml"]).notifier.smtp.address, "submission://smtp.example.com:587");
   });
 

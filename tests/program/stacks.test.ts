@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
 import { stackConfig } from "../support/configs";
-import { mockImageId } from "../support/mockIds";
+import { mockImageId } from "../support/mockProviders";
 import { byType, CONTAINER, isSecretInput, NETWORK, ProgramRun, recordProgram, REMOTE_IMAGE, unwrapSecrets } from "../support/program";
 
 /** The real program under Pulumi mocks, for both shipped stacks, checked against the offline plan. */

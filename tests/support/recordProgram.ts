@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
 import { isSecret } from "../../config/secret";
-import { mockImageId } from "./mockIds";
+import { mockOutputs } from "./mockProviders";
 
 interface Input {
   stack: string;
@@ -58,11 +58,7 @@ async function main() {
       newResource(args) {
         const id = input.ids?.[args.name] ?? `${args.name}-id`;
         resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
-        const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = mockImageId(args.inputs.name);
-        if (args.type.startsWith("random:")) state.result = `mock-${args.name}`;
-        if (args.type === "random:index/randomBytes:RandomBytes") state.base64 = Buffer.from(`mock-${args.name}`).toString("base64");
-        return { id, state };
+        return { id, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
       },
       call(args) {
         invokes.push(args.token);
