@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageCache } from "./components/images";
 import { SharedNetworks } from "./components/networks";
 import { HostSecrets } from "./components/Secrets";
+import { withoutPromiseStackTraces } from "./components/registration";
 import { ServiceStack } from "./components/ServiceStack";
 import { secretResolver } from "./components/configSecrets";
 import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
@@ -21,22 +22,25 @@ if (!result.ok) {
 }
 const plan = result.plan;
 
-const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
-const images = new ImageCache();
-const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
-const secrets = new HostSecrets("secrets", plan.secrets ?? []);
-const gatewayService = vpnGatewayService(plan);
-const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
-for (const service of plan.services) {
-  if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
-  new ServiceStack(service.name, { service, plan, images, networkNames, secrets, namespaces: gateway?.namespaces });
-}
-if (plan.tunnel) {
-  // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
-  const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
-  checkApiToken(entries, isConfigSecret);
-  new RemoteAccess("remote-access", { plan, images, networkNames });
-}
+const secrets = withoutPromiseStackTraces(() => {
+  const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
+  const images = new ImageCache();
+  const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
+  const secrets = new HostSecrets("secrets", plan.secrets ?? []);
+  const gatewayService = vpnGatewayService(plan);
+  const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
+  for (const service of plan.services) {
+    if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
+    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, namespaces: gateway?.namespaces });
+  }
+  if (plan.tunnel) {
+    // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
+    const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
+    checkApiToken(entries, isConfigSecret);
+    new RemoteAccess("remote-access", { plan, images, networkNames });
+  }
+  return secrets;
+});
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */
 export const networks = plan.networks.map((n) => ({ name: n.name, subnet: n.subnet, kind: n.kind, members: n.members }));
