@@ -3,7 +3,7 @@
  * since this process started), its peak RSS, and what it registered. One process per run, because
  * Pulumi's runtime state is global and start-up is part of what is measured.
  *
- * Input: argv[2] is a JSON file { config, secretKeys, stack, detail, profileImports }.
+ * Input: argv[2] is a JSON file { config, secretKeys, stack, entry, detail, profileImports }.
  * Output: one JSON line (ProgramSample).
  *
  * Nothing is imported at the top (types only) so that the first timestamp is the cost of node plus the
@@ -16,7 +16,8 @@ const bootMs = performance.now();
 // What-if: tsx turns on Node's source maps, which makes every `new Error().stack` the SDK takes (several per resource) expensive.
 if (process.env.BENCH_SOURCE_MAPS === "off") process.setSourceMapsEnabled(false);
 const input = JSON.parse(require("node:fs").readFileSync(process.argv[2], "utf8")) as ProgramInput;
-const projectDir: string = require("node:path").resolve(__dirname, "..", "..");
+// The bench starts every child in the project folder; this file may run compiled, from elsewhere.
+const projectDir = process.cwd();
 const imports = input.profileImports ? profileImports(projectDir) : undefined;
 
 async function main(): Promise<ProgramSample> {
@@ -58,7 +59,8 @@ async function main(): Promise<ProgramSample> {
   let error: string | undefined;
   let evalMs = NaN;
   try {
-    const program = require("../../index") as Record<string, unknown>;
+    // `built`: program.js, the entry Pulumi runs (index.ts compiled ahead of time); else index.ts itself.
+    const program = require(require("node:path").join(projectDir, input.entry === "built" ? "program.js" : "index")) as Record<string, unknown>;
     evalMs = performance.now();
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();

@@ -3,6 +3,8 @@ import type { RecordedResource } from "../graph";
 /** What the bench parent hands a program child (as a JSON file). */
 export interface ProgramInput {
   stack: string;
+  /** `built`: program.js, as Pulumi runs the program; `source` (default): index.ts under the child's loader. */
+  entry?: "source" | "built";
   config: Record<string, string>;
   secretKeys: string[];
   /** Record every resource's inputs (for churn). */

@@ -51,6 +51,11 @@ export function recordProgram(stack: string, overrides?: Record<string, unknown>
   return runChild<ProgramRun>({ stack, overrides, ids });
 }
 
+/** Like recordProgram, through the entry Pulumi runs (program.js: the compiled build, rebuilt when stale). */
+export function recordBuiltProgram(stack: string, overrides?: Record<string, unknown>): Promise<ProgramRun> {
+  return runChild<ProgramRun>({ stack, overrides, entry: "built" });
+}
+
 /**
  * Runs the program once per config, all in one child process, for configs that must be refused: each run's
  * error and how many resources it registered (which must be none). With a stack, each config overrides

@@ -16,6 +16,8 @@ interface Input {
   batch?: Record<string, unknown>[];
   /** Mock ids for named resources instead of `<name>-id` (e.g. a replaced container's new id). */
   ids?: Record<string, string>;
+  /** `built`: the entry Pulumi runs (program.js, the compiled build) instead of index.ts. */
+  entry?: "source" | "built";
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
@@ -84,7 +86,7 @@ async function main() {
   let error: string | undefined;
   let outputs: Record<string, unknown> = {};
   try {
-    const program = require("../../index");
+    const program = require(input.entry === "built" ? "../../program" : "../../index");
     const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
     await settings.waitForRPCs();
     for (const [k, v] of Object.entries(program)) {
