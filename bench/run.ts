@@ -343,7 +343,9 @@ function report(r: {
   const loaded = r.profiles[0].packages;
   out.push(
     `provider SDK load on top of @pulumi/pulumi: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random"].map((p) => `${p} ${ms(m(`load.${p}`))}`).join(", ")}`,
-    `loaded by the ${HEADLINE} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "zod", "yaml", "dockerode"].map((p) => `${p} ${loaded.includes(p) ? "yes" : "no"}`).join(", ")}`,
+    ...Object.entries(r.churn.baselines).map(
+      ([stack, run]) => `loaded by the ${stack} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "@pulumi/command", "zod", "yaml", "dockerode"].map((p) => `${p} ${run.packages.includes(p) ? "yes" : "no"}`).join(", ")}`,
+    ),
   );
 
   section("4. Collateral churn (one-line edits, program before/after under mocks; needed vs collateral per classifyChurn)");
