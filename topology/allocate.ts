@@ -1,4 +1,5 @@
 import { Block, containerCapacity, contains, formatBlock, isNetworkAddress, isPrivate, overlaps, parseBlock, size } from "./cidr";
+import { compareNames } from "./order";
 import type { PlanProblem } from "./types";
 
 /** Seed guideline: /29 for 1–2 containers, /28 for 3 or more; bigger only when a service truly needs it. */
@@ -102,7 +103,7 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
   const warnings: string[] = [];
   const assignments = new Map<string, Assignment>();
   const taken = new Occupancy(args.reserved.map((r) => ({ block: parseBlock(r.cidr), what: r.what })));
-  const requests = [...args.requests].sort((a, b) => a.key.localeCompare(b.key));
+  const requests = [...args.requests].sort((a, b) => compareNames(a.key, b.key));
 
   const conflict = (block: Block) => taken.conflict(block);
 

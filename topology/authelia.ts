@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
+import { compareNames } from "./order";
 import type { AccessRule, AutheliaPlan, PlannedFile, PlannedSecret, PlanProblem, Route } from "./types";
 
 export const AUTHELIA = "authelia";
@@ -82,7 +83,7 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   const users: Record<string, unknown> = {};
   // Nobody configured: one admin with a generated password (a stack output), rather than SSO nobody can pass.
   const configured = Object.keys(a.users).length > 0 ? a.users : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
-  for (const [name, user] of Object.entries(configured).sort(([x], [y]) => x.localeCompare(y))) {
+  for (const [name, user] of Object.entries(configured).sort(([x], [y]) => compareNames(x, y))) {
     const secretName = `authelia-user-${name}`;
     // A chosen password gets argon2id, hashed by the program. A generated one (24 random alphanumerics, far
     // beyond guessing whatever the hash) gets the bcrypt hash its generator computes once and keeps in

@@ -1,6 +1,7 @@
 import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
+import { compareNames } from "./order";
 import { exposureOf } from "./routes";
 import { TUNNEL_CONNECTOR } from "./remoteAccess";
 import type { PlanProblem } from "./types";
@@ -77,7 +78,7 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
   if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
-  services.sort((a, b) => a.name.localeCompare(b.name));
+  services.sort((a, b) => compareNames(a.name, b.name));
   return { services, problems };
 }
 

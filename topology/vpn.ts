@@ -2,6 +2,7 @@ import { catalogEntry, type ContainerSpec } from "../config/catalog";
 import { GLUETUN } from "../config/catalog/vpn";
 import type { StackConfig, VpnCredentials } from "../config/schema";
 import { containerSpecs, type Naming } from "./containers";
+import { compareNames } from "./order";
 import type { ResolvedService } from "./services";
 import type { PlannedContainer, PlannedNetwork, PlanProblem, Route, VpnClient } from "./types";
 
@@ -88,7 +89,7 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
   const result = services.map((s) => remapped.get(s.name) ?? s);
   if (!result.some((s) => s.name === GLUETUN)) {
     result.push({ name: GLUETUN, entry: catalogEntry(GLUETUN)!, config: cfg.services[GLUETUN] ?? {}, catalog: GLUETUN, implicit: true });
-    result.sort((a, b) => a.name.localeCompare(b.name));
+    result.sort((a, b) => compareNames(a.name, b.name));
   }
   const forwarded = planPortForwarding(cfg, result.filter((s) => routed.has(s.name)));
   problems.push(...forwarded.problems);
@@ -148,7 +149,7 @@ function resolvePortClashes(routed: ResolvedService[], routable: ResolvedService
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
   const remapped = new Map<string, ResolvedService>();
-  const byName = (a: ResolvedService, b: ResolvedService) => a.name.localeCompare(b.name);
+  const byName = (a: ResolvedService, b: ResolvedService) => compareNames(a.name, b.name);
   const fixedPorts = (svc: ResolvedService) => containerSpecs(svc).flatMap((c) => [...(c.port && c.port !== movablePort(svc) ? [c.port] : []), ...(c.extraPorts ?? [])]);
   const owner = new Map(reserved);
   for (const svc of [...routed].sort(byName)) {
@@ -206,7 +207,7 @@ export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; cont
     c.hostPorts = [];
   }
   gateway.networks = [...gateway.networks, ...[...links].sort().filter((n) => !gateway.networks.includes(n))];
-  gateway.vpnClients = clients.sort((a, b) => a.service.localeCompare(b.service));
+  gateway.vpnClients = clients.sort((a, b) => compareNames(a.service, b.service));
   gateway.ports = [...new Set([...gateway.ports, ...clients.flatMap((c) => c.ports)])].sort((a, b) => a - b);
   gateway.capabilities = ["CAP_NET_ADMIN"];
 
