@@ -27,7 +27,8 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
-  const main = (service: string) => containers.find((c) => c.service === service && c.name === names.container(service));
+  const mains = mainContainers(containers, names);
+  const main = (service: string) => mains.get(service);
   const add = (c: PlannedContainer | undefined, part: Partial<Pick<PlannedContainer, "env" | "secretEnv" | "labels" | "files" | "mounts">>) => {
     if (!c) return;
     Object.assign(c.env, part.env);
@@ -109,4 +110,15 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined) });
 
   return { secrets, socketProxy: socket.socketProxy, authelia, problems };
+}
+
+/**
+ * Each service's main container (the one named after the service), looked up once per route, consumer
+ * and database: a map, so a stack with a thousand routes does not scan every container for each.
+ * The first one wins, as a search in plan order would (a duplicate name is reported as a problem).
+ */
+function mainContainers(containers: PlannedContainer[], names: Naming): Map<string, PlannedContainer> {
+  const mains = new Map<string, PlannedContainer>();
+  for (const c of containers) if (c.name === names.container(c.service) && !mains.has(c.service)) mains.set(c.service, c);
+  return mains;
 }
