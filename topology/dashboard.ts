@@ -13,10 +13,13 @@ export const HOMEPAGE_DOCKER = "homelab";
  */
 export function homepageFiles(services: ResolvedService[], routes: Route[], names: Naming, socketProxy?: SocketProxyPlan): PlannedFile[] {
   const groups = new Map<string, Record<string, unknown>[]>();
+  // One lookup per service: a map rather than a search of every route for each (the first route wins).
+  const routeOf = new Map<string, Route>();
+  for (const r of routes) if (!routeOf.has(r.service)) routeOf.set(r.service, r);
   for (const svc of services) {
     const dash = svc.entry.dashboard;
     if (!dash) continue;
-    const route = routes.find((r) => r.service === svc.name);
+    const route = routeOf.get(svc.name);
     const entry = {
       [svc.name]: {
         description: svc.entry.description,
