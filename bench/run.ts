@@ -344,7 +344,7 @@ function report(r: {
   out.push(
     `provider SDK load on top of @pulumi/pulumi: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random"].map((p) => `${p} ${ms(m(`load.${p}`))}`).join(", ")}`,
     ...Object.entries(r.churn.baselines).map(
-      ([stack, run]) => `loaded by the ${stack} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "@pulumi/command", "zod", "yaml", "dockerode"].map((p) => `${p} ${run.packages.includes(p) ? "yes" : "no"}`).join(", ")}`,
+      ([stack, run]) => `loaded by the ${stack} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "@pulumi/command", "zod", "yaml", "js-yaml", "dockerode"].map((p) => `${p} ${run.packages.includes(p) ? "yes" : "no"}`).join(", ")}`,
     ),
   );
 

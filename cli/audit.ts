@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
-import { parse } from "yaml";
+import { parseYaml } from "../config/yaml";
 import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
 import type { Plan } from "../topology/types";
@@ -23,7 +23,7 @@ const DEFAULT_HOST = "unix:///var/run/docker.sock";
 export function resolveDockerHost(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): DockerHost {
   if (env.DOCKER_HOST) return { url: env.DOCKER_HOST, source: "DOCKER_HOST" };
   const file = stackFilePath(projectDir, stack);
-  const doc = fs.existsSync(file) ? (parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
+  const doc = fs.existsSync(file) ? (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
   const configured = doc?.config?.["docker:host"];
   if (typeof configured === "string" && configured.trim()) return { url: configured.trim(), source: "docker:host" };
   return { url: DEFAULT_HOST, source: "default" };

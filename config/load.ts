@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml";
 import { SecretValue } from "./secret";
 
 export const NAMESPACE = "homelab";
@@ -77,7 +77,7 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
   }
   let doc: unknown;
   try {
-    doc = parse(fs.readFileSync(file, "utf8"));
+    doc = parseYaml(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new StackFileError(`${path.basename(file)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }

@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import { compareNames } from "./order";
@@ -135,8 +135,8 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
 
   const files: PlannedFile[] = [
     // Its access_control follows the routes; Authelia reads it only at start-up.
-    { path: "/config/configuration.yml", content: stringify(configuration, { lineWidth: 0 }), secret: false, reload: "restart" },
-    { path: "/config/users_database.yml", content: stringify({ users }, { lineWidth: 0 }), secret: true },
+    { path: "/config/configuration.yml", content: yamlFile(configuration), secret: false, reload: "restart" },
+    { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true },
     ...secretFiles,
   ];
   return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };

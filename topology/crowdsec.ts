@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import { ACCESS_LOG_DIR } from "./proxy";
@@ -42,7 +42,7 @@ export function planCrowdSec(cfg: StackConfig, names: Naming): CrowdSecSlice {
     crowdsecLogMount: { source: volume, target: ACCESS_LOG_DIR, readOnly: true, type: "volume" },
     crowdsecEnv: { COLLECTIONS: collections.join(" ") },
     crowdsecSecretEnv: { [`BOUNCER_KEY_${cfg.proxy}`]: BOUNCER_SECRET },
-    crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: stringify(acquis), secret: false }],
+    crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: yamlFile(acquis), secret: false }],
     proxyEnv: cfg.proxy === "swag" ? { DOCKER_MODS: "linuxserver/mods:swag-crowdsec", CROWDSEC_LAPI_URL: `http://${lapiHost}` } : {},
     proxySecretEnv: cfg.proxy === "swag" ? { CROWDSEC_API_KEY: BOUNCER_SECRET } : {},
     secrets: [{ name: BOUNCER_SECRET, source: "generated", length: 48, purpose: `CrowdSec bouncer API key for ${cfg.proxy}` }],

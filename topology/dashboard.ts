@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlFile } from "../config/yaml";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
 import type { PlannedFile, Route, SocketProxyPlan } from "./types";
@@ -32,10 +32,10 @@ export function homepageFiles(services: ResolvedService[], routes: Route[], name
   }
   const servicesYaml = [...groups.keys()].sort().map((group) => ({ [group]: groups.get(group)! }));
   // Homepage re-reads services.yaml by itself: a service added elsewhere only rewrites the file.
-  const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: stringify(servicesYaml, { lineWidth: 0 }), secret: false, reload: "watched" }];
+  const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: yamlFile(servicesYaml), secret: false, reload: "watched" }];
   if (socketProxy) {
     const [host, port] = socketProxy.endpoint.replace(/^tcp:\/\//, "").split(":");
-    files.push({ path: "/app/config/docker.yaml", content: stringify({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });
+    files.push({ path: "/app/config/docker.yaml", content: yamlFile({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });
   }
   return files;
 }

@@ -1,4 +1,4 @@
-import { stringify } from "yaml";
+import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { Naming } from "./containers";
@@ -99,7 +99,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
       : {}),
     ...(ctx.crowdsec ? { experimental: { plugins: { bouncer: { ...CROWDSEC_TRAEFIK_PLUGIN } } } } : {}),
   };
-  const files: PlannedFile[] = [{ path: "/etc/traefik/traefik.yml", content: stringify(staticConfig, { lineWidth: 0 }), secret: false }];
+  const files: PlannedFile[] = [{ path: "/etc/traefik/traefik.yml", content: yamlFile(staticConfig), secret: false }];
   if (ctx.crowdsec) {
     const dynamic = {
       http: {
@@ -110,7 +110,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
         },
       },
     };
-    files.push({ path: "/etc/traefik/dynamic/crowdsec.yml", content: stringify(dynamic, { lineWidth: 0 }), secret: false });
+    files.push({ path: "/etc/traefik/dynamic/crowdsec.yml", content: yamlFile(dynamic), secret: false });
     files.push({ path: CROWDSEC_KEY_FILE, content: "{{secret:crowdsec-bouncer-key}}", secret: true });
   }
   return files;
