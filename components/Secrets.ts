@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { argon2id } from "hash-wasm";
 import { ARGON2ID } from "../topology/authelia";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
@@ -46,7 +45,8 @@ export class HostSecrets extends pulumi.ComponentResource {
     }
     return pulumi.secret(
       pulumi.all([this.value(name), salt]).apply(([password, s]) =>
-        argon2id({ password, salt: Buffer.from(s, "utf8"), iterations: ARGON2ID.iterations, memorySize: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, hashLength: ARGON2ID.keyLength, outputType: "encoded" }),
+        // Loaded here: only a stack with a chosen password hashes one (generated ones come with their bcrypt hash).
+        (require("hash-wasm") as typeof import("hash-wasm")).argon2id({ password, salt: Buffer.from(s, "utf8"), iterations: ARGON2ID.iterations, memorySize: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, hashLength: ARGON2ID.keyLength, outputType: "encoded" }),
       ),
     );
   }
