@@ -2,7 +2,8 @@
 // of time into one JavaScript file, dist/program.js. Pulumi would otherwise compile and type-check the
 // TypeScript with ts-node on every preview (seconds), and a loader like tsx still doubles the SDK's own load.
 // The build is checked on every run against the size and mtime of each source file it was made from, and
-// redone (esbuild, a few hundred ms) when one changed, appeared or went away: an edit never runs stale code.
+// redone (esbuild, a few hundred ms) when one changed or went away (a new file enters through an edit that
+// imports it): an edit never runs stale code.
 // npm packages stay external, so the SDK the build uses is the one Pulumi's runtime loaded.
 "use strict";
 const fs = require("node:fs");
