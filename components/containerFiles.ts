@@ -65,23 +65,22 @@ function dockerCliEnvironment(): Record<string, string> {
  * container keeps running (restarted if it must), where an upload would recreate it. The container is
  * named by id, so a replaced container gets its files again and a stale delete never touches the new one.
  */
-export function deliverLiveFiles(c: PlannedContainer, container: docker.Container, content: FileContent, parent: pulumi.Resource): command.local.Command[] {
+export function deliverLiveFiles(c: PlannedContainer, container: docker.Container, content: FileContent, parent: pulumi.Resource): void {
   const live = (c.files ?? []).filter((f) => f.reload);
-  if (live.length === 0) return [];
+  if (live.length === 0) return;
   const cli = dockerCliEnvironment();
-  return live.map(
-    (f) =>
-      new command.local.Command(
-        `${c.name}:${f.path}`,
-        {
-          create: WRITE_FILE,
-          update: WRITE_FILE,
-          delete: REMOVE_FILE,
-          stdin: content(f),
-          environment: { ...cli, HOMELAB_CONTAINER: container.id, HOMELAB_FILE: f.path, HOMELAB_FILE_MODE: f.secret ? "600" : "644", HOMELAB_RELOAD: f.reload! },
-          addPreviousOutputInEnv: false,
-        },
-        { parent },
-      ),
-  );
+  for (const f of live) {
+    new command.local.Command(
+      `${c.name}:${f.path}`,
+      {
+        create: WRITE_FILE,
+        update: WRITE_FILE,
+        delete: REMOVE_FILE,
+        stdin: content(f),
+        environment: { ...cli, HOMELAB_CONTAINER: container.id, HOMELAB_FILE: f.path, HOMELAB_FILE_MODE: f.secret ? "600" : "644", HOMELAB_RELOAD: f.reload! },
+        addPreviousOutputInEnv: false,
+      },
+      { parent },
+    );
+  }
 }
