@@ -65,16 +65,23 @@ export function passphraseFromEnv(env: NodeJS.ProcessEnv): Record<string, string
 export const NO_PASSPHRASE =
   "homelab: no secrets passphrase: set PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE, or run in a terminal to be asked for it.";
 
+export function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The folders of `env.PATH` (the caller's environment decides, not this process's). */
+export function pathDirs(env: NodeJS.ProcessEnv): string[] {
+  return (env.PATH ?? "").split(path.delimiter).filter(Boolean);
+}
+
 /** Whether an executable of that name is on the PATH of `env`. */
 export function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? "").split(path.delimiter).some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, name), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return pathDirs(env).some((dir) => isExecutable(path.join(dir, name)));
 }
 
 /**

@@ -1,8 +1,7 @@
 // Finding the Pulumi CLI, or installing it with the Automation API's own installer.
 import { CommandError, PulumiCommand } from "@pulumi/pulumi/automation";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { homelabDir, OperateError } from "./environment";
+import { homelabDir, isExecutable, OperateError, pathDirs } from "./environment";
 import { confirm } from "./prompt";
 
 const INSTALL_DOCS = "https://www.pulumi.com/docs/install/";
@@ -23,23 +22,12 @@ export function installRoot(env: NodeJS.ProcessEnv): string {
   return path.join(homelabDir(env), "pulumi");
 }
 
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The first `pulumi` on the caller's PATH, then homelab's own install. We search `env.PATH`
  * ourselves (PulumiCommand.get only looks at process.env.PATH) so the caller's environment decides.
  */
 export function findPulumi(env: NodeJS.ProcessEnv): string | undefined {
-  const dirs = (env.PATH ?? "").split(path.delimiter).filter(Boolean);
-  dirs.push(path.join(installRoot(env), "bin"));
-  return dirs.map((dir) => path.join(dir, "pulumi")).find(isExecutable);
+  return [...pathDirs(env), path.join(installRoot(env), "bin")].map((dir) => path.join(dir, "pulumi")).find(isExecutable);
 }
 
 /** PulumiCommand only takes an install root (`<root>/bin/pulumi`); other layouts go by process PATH. */
