@@ -55,6 +55,7 @@ export const AUTH_LEVELS = ["bypass", "one_factor", "two_factor", "deny"] as con
 export const EXPOSURES = ["tunnel", "lan", "none"] as const;
 export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
 export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
+export const GPU_KINDS = ["intel", "nvidia"] as const;
 
 export const serviceConfig = z.strictObject({
   enabled: z.boolean().optional(),
@@ -75,6 +76,8 @@ export const serviceConfig = z.strictObject({
   remoteAuth: z.enum(REMOTE_AUTH).optional(),
   /** With `expose: tunnel`: acknowledges that the service is meant to be reachable without any login. */
   public: z.boolean().optional(),
+  /** Hardware acceleration: `intel` passes the /dev/dri render devices, `nvidia` requests the GPUs (the NVIDIA container toolkit). */
+  gpu: z.enum(GPU_KINDS).optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 

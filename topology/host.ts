@@ -1,6 +1,6 @@
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, planAuthelia } from "./authelia";
-import type { Naming } from "./containers";
+import { containerSpecs, type Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
@@ -93,6 +93,17 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     secrets.push({ name, source: "generated", length: 32, purpose: `${db.service} PostgreSQL password` });
     add(db, { secretEnv: { POSTGRES_PASSWORD: name } });
     if (svc.entry.dbPasswordEnv) add(main(db.service), { secretEnv: { [svc.entry.dbPasswordEnv]: name } });
+  }
+
+  // Secrets a catalog entry asks for (an app's encryption key): generated once, handed over as env.
+  for (const svc of services) {
+    for (const spec of containerSpecs(svc)) {
+      for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
+        const name = `${[svc.name, spec.suffix].filter(Boolean).join("-")}-${env.toLowerCase().replace(/_/g, "-")}`;
+        secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
+        add(containers.find((c) => c.name === names.container(svc.name, spec.suffix)), { secretEnv: { [env]: name } });
+      }
+    }
   }
 
   let authelia: AutheliaPlan | undefined;

@@ -6,7 +6,7 @@ import { checkPolicy, NETWORK_POLICY } from "./policy";
 import { planHostStack } from "./host";
 import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
-import { ResolvedService, resolveServices } from "./services";
+import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
@@ -33,6 +33,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   problems.push(...checkSharedNetworks(cfg));
 
   const links = planLinks(cfg, services, problems);
+  problems.push(...missingLinks(services, links));
+  warnings.push(...deprecationWarnings(services));
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 
   // A warning, not an error: a pin can outlive a change that takes the network away, and should not block it.
