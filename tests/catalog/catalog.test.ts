@@ -1,0 +1,132 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CATALOG } from "../../config/catalog";
+import { CATALOG_DOC_PATH, catalogMarkdown } from "../../config/catalog/document";
+import { image } from "../../config/schema";
+import { SecretValue } from "../../config/secret";
+import { containerArgs } from "../../components/containerArgs";
+import { buildPlan } from "../../topology/plan";
+import { errorsOf, minimalConfig, planOf } from "../support/configs";
+import { PROJECT_DIR } from "../support/program";
+
+// One proxy per stack (traefik); Gluetun and cloudflared come from homelab:vpn and homelab:cloudflare, not from the list.
+const EVERY_ENTRY = [...CATALOG.keys()].filter((n) => !["swag", "gluetun", "cloudflared"].includes(n));
+const EVERYTHING = {
+  services: Object.fromEntries(EVERY_ENTRY.map((n) => [n, {}])),
+  links: { transcode: { services: ["tdarr", "tdarr-node"] } },
+  socketProxy: { allowWrite: true },
+  vpn: { mode: "minimal", provider: "mullvad", type: "wireguard" },
+  vpnCredentials: { wireguardPrivateKey: new SecretValue("k"), wireguardAddresses: "10.64.0.2/32" },
+  cloudflare: { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", allow: { emails: ["owner@example.com"] } },
+};
+
+describe("catalog", () => {
+  it("docs/catalog.md is generated from the catalog and fresh", () => {
+    const file = path.join(PROJECT_DIR, CATALOG_DOC_PATH);
+    const actual = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
+    assert.ok(actual === catalogMarkdown(), `${CATALOG_DOC_PATH} is ${actual === undefined ? "missing" : "stale"}: run \`homelab catalog --write\` and commit it`);
+    for (const name of CATALOG.keys()) assert.match(actual!, new RegExp(`^\\| ${name} \\|`, "m"), `${name} has no row`);
+  });
+
+  it("the document changes when an entry's evidence does", () => {
+    const changed = new Map(CATALOG);
+    const jellyfin = CATALOG.get("jellyfin")!;
+    changed.set("jellyfin", { ...jellyfin, evidence: { ...jellyfin.evidence, ports: "somewhere else" } });
+    assert.notEqual(catalogMarkdown(changed), catalogMarkdown());
+  });
+
+  for (const [name, entry] of CATALOG) {
+    it(`${name}: pinned images and an upstream source for every fact`, () => {
+      for (const c of [entry.main, ...(entry.companions ?? [])]) assert.ok(image.safeParse(c.image).success, `${c.image} is not a pinned image`);
+      for (const key of ["tag", "ports", "mounts", "healthcheck", "user"] as const) assert.ok(entry.evidence[key].trim().length > 10, `${name}: evidence.${key} is empty`);
+      // A probe's client must be one the evidence shows in the image (jellyseerr's has wget, not curl).
+      const probe = entry.main.healthcheck?.test.join(" ") ?? "";
+      for (const client of ["curl", "wget"]) if (new RegExp(`\\b${client} `).test(probe)) assert.match(entry.evidence.healthcheck, new RegExp(client), `${name} probes with ${client} but its evidence does not show ${client} in the image`);
+    });
+  }
+
+  it("a stack listing every catalog entry at once plans and passes the policy", () => {
+    const result = buildPlan(minimalConfig(EVERYTHING));
+    assert.deepEqual(errorsOf(result), []);
+    assert.ok(result.ok);
+    const planned = new Set(result.plan.services.map((s) => s.name));
+    for (const name of CATALOG.keys()) if (name !== "swag") assert.ok(planned.has(name), `${name} is not in the plan`);
+  });
+
+  it("readarr plans with a warning that names its maintained replacement", () => {
+    const result = buildPlan(minimalConfig({ services: { readarr: {} } }));
+    assert.ok(result.ok);
+    assert.ok(result.warnings.some((w) => w.startsWith("homelab:services.readarr:") && /deprecated/.test(w) && /LazyLibrarian/.test(w)), result.warnings.join("\n"));
+  });
+
+  it("jellyseerr keeps its settings in /app/config and probes with wget", () => {
+    const c = planOf(minimalConfig({ services: { jellyseerr: {} } })).containers.find((x) => x.service === "jellyseerr")!;
+    assert.deepEqual(c.mounts.map((m) => m.target), ["/app/config"]);
+    assert.match(c.healthcheck!.test.join(" "), /^CMD-SHELL wget /);
+    assert.equal(c.env.PUID, undefined);
+  });
+
+  it("immich keeps its library at /data in a folder of its own under paths.data", () => {
+    const c = planOf(minimalConfig({ services: { immich: {} } })).containers.find((x) => x.name === "immich")!;
+    assert.deepEqual(c.mounts, [{ source: "/srv/data/immich", target: "/data", readOnly: false, type: "bind" }]);
+  });
+
+  it("unpackerr runs as puid:pgid through Docker's user", () => {
+    const c = planOf(minimalConfig({ puid: 1001, pgid: 1002, services: { unpackerr: {} } })).containers.find((x) => x.service === "unpackerr")!;
+    assert.equal(c.user, "1001:1002");
+    assert.equal(containerArgs(c, "img", new Map()).user, "1001:1002");
+  });
+
+  it("homarr gets a generated 64-hex-digit SECRET_ENCRYPTION_KEY", () => {
+    const plan = planOf(minimalConfig({ services: { homarr: {} } }));
+    const c = plan.containers.find((x) => x.name === "homarr")!;
+    const secret = plan.secrets!.find((s) => s.name === c.secretEnv.SECRET_ENCRYPTION_KEY);
+    assert.deepEqual(secret && { source: secret.source, format: secret.source === "generated" && secret.format, length: secret.source === "generated" && secret.length }, { source: "generated", format: "hex", length: 64 });
+  });
+
+  describe("tdarr-node", () => {
+    it("is refused without a link to the tdarr server, naming the key to add", () => {
+      assert.ok(errorsOf(buildPlan(minimalConfig({ services: { tdarr: {}, "tdarr-node": {} } }))).some((e) => e.startsWith("homelab:services.tdarr-node: 'tdarr-node' talks to 'tdarr': join them with a link")));
+      assert.ok(errorsOf(buildPlan(minimalConfig({ services: { "tdarr-node": {} } }))).some((e) => e.includes("needs 'tdarr' in the stack")));
+    });
+    it("with a link, finds the server by its container name", () => {
+      const plan = planOf(minimalConfig({ network: { prefix: "x-" }, services: { tdarr: {}, "tdarr-node": {} }, links: { transcode: { services: ["tdarr", "tdarr-node"] } } }));
+      const node = plan.containers.find((c) => c.service === "tdarr-node")!;
+      assert.equal(node.env.serverIP, "x-tdarr");
+      assert.ok(node.networks.includes("x-vnet-link-transcode"));
+    });
+  });
+
+  describe("gpu", () => {
+    it("intel passes /dev/dri to the main container", () => {
+      const c = planOf(minimalConfig({ services: { jellyfin: { gpu: "intel" } } })).containers.find((x) => x.name === "jellyfin")!;
+      assert.deepEqual(c.devices, ["/dev/dri"]);
+      assert.deepEqual(containerArgs(c, "img", new Map()).devices, [{ hostPath: "/dev/dri", containerPath: "/dev/dri" }]);
+    });
+    it("nvidia requests all GPUs for Immich's machine learning only", () => {
+      const plan = planOf(minimalConfig({ services: { immich: { gpu: "nvidia" } } }));
+      const byName = new Map(plan.containers.map((c) => [c.name, c]));
+      assert.equal(byName.get("immich-ml")!.gpus, "all");
+      assert.equal(byName.get("immich")!.gpus, undefined);
+      assert.equal(containerArgs(byName.get("immich-ml")!, "img", new Map()).gpus, "all");
+    });
+    it("custom services may take one", () => {
+      const c = planOf(minimalConfig({ services: { ollama: { image: "ollama/ollama:0.12.0", port: 11434, gpu: "nvidia" } } })).containers.find((x) => x.name === "ollama")!;
+      assert.equal(c.gpus, "all");
+    });
+    it("is refused on a service with no use for it, naming the key and the services that take one", () => {
+      const errors = errorsOf(buildPlan(minimalConfig({ services: { sonarr: { gpu: "intel" } } })));
+      assert.ok(errors.some((e) => e.startsWith("homelab:services.sonarr.gpu: 'sonarr' has no use for a GPU; only ") && e.includes("jellyfin") && e.includes("local-ai")), errors.join("\n"));
+    });
+    it("refuses an unknown kind at its key path", () => {
+      const errors = errorsOf(buildPlan(minimalConfig({ services: { jellyfin: { gpu: "amd" } } })));
+      assert.ok(errors.some((e) => e.startsWith("homelab:services.jellyfin.gpu: ") && /intel|nvidia/.test(e)), errors.join("\n"));
+    });
+    it("leaves containers without a GPU untouched", () => {
+      const c = planOf(minimalConfig()).containers.find((x) => x.name === "jellyfin")!;
+      assert.equal(c.devices, undefined);
+      assert.equal(c.gpus, undefined);
+    });
+  });
+});
