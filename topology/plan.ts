@@ -33,7 +33,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   problems.push(...checkSharedNetworks(cfg));
 
   const links = planLinks(cfg, services, problems);
-  problems.push(...missingLinks(services, links));
+  warnings.push(...missingLinks(services, links));
   warnings.push(...deprecationWarnings(services));
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 

@@ -106,17 +106,19 @@ export function deprecationWarnings(services: ResolvedService[]): string[] {
     .map((s) => `homelab:services.${s.name}: the ${s.entry.main.image} image is deprecated since ${s.entry.deprecated!.since} and gets no updates; switch to ${s.entry.deprecated!.replacement}`);
 }
 
-/** A service that talks to another (a Tdarr node to its server) needs a link network shared with it. */
-export function missingLinks(services: ResolvedService[], links: Record<string, string[]>): PlanProblem[] {
+/**
+ * A service that talks to another (a Tdarr node to its server) needs a link network shared with it. A warning,
+ * not an error: the node may serve a server the owner runs elsewhere, and it does no harm while it waits.
+ */
+export function missingLinks(services: ResolvedService[], links: Record<string, string[]>): string[] {
   const present = new Set(services.map((s) => s.name));
   return services.flatMap((s) =>
     (s.entry.linksTo ?? [])
       .filter((target) => !Object.values(links).some((members) => members.includes(s.name) && members.includes(target)))
-      .map((target) => ({
-        path: `homelab:services.${s.name}`,
-        message: present.has(target)
-          ? `'${s.name}' talks to '${target}': join them with a link, e.g. homelab:links.${target}: { services: [${target}, ${s.name}] }`
-          : `'${s.name}' needs '${target}' in the stack (and a link joining them)`,
-      })),
+      .map((target) =>
+        present.has(target)
+          ? `homelab:services.${s.name}: '${s.name}' talks to '${target}' but cannot reach it: join them with a link, e.g. homelab:links.${target}: { services: [${target}, ${s.name}] }`
+          : `homelab:services.${s.name}: '${s.name}' talks to '${target}', which is not in the stack: add it (and a link joining them)`,
+      ),
   );
 }
