@@ -78,6 +78,8 @@ export const serviceConfig = z.strictObject({
   public: z.boolean().optional(),
   /** Hardware acceleration: `intel` passes the /dev/dri render devices, `nvidia` requests the GPUs (the NVIDIA container toolkit). */
   gpu: z.enum(GPU_KINDS).optional(),
+  /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
+  publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 

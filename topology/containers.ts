@@ -6,6 +6,8 @@ import { ResolvedService, SOCKET_PROXY } from "./services";
 import type { PlannedContainer, PlannedMount } from "./types";
 
 export const SOCKET_PROXY_PORT = 2375;
+/** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
+export const PUBLISHED_LABEL = "homelab.published";
 /** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
 export const INTEL_RENDER_DEVICES = "/dev/dri";
 
@@ -69,6 +71,8 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       ...(spec.suffix === "" ? (svc.config.env ?? {}) : {}),
     };
     const ports = [...(spec.port ? [spec.port] : []), ...(spec.extraPorts ?? [])];
+    // The owner's LAN ports (homelab:services.<name>.publish), on the main container; validated in publishProblems.
+    const published = spec.suffix === "" ? [...new Set(svc.config.publish ?? [])].sort((a, b) => a - b) : [];
     return {
       name: names.container(svc.name, spec.suffix),
       service: svc.name,
@@ -79,11 +83,12 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       env,
       secretEnv: {},
       ports,
-      hostPorts: spec.hostPorts ?? [],
+      hostPorts: [...(spec.hostPorts ?? []), ...published.map((p) => ({ internal: p, external: p }))],
       labels: {
         "homelab.service": svc.name,
         "homelab.role": spec.role,
         ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
+        ...(published.length ? { [PUBLISHED_LABEL]: published.join(",") } : {}),
       },
       healthcheck: spec.healthcheck,
       command: spec.command,

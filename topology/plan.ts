@@ -2,7 +2,7 @@ import { validateStackConfig, type StackConfig } from "../config/schema";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
-import { checkPolicy, NETWORK_POLICY } from "./policy";
+import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
 import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
@@ -83,6 +83,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
+  problems.push(...publishProblems(services, containers));
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
   problems.push(...routeProblems);
@@ -104,6 +105,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     subdomain: s.config.subdomain ?? s.name,
     auth: s.config.auth ?? s.entry.auth,
     dockerApi: s.entry.dockerApi,
+    ...(s.config.publish ? { publish: [...new Set(s.config.publish)].sort((a, b) => a - b) } : {}),
   }));
 
   const unlocked = networks.filter((n) => n.origin === "allocated");

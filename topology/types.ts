@@ -134,6 +134,8 @@ export interface PlannedService {
   subdomain: string;
   auth: AuthLevel;
   dockerApi?: "read" | "write";
+  /** Host ports the owner asked to publish (`publish`), the only ones the policy allows outside the proxy and the VPN gateway. */
+  publish?: number[];
 }
 
 export interface Route {

@@ -6,7 +6,12 @@ import { CATALOG_DOC_PATH, catalogMarkdown } from "../../config/catalog/document
 import { image } from "../../config/schema";
 import { SecretValue } from "../../config/secret";
 import { containerArgs } from "../../components/containerArgs";
+import { formatPlan } from "../../cli/format";
+import { auditFindings } from "../../topology/audit";
+import { renderDiagram } from "../../topology/diagram";
 import { buildPlan } from "../../topology/plan";
+import { checkPolicy } from "../../topology/policy";
+import { snapshotOf } from "../audit/audit.test";
 import { errorsOf, minimalConfig, planOf } from "../support/configs";
 import { PROJECT_DIR } from "../support/program";
 
@@ -130,5 +135,54 @@ describe("catalog", () => {
       assert.equal(c.devices, undefined);
       assert.equal(c.gpus, undefined);
     });
+  });
+});
+
+describe("publish (LAN ports, opt-in)", () => {
+  it("publishes the listed container ports on the host, labelled, and shows them in the plan", () => {
+    const plan = planOf(minimalConfig({ services: { jellyfin: { publish: [8096] } } }));
+    const c = plan.containers.find((x) => x.name === "jellyfin")!;
+    assert.deepEqual(c.hostPorts, [{ internal: 8096, external: 8096 }]);
+    assert.equal(c.labels["homelab.published"], "8096");
+    assert.deepEqual(containerArgs(c, "img", new Map()).ports, [{ internal: 8096, external: 8096, protocol: "tcp" }]);
+    assert.deepEqual(plan.services.find((s) => s.name === "jellyfin")!.publish, [8096]);
+    assert.match(formatPlan("t", plan), /LAN PORT +CONTAINER +FOR\n:8096 +jellyfin +publish/);
+    assert.match(renderDiagram(plan), /:8096/);
+  });
+
+  it("routed services publish through Gluetun", () => {
+    const plan = planOf(minimalConfig({ services: { qbittorrent: { publish: [8080] } }, vpn: { mode: "minimal", provider: "mullvad" }, vpnCredentials: { wireguardPrivateKey: new SecretValue("k"), wireguardAddresses: "10.64.0.2/32" } }));
+    const byName = new Map(plan.containers.map((c) => [c.name, c]));
+    assert.deepEqual(byName.get("qbittorrent")!.hostPorts, []);
+    assert.deepEqual(byName.get("gluetun")!.hostPorts, [{ internal: 8080, external: 8080 }]);
+  });
+
+  it("refuses a port the service does not listen on, at the key", () => {
+    assert.deepEqual(errorsOf(buildPlan(minimalConfig({ services: { jellyfin: { publish: [8096, 9999] } } }))), ["homelab:services.jellyfin.publish: 9999 is not a port jellyfin listens on (8096)"]);
+  });
+
+  it("refuses two services on one host port, and the proxy's 443", () => {
+    const errors = errorsOf(buildPlan(minimalConfig({ services: { sabnzbd: { publish: [8080] }, dozzle: { publish: [8080] }, swag: { publish: [443] } }, proxy: "swag" })));
+    assert.ok(errors.some((e) => /^homelab:services\.(sabnzbd|dozzle)\.publish: host port 8080\/tcp is already published by (sabnzbd|dozzle)$/.test(e)), errors.join("\n"));
+  });
+
+  it("refuses an empty list and a non-port at the key", () => {
+    assert.ok(errorsOf(buildPlan(minimalConfig({ services: { jellyfin: { publish: [] } } }))).some((e) => e.startsWith("homelab:services.jellyfin.publish: list at least one port")));
+    assert.ok(errorsOf(buildPlan(minimalConfig({ services: { jellyfin: { publish: [70000] } } }))).some((e) => e.startsWith("homelab:services.jellyfin.publish[0]: ") || e.startsWith("homelab:services.jellyfin.publish.0: ")));
+  });
+
+  it("the plan's policy refuses a host port the owner did not ask for", () => {
+    const plan = structuredClone(planOf(minimalConfig()));
+    plan.containers.find((c) => c.name === "jellyfin")!.hostPorts.push({ internal: 8096, external: 8096 });
+    assert.deepEqual(checkPolicy(plan).map((p) => p.message), ["jellyfin (web) publishes host ports 8096: only the proxy may, or a service whose owner lists them in publish"]);
+  });
+
+  it("the audit reports a host port the plan does not have", () => {
+    const plan = planOf(minimalConfig({ services: { jellyfin: { publish: [8096] } } }));
+    const snapshot = snapshotOf(plan);
+    snapshot.containers.find((c) => c.name === "jellyfin")!.hostPorts = [8096];
+    assert.deepEqual(auditFindings(plan, snapshot), []);
+    snapshot.containers.find((c) => c.name === "jellyfin")!.hostPorts = [8096, 8920];
+    assert.deepEqual(auditFindings(plan, snapshot).map((f) => `${f.kind} ${f.object}: ${f.actual}`), ["host-ports jellyfin: also publishes 8920"]);
   });
 });
