@@ -6,6 +6,7 @@ import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
+import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
 
 export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
@@ -23,7 +24,7 @@ export interface HostSlice {
  * Homepage dashboard. Everything is plain data on the containers (env, secret env names, labels, files);
  * the Pulumi layer only translates it. `routes` gains Traefik's own dashboard route.
  */
-export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming): HostSlice {
+export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming, widgets: Map<string, Widget> = new Map()): HostSlice {
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
@@ -118,7 +119,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   }
 
   const homepageRoute = routes.find((r) => r.service === "homepage");
-  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined) });
+  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined, widgets) });
 
   return { secrets, socketProxy: socket.socketProxy, authelia, problems };
 }

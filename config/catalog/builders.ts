@@ -83,6 +83,8 @@ interface MediaAppOptions {
   healthcheck?: HealthcheckSpec;
   gpu?: boolean;
   evidence: Evidence;
+  /** A Servarr app: its API key is generated and read from `<APP>__AUTH__APIKEY`; names Homepage's widget and Unpackerr's section. */
+  servarr?: { app: string; homepageWidget?: boolean; unpackerr?: boolean };
 }
 
 /** A LinuxServer.io-style media app: /config under paths.config, /data shared, PUID/PGID/TZ, VPN-capable. */
@@ -94,6 +96,7 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
     downloader: o.downloader,
     auth: "two_factor",
     evidence: o.evidence,
+    ...(o.servarr ? { apiKey: servarrApiKey(o.servarr) } : {}),
     ...(o.gpu ? { gpu: true } : {}),
     dashboard: { group: o.group ?? "Media", icon: o.icon ?? `${o.name}.svg` },
     main: {
@@ -109,4 +112,10 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
       ...(o.portEnv ? { portEnv: o.portEnv } : {}),
     },
   };
+}
+
+/** Servarr apps bind `<App>:Auth:ApiKey` from the environment (.NET: `__` for `:`), Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178. */
+function servarrApiKey(s: NonNullable<MediaAppOptions["servarr"]>): NonNullable<CatalogEntry["apiKey"]> {
+  const APP = s.app.toUpperCase();
+  return { env: `${APP}__AUTH__APIKEY`, ...(s.homepageWidget ? { homepageWidget: s.app } : {}), ...(s.unpackerr ? { unpackerr: APP } : {}) };
 }

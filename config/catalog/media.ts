@@ -58,7 +58,7 @@ export const media: CatalogEntry[] = [
     },
   }),
   mediaApp({
-    name: "prowlarr",
+    name: "prowlarr", servarr: { app: "prowlarr", homepageWidget: true },
     description: "Indexer manager",
     image: "lscr.io/linuxserver/prowlarr:2.0.5",
     port: 9696,
@@ -67,19 +67,19 @@ export const media: CatalogEntry[] = [
     media: false,
     evidence: linuxserverEvidence("prowlarr", "2.0.5.5160-ls130", "alpine-3.22", SERVARR_APIKEY),
   }),
-  mediaApp({ name: "radarr", description: "Movies", image: "lscr.io/linuxserver/radarr:5.28.0", port: 7878, healthPath: "/ping", evidence: linuxserverEvidence("radarr", "5.28.0.10274-ls286", "alpine-3.22", SERVARR_APIKEY) }),
+  mediaApp({ name: "radarr", servarr: { app: "radarr", homepageWidget: true, unpackerr: true }, description: "Movies", image: "lscr.io/linuxserver/radarr:5.28.0", port: 7878, healthPath: "/ping", evidence: linuxserverEvidence("radarr", "5.28.0.10274-ls286", "alpine-3.22", SERVARR_APIKEY) }),
   {
-    ...mediaApp({ name: "readarr", description: "Books", image: "lscr.io/linuxserver/readarr:0.4.18-develop", port: 8787, healthPath: "/ping", evidence: linuxserverEvidence("readarr", "develop-0.4.18.2805-ls156", "alpine-3.21", SERVARR_APIKEY) }),
+    ...mediaApp({ name: "readarr", servarr: { app: "readarr", homepageWidget: true, unpackerr: true }, description: "Books", image: "lscr.io/linuxserver/readarr:0.4.18-develop", port: 8787, healthPath: "/ping", evidence: linuxserverEvidence("readarr", "develop-0.4.18.2805-ls156", "alpine-3.21", SERVARR_APIKEY) }),
     deprecated: {
       since: "2025-06-27",
       replacement: "LazyLibrarian (lscr.io/linuxserver/lazylibrarian, maintained by LinuxServer.io)",
       source: "linuxserver/docker-readarr@develop-0.4.18.2805-ls157:readme-vars.yml (project_deprecation_status: true; upstream retired the project)",
     },
   },
-  mediaApp({ name: "sonarr", description: "TV series", image: "lscr.io/linuxserver/sonarr:4.0.15", port: 8989, healthPath: "/ping", evidence: linuxserverEvidence("sonarr", "4.0.15.2941-ls296", "alpine-3.22", SERVARR_APIKEY) }),
+  mediaApp({ name: "sonarr", servarr: { app: "sonarr", homepageWidget: true, unpackerr: true }, description: "TV series", image: "lscr.io/linuxserver/sonarr:4.0.15", port: 8989, healthPath: "/ping", evidence: linuxserverEvidence("sonarr", "4.0.15.2941-ls296", "alpine-3.22", SERVARR_APIKEY) }),
   mediaApp({ name: "mylar", description: "Comics", image: "lscr.io/linuxserver/mylar3:0.8.3", port: 8090, icon: "mylar.png", evidence: linuxserverEvidence("mylar3", "v0.8.3-ls241", "ubuntu-jammy") }),
   mediaApp({
-    name: "whisparr",
+    name: "whisparr", servarr: { app: "whisparr", unpackerr: true },
     description: "Adult media",
     // hotio tags images `<branch>-<version>` (hotio/build-workflow); v2 is at 2.1.0-release.53 (hotio/whisparr@9585ed3:meta.json).
     image: "ghcr.io/hotio/whisparr:v2-2.1.0-release.53",
@@ -95,7 +95,7 @@ export const media: CatalogEntry[] = [
     },
   }),
   mediaApp({ name: "bazarr", description: "Subtitles", image: "lscr.io/linuxserver/bazarr:1.5.3", port: 6767, evidence: linuxserverEvidence("bazarr", "v1.5.3-ls329", "alpine-3.22") }),
-  mediaApp({ name: "lidarr", description: "Music", image: "lscr.io/linuxserver/lidarr:2.13.3", port: 8686, healthPath: "/ping", evidence: linuxserverEvidence("lidarr", "2.13.3.4711-ls5", "alpine-3.22", SERVARR_APIKEY) }),
+  mediaApp({ name: "lidarr", servarr: { app: "lidarr", homepageWidget: true, unpackerr: true }, description: "Music", image: "lscr.io/linuxserver/lidarr:2.13.3", port: 8686, healthPath: "/ping", evidence: linuxserverEvidence("lidarr", "2.13.3.4711-ls5", "alpine-3.22", SERVARR_APIKEY) }),
   mediaApp({
     name: "tdarr",
     description: "Transcoding",

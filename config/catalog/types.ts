@@ -127,6 +127,11 @@ export interface CatalogEntry {
   /** The upstream source of each fact above. */
   evidence: Evidence;
   deprecated?: Deprecation;
+  /**
+   * A generated API key the app reads from `env` (Servarr: `<APP>__AUTH__APIKEY`); Homepage's widget of that
+   * type and Unpackerr's `UN_<unpackerr>_0_*` settings get the same key.
+   */
+  apiKey?: { env: string; homepageWidget?: string; unpackerr?: string };
   /** Services it talks to and must share a link network with (`homelab:links`). */
   linksTo?: string[];
   /** May be given a GPU (`homelab:services.<name>.gpu`): media servers, transcoders, machine learning. */

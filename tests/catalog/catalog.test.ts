@@ -186,3 +186,36 @@ describe("publish (LAN ports, opt-in)", () => {
     assert.deepEqual(auditFindings(plan, snapshot).map((f) => `${f.kind} ${f.object}: ${f.actual}`), ["host-ports jellyfin: also publishes 8920"]);
   });
 });
+
+describe("wiring: generated API keys", () => {
+  const vpn = { vpn: { mode: "full", provider: "mullvad" }, vpnCredentials: { wireguardPrivateKey: new SecretValue("k"), wireguardAddresses: "10.64.0.2/32" } };
+
+  it("each Servarr app reads its generated key from <APP>__AUTH__APIKEY, and Homepage's widget gets the same secret", () => {
+    const plan = planOf(minimalConfig({ services: { sonarr: {}, prowlarr: {}, homepage: {} } }));
+    const byName = new Map(plan.containers.map((c) => [c.name, c]));
+    assert.equal(byName.get("sonarr")!.secretEnv.SONARR__AUTH__APIKEY, "sonarr-api-key");
+    assert.equal(byName.get("prowlarr")!.secretEnv.PROWLARR__AUTH__APIKEY, "prowlarr-api-key");
+    assert.deepEqual(plan.secrets!.filter((s) => s.name.endsWith("-api-key")).map((s) => [s.name, s.source]), [["prowlarr-api-key", "generated"], ["sonarr-api-key", "generated"]]);
+    const homepage = byName.get("homepage")!;
+    assert.equal(homepage.secretEnv.HOMEPAGE_VAR_SONARR_API_KEY, "sonarr-api-key");
+    const services = homepage.files!.find((f) => f.path === "/app/config/services.yaml")!.content;
+    assert.match(services, /widget:\n\s+type: sonarr\n\s+url: http:\/\/sonarr:8989\n\s+key: '?\{\{HOMEPAGE_VAR_SONARR_API_KEY\}\}'?/);
+    assert.doesNotMatch(services, /mock-|sonarr-api-key/);
+  });
+
+  it("unpackerr gets each *arr app's URL and key when they share the VPN namespace", () => {
+    const plan = planOf(minimalConfig({ services: { sonarr: {}, radarr: {}, unpackerr: {} }, ...vpn }));
+    const unpackerr = plan.containers.find((c) => c.name === "unpackerr")!;
+    assert.equal(unpackerr.env.UN_SONARR_0_URL, "http://127.0.0.1:8989");
+    assert.equal(unpackerr.env.UN_RADARR_0_PATHS_0, "/data");
+    assert.equal(unpackerr.secretEnv.UN_RADARR_0_API_KEY, "radarr-api-key");
+  });
+
+  it("unpackerr reaches them over a link network, and warns when it cannot", () => {
+    const linked = planOf(minimalConfig({ services: { sonarr: {}, unpackerr: {} }, links: { arr: { services: ["sonarr", "unpackerr"] } } }));
+    assert.equal(linked.containers.find((c) => c.name === "unpackerr")!.env.UN_SONARR_0_URL, "http://sonarr:8989");
+    const alone = buildPlan(minimalConfig({ services: { sonarr: {}, unpackerr: {} } }));
+    assert.ok(alone.ok && alone.warnings.includes("homelab:services.unpackerr: unpackerr cannot reach sonarr: route both through the VPN or join them with a link (homelab:links)"), alone.warnings.join("\n"));
+    assert.equal(alone.plan.containers.find((c) => c.name === "unpackerr")!.secretEnv.UN_SONARR_0_API_KEY, undefined);
+  });
+});
