@@ -180,6 +180,11 @@ export const stackConfig = z.strictObject({
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
   cloudflare: cloudflareConfig.optional(),
+  /**
+   * Plex's first start: a claim token from https://plex.tv/claim (valid 4 minutes) links the server to the account
+   * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
+   */
+  plex: z.strictObject({ claim: secret }).optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

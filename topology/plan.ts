@@ -4,7 +4,7 @@ import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overla
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
-import { planWiring } from "./wiring";
+import { planPlexClaim, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
@@ -91,6 +91,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   routeUpstreams(routes, vpn.routed, names);
   const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
   warnings.push(...wiring.warnings);
+  const plexClaim = planPlexClaim(cfg, containers, names);
+  problems.push(...plexClaim.problems);
   const host = planHostStack(cfg, services, containers, routes, names, wiring.widgets);
   problems.push(...host.problems);
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names);
@@ -114,7 +116,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...wiring.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...wiring.secrets, ...plexClaim.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }

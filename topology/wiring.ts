@@ -1,7 +1,8 @@
 import { GLUETUN } from "../config/catalog/vpn";
+import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedSecret } from "./types";
+import type { PlannedContainer, PlannedSecret, PlanProblem } from "./types";
 
 const UNPACKERR = "unpackerr";
 const HOMEPAGE = "homepage";
@@ -67,4 +68,13 @@ export function planWiring(services: ResolvedService[], containers: PlannedConta
     if (!routed.has(from) && !routed.has(to) && linksOf(from).some((l) => linksOf(to).includes(l))) return `http://${names.container(to)}:${port}`;
     return undefined;
   }
+}
+
+/** `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config. */
+export function planPlexClaim(cfg: StackConfig, containers: PlannedContainer[], names: Naming): { secrets: PlannedSecret[]; problems: PlanProblem[] } {
+  if (!cfg.plex) return { secrets: [], problems: [] };
+  const plex = containers.find((c) => c.name === names.container("plex"));
+  if (!plex) return { secrets: [], problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
+  plex.secretEnv.PLEX_CLAIM = "plex-claim";
+  return { secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }], problems: [] };
 }

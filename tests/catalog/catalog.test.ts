@@ -13,7 +13,8 @@ import { buildPlan } from "../../topology/plan";
 import { checkPolicy } from "../../topology/policy";
 import { snapshotOf } from "../audit/audit.test";
 import { errorsOf, minimalConfig, planOf } from "../support/configs";
-import { PROJECT_DIR } from "../support/program";
+import { PROJECT_DIR, recordProgram } from "../support/program";
+import { revealSecret } from "../support/secrets";
 
 // One proxy per stack (traefik); Gluetun and cloudflared come from homelab:vpn and homelab:cloudflare, not from the list.
 const EVERY_ENTRY = [...CATALOG.keys()].filter((n) => !["swag", "gluetun", "cloudflared"].includes(n));
@@ -217,5 +218,40 @@ describe("wiring: generated API keys", () => {
     const alone = buildPlan(minimalConfig({ services: { sonarr: {}, unpackerr: {} } }));
     assert.ok(alone.ok && alone.warnings.includes("homelab:services.unpackerr: unpackerr cannot reach sonarr: route both through the VPN or join them with a link (homelab:links)"), alone.warnings.join("\n"));
     assert.equal(alone.plan.containers.find((c) => c.name === "unpackerr")!.secretEnv.UN_SONARR_0_API_KEY, undefined);
+  });
+});
+
+describe("homelab:plex.claim", () => {
+  it("hands the secret claim token to Plex as PLEX_CLAIM", () => {
+    const plan = planOf(minimalConfig({ services: { plex: {} }, plex: { claim: new SecretValue("claim-abc") } }));
+    assert.equal(plan.containers.find((c) => c.name === "plex")!.secretEnv.PLEX_CLAIM, "plex-claim");
+    const secret = plan.secrets!.find((s) => s.name === "plex-claim");
+    assert.ok(secret && secret.source === "config" && secret.path === "homelab:plex.claim");
+    assert.doesNotMatch(JSON.stringify(plan.containers), /claim-abc/);
+  });
+  it("refuses a plain-text token at its key", () => {
+    assert.deepEqual(errorsOf(buildPlan(minimalConfig({ services: { plex: {} }, plex: { claim: "claim-abc" } }))), ["homelab:plex.claim: must be a secret: set it with `pulumi config set --secret` (got plain text)"]);
+  });
+  it("refuses a claim without a Plex to claim", () => {
+    assert.deepEqual(errorsOf(buildPlan(minimalConfig({ plex: { claim: new SecretValue("x") } }))), ["homelab:plex.claim: plex is not in homelab:services, so there is no server to claim"]);
+  });
+});
+
+describe("the program registers the new pieces (under mocks)", function () {
+  this.timeout(60_000);
+  it("homarr's key is 64 hex digits, sonarr and Homepage share the API key, jellyfin gets /dev/dri and its LAN port", async () => {
+    const run = await recordProgram("lab", {
+      services: { homarr: {}, sonarr: {}, homepage: {}, jellyfin: { gpu: "intel", publish: [8096] } },
+      allocations: {},
+    });
+    assert.equal(run.error, undefined);
+    const container = (name: string) => run.resources.find((r) => r.type === "docker:index/container:Container" && r.name === name)!.inputs;
+    const envOf = (name: string) => new Map<string, string>(revealSecret<string[]>(container(name).envs).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    assert.match(envOf("lab-homarr").get("SECRET_ENCRYPTION_KEY")!, /^[0-9a-f]{64}$/);
+    const key = envOf("lab-sonarr").get("SONARR__AUTH__APIKEY");
+    assert.ok(key && key === envOf("lab-homepage").get("HOMEPAGE_VAR_SONARR_API_KEY"));
+    const jellyfin = container("lab-jellyfin");
+    assert.deepEqual(jellyfin.devices, [{ hostPath: "/dev/dri", containerPath: "/dev/dri" }]);
+    assert.deepEqual(jellyfin.ports, [{ internal: 8096, external: 8096, protocol: "tcp" }]);
   });
 });
