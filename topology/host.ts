@@ -61,6 +61,8 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const ctx: ProxyContext = { cfg, names, crowdsec: crowdsec?.lapi, authelia: has(AUTHELIA) };
   const proxy = main(cfg.proxy);
 
+  // Traefik asks for one certificate per routed host: a name no router serves would never be requested.
+  if (cfg.acme?.extraDomains?.length && cfg.proxy === "traefik") problems.push({ path: "homelab:acme.extraDomains", message: "only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)" });
   if (cfg.acme) secrets.push({ name: ACME_TOKEN_SECRET, source: "config", path: "homelab:acme.cloudflareApiToken", value: cfg.acme.cloudflareApiToken, purpose: "Cloudflare API token for the ACME DNS challenge" });
 
   if (cfg.proxy === "traefik") {

@@ -91,7 +91,12 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
                 email: cfg.acme.email,
                 storage: "/etc/traefik/acme.json",
                 ...(cfg.acme.staging ? { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" } : {}),
-                dnsChallenge: { provider: "cloudflare", resolvers: ["1.1.1.1:53", "1.0.0.1:53"] },
+                dnsChallenge: {
+                  provider: "cloudflare",
+                  resolvers: ["1.1.1.1:53", "1.0.0.1:53"],
+                  // traefik/traefik@v3.5.3:pkg/provider/acme/provider.go:110 (Propagation.DelayBeforeChecks)
+                  ...(cfg.acme.propagationSeconds ? { propagation: { delayBeforeChecks: `${cfg.acme.propagationSeconds}s` } } : {}),
+                },
               },
             },
           },
@@ -204,7 +209,16 @@ export function swagCertificate(routes: Route[], ctx: ProxyContext, acmeTokenSec
   const { cfg } = ctx;
   if (cfg.acme) {
     return {
-      env: { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) },
+      env: {
+        VALIDATION: "dns",
+        DNSPLUGIN: "cloudflare",
+        SUBDOMAINS: "wildcard",
+        EMAIL: cfg.acme.email,
+        STAGING: String(cfg.acme.staging),
+        // linuxserver/docker-swag@5.1.0-ls421:readme-vars.yml: EXTRA_DOMAINS comma-separated, PROPAGATION in seconds.
+        ...(cfg.acme.extraDomains?.length ? { EXTRA_DOMAINS: cfg.acme.extraDomains.join(",") } : {}),
+        ...(cfg.acme.propagationSeconds ? { PROPAGATION: String(cfg.acme.propagationSeconds) } : {}),
+      },
       files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${acmeTokenSecret}}}\n`, secret: true }],
     };
   }

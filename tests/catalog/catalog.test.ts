@@ -255,3 +255,22 @@ describe("the program registers the new pieces (under mocks)", function () {
     assert.deepEqual(jellyfin.ports, [{ internal: 8096, external: 8096, protocol: "tcp" }]);
   });
 });
+
+describe("homelab:acme extra domains and propagation", () => {
+  const acme = { email: "me@example.com", cloudflareApiToken: new SecretValue("t") };
+  it("SWAG gets EXTRA_DOMAINS and PROPAGATION", () => {
+    const swag = planOf(minimalConfig({ proxy: "swag", acme: { ...acme, extraDomains: ["example.net", "*.example.org"], propagationSeconds: 90 } })).containers.find((c) => c.name === "swag")!;
+    assert.equal(swag.env.EXTRA_DOMAINS, "example.net,*.example.org");
+    assert.equal(swag.env.PROPAGATION, "90");
+  });
+  it("Traefik waits propagationSeconds before checking the DNS-01 record, and refuses extraDomains at its key", () => {
+    const traefik = planOf(minimalConfig({ acme: { ...acme, propagationSeconds: 90 } })).containers.find((c) => c.name === "traefik")!;
+    assert.match(traefik.files!.find((f) => f.path === "/etc/traefik/traefik.yml")!.content, /propagation:\n\s+delayBeforeChecks: 90s/);
+    assert.ok(errorsOf(buildPlan(minimalConfig({ acme: { ...acme, extraDomains: ["example.net"] } }))).includes("homelab:acme.extraDomains: only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)"));
+  });
+  it("refuses a malformed domain and a propagation out of bounds, each at its key", () => {
+    const errors = errorsOf(buildPlan(minimalConfig({ proxy: "swag", acme: { ...acme, extraDomains: ["Example..net"], propagationSeconds: 0 } })));
+    assert.ok(errors.some((e) => e.startsWith("homelab:acme.extraDomains[0]: must be a lower-case domain") || e.startsWith("homelab:acme.extraDomains.0: must be a lower-case domain")), errors.join("\n"));
+    assert.ok(errors.some((e) => e.startsWith("homelab:acme.propagationSeconds: ")), errors.join("\n"));
+  });
+});
