@@ -6,7 +6,7 @@ import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
 import type { Plan } from "../topology/types";
 import { table } from "./format";
-import { probeHost, probeOptionsFromEnv } from "./probe";
+import { ProbeOptions, probeHost, probeOptionsFromEnv } from "./probe";
 import { ProbeInterrupted, withTimeout } from "./probe/containers";
 import { formatProbeReport } from "./probe/format";
 import { reportFindings } from "../topology/probeVerdict";
@@ -139,7 +139,7 @@ export interface ProbeIo extends AuditIo {
  * 0 when nothing unexpected answers and no routed service leaks, 1 otherwise; 130 when interrupted (the
  * probe containers are removed first). Warnings (a needed path that does not answer) do not fail it.
  */
-export async function auditProbe(projectDir: string, stack: string, plan: Plan, io: ProbeIo, options: { json: boolean; signal?: AbortSignal }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function auditProbe(projectDir: string, stack: string, plan: Plan, io: ProbeIo, options: { json: boolean; signal?: AbortSignal; overrides?: Partial<ProbeOptions> }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const engine = connect(projectDir, stack, io, env);
   if (!engine) return 1;
   let probeOptions;
@@ -150,7 +150,7 @@ export async function auditProbe(projectDir: string, stack: string, plan: Plan, 
     return 1;
   }
   try {
-    const report = await probeHost(engine.docker, stack, plan, { ...probeOptions, signal: options.signal, progress: io.progress });
+    const report = await probeHost(engine.docker, stack, plan, { ...probeOptions, ...options.overrides, signal: options.signal, progress: io.progress });
     io.out(options.json ? JSON.stringify(report, null, 2) : formatProbeReport(report));
     return reportFindings(report).findings > 0 ? 1 : 0;
   } catch (e) {

@@ -4,6 +4,7 @@ import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
 import { audit, auditProbe } from "./audit";
+import type { ProbeOptions } from "./probe";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
 import { pinAllocations } from "./pin";
@@ -52,8 +53,8 @@ function planStack(stack: string, io: Io): Plan | undefined {
   return result.plan;
 }
 
-/** Ctrl-C during a probe removes the probe containers before the command exits (130). */
-async function probeWithInterrupt(stack: string, plan: Plan, json: boolean, io: Io): Promise<number> {
+/** Ctrl-C during a probe removes the probe containers before the command exits (130). `overrides` are for tests. */
+export async function probeWithInterrupt(stack: string, plan: Plan, json: boolean, io: Io, overrides?: Partial<ProbeOptions>): Promise<number> {
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   process.once("SIGINT", onSignal);
@@ -66,7 +67,7 @@ async function probeWithInterrupt(stack: string, plan: Plan, json: boolean, io: 
     else if (done === 0 || done === total) io.err(line);
   };
   try {
-    return await auditProbe(PROJECT_DIR, stack, plan, { ...io, progress }, { json, signal: interrupt.signal });
+    return await auditProbe(PROJECT_DIR, stack, plan, { ...io, progress }, { json, signal: interrupt.signal, overrides });
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -41,10 +41,10 @@ export interface JudgedProbe extends MeasuredProbe {
   reason?: string;
 }
 
-/** Who answers on a port of a namespace: a member that declares it, a routed client before its gateway. */
+/** Who answers on a port of a namespace: the member that declares it; a routed client rather than its gateway, which lists its clients' ports too. */
 function portHolders(plan: Plan, owner: string): Map<number, string> {
   const holders = new Map<number, string>();
-  for (const m of [...namespaceMembers(plan, owner)].reverse()) for (const p of m.ports) holders.set(p, m.name);
+  for (const m of namespaceMembers(plan, owner)) for (const p of m.ports) holders.set(p, m.name);
   return holders;
 }
 

@@ -38,9 +38,19 @@ export interface ProbeRunner {
 
 export function probeRunner(docker: Docker, image: string, runId: string, signal?: AbortSignal): ProbeRunner {
   const live = new Set<string>();
-  const remove = async (id: string) => {
-    await docker.getContainer(id).remove({ force: true }).catch(ignoreGone);
-    live.delete(id);
+  // One removal per container: a second call answers 409 "in progress" at once, before the container is gone.
+  const removals = new Map<string, Promise<void>>();
+  const remove = (id: string): Promise<void> => {
+    let removal = removals.get(id);
+    if (!removal) {
+      removal = docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(ignoreGone)
+        .finally(() => live.delete(id));
+      removals.set(id, removal);
+    }
+    return removal;
   };
   // Ctrl-C must not wait for the probes in flight: removing them ends their scripts at once.
   signal?.addEventListener("abort", () => void Promise.all([...live].map(remove)).catch(() => undefined), { once: true });
@@ -89,18 +99,29 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Runs `jobs` at most `concurrency` at a time; stops starting new ones once `signal` is aborted. */
+/**
+ * Runs `jobs` at most `concurrency` at a time; stops starting new ones once `signal` is aborted. Settles only
+ * when every started job has (so no probe container is still being created when the caller cleans up).
+ */
 export async function pool<T>(jobs: (() => Promise<T>)[], concurrency: number, signal?: AbortSignal, onDone?: (done: number) => void): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < jobs.length && !signal?.aborted) {
+    while (next < jobs.length && !signal?.aborted && !failed) {
       const i = next++;
-      results[i] = await jobs[i]();
+      try {
+        results[i] = await jobs[i]();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
       onDone?.(++done);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  const settled = await Promise.allSettled(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (rejected) throw rejected.reason;
   return results;
 }

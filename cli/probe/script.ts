@@ -3,7 +3,7 @@ import type { EgressObservation } from "../../topology/probeVerdict";
 /**
  * The shell the probes run inside a network namespace, and the parsing of what they print. Only busybox
  * applets are used (sh, nc, ip, sed, wget), so any busybox image can carry them: `nc -w SEC` is the
- * connect timeout and `wget -T SEC` the network timeout (busybox networking/nc.c and networking/wget.c usage).
+ * connect timeout (busybox networking/nc.c usage); `timeout SEC` bounds the download.
  */
 
 export interface TcpProbe {
@@ -48,7 +48,8 @@ export function egressScript(echoUrl: string, timeoutSeconds: number): string {
   return [
     `echo "route $(ip -4 route show 2>/dev/null | sed -n 's/^default //p' | head -n 1)"`,
     `sed -n 's/^nameserver[[:space:]]*/dns /p' /etc/resolv.conf`,
-    `if out=$(wget -q -O - -T ${timeoutSeconds} ${shellQuote(echoUrl)} 2>&1); then echo "egress $out" | head -n 1; else echo "egress-error $out" | head -n 1; fi`,
+    // `timeout`, not `wget -T`: Debian's static busybox 1.35 crashes on -T.
+    `if out=$(timeout ${timeoutSeconds} wget -q -O - ${shellQuote(echoUrl)} 2>&1); then echo "egress $out" | head -n 1; else echo "egress-error $out" | head -n 1; fi`,
   ].join("; ");
 }
 
@@ -56,7 +57,8 @@ export function parseEgress(stdout: string): EgressObservation {
   const lines = stdout.replace(/\r/g, "").split("\n");
   const value = (prefix: string) => lines.find((l) => l.startsWith(`${prefix} `))?.slice(prefix.length + 1).trim();
   const route = value("route");
-  const egress = value("egress");
+  // An echo behind a dual-stack socket may answer an IPv4 caller as `[::ffff:a.b.c.d]`.
+  const egress = value("egress")?.replace(/^\[(.*)\]$/, "$1").replace(/^::ffff:(?=\d+\.)/i, "");
   const observation: EgressObservation = {
     // `linkdown`, `proto`, `metric` and friends do not say where traffic goes.
     defaultRoute: route ? route.split(/\s+/).filter((w, i, all) => ["via", "dev"].includes(w) || ["via", "dev"].includes(all[i - 1])).join(" ") : undefined,
