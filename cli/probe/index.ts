@@ -125,7 +125,8 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
   const egress = (networkMode: string) => async () => parseEgress(await runner.run(networkMode, egressScript(options.echoUrl, timeout * 2), budgetMs(timeout * 2)));
 
   const groups = bySource(targets);
-  const egressJobs = [egress(options.hostNetworkMode), ...routed.map((r) => egress(`container:${running.get(r.container)!.id}`))];
+  // The echo endpoint is asked only when a routed service runs: without one, nothing needs the host's address.
+  const egressJobs = routed.length === 0 ? [] : [egress(options.hostNetworkMode), ...routed.map((r) => egress(`container:${running.get(r.container)!.id}`))];
   const total = groups.size + egressJobs.length;
   options.progress?.(0, total);
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
