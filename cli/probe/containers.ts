@@ -32,7 +32,7 @@ function ignoreGone(e: unknown): void {
 export interface ProbeRunner {
   /** Runs `script` with `sh -c` in a fresh container sharing `networkMode`; resolves to what it printed. */
   run(networkMode: string, script: string, timeoutMs: number): Promise<string>;
-  /** Removes every probe container of this runner that still exists; returns how many. */
+  /** Removes every probe container of this runner that still exists; returns how many were cut short, on interrupt too. */
   removeAll(): Promise<number>;
 }
 
@@ -52,8 +52,15 @@ export function probeRunner(docker: Docker, image: string, runId: string, signal
     }
     return removal;
   };
+  /** Containers removed before their probe finished (on interrupt or failure). */
+  let cutShort = 0;
+  const removeLive = () => {
+    const ids = [...live];
+    cutShort += ids.length;
+    return Promise.all(ids.map(remove));
+  };
   // Ctrl-C must not wait for the probes in flight: removing them ends their scripts at once.
-  signal?.addEventListener("abort", () => void Promise.all([...live].map(remove)).catch(() => undefined), { once: true });
+  signal?.addEventListener("abort", () => void removeLive().catch(() => undefined), { once: true });
   return {
     async run(networkMode, script, timeoutMs) {
       if (signal?.aborted) throw new ProbeInterrupted(0);
@@ -84,9 +91,9 @@ export function probeRunner(docker: Docker, image: string, runId: string, signal
       }
     },
     async removeAll() {
-      const ids = [...live];
-      await Promise.all(ids.map(remove));
-      return ids.length;
+      await removeLive();
+      await Promise.all(removals.values());
+      return cutShort;
     },
   };
 }
