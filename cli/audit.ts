@@ -4,12 +4,12 @@ import Docker from "dockerode";
 import { parseYaml } from "../config/yaml";
 import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
+import { reportFindings } from "../topology/probeVerdict";
 import type { Plan } from "../topology/types";
 import { table } from "./format";
 import { ProbeOptions, probeHost, probeOptionsFromEnv } from "./probe";
 import { ProbeInterrupted, withTimeout } from "./probe/containers";
 import { formatProbeReport } from "./probe/format";
-import { reportFindings } from "../topology/probeVerdict";
 
 /** Where the engine to audit lives, and who said so. */
 export interface DockerHost {
