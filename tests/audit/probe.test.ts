@@ -3,6 +3,8 @@
  * the probe scripts and their parsing, the options and the report. The engine proof is tests/engine/probeAudit.test.ts.
  */
 import * as assert from "node:assert/strict";
+import type Docker from "dockerode";
+import { PROBE_LABEL, pool, removeLeftovers } from "../../cli/probe/containers";
 import { probeOptionsFromEnv, DEFAULT_ECHO_URL, DEFAULT_PROBE_IMAGE } from "../../cli/probe";
 import { formatProbeReport } from "../../cli/probe/format";
 import { egressScript, parseEgress, parseTcpAnswers, tcpProbeScript } from "../../cli/probe/script";
@@ -204,5 +206,60 @@ describe("audit --probe on the command line", () => {
       else process.env.DOCKER_HOST = saved;
     }
     assert.match(err.join("\n"), /cannot probe stack lab on unix:\/\/\/nonexistent\/docker\.sock \(from DOCKER_HOST\)/);
+  });
+});
+
+describe("audit --probe: the probe pool and leftovers", () => {
+  const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("runs at most `concurrency` jobs at once and settles only after every started job, also on failure", async () => {
+    let running = 0;
+    let peak = 0;
+    const finished: number[] = [];
+    const job = (i: number, fail = false) => async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await tick(fail ? 1 : 20);
+      running--;
+      finished.push(i);
+      if (fail) throw new Error(`job ${i} failed`);
+      return i;
+    };
+    assert.deepEqual(await pool([0, 1, 2, 3, 4].map((i) => job(i)), 2), [0, 1, 2, 3, 4]);
+    assert.equal(peak, 2);
+    finished.length = 0;
+    await assert.rejects(pool([job(0), job(1, true), job(2), job(3)], 2), /job 1 failed/);
+    assert.ok(finished.includes(0), "the job in flight finished before the pool rejected");
+    assert.ok(!finished.includes(3), "no job starts after a failure");
+  });
+
+  it("starts nothing more once interrupted", async () => {
+    const interrupt = new AbortController();
+    const started: number[] = [];
+    const jobs = [0, 1, 2, 3].map((i) => async () => {
+      started.push(i);
+      if (i === 0) interrupt.abort();
+      await tick(5);
+      return i;
+    });
+    await pool(jobs, 1, interrupt.signal);
+    assert.deepEqual(started, [0]);
+  });
+
+  it("removes only probe-labelled containers older than the age limit", async () => {
+    const now = 1_000_000_000_000;
+    const removed: string[] = [];
+    const listed = [
+      { Id: "old", Created: now / 1000 - 300 },
+      { Id: "fresh", Created: now / 1000 - 5 },
+    ];
+    let filters: unknown;
+    const docker = {
+      listContainers: async (o: { filters: unknown }) => ((filters = o.filters), listed),
+      getContainer: (id: string) => ({ remove: async () => void removed.push(id) }),
+    } as unknown as Docker;
+    assert.equal(await removeLeftovers(docker, 120, now), 1);
+    assert.deepEqual(removed, ["old"]);
+    assert.deepEqual(filters, { label: [PROBE_LABEL] });
   });
 });
