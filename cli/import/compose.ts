@@ -82,7 +82,7 @@ function loadOne(file: string, lookup: Lookup, warnings: string[]): ComposeServi
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
-  if (doc.errors.length) throw new ComposeError(`${shown} is not valid YAML: ${doc.errors[0].message.split("\n")[0]}`);
+  if (doc.errors.length) throw new ComposeError(`${shown} is not valid YAML: ${doc.errors[0].message.split("\n")[0].replace(/:$/, "")}`);
   const services = isMap(doc.contents) ? doc.contents.get("services", true) : undefined;
   if (!isMap(services) || services.items.length === 0) throw new ComposeError(`${shown} is not a compose file: it has no 'services' mapping`);
   const at = (node: Node | null | undefined) => `${shown}:${node?.range ? lines.linePos(node.range[0]).line : 1}`;

@@ -31,9 +31,12 @@ export function parseImage(ref: string): ImageRef {
   return { registry, repository, tag, digest };
 }
 
+/** Repositories published under another name elsewhere: Gluetun is qmcgaw/gluetun on Docker Hub and qdm12/gluetun on ghcr.io (github.com/qdm12/gluetun README). */
+const SAME_REPOSITORY: Record<string, string> = { "qdm12/gluetun": "qmcgaw/gluetun" };
+
 /** The key two images share when they are the same repository on interchangeable registries. */
 function repositoryKey(ref: ImageRef): string {
-  return PUBLIC_REGISTRIES.has(ref.registry) ? ref.repository : `${ref.registry}/${ref.repository}`;
+  return PUBLIC_REGISTRIES.has(ref.registry) ? (SAME_REPOSITORY[ref.repository] ?? ref.repository) : `${ref.registry}/${ref.repository}`;
 }
 
 /** A tag that does not pin anything: a rebuild may bring any version. */

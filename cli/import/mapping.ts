@@ -86,7 +86,7 @@ export function mapCompose(composeServices: ComposeService[], options: { domain?
     socketWrite: false,
   };
   const lookup = catalogByImage();
-  const entryOf = (s: ComposeService) => lookup(s.image!.value) ?? equivalent(s);
+  const entryOf = (s: ComposeService) => lookup(s.image!.value) ?? equivalent(s) ?? providedByName(s);
   const gateways = composeServices.filter((s) => entryOf(s)?.main.role === "vpn-gateway");
   const gatewayRefs = new Set(gateways.flatMap((g) => [`service:${g.name}`, `container:${g.containerName ?? g.name}`]));
 
@@ -97,7 +97,8 @@ export function mapCompose(composeServices: ComposeService[], options: { domain?
     if (entry && PROVIDED_ROLES.has(entry.main.role)) provided(svc, entry, stack, ctx);
     else mapApp(svc, entry, gatewayRefs, ctx);
   }
-  if (!stack.proxy) ctx.report.changes.push("no reverse proxy in the compose files: Traefik is added (homelab:proxy: traefik)");
+  if (!stack.proxy) stack.proxy = "traefik";
+  if (stack.proxy === "traefik" && !composeServices.some((s) => entryOf(s)?.main.role === "proxy")) ctx.report.changes.push("no reverse proxy in the compose files: Traefik is added (homelab:proxy: traefik)");
   if (!composeServices.some((s) => entryOf(s)?.main.role === "ips")) ctx.report.changes.push("CrowdSec is added in front of the proxy (homelab:crowdsec.enabled: false turns it off)");
 
   Object.assign(stack, stackIds(ctx));
@@ -113,6 +114,12 @@ export function mapCompose(composeServices: ComposeService[], options: { domain?
 function equivalent(s: ComposeService): CatalogEntry | undefined {
   const name = EQUIVALENTS[parseImage(s.image!.value).repository];
   return name ? catalogEntry(name) : undefined;
+}
+
+/** A service named like one the stack runs itself (gluetun, traefik …) is that one, whatever image it runs. */
+function providedByName(s: ComposeService): CatalogEntry | undefined {
+  const entry = catalogEntry(serviceName(s.name) ?? "");
+  return entry && PROVIDED_ROLES.has(entry.main.role) ? entry : undefined;
 }
 
 function collectIds(svc: ComposeService, ctx: Context): void {
@@ -294,7 +301,7 @@ function socketMount(svc: ComposeService, catalog: CatalogEntry | undefined, v: 
 
 /** Plain env stays in the stack file; secret env goes to the secret commands (or is reported when the schema cannot hold it). */
 function mapEnv(svc: ComposeService, name: string, catalog: CatalogEntry | undefined, cfg: Record<string, unknown>, ctx: Context): void {
-  const decided = new Set([...STACK_ENV, ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []), ...Object.keys(catalog?.main.env?.({ container: () => "", domain: "" }) ?? {})]);
+  const decided = new Set([...STACK_ENV, ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []), ...(catalog?.dockerApi ? ["DOCKER_HOST"] : []), ...Object.keys(catalog?.main.env?.({ container: () => "", domain: "" }) ?? {})]);
   const env: Record<string, string> = {};
   for (const [key, v] of svc.environment) {
     if (decided.has(key)) {
