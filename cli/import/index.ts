@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { Document, isMap, YAMLMap } from "yaml";
+import { Document, isMap, isScalar, visit, type YAMLMap } from "yaml";
 import { stackFilePath } from "../../config/load";
 import { buildPlan } from "../../topology/plan";
 import { ComposeError, loadCompose } from "./compose";
@@ -65,7 +65,7 @@ function readEnvFile(args: ImportArgs, environment: NodeJS.ProcessEnv): Map<stri
 }
 
 /** The order the README documents the keys in; anything else after them. */
-const KEY_ORDER = ["domain", "timezone", "puid", "pgid", "paths", "lan", "proxy", "services", "socketProxy", "vpn", "cloudflare", "acme"];
+const KEY_ORDER = ["domain", "timezone", "puid", "pgid", "paths", "lan", "proxy", "services", "links", "socketProxy", "vpn", "cloudflare", "acme"];
 
 /** The stack file: readable YAML, services one per line where they are simple, comments where the owner must act. */
 export function stackDocument(result: ImportResult, sources: string[], secretsFile?: string): string {
@@ -77,13 +77,16 @@ export function stackDocument(result: ImportResult, sources: string[], secretsFi
     ` Imported by \`homelab import\` from ${sources.join(", ")}.`,
     secretsFile ? ` Secrets are not in this file: run \`sh ${secretsFile}\` (mode 0600) once, then delete it.` : " No secrets were found in the compose files.",
   ].join("\n");
-  const services = doc.getIn(["config", "homelab:services"], true);
-  if (isMap(services)) {
-    for (const pair of services.items) {
+  // short lists on one line; a service or link with no nested mapping too (`sonarr: {}`)
+  visit(doc, { Seq: (_, seq) => void (seq.flow = seq.items.every(isScalar)) });
+  for (const key of ["homelab:services", "homelab:links"]) {
+    const entries = doc.getIn(["config", key], true);
+    if (!isMap(entries)) continue;
+    for (const pair of entries.items) {
       const node = pair.value as YAMLMap;
       if (isMap(node) && node.items.every((p) => !isMap(p.value))) node.flow = true;
-      const comment = result.comments[String((pair.key as { value?: unknown }).value ?? pair.key)];
-      if (comment) node.comment = ` ${comment}`;
+      const comment = result.comments[String(isScalar(pair.key) ? pair.key.value : pair.key)];
+      if (comment && isScalar(pair.key)) pair.key.commentBefore = ` ${comment}`;
     }
   }
   return doc.toString({ lineWidth: 0 });

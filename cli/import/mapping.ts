@@ -6,6 +6,7 @@ import { catalogByImage, parseImage, unpinned } from "./images";
 import { isSecretName, schemaTakesSecretAt, type SecretSetting } from "./secrets";
 import { acmeSettings, dropUndefined, findDomain, gluetunSettings, mostCommon, ruleSubdomain, tunnelAccount } from "./settings";
 import { ImportError } from "./errors";
+import { linksFromCompose } from "./links";
 import { pruneInvalid } from "./prune";
 import { chooseVpnMode, type VpnRouting } from "./vpnMode";
 
@@ -104,6 +105,9 @@ export function mapCompose(composeServices: ComposeService[], options: { domain?
   Object.assign(stack, stackIds(ctx));
   if (ctx.socketWrite) stack.socketProxy = { allowWrite: true };
   stack.services = ctx.services;
+  const linked = linksFromCompose(composeServices, ctx.listed, (n) => ctx.services[n]?.enabled !== false);
+  if (Object.keys(linked.links).length) stack.links = linked.links;
+  ctx.report.changes.push(...linked.changes);
   carrySecretEnv(stack, ctx);
   const valid = pruneInvalid(stack, ctx.secrets, ctx.report);
   applyRouting(stack, chooseVpnMode(valid, new Set(ctx.listed.values()), ctx.routedInCompose), ctx);
@@ -222,10 +226,6 @@ function mapApp(svc: ComposeService, entry: CatalogEntry | undefined, gatewayRef
       notes.push(`image ${svc.image!.value} is not pinned: left disabled for you to pin`);
     } else cfg.image = svc.image!.value;
   }
-  for (const other of svc.dependsOn.filter((d) => d !== svc.name)) {
-    ctx.report.changes.push(`${name} depends on ${other}: they no longer share a network; join them with homelab:links if they talk to each other`);
-  }
-
   if (svc.networkMode) {
     if (gatewayRefs.has(svc.networkMode.value)) ctx.routedInCompose.add(name);
     else ctx.report.dropped.push({ service: svc.name, text: `network_mode: ${svc.networkMode.value}: homelab gives it its own network`, at: svc.networkMode.at });
