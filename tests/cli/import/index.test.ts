@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -114,6 +115,18 @@ describe("homelab import", function () {
     const o = readStackConfig(dir, "o") as Record<string, unknown>;
     assert.deepEqual(o.cloudflare, { enabled: false, accountId: "0123456789abcdef0123456789abcdef" });
     assert.deepEqual(o.acme, { email: "admin@example.com" });
+  });
+
+  it("runs as `homelab import` and is listed in the usage", () => {
+    const bin = path.join(__dirname, "..", "..", "..", "bin", "homelab");
+    const compose = path.join(FIXTURES, "omakase", "compose.yaml");
+    const r = spawnSync(bin, ["import", compose, "--stack", "cli"], { env: { ...process.env, HOMELAB_PROJECT_DIR: dir }, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Imported 9 compose service\(s\) into Pulumi\.cli\.yaml\./);
+    assert.ok(fs.existsSync(path.join(dir, "Pulumi.cli.yaml")));
+    const usage = spawnSync(bin, ["import"], { env: { ...process.env, HOMELAB_PROJECT_DIR: dir }, encoding: "utf8" });
+    assert.equal(usage.status, 2);
+    assert.match(usage.stderr, /give at least one compose file\nusage: homelab import/);
   });
 
   it("refuses to overwrite an existing stack file unless --force", () => {
