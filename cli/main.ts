@@ -31,6 +31,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  import: () => require("./import") as typeof import("./import"),
 };
 
 interface Io {
@@ -61,7 +62,7 @@ function planStack(stack: string, io: Io): Plan | undefined {
 
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   // import has options with values (--stack NAME), so it reads its own arguments
-  if (argv[0] === "import" && !argv.includes("--help")) return (require("./import") as typeof import("./import")).runImport(argv.slice(1), io, PROJECT_DIR);
+  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
   const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
