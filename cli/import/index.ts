@@ -6,7 +6,8 @@ import { buildPlan } from "../../topology/plan";
 import { ComposeError, loadCompose } from "./compose";
 import { ImportError } from "./errors";
 import { EnvFileError, parseEnvFile, type EnvFileEntry } from "./interpolate";
-import { mapCompose, type ImportResult } from "./mapping";
+import { mapCompose } from "./mapping";
+import type { ImportResult } from "./types";
 import { formatReport } from "./report";
 import { secretCommand, secretScript, withSecretsSet } from "./secrets";
 

@@ -3,42 +3,15 @@ import { catalogEntry, type CatalogEntry } from "../../config/catalog";
 import { NAME_PATTERN } from "../../config/schema";
 import type { ComposeService, Located, VolumeSpec } from "./compose";
 import { catalogByImage, parseImage, unpinned } from "./images";
-import { isSecretName, schemaTakesSecretAt, type SecretSetting } from "./secrets";
-import { acmeSettings, dropUndefined, findDomain, gluetunSettings, mostCommon, ruleSubdomain, tunnelAccount } from "./settings";
+import { provided, PROVIDED_ROLES } from "./provided";
+import { isSecretName, schemaTakesSecretAt } from "./secrets";
+import { dropUndefined, findDomain, mostCommon, ruleSubdomain } from "./settings";
+import type { Context, ImportResult } from "./types";
 import { ImportError } from "./errors";
 import { linksFromCompose } from "./links";
 import { pruneInvalid } from "./prune";
 import { chooseVpnMode, type VpnRouting } from "./vpnMode";
 
-export interface ReportLine {
-  service: string;
-  text: string;
-  at: string;
-}
-
-/** What happened to every compose service and setting, grouped as `homelab import` prints it. */
-export interface ImportReport {
-  catalog: ReportLine[];
-  /** Services the stack runs by itself (proxy, SSO, VPN gateway, tunnel, socket proxy, IPS), and the settings taken from them. */
-  provided: ReportLine[];
-  custom: ReportLine[];
-  dropped: ReportLine[];
-  changes: string[];
-  warnings: string[];
-}
-
-export interface ImportResult {
-  /** `homelab:*` keys without the namespace. */
-  config: Record<string, unknown>;
-  secrets: SecretSetting[];
-  report: ImportReport;
-  /** A comment to write next to a service in the stack file. */
-  comments: Record<string, string>;
-}
-
-
-/** Roles of catalog entries the planner adds by itself when the stack needs them. */
-const PROVIDED_ROLES = new Set(["proxy", "auth", "ips", "socket-proxy", "vpn-gateway", "tunnel"]);
 /** Images doing the job of a service the stack provides, under another name. */
 const EQUIVALENTS: Record<string, string> = { "tecnativa/docker-socket-proxy": "cetusguard", "linuxserver/socket-proxy": "cetusguard" };
 /** Env the catalog decides for LinuxServer-style images (PUID/PGID/TZ become stack settings). */
@@ -49,20 +22,6 @@ const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
 export function serviceName(name: string): string | undefined {
   const n = name.toLowerCase().replace(/[_.\s]+/g, "-").replace(/[^a-z0-9-]/g, "").replace(/^[^a-z]+/, "").slice(0, 32).replace(/-+$/, "");
   return NAME_PATTERN.test(n) ? n : undefined;
-}
-
-interface Context {
-  domain: string;
-  services: Record<string, Record<string, unknown>>;
-  secrets: SecretSetting[];
-  report: ImportReport;
-  comments: Record<string, string>;
-  ids: { puid: string[]; pgid: string[]; tz: string[]; config: string[]; data: string[] };
-  /** Compose name → homelab name, for every service listed in homelab:services. */
-  listed: Map<string, string>;
-  routedInCompose: Set<string>;
-  /** A Docker-API app that needs write access (Portainer) had the whole socket in compose. */
-  socketWrite: boolean;
 }
 
 export function mapCompose(composeServices: ComposeService[], options: { domain?: string } = {}): ImportResult {
@@ -143,53 +102,6 @@ function stackIds(ctx: Context): Record<string, unknown> {
     pgid: num(mostCommon(ctx.ids.pgid)),
     paths: config || data ? dropUndefined({ config, data }) : undefined,
   });
-}
-
-/** The proxy, Gluetun, cloudflared, Authelia, CrowdSec, the socket proxy: settings, not services. */
-function provided(svc: ComposeService, entry: CatalogEntry, stack: Record<string, unknown>, ctx: Context): void {
-  const line = (text: string) => ctx.report.provided.push({ service: svc.name, text, at: svc.image!.at });
-  switch (entry.main.role) {
-    case "proxy": {
-      if (stack.proxy && stack.proxy !== entry.name) ctx.report.warnings.push(`${svc.image!.at}: two reverse proxies (${stack.proxy} and ${entry.name}); homelab runs one: ${stack.proxy}`);
-      stack.proxy ??= entry.name;
-      line(`homelab:proxy: ${entry.name}`);
-      const acme = acmeSettings(svc);
-      if (acme.token && acme.email) {
-        stack.acme = { email: acme.email };
-        ctx.secrets.push({ path: ["acme", "cloudflareApiToken"], value: acme.token.value, at: acme.token.at });
-        line(`homelab:acme (Let's Encrypt through Cloudflare DNS, e-mail ${acme.email})`);
-      } else if (acme.token) ctx.report.dropped.push({ service: svc.name, text: "the Cloudflare DNS token: no ACME e-mail found; set homelab:acme.email and homelab:acme.cloudflareApiToken (secret) for HTTPS certificates", at: acme.token.at });
-      break;
-    }
-    case "vpn-gateway": {
-      const g = gluetunSettings(svc);
-      stack.vpn = g.vpn;
-      if (g.lan) stack.lan = g.lan;
-      ctx.secrets.push(...g.secrets);
-      line(`homelab:vpn: provider ${String(g.vpn.provider ?? "?")}, ${String(g.vpn.type ?? "wireguard")}${g.vpn.countries ? `, ${(g.vpn.countries as string[]).join(", ")}` : ""}`);
-      for (const v of g.ignored) ctx.report.dropped.push({ service: svc.name, text: `env ${v.value}: Gluetun's other settings are decided by homelab`, at: v.at });
-      break;
-    }
-    case "tunnel": {
-      const { accountId, tunnelId } = tunnelAccount(svc);
-      stack.cloudflare = dropUndefined({ enabled: false, accountId });
-      line(`homelab:cloudflare${accountId ? ` (account ${accountId})` : ""}`);
-      ctx.report.changes.push(
-        `Cloudflare: homelab creates and configures its own tunnel${tunnelId ? ` (the tunnel ${tunnelId} is not reused; its token is not written anywhere)` : ""}; to turn it on set homelab:cloudflare.zoneId, enabled: true, allow, and cloudflare:apiToken (secret)`,
-      );
-      break;
-    }
-    case "auth":
-      line("Authelia: the stack runs it for every protected route; add its users under homelab:authelia.users (its users file is not imported)");
-      break;
-    default:
-      line(`${entry.name} (the stack runs it by itself)`);
-  }
-  ctx.report.changes.push(...publishedPorts(svc, `${svc.name}'s`));
-}
-
-function publishedPorts(svc: ComposeService, whose: string): string[] {
-  return svc.ports.filter((p) => p.value.published).map((p) => `${p.at}: ${whose} host port ${p.value.published}:${p.value.target} is not published; homelab publishes only the proxy's 80/443`);
 }
 
 /** A catalog app or a custom service: one entry in homelab:services. */

@@ -1,5 +1,5 @@
 import { validateStackConfig, type StackConfig } from "../../config/schema";
-import type { ImportReport } from "./mapping";
+import type { ImportReport } from "./types";
 import { ImportError } from "./errors";
 import { withSecretsSet, type SecretSetting } from "./secrets";
 

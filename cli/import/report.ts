@@ -1,4 +1,4 @@
-import type { ImportReport, ReportLine } from "./mapping";
+import type { ImportReport, ReportLine } from "./types";
 
 function group(title: string, lines: ReportLine[]): string[] {
   if (!lines.length) return [];
