@@ -92,7 +92,7 @@ function loadOne(file: string, lookup: Lookup, warnings: string[]): ComposeServi
   return services.items.map((pair) => {
     const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
     if (!isMap(pair.value)) throw new ComposeError(`${at(pair.key as Node)}: service '${name}' is not a mapping`);
-    return readService(name, pair.value, located, at(pair.key as Node), path.dirname(file));
+    return readService(name, pair.value, located, at(pair.key as Node), path.dirname(file), lookup);
   });
 }
 
@@ -118,7 +118,7 @@ function interpolateDocument(doc: Document, lookup: Lookup, at: (n: Node) => str
 
 type Locate = <T>(value: T, node: Node) => Located<T>;
 
-function readService(name: string, map: YAMLMap, located: Locate, at: string, dir: string): ComposeService {
+function readService(name: string, map: YAMLMap, located: Locate, at: string, dir: string, lookup: Lookup): ComposeService {
   const svc: ComposeService = { name, at, environment: new Map(), ports: [], volumes: [], labels: new Map(), dependsOn: [], notCarried: [] };
   for (const pair of map.items) {
     const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
@@ -138,7 +138,7 @@ function readService(name: string, map: YAMLMap, located: Locate, at: string, di
         svc.containerName = text;
         break;
       case "environment":
-        readKeyValues(node, located, svc.environment);
+        readKeyValues(node, located, svc.environment, lookup);
         break;
       case "labels":
         readKeyValues(node, located, svc.labels);
@@ -168,19 +168,29 @@ function readService(name: string, map: YAMLMap, located: Locate, at: string, di
   return svc;
 }
 
-/** `environment` / `labels`: a list of `KEY=VALUE` or a mapping. A bare `KEY` has no value here and is skipped. */
-function readKeyValues(node: Node, located: Locate, into: Map<string, Located<string>>): void {
+/**
+ * `environment` / `labels`: a list of `KEY=VALUE` or a mapping. A bare environment `KEY` takes its value from
+ * the environment compose runs in (https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/),
+ * and is left out when that has none, as compose does.
+ */
+function readKeyValues(node: Node, located: Locate, into: Map<string, Located<string>>, lookup: Lookup = () => undefined): void {
+  const bare = (key: string, at: Node) => {
+    const value = lookup(key);
+    if (value !== undefined) into.set(key, { ...located(value, at), vars: new Set([key]) });
+  };
   if (isSeq(node)) {
     for (const item of node.items) {
       const text = String((item as Node).toJSON());
       const eq = text.indexOf("=");
       if (eq > 0) into.set(text.slice(0, eq), located(text.slice(eq + 1), item as Node));
+      else bare(text, item as Node);
     }
   } else if (isMap(node)) {
     for (const pair of node.items) {
       const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
       const value = (pair.value as Node | null)?.toJSON();
       if (value !== null && value !== undefined) into.set(key, located(String(value), (pair.value ?? pair.key) as Node));
+      else bare(key, pair.key as Node);
     }
   }
 }

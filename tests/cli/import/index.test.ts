@@ -110,6 +110,7 @@ describe("homelab import", function () {
     const s = readStackConfig(dir, "s") as Record<string, unknown>;
     assert.deepEqual([s.domain, s.timezone, s.puid, s.pgid, s.paths], ["home.example.net", "America/New_York", 1000, 1000, { config: "/opt/stack/data", data: "/opt/stack/media" }]);
     assert.deepEqual((s.services as Record<string, unknown>).jellyfin, { subdomain: "watch", image: "jellyfin/jellyfin:10.11.2" });
+    assert.deepEqual((s.services as Record<string, { env?: unknown }>).wiki.env, { DB_HOST: "wiki-db", SITE_TITLE: "Our $HOME wiki", SITE_LANG: "en" }, "$$ is a literal $, a bare key comes from the env file, secrets stay out");
     assert.deepEqual(s.links, { wiki: { services: ["wiki", "wiki-db"] } }, "wiki reached wiki-db by name (DB_HOST) on the compose network");
     runIn(dir, [path.join(FIXTURES, "omakase", "compose.yaml"), "--stack", "o"]);
     const o = readStackConfig(dir, "o") as Record<string, unknown>;
