@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { catalogEntry, type CatalogEntry } from "../../config/catalog";
-import { NAME_PATTERN } from "../../config/schema";
+import { NAME_PATTERN, serviceConfig } from "../../config/schema";
 import type { ComposeService, Located, VolumeSpec } from "./compose";
 import { catalogByImage, parseImage, unpinned } from "./images";
 import { provided, PROVIDED_ROLES } from "./provided";
@@ -16,6 +16,8 @@ import { chooseVpnMode, type VpnRouting } from "./vpnMode";
 const EQUIVALENTS: Record<string, string> = { "tecnativa/docker-socket-proxy": "cetusguard", "linuxserver/socket-proxy": "cetusguard" };
 /** Env the catalog decides for LinuxServer-style images (PUID/PGID/TZ become stack settings). */
 const STACK_ENV = new Set(["PUID", "PGID", "TZ", "UMASK", "UMASK_SET"]);
+/** Whether the schema has per-service LAN ports (`publish`), so the report can offer them. */
+const PUBLISH_KEY = "publish" in serviceConfig.shape;
 const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
 
 /** A compose service name as a homelab service name (a lower-case DNS label). */
@@ -151,7 +153,8 @@ function mapApp(svc: ComposeService, entry: CatalogEntry | undefined, gatewayRef
   for (const p of svc.ports.filter((p) => p.value.published)) {
     const web = p.value.target === webPort;
     ctx.report.dropped.push({ service: svc.name, text: `host port ${p.value.published}:${p.value.target}${web ? ` (the web UI moves behind the proxy: ${url})` : ": homelab publishes only the proxy's 80/443"}`, at: p.at });
-    if (web) ctx.report.changes.push(`${name}: ${url} instead of port ${p.value.published!.split(":").pop()} on the host's IP`);
+    const keep = PUBLISH_KEY ? ` (publish: [${p.value.target}] keeps IP:port too)` : "";
+    if (web) ctx.report.changes.push(`${name}: ${url} instead of port ${p.value.published!.split(":").pop()} on the host's IP${keep}`);
   }
 
   ctx.services[name] = cfg;
