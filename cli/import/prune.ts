@@ -12,18 +12,27 @@ function segments(keyPath: string): string[] {
   return out;
 }
 
-/** Removes the value at the path, or at its deepest part that exists; false when nothing could be removed. */
+/**
+ * Removes the value at the path, or at its deepest part that exists, and the mappings it leaves empty (but not
+ * a service's own `{}`, which means "the catalog entry as it is"); undefined when nothing may be removed.
+ */
 function remove(config: Record<string, unknown>, path: string[]): string[] | undefined {
-  let node: Record<string, unknown> = config;
+  const nodes: Record<string, unknown>[] = [config];
   const walked: string[] = [];
   for (const key of path) {
-    if (typeof node !== "object" || node === null || !(key in node)) break;
+    const node = nodes[nodes.length - 1];
+    if (!(key in node)) break;
     walked.push(key);
-    if (walked.length === path.length || typeof node[key] !== "object" || node[key] === null) break;
-    node = node[key] as Record<string, unknown>;
+    const next = node[key];
+    if (walked.length === path.length || typeof next !== "object" || next === null) break;
+    nodes.push(next as Record<string, unknown>);
   }
   if (walked.length === 0 || (walked.length === 1 && walked[0] === "domain")) return undefined;
-  delete node[walked[walked.length - 1]];
+  for (let depth = walked.length - 1; depth >= 0; depth--) {
+    delete nodes[depth][walked[depth]];
+    const emptied = Object.keys(nodes[depth]).length === 0;
+    if (!emptied || depth === 0 || (depth === 2 && walked[0] === "services")) break;
+  }
   return walked;
 }
 

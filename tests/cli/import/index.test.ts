@@ -130,6 +130,29 @@ describe("homelab import", function () {
     assert.match(usage.stderr, /give at least one compose file\nusage: homelab import/);
   });
 
+  it("leaves out and reports what the schema refuses or cannot hold as a secret, and the rest still plans", () => {
+    const compose = path.join(dir, "odd.yaml");
+    fs.writeFileSync(
+      compose,
+      [
+        "services:",
+        "  sonarr:",
+        "    image: lscr.io/linuxserver/sonarr:4.0.15",
+        "    environment: [TZ=UTC+2, PUID=1000, SONARR__AUTH__APIKEY=abc123secret]",
+        "    volumes: [/etc/sonarr:/config]",
+      ].join("\n"),
+    );
+    const { services } = loadCompose([compose], () => undefined);
+    const result = mapCompose(services, { domain: "odd.example.com" });
+    const dropped = result.report.dropped.map((d) => d.text).join("\n");
+    assert.match(dropped, /homelab:timezone must be an IANA time zone.*: not carried/);
+    assert.match(dropped, /homelab:paths\.config must not be the host root, a system folder/);
+    assert.match(dropped, /env SONARR__AUTH__APIKEY \(a secret\): homelab:services\.sonarr\.env holds plain text only/);
+    assert.deepEqual([result.config.timezone, result.config.paths, result.secrets], [undefined, undefined, []]);
+    assert.ok(!JSON.stringify(result.config).includes("abc123secret"));
+    assert.ok(buildPlan(result.config).ok);
+  });
+
   it("refuses to overwrite an existing stack file unless --force", () => {
     const compose = path.join(FIXTURES, "omakase", "compose.yaml");
     assert.equal(runIn(dir, [compose, "--stack", "x"]).code, 0);
