@@ -47,7 +47,20 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
       line(`${entry.name} (the stack runs it by itself)`);
   }
   ctx.report.changes.push(...publishedPorts(svc, `${svc.name}'s`));
+  // its files and options are homelab's to generate: the owner should know which of theirs are not read
+  const socketWhy = entry.main.role === "socket-proxy" ? `${entry.name} mounts it read-only in its place` : "only the socket proxy mounts the Docker socket; the others read the API through it";
+  for (const v of svc.volumes) {
+    const why = /(^|\/)docker\.sock$/.test(v.value.source ?? "") ? socketWhy : `homelab generates ${entry.name}'s configuration`;
+    ctx.report.dropped.push({ service: svc.name, text: `volume ${v.value.source ?? "(anonymous)"}:${v.value.target}: ${why}`, at: v.at });
+  }
+  for (const n of svc.notCarried) ctx.report.dropped.push({ service: svc.name, text: n.value, at: n.at });
+  // the proxy's, Gluetun's and the tunnel's env were read above; the others' settings and secrets homelab makes
+  if (!ENV_READ_ROLES.has(entry.main.role)) {
+    for (const [key, v] of svc.environment) if (!["TZ", "PUID", "PGID"].includes(key)) ctx.report.dropped.push({ service: svc.name, text: `env ${key}: homelab generates ${entry.name}'s settings and secrets`, at: v.at });
+  }
 }
+
+const ENV_READ_ROLES = new Set(["proxy", "vpn-gateway", "tunnel"]);
 
 function publishedPorts(svc: ComposeService, whose: string): string[] {
   return svc.ports.filter((p) => p.value.published).map((p) => `${p.at}: ${whose} host port ${p.value.published}:${p.value.target} is not published; homelab publishes only the proxy's 80/443`);

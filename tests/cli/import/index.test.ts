@@ -130,6 +130,18 @@ describe("homelab import", function () {
     assert.match(usage.stderr, /give at least one compose file\nusage: homelab import/);
   });
 
+  it("reports what is dropped with the reason and its compose line", () => {
+    const compose = path.join(FIXTURES, "no-vpn", "compose.yaml");
+    const r = runIn(dir, [compose, "--stack", "d"]);
+    const dropped = r.out.slice(r.out.indexOf("\ndropped ("), r.out.indexOf("\nwhat changes for you:"));
+    assert.match(dropped, /wiki-db +privileged: true +\[.*no-vpn\/compose\.yaml:50\]/);
+    assert.match(dropped, /traefik +volume \/var\/run\/docker\.sock:\/var\/run\/docker\.sock: only the socket proxy mounts the Docker socket.*compose\.yaml:13\]/);
+    assert.match(dropped, /qbittorrent +host port 6881:6881: homelab publishes only the proxy's 80\/443/);
+    const omakase = runIn(dir, [path.join(FIXTURES, "omakase", "compose.yaml"), "--stack", "o"]);
+    assert.match(omakase.out, /uptime-kuma +volume \/srv\/appdata\/uptime-kuma:\/app\/data: homelab mounts <paths\.config>\/uptime-kuma at \/config/);
+    assert.match(omakase.out, /authelia +env AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET: homelab generates authelia's settings and secrets/);
+  });
+
   it("leaves out and reports what the schema refuses or cannot hold as a secret, and the rest still plans", () => {
     const compose = path.join(dir, "odd.yaml");
     fs.writeFileSync(
