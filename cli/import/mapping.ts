@@ -129,7 +129,8 @@ function mapApp(svc: ComposeService, entry: CatalogEntry | undefined, gatewayRef
     if (!catalog && !unpinned(image)) {
       cfg.image = svc.image!.value;
       notes.push(`the catalog entry with your image ${svc.image!.value}`);
-    } else if (unpinned(image)) notes.push(`${image.tag ?? "untagged"} → pinned ${pinned}`);
+    } else if (!catalog) notes.push(`your image ${svc.image!.value} is not pinned: the catalog's ${named.main.image} instead`);
+    else if (unpinned(image)) notes.push(`${image.tag ?? "untagged"} → pinned ${pinned}`);
     else if (image.tag !== pinned) notes.push(`compose pinned ${image.tag}, the catalog pins ${pinned}`);
   } else {
     const port = mainPort(svc);
