@@ -165,6 +165,19 @@ describe("homelab import", function () {
     assert.ok(buildPlan(result.config).ok);
   });
 
+  it("a second instance of a catalog app and an unpinned image under a catalog name stay honest in the report", () => {
+    const compose = path.join(dir, "twice.yaml");
+    fs.writeFileSync(
+      compose,
+      ["services:", "  sonarr:", "    image: linuxserver/sonarr:4.0.15", "  sonarr_4k:", "    image: lscr.io/linuxserver/sonarr:4.0.15", "    ports: ['8990:8989']", "  jellyfin:", "    image: jellyfin/jellyfin"].join("\n"),
+    );
+    const result = mapCompose(loadCompose([compose], () => undefined).services, { domain: "twice.example.com" });
+    assert.deepEqual(result.config.services, { sonarr: {}, "sonarr-4k": { port: 8989, image: "lscr.io/linuxserver/sonarr:4.0.15" }, jellyfin: {} });
+    assert.match(result.report.custom.map((l) => l.text).join(), /sonarr-4k \(was sonarr_4k\)/);
+    assert.match(result.report.catalog.map((l) => l.text).join(), /your image jellyfin\/jellyfin is not pinned: the catalog's lscr\.io\/linuxserver\/jellyfin:/);
+    assert.ok(buildPlan(result.config).ok);
+  });
+
   it("refuses to overwrite an existing stack file unless --force", () => {
     const compose = path.join(FIXTURES, "omakase", "compose.yaml");
     assert.equal(runIn(dir, [compose, "--stack", "x"]).code, 0);
