@@ -20,7 +20,8 @@ const USAGE = `usage: homelab <command> <stack> [options]
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
-  drift <stack>             exit 1 when the host differs from the state`;
+  drift <stack>             exit 1 when the host differs from the state
+  ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)`;
 
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
 
@@ -119,6 +120,11 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       // loaded on demand: the Automation API is heavy and the offline commands never need it
       const { operate } = require("./operate") as typeof import("./operate");
       return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+    }
+    case "ca": {
+      if (!stackArg()) break;
+      const { printCaCertificate } = require("./operate/ca") as typeof import("./operate/ca");
+      return printCaCertificate(stackArg(), { projectDir: PROJECT_DIR });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);
