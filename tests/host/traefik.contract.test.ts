@@ -3,6 +3,7 @@ import { SecretValue } from "../../config/secret";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { tunnelPeerAddress } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
+import { keyPaths } from "./keyPaths";
 import { container, file, planOf, stackConfig } from "./support";
 import { throughTunnel, traefikConfig, traefikServe, type Request } from "./traefikModel";
 
@@ -11,6 +12,31 @@ import { throughTunnel, traefikConfig, traefikServe, type Request } from "./trae
  * generated static config, dynamic files and labels are checked against the Traefik source each assertion
  * cites, and every request flow is played through tests/host/traefikModel.ts, a model of exactly that source.
  */
+
+/**
+ * Traefik publishes JSON schemas only through SchemaStore's repository (no npm package ships them, and copying
+ * upstream files is not allowed): the key paths the generator may use, each transcribed from the json tags of
+ * the v3.5.3 struct named beside it.
+ */
+const STATIC_KEYS = new Set([
+  "global.checkNewVersion", "global.sendAnonymousUsage", // pkg/config/static/static_config.go Global
+  "ping", "api.dashboard", "log.level", // static_config.go (ping.Handler, API), pkg/types/logs.go
+  "accessLog.filePath", "accessLog.bufferingSize", // pkg/types/logs.go AccessLog
+  "entryPoints.*.address", "entryPoints.*.forwardedHeaders.trustedIPs", // pkg/config/static/entrypoints.go
+  "entryPoints.*.http.redirections.entryPoint.to", "entryPoints.*.http.redirections.entryPoint.scheme",
+  "entryPoints.*.http.tls", "entryPoints.*.http.tls.certResolver", "entryPoints.*.http.tls.domains[].main", "entryPoints.*.http.tls.domains[].sans", // entrypoints.go TLSConfig, pkg/types/domains.go
+  "providers.docker.endpoint", "providers.docker.exposedByDefault", "providers.docker.network", "providers.docker.constraints", // pkg/provider/docker/shared.go
+  "providers.file.directory", "providers.file.watch", // pkg/provider/file/file.go
+  "certificatesResolvers.*.acme.email", "certificatesResolvers.*.acme.storage", "certificatesResolvers.*.acme.caServer", // pkg/provider/acme/provider.go
+  "certificatesResolvers.*.acme.dnsChallenge.provider", "certificatesResolvers.*.acme.dnsChallenge.resolvers",
+  "experimental.plugins.*.moduleName", "experimental.plugins.*.version", // pkg/plugins/types.go
+]);
+const DYNAMIC_KEYS = new Set([
+  "tls.certificates[].certFile", "tls.certificates[].keyFile", "tls.stores.*.defaultCertificate.certFile", "tls.stores.*.defaultCertificate.keyFile", // pkg/tls/certificate.go, tls.go Store
+  // http.middlewares.<name>.plugin.<plugin>: the plugin's own configuration (bouncer v1.4.5 pkg/configuration/configuration.go).
+  ...["enabled", "crowdsecMode", "crowdsecLapiScheme", "crowdsecLapiHost", "crowdsecLapiKeyFile", "forwardedHeadersTrustedIps"].map((k) => `http.middlewares.*.plugin.*.${k}`),
+]);
+const WILD = new Set(["entryPoints", "certificatesResolvers", "experimental.plugins", "tls.stores", "http.middlewares", "http.middlewares.*.plugin"]);
 
 const LAN_CLIENT = "192.168.1.50";
 const INTERNET_CLIENT = "203.0.113.7";
@@ -64,6 +90,11 @@ for (const [mode, acme] of MODES) {
       }
     });
 
+    it("uses only keys Traefik v3.5.3 and the bouncer v1.4.5 define, static and dynamic", () => {
+      for (const key of keyPaths(staticConfig, (p) => WILD.has(p))) assert.ok(STATIC_KEYS.has(key), `unknown static key ${key}`);
+      for (const doc of dynamic) for (const key of keyPaths(doc, (p) => WILD.has(p))) assert.ok(DYNAMIC_KEYS.has(key), `unknown dynamic key ${key}`);
+    });
+
     it("trusts forwarded headers from cloudflared's fixed address only", () => {
       // middlewares/forwardedheaders/forwarded_header.go: headers of peers outside trustedIPs are deleted.
       assert.deepEqual(eps.websecure.forwardedHeaders, { trustedIPs: [peer] });
@@ -98,7 +129,7 @@ for (const [mode, acme] of MODES) {
       // crowdsec-bouncer-traefik-plugin v1.4.5 pkg/configuration (forwardedHeadersTrustedIps, forwardedHeadersCustomName).
       const bouncer = dynamic.find((d) => d.http?.middlewares)!.http.middlewares.crowdsec.plugin.bouncer;
       assert.deepEqual(bouncer.forwardedHeadersTrustedIps, [peer]);
-      assert.equal(bouncer.forwardedHeadersCustomName, undefined, "X-Forwarded-For, which Traefik empties for untrusted peers");
+      assert.equal(bouncer.forwardedHeadersCustomName, undefined, "the default X-Forwarded-For (configuration.go New), which Traefik empties for untrusted peers");
       assert.equal(staticConfig.experimental.plugins.bouncer.version, "v1.4.5");
     });
 
