@@ -164,12 +164,14 @@ for (const [mode, acme] of MODES) {
         assert.deepEqual([r.status, r.location], [308, `https://${host("jellyseerr")}/a?b`]);
       });
 
-      it("tunnel: the bouncer sees the Internet client; an outsider's spoofed headers count for nothing", () => {
-        assert.equal(paths.tunnel("jellyseerr").bouncerClientIp, INTERNET_CLIENT);
+      it("tunnel: the bouncer and the access log (CrowdSec's input) see the Internet client; an outsider's spoofed headers count for nothing", () => {
+        const tunnelled = paths.tunnel("jellyseerr");
+        assert.deepEqual([tunnelled.bouncerClientIp, tunnelled.accessLogClientHost], [INTERNET_CLIENT, INTERNET_CLIENT]);
+        assert.equal(lan("jellyseerr").accessLogClientHost, LAN_CLIENT);
         const outsider = "192.168.90.9";
         const spoof = { "X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https", "CF-Connecting-IP": "198.51.100.1" };
         const r = traefikServe(plan, { peer: outsider, port: 443, tls: { sni: host("jellyseerr"), trusts: "nothing-verified" }, host: host("jellyseerr"), path: "/", headers: spoof });
-        assert.equal(r.bouncerClientIp, outsider);
+        assert.deepEqual([r.bouncerClientIp, r.accessLogClientHost], [outsider, outsider]);
         assert.equal(r.status, 302, "still asked to log in");
       });
 

@@ -30,6 +30,8 @@ export interface Response {
   upstreamHeaders?: Record<string, string>;
   /** The client address the CrowdSec bouncer decided on. */
   bouncerClientIp?: string;
+  /** ClientHost in Traefik's access log, which CrowdSec reads. */
+  accessLogClientHost?: string;
   /** Why the request failed before HTTP, if it did. */
   error?: string;
 }
@@ -107,8 +109,10 @@ export function traefikServe(plan: Plan, req: Request): Response {
   // The router: Docker labels with this entrypoint and a Host rule (provider/docker, rules.go Host).
   const routers = Object.keys(cfg.labels).filter((k) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k)).map((k) => k.split(".")[3]);
   const router = routers.find((r) => cfg.labels[`traefik.http.routers.${r}.rule`] === `Host(\`${req.host}\`)` && cfg.labels[`traefik.http.routers.${r}.entrypoints`].split(",").includes(epName));
-  if (!router) return { status: 404 };
-  const response: Response = { status: 200, upstreamHeaders: {} };
+  // middlewares/accesslog/logger.go: ClientHost is X-Forwarded-For when present (as sanitised above), else RemoteAddr.
+  const accessLogClientHost = headers["X-Forwarded-For"] || req.peer;
+  if (!router) return { status: 404, accessLogClientHost };
+  const response: Response = { status: 200, upstreamHeaders: {}, accessLogClientHost };
   for (const mw of (cfg.labels[`traefik.http.routers.${router}.middlewares`] ?? "").split(",").filter(Boolean)) {
     const [name, provider] = mw.split("@");
     if (provider === "file") {
@@ -134,7 +138,7 @@ export function traefikServe(plan: Plan, req: Request): Response {
       if (target.hostname !== `${plan.prefix}authelia` || Number(target.port) !== autheliaPort || target.pathname !== "/api/authz/forward-auth") return { status: 502, error: `forward-auth address ${address}` };
       const auth = autheliaDecide(cfg.authelia, authHeaders, req.session);
       // forward.go: a non-2xx answer is returned to the client as is (status and Location).
-      if (auth.status < 200 || auth.status > 299) return { ...auth, bouncerClientIp: response.bouncerClientIp };
+      if (auth.status < 200 || auth.status > 299) return { ...auth, bouncerClientIp: response.bouncerClientIp, accessLogClientHost };
       for (const h of cfg.labels[`${prefix}authResponseHeaders`].split(",")) if (auth.upstreamHeaders?.[h]) response.upstreamHeaders![h] = auth.upstreamHeaders[h];
     }
   }
