@@ -40,6 +40,7 @@ describe("remote access: homelab plan", () => {
   it("plan home prints the public URLs and what guards each", async () => {
     const { out } = await run("plan", "home");
     assert.match(out, /Tunnel homelab \(catch-all http_status:404\)/);
+    assert.match(out, /^HTTPS: the stack's own CA, wildcard certificate for home\.example\.com \(trust it on your devices: homelab ca home\)$/m);
     assert.match(out, /https:\/\/requests\.home\.example\.com\s+yes\s+two_factor\s+https:\/\/traefik:443/);
     assert.match(out, /https:\/\/photos\.home\.example\.com\s+no\s+one_factor\s+https:\/\/traefik:443/);
   });
