@@ -25,6 +25,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
+  ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)
   import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
                             a docker compose setup as a new stack file (offline)`;
 
@@ -166,6 +167,11 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       }
       return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+    }
+    case "ca": {
+      if (!stackArg()) break;
+      const { printCaCertificate } = require("./operate/ca") as typeof import("./operate/ca");
+      return printCaCertificate(stackArg(), { projectDir: PROJECT_DIR });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

@@ -18,5 +18,10 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
   }
   if (type === "random:index/randomId:RandomId") return { hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * Number(inputs.byteLength)) };
   if (type.startsWith("random:")) return { result: `mock-${name}` };
+  // @pulumi/tls: PEM-shaped stand-ins, named after the resource so tests can tell them apart.
+  const pem = (label: string) => `-----BEGIN ${label}-----\nmock-${name}\n-----END ${label}-----\n`;
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+  if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: pem("CERTIFICATE REQUEST") };
+  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") return { certPem: pem("CERTIFICATE") };
   return {};
 }
