@@ -20,7 +20,11 @@ const USAGE = `usage: homelab <command> <stack> [options]
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
-  drift <stack>             exit 1 when the host differs from the state`;
+  drift <stack>             exit 1 when the host differs from the state
+  backup <stack> [service…] restic snapshot of every (or the named) service's config and database dumps now
+  snapshots <stack> [service]  the snapshots in the repository
+  restore <stack> <service> [--snapshot ID]  stop the service, restore its config and database, start it
+  (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)`;
 
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
 
@@ -50,10 +54,14 @@ function planStack(stack: string, io: Io): Plan | undefined {
   return result.plan;
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(argvIn: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  // the one option with a value: `--snapshot ID` or `--snapshot=ID`
+  const snapshotAt = argvIn.findIndex((a) => a === "--snapshot" || a.startsWith("--snapshot="));
+  const snapshot = snapshotAt < 0 ? undefined : argvIn[snapshotAt].includes("=") ? argvIn[snapshotAt].split("=")[1] : argvIn[snapshotAt + 1];
+  const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--no-snapshot"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -118,7 +126,17 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       }
       // loaded on demand: the Automation API is heavy and the offline commands never need it
       const { operate } = require("./operate") as typeof import("./operate");
-      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+      const beforeUp = command === "up" && !flags.has("--no-snapshot") ? (require("./backup") as typeof import("./backup")).snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
+      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp });
+    }
+    case "backup":
+    case "snapshots":
+    case "restore": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      const { runBackupCommand } = require("./backup") as typeof import("./backup");
+      return runBackupCommand(command, { projectDir: PROJECT_DIR, stack: stackArg(), plan, services: args.slice(1), snapshot }, io);
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

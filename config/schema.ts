@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
+import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -175,6 +176,8 @@ export const stackConfig = z.strictObject({
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
   cloudflare: cloudflareConfig.optional(),
+  backup: backupConfig.optional(),
+  backupCredentials: backupCredentials.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -1,5 +1,6 @@
 import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
 import type { SecretValue } from "../config/secret";
+import type { BackupPlan } from "./backup";
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -46,6 +47,8 @@ export interface PlannedContainer {
   labels: Record<string, string>;
   healthcheck?: HealthcheckSpec;
   command?: string[];
+  /** Replaces the image's entrypoint (the backup containers run a schedule loop instead of restic / postgres). */
+  entrypoint?: string[];
   devices?: string[];
   /** Generated config files: part of the container, or delivered next to it (see PlannedFile.reload). */
   files?: PlannedFile[];
@@ -160,6 +163,8 @@ export interface Plan {
   tunnel?: TunnelPlan;
   dns?: DnsRecordPlan[];
   access?: AccessAppPlan[];
+  /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
+  backup?: BackupPlan;
 }
 
 export interface CloudflarePlan {
