@@ -25,8 +25,10 @@ function docker(args: string[], io: { stdin?: string; stdout?: string } = {}): P
 }
 
 /**
- * pg_dump inside the database container: one consistent snapshot of the database (pg_dump runs in a
- * single transaction), never its live files. `--clean --if-exists` makes the dump restore over a database
+ * pg_dump inside the database container: one consistent snapshot of the database ("consistent even if the
+ * database is being used concurrently", https://www.postgresql.org/docs/current/app-pgdump.html), never its
+ * live files. Over the container's local socket, which the official image leaves at initdb's `trust` (its
+ * entrypoint only adds a `host` rule: docker-library/postgres 17/alpine3.22/docker-entrypoint.sh pg_setup_hba_conf). `--clean --if-exists` makes the dump restore over a database
  * that has since changed. Written to a .partial file first, so a failed dump never replaces a good one.
  */
 export async function dumpDatabase(db: BackupDatabase, file: string): Promise<void> {
