@@ -19,7 +19,7 @@ export interface ResticResult {
 interface RunOptions {
   /** Each --json line of stdout, parsed, as it arrives. */
   onJson?: (message: Record<string, unknown>) => void;
-  /** Where restic's stdin comes from (a file path), if anywhere. */
+  /** The environment restic starts from (the repository's variables are added); defaults to process.env. */
   env?: NodeJS.ProcessEnv;
 }
 
