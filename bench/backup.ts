@@ -23,7 +23,8 @@ export interface BackupBench {
   /** Opening the repository alone (`restic cat config`: start, key derivation, config): the floor of any run. */
   openMs: number;
   ratio: number;
-  pass: boolean;
+  /** Judged on the 200 MB tree only: on the quick 20 MB tree the fixed cost of opening the repository dominates. */
+  pass?: boolean;
 }
 
 const FILE_BYTES = 100 * 1024;
@@ -62,7 +63,7 @@ export async function backupBench(quick: boolean, rounds = quick ? 1 : 3): Promi
       fs.rmSync(repo.url, { recursive: true, force: true });
     }
     const [firstMs, secondMs] = [median(first), median(second)];
-    return { treeMB, files, firstMs, secondMs, openMs: median(open), ratio: secondMs / firstMs, pass: secondMs / firstMs <= SECOND_RUN_TARGET };
+    return { treeMB, files, firstMs, secondMs, openMs: median(open), ratio: secondMs / firstMs, pass: quick ? undefined : secondMs / firstMs <= SECOND_RUN_TARGET };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -72,7 +73,7 @@ export function backupTable(b: BackupBench): string {
   return table([
     ["backup (restic)", "tree", "time", "ratio", "verdict"],
     [`first backup`, `${b.treeMB} MB, ${b.files} files`, `${(b.firstMs / 1000).toFixed(2)} s`, "", ""],
-    [`unchanged second run`, `${b.treeMB} MB, ${b.files} files`, `${(b.secondMs / 1000).toFixed(2)} s`, `${(b.ratio * 100).toFixed(1)}%`, `${b.pass ? "PASS" : "MISS"} (≤ ${SECOND_RUN_TARGET * 100}%)`],
+    [`unchanged second run`, `${b.treeMB} MB, ${b.files} files`, `${(b.secondMs / 1000).toFixed(2)} s`, `${(b.ratio * 100).toFixed(1)}%`, b.pass === undefined ? "n/a (quick: judged on 200 MB)" : `${b.pass ? "PASS" : "MISS"} (≤ ${SECOND_RUN_TARGET * 100}%)`],
     [`(opening the repository alone)`, "", `${(b.openMs / 1000).toFixed(2)} s`, `${((b.openMs / b.firstMs) * 100).toFixed(1)}%`, ""],
   ]);
 }
