@@ -22,7 +22,9 @@ const USAGE = `usage: homelab <command> <stack> [options]
   backup <stack> [service…] restic snapshot of every (or the named) service's config and database dumps now
   snapshots <stack> [service]  the snapshots in the repository
   restore <stack> <service> [--snapshot ID]  stop the service, restore its config and database, start it
-  (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)`;
+  (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)
+  import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
+                            a docker compose setup as a new stack file (offline)`;
 
 // cli/ and dist/ (where bin/homelab runs this file compiled) are both one level below the project.
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
@@ -34,6 +36,7 @@ const lazy = {
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
   backup: () => require("./backup") as typeof import("./backup"),
+  import: () => require("./import") as typeof import("./import"),
 };
 
 interface Io {
@@ -63,7 +66,9 @@ function planStack(stack: string, io: Io): Plan | undefined {
 }
 
 export async function main(argvIn: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
-  // the one option with a value: `--snapshot ID` or `--snapshot=ID`
+  // import has options with values (--stack NAME), so it reads its own arguments
+  if (argvIn[0] === "import" && !argvIn.includes("--help")) return lazy.import().runImport(argvIn.slice(1), io, PROJECT_DIR);
+  // the one other option with a value: `--snapshot ID` or `--snapshot=ID`
   const snapshotAt = argvIn.findIndex((a) => a === "--snapshot" || a.startsWith("--snapshot="));
   const snapshot = snapshotAt < 0 ? undefined : argvIn[snapshotAt].includes("=") ? argvIn[snapshotAt].split("=")[1] : argvIn[snapshotAt + 1];
   const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
