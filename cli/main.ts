@@ -26,6 +26,10 @@ const USAGE = `usage: homelab <command> <stack> [options]
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
   ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)
+  backup <stack> [service…] restic snapshot of every (or the named) service's config and database dumps now
+  snapshots <stack> [service]  the snapshots in the repository
+  restore <stack> <service> [--snapshot ID]  stop the service, restore its config and database, start it
+  (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)
   import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
                             a docker compose setup as a new stack file (offline)`;
 
@@ -38,6 +42,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
 };
 
@@ -88,12 +93,16 @@ export async function probeWithInterrupt(stack: string, plan: Plan, json: boolea
   }
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(argvIn: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   // import has options with values (--stack NAME), so it reads its own arguments
-  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
+  if (argvIn[0] === "import" && !argvIn.includes("--help")) return lazy.import().runImport(argvIn.slice(1), io, PROJECT_DIR);
+  // the one other option with a value: `--snapshot ID` or `--snapshot=ID`
+  const snapshotAt = argvIn.findIndex((a) => a === "--snapshot" || a.startsWith("--snapshot="));
+  const snapshot = snapshotAt < 0 ? undefined : argvIn[snapshotAt].includes("=") ? argvIn[snapshotAt].split("=")[1] : argvIn[snapshotAt + 1];
+  const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -166,7 +175,16 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
         const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       }
-      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+      const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp });
+    }
+    case "backup":
+    case "snapshots":
+    case "restore": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      return lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack: stackArg(), plan, services: args.slice(1), snapshot }, io);
     }
     case "ca": {
       if (!stackArg()) break;

@@ -40,6 +40,7 @@ export function containerArgs(
     ports: c.hostPorts.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" })),
     healthcheck: c.healthcheck ? { tests: c.healthcheck.test, interval: c.healthcheck.interval, timeout: c.healthcheck.timeout, retries: c.healthcheck.retries, startPeriod: c.healthcheck.startPeriod } : undefined,
     command: c.command,
+    entrypoints: c.entrypoint,
     devices: c.devices?.length ? c.devices.map((d) => ({ hostPath: d, containerPath: d })) : undefined,
     gpus: c.gpus,
     user: c.user,

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
+import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -185,6 +186,8 @@ export const stackConfig = z.strictObject({
    * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
    */
   plex: z.strictObject({ claim: secret }).optional(),
+  backup: backupConfig.optional(),
+  backupCredentials: backupCredentials.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

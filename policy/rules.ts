@@ -18,7 +18,7 @@ export const NETWORK_TYPE = "docker:index/network:Network";
 export const DOCKER_SOCKETS = ["/var/run/docker.sock", "/run/docker.sock"];
 const NETWORK_KINDS = ["ingress", "socket", "service", "link"];
 /** Roles whose containers may never be on vnet-socket (the seed's "never" column; the rest join it only for the Docker API). */
-const NEVER_ON_SOCKET = ["web", "database", "cache", "auth", "ips", "tunnel", "vpn-gateway"];
+const NEVER_ON_SOCKET = ["web", "database", "cache", "auth", "ips", "tunnel", "vpn-gateway", "backup"];
 const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 const DOCKER_DEFAULT_BRIDGE = "172.17.0.0/16";
 
@@ -149,6 +149,8 @@ export function membershipViolations(resources: StackResource[]): { urn?: string
   const violations: { urn?: string; message: string }[] = [];
   const networks = new Map<string, Record<string, string>>();
   for (const r of resources.filter((r) => r.type === NETWORK_TYPE)) networks.set(r.props.name, labelsOf(r.props));
+  // the backup role may join the network of a service that keeps a database, to dump it (topology/policy.ts REACHES_DATABASES)
+  const withDatabase = new Set(resources.filter((r) => r.type === CONTAINER_TYPE && labelsOf(r.props)["homelab.role"] === "database").map((r) => labelsOf(r.props)["homelab.service"]));
 
   for (const r of resources.filter((r) => r.type === CONTAINER_TYPE)) {
     const labels = labelsOf(r.props);
@@ -165,7 +167,7 @@ export function membershipViolations(resources: StackResource[]): { urn?: string
       }
       const kind = net["homelab.network-kind"];
       const owner = net["homelab.service"];
-      if (kind === "service" && owner !== service) report(`${who} joins ${name}, the network of ${owner ? `service '${owner}'` : "an unnamed service"}: nobody joins another service's network`);
+      if (kind === "service" && owner !== service && !(role === "backup" && withDatabase.has(owner))) report(`${who} joins ${name}, the network of ${owner ? `service '${owner}'` : "an unnamed service"}: nobody joins another service's network`);
       if ((role === "database" || role === "cache") && kind !== "service") report(`${who} is on ${name} (${kind}): databases and caches live only on their service's own network`);
       if (kind === "socket" && NEVER_ON_SOCKET.includes(role)) report(`${who} is on ${name}: only the socket proxy and Docker API clients belong on the socket network`);
       if (role === "socket-proxy" && kind !== "socket") report(`${who} is on ${name} (${kind}): the socket proxy lives only on the socket network`);

@@ -2,6 +2,7 @@ import { validateStackConfig, type StackConfig } from "../config/schema";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
+import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
 import { planPlexClaim, planWiring } from "./wiring";
@@ -25,6 +26,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const names = naming(cfg.network.prefix);
   const { services: listed, problems: serviceProblems } = resolveServices(cfg);
   problems.push(...serviceProblems);
+  if (cfg.backup) listed.push(backupService());
   const vpn = routeServices(cfg, listed);
   const services = vpn.services;
   problems.push(...vpn.problems);
@@ -82,6 +84,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
   }
   attachToGateway({ cfg, vpn, containers, networks, linksOf, names });
+  const backup = planBackup(cfg, containers, networks, names);
+  problems.push(...backup.problems);
   const membersOf = new Map(networks.map((n) => [n.name, n.members]));
   for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
@@ -118,7 +122,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...host.secrets, ...wiring.secrets, ...plexClaim.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...host.secrets, ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }

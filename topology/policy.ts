@@ -30,7 +30,14 @@ export const NETWORK_POLICY: Record<Role, RolePolicy> = {
   ips: { ingress: "always", own: "always", socket: "never", link: "never" },
   "vpn-gateway": { ingress: "always", own: "always", socket: "never", link: "optional" },
   tunnel: { ingress: "always", own: "never", socket: "never", link: "never" },
+  backup: { ingress: "never", own: "always", socket: "never", link: "never" },
 };
+
+/**
+ * The one exception to "nothing joins another service's network": a backup container may join the own
+ * network of a service that keeps a database, to dump it with pg_dump over that network (docs/backups.md).
+ */
+export const REACHES_DATABASES: ReadonlySet<Role> = new Set<Role>(["backup"]);
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 
@@ -53,6 +60,7 @@ export function checkPolicy(plan: Plan): PlanProblem[] {
   const problems: PlanProblem[] = [];
   const networks = new Map(plan.networks.map((n) => [n.name, n]));
   const services = new Map(plan.services.map((s) => [s.name, s]));
+  const withDatabase = new Set(plan.containers.filter((c) => c.role === "database").map((c) => c.service));
 
   for (const c of plan.containers) {
     const path = `homelab:services.${c.service}`;
@@ -84,7 +92,9 @@ export function checkPolicy(plan: Plan): PlanProblem[] {
         continue;
       }
       if (net.kind === "service") {
-        if (net.service !== c.service) fail(`joins ${name}, another service's network`);
+        if (net.service !== c.service) {
+          if (!REACHES_DATABASES.has(c.role) || !withDatabase.has(net.service!)) fail(`joins ${name}, another service's network`);
+        }
         else kinds.own = true;
       } else kinds[net.kind] = true;
     }

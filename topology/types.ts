@@ -1,6 +1,7 @@
 import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
 import type { SecretValue } from "../config/secret";
 import type { TlsPlan } from "./tls";
+import type { BackupPlan } from "./backup";
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -51,6 +52,8 @@ export interface PlannedContainer {
   labels: Record<string, string>;
   healthcheck?: HealthcheckSpec;
   command?: string[];
+  /** Replaces the image's entrypoint (the backup containers run a schedule loop instead of restic / postgres). */
+  entrypoint?: string[];
   devices?: string[];
   /** Docker's GPU request (`all`): a device request with the gpu capability, for `gpu: nvidia`. */
   gpus?: string;
@@ -173,6 +176,8 @@ export interface Plan {
   tunnel?: TunnelPlan;
   dns?: DnsRecordPlan[];
   access?: AccessAppPlan[];
+  /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
+  backup?: BackupPlan;
 }
 
 export interface CloudflarePlan {

@@ -2,7 +2,7 @@
 // Automation API over this project directory, with a local state backend by default.
 import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { assertDockerCli, assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
-import { Progress, ProgressOptions } from "./progress";
+import { Progress, ProgressOptions, type ResourceChange } from "./progress";
 import { askSecret, confirm } from "./prompt";
 import { describeError, pulumiCommand } from "./pulumiCli";
 
@@ -22,7 +22,12 @@ export interface OperateOptions {
   env?: NodeJS.ProcessEnv;
   /** May we ask questions? Defaults to whether stdin is a terminal. */
   interactive?: boolean;
+  /** `up` only: runs once the preview is agreed, before it is applied (the pre-change snapshot); returns lines for the end. */
+  beforeUp?: BeforeUp;
 }
+
+/** Gets the preview's changes and the stack's decrypted config; throwing stops the `up` before anything is applied. */
+export type BeforeUp = (changes: ResourceChange[], config: () => Promise<Record<string, { value: string; secret?: boolean }>>, out: (line: string) => void) => Promise<string[]>;
 
 export interface Io {
   out: (line: string) => void;
@@ -68,7 +73,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
     const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
-    return await run(op, target, io);
+    return await run(op, target, io, opts.beforeUp);
   } catch (err) {
     io.err(failureLine(op, err));
     return err instanceof OperateError ? err.exitCode : 1;
@@ -92,7 +97,7 @@ export async function openStack(stack: string, opts: OperateOptions, io: Io, mod
   return { target, backend };
 }
 
-async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
+async function run(op: Operation, stack: Stack, io: Io, beforeUp?: BeforeUp): Promise<number> {
   const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const });
   switch (op) {
     case "preview":
@@ -106,10 +111,13 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
     }
     case "up": {
       let outputs: OutputMap = {};
+      let notes: string[] = [];
+      const snapshot = beforeUp && (async (planned: Progress) => void (notes = await beforeUp(planned.changes, () => stack.getAllConfig(), io.out)));
       const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
         outputs = (await stack.up(events(p))).outputs;
-      });
+      }, snapshot);
       printOutputs(io, outputs);
+      for (const line of notes) io.out(line);
       return code;
     }
     case "destroy":
@@ -134,6 +142,7 @@ async function planThenApply(
   refresh: boolean,
   plan: (p: Progress) => Promise<unknown>,
   apply: (p: Progress) => Promise<unknown>,
+  beforeApply?: (planned: Progress) => Promise<void>,
 ): Promise<number> {
   const planned = await observe(io, { phase: "plan", refresh }, plan);
   if (planned.changes.length === 0) return 0;
@@ -141,6 +150,7 @@ async function planThenApply(
     io.err("homelab: cancelled; nothing was changed.");
     return 1;
   }
+  await beforeApply?.(planned);
   await observe(io, { phase: "apply", refresh, total: planned.count }, apply);
   return 0;
 }

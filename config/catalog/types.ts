@@ -3,7 +3,7 @@ import type { AUTH_LEVELS } from "../schema";
 export type AuthLevel = (typeof AUTH_LEVELS)[number];
 
 /** What a container is for; the network policy is written in these terms. */
-export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker"] as const;
+export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker", "backup"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
