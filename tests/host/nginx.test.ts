@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
-import { SWAG_NGINX } from "../../topology/proxy";
+import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { container, planOf } from "./support";
 
