@@ -12,13 +12,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../topology/authelia";
-import { SWAG_NGINX } from "../../topology/proxy";
+import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { REQUIRE_DOCKER, engineRuns } from "../engine/engineSuite";
 import { execIn, newRunId, teardown } from "../engine/realise";
 import { planOf, stackConfig } from "../host/support";
 import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "./probes";
-import { SESSION, World, buildWorld, peerPort } from "./world";
+import { SESSION, World, buildWorld, containerLog, peerPort } from "./world";
 
 interface Hop {
   url: string;
@@ -52,9 +52,11 @@ const TUNNEL_STACK = {
 };
 const ACME = { acme: { email: "ops@lab.example.com", cloudflareApiToken: new SecretValue("e2e-token") } };
 
+/** Realised one after the other (they share the lab's addresses). */
 const STACKS: { name: string; overrides: Record<string, unknown> }[] = [
-  { name: "lab (SWAG, LAN only)", overrides: LAN_STACK },
-  { name: "lab with the Cloudflare tunnel (SWAG)", overrides: TUNNEL_STACK },
+  { name: "lab (SWAG, LAN only, internal CA)", overrides: LAN_STACK },
+  { name: "lab with the Cloudflare tunnel (SWAG, internal CA)", overrides: TUNNEL_STACK },
+  { name: "lab with the Cloudflare tunnel (SWAG, ACME)", overrides: { ...TUNNEL_STACK, ...ACME } },
 ];
 
 function buildImage(this: Mocha.Context): void {
@@ -104,12 +106,11 @@ function loggedAddresses(accessLog: string): Map<string, string> {
 
 /** The Authelia double's decisions (one JSON line each), by the probe id in the target URL. */
 async function autheliaDecisions(world: World): Promise<Map<string, { status: number; remoteIp: string; target: string }>> {
-  const logs = (await world.docker.getContainer(world.authelia.id).logs({ stdout: true, stderr: false })).toString("utf8");
+  const logs = await containerLog(world.docker, world.authelia.id, { stdout: true, stderr: false });
   const decisions = new Map<string, { status: number; remoteIp: string; target: string }>();
   for (const line of logs.split("\n")) {
-    const json = line.slice(line.indexOf("{"));
-    if (!json.startsWith("{")) continue;
-    const d = JSON.parse(json);
+    if (!line.startsWith("{")) continue;
+    const d = JSON.parse(line);
     const id = d.target ? new URL(d.target).searchParams.get("e2e") : null;
     if (id) decisions.set(id, d);
   }
@@ -235,19 +236,19 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
     });
   }
 
-  describe("ACME cells: the SWAG confs do not depend on where the certificate comes from", function () {
-    // SWAG points ssl.conf at /config/keys/cert.{crt,key} whether certbot or the owner supplied them, so the
-    // runs above (with a test CA's wildcard certificate there) cover ACME exactly when the confs are the same.
+  describe("ACME and the internal CA: the same SWAG confs", function () {
+    // SWAG's ssl.conf reads /config/keys/cert.{crt,key}, linked to the live folder whether certbot filled it
+    // (ACME) or the plan did (internal CA): the confs must not differ, so the LAN-only ACME cells are the runs above.
     const nginxFiles = (plan: Plan) =>
       Object.fromEntries((plan.containers.find((c) => c.name === `${plan.prefix}swag`)!.files ?? []).filter((f) => f.path.startsWith(`${SWAG_NGINX}/`)).map((f) => [f.path, f.content]));
-    for (const stack of STACKS) {
-      it(stack.name, () => {
-        const internal = planOf("lab", stack.overrides);
-        const acme = planOf("lab", { ...stack.overrides, ...ACME });
+    for (const stack of [LAN_STACK, TUNNEL_STACK]) {
+      it(stack === LAN_STACK ? "lab" : "lab with the tunnel", () => {
+        const internal = planOf("lab", stack);
+        const acme = planOf("lab", { ...stack, ...ACME });
         const [a, i] = [nginxFiles(acme), nginxFiles(internal)];
         const differing = [...new Set([...Object.keys(a), ...Object.keys(i)])].filter((f) => a[f] !== i[f]);
         assert.deepEqual(differing, [], "SWAG confs that differ between ACME and the internal CA");
-        assert.deepEqual(acme.tunnel, internal.tunnel);
+        assert.ok(Object.keys(i).length > internal.routes.length, "the confs are there to compare");
         assert.deepEqual(acme.authelia?.rules, internal.authelia?.rules);
       });
     }

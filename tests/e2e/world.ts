@@ -10,7 +10,7 @@ import Docker from "dockerode";
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SWAG_NGINX } from "../../topology/proxy";
+import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan, PlannedContainer } from "../../topology/types";
 import { randomSubnets } from "../engine/engineSuite";
 import { LABELS } from "../engine/engineMapping";
@@ -50,15 +50,23 @@ export interface World {
   user: string;
 }
 
-const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt):([a-z0-9-]+)\}\}/g;
+/** The Pulumi layer's placeholders (components/Secrets.ts, topology/tls.ts TLS_PLACEHOLDERS). */
+const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt|tls):([a-z0-9-]+)\}\}/g;
 
-/** Writes a planned container's generated files below `root` (its `/config`), placeholders filled with dummies. */
-function writePlannedFiles(c: PlannedContainer, root: string, under = "/config/"): void {
+/**
+ * Writes a planned container's generated files that live under `under` below `root`: secrets filled with
+ * dummies, the internal CA's material with the test PKI (standing in for components/InternalCa.ts).
+ */
+function writePlannedFiles(c: PlannedContainer, root: string, pki: TestPki, under = "/config/"): void {
+  const tls: Record<string, string> = { cert: pki.cert, key: pki.key, ca: pki.caCert };
   for (const f of c.files ?? []) {
     if (!f.path.startsWith(under)) continue;
     const target = path.join(root, f.path.slice(under.length));
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, f.content.replace(PLACEHOLDER, (_, kind: string, name: string) => `e2e-${kind}-${name}`));
+    const filled = f.content.replace(PLACEHOLDER, (_, kind: string, name: string) =>
+      kind === "tls" ? fs.readFileSync(tls[name], "utf8").trim() : `e2e-${kind}-${name}`,
+    );
+    fs.writeFileSync(target, filled);
   }
 }
 
@@ -72,14 +80,28 @@ function plannedContainer(plan: Plan, service: string): PlannedContainer {
   return c;
 }
 
-/** SWAG's /config: our reproduction of SWAG 5.1.0's own files, then every generated file on top, then the certificate. */
+/**
+ * SWAG's /config: our reproduction of SWAG 5.1.0's own files, then every generated file on top, then the
+ * certificate where SWAG's init leaves it. With ACME, certbot writes the live folder; here the test PKI's
+ * certificate stands in for Let's Encrypt's (the internal CA's is a generated file the plan already placed).
+ */
 function swagConfig(plan: Plan, work: string, pki: TestPki): string {
   const root = path.join(work, "swag");
   copyTree(path.join(HERE, "swag"), path.join(root, SWAG_NGINX.slice("/config/".length)));
-  writePlannedFiles(plannedContainer(plan, "swag"), root);
+  writePlannedFiles(plannedContainer(plan, "swag"), root, pki);
+  const live = path.join(root, "etc", "letsencrypt", "live", plan.domain);
+  if (!fs.existsSync(path.join(live, "fullchain.pem"))) {
+    if (plan.tls.mode !== "acme") throw new Error(`the plan places no certificate for SWAG although it does not use ACME`);
+    fs.mkdirSync(live, { recursive: true });
+    fs.copyFileSync(pki.cert, path.join(live, "fullchain.pem"));
+    fs.copyFileSync(pki.key, path.join(live, "privkey.pem"));
+  }
+  // docker-swag 5.1.0 root/etc/s6-overlay/s6-rc.d/init-certbot-config/run:168-173 and :365-369: keys/letsencrypt
+  // links to the live folder, keys/cert.{crt,key} (what ssl.conf reads) to its fullchain/privkey.
   fs.mkdirSync(path.join(root, "keys"), { recursive: true });
-  fs.copyFileSync(pki.cert, path.join(root, "keys", "cert.crt"));
-  fs.copyFileSync(pki.key, path.join(root, "keys", "cert.key"));
+  fs.symlinkSync(`/config/etc/letsencrypt/live/${plan.domain}`, path.join(root, "keys", "letsencrypt"));
+  fs.symlinkSync("./letsencrypt/fullchain.pem", path.join(root, "keys", "cert.crt"));
+  fs.symlinkSync("./letsencrypt/privkey.pem", path.join(root, "keys", "cert.key"));
   fs.mkdirSync(path.join(root, "log", "nginx"), { recursive: true });
   return root;
 }
@@ -128,7 +150,12 @@ async function startContainer(w: { docker: Docker; runId: string; started: strin
 }
 
 /** Creates a network, drawing again (bounded) while another run holds the same addresses. */
-async function createNetwork(w: { docker: Docker; runId: string; started: string }, role: string, subnet: () => { subnet: string; gateway: string }, maxWaitMs = 90_000): Promise<string> {
+async function createNetwork(
+  w: { docker: Docker; runId: string; started: string },
+  role: string,
+  subnet: () => { subnet: string; gateway: string; ipRange?: string },
+  maxWaitMs = 90_000,
+): Promise<string> {
   const name = `e2e-${w.runId}-${role}`;
   const deadline = Date.now() + maxWaitMs;
   for (;;) {
@@ -138,7 +165,7 @@ async function createNetwork(w: { docker: Docker; runId: string; started: string
         Name: name,
         CheckDuplicate: true,
         Driver: "bridge",
-        IPAM: { Config: [{ Subnet: s.subnet, Gateway: s.gateway }] },
+        IPAM: { Config: [{ Subnet: s.subnet, Gateway: s.gateway, ...(s.ipRange ? { IPRange: s.ipRange } : {}) }] },
         Labels: { [LABELS.run]: w.runId, [LABELS.started]: w.started, [LABELS.name]: role },
       });
       return name;
@@ -149,6 +176,18 @@ async function createNetwork(w: { docker: Docker; runId: string; started: string
   }
 }
 
+/** A container's log as text: Docker frames each chunk with 8 bytes (stream, 3 zero bytes, length), without a TTY. */
+export async function containerLog(docker: Docker, id: string, streams: { stdout: boolean; stderr: boolean }): Promise<string> {
+  const raw = (await docker.getContainer(id).logs({ ...streams, follow: false })) as unknown as Buffer;
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(at + 4);
+    parts.push(raw.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
 /** Waits, bounded, until a container answers on each port (loopback), or fails with its log. */
 async function waitForPorts(docker: Docker, e: Endpoint, ports: number[], what: string): Promise<void> {
   const script =
@@ -156,15 +195,10 @@ async function waitForPorts(docker: Docker, e: Endpoint, ports: number[], what: 
     `[ $ok = 1 ] && exit 0; i=$((i+1)); sleep 0.1; done; exit 1`;
   const result = await execIn(docker, e.id, script, 15_000).catch((err: Error) => ({ exitCode: -1, stderr: err.message }));
   if (result.exitCode === 0) return;
-  const logs = (await docker.getContainer(e.id).logs({ stdout: true, stderr: true, tail: 30 })).toString("utf8");
-  throw new Error(`${what} did not listen on ${ports.join(",")}:\n${logs}`);
+  const logs = await containerLog(docker, e.id, { stdout: true, stderr: true });
+  throw new Error(`${what} did not listen on ${ports.join(",")}:\n${logs.split("\n").slice(-30).join("\n")}`);
 }
 
-/** The address the plan gives a container on a network, when it pins one. */
-function plannedAddress(c: PlannedContainer | undefined, network: string): string | undefined {
-  const addresses = (c as unknown as { addresses?: Record<string, string> } | undefined)?.addresses;
-  return addresses?.[network];
-}
 
 export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   const docker = connectEngine();
@@ -175,7 +209,7 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   const swagRoot = swagConfig(plan, work, pki);
   const autheliaPlan = plannedContainer(plan, "authelia");
   const autheliaRoot = path.join(work, "authelia");
-  writePlannedFiles(autheliaPlan, autheliaRoot);
+  writePlannedFiles(autheliaPlan, autheliaRoot, pki);
   const e2e = path.join(work, "e2e");
   fs.mkdirSync(e2e, { recursive: true });
   const userDb = yaml.load(fs.readFileSync(path.join(autheliaRoot, "users_database.yml"), "utf8")) as { users?: Record<string, unknown> };
@@ -184,14 +218,17 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   fs.writeFileSync(path.join(e2e, "sessions.json"), JSON.stringify({ [SESSION]: { username: user, level: 2 } }));
   fs.writeFileSync(path.join(e2e, "ingress.json"), JSON.stringify(plan.tunnel?.ingress ?? []));
   fs.copyFileSync(pki.caCert, path.join(e2e, "ca.crt"));
+  const connector = plan.tunnel ? plan.containers.find((c) => c.name === plan.tunnel!.connector) : undefined;
+  // cloudflared's generated files (the stack CA for caPool) where the peer reads them (see doubles/cloudflared.js).
+  if (connector) writePlannedFiles(connector, path.join(e2e, "cloudflared"), pki, "/etc/cloudflared/");
   const app = appRoot(work);
   const common = [`${path.join(HERE, "doubles")}:/opt/doubles:ro`, `${e2e}:/e2e`];
 
   const ingressNet = plan.networks.find((n) => n.kind === "ingress")!;
-  const ingress = await createNetwork(w, "ingress", () => ({ subnet: ingressNet.subnet, gateway: ingressNet.gateway }));
+  const ingress = await createNetwork(w, "ingress", () => ({ subnet: ingressNet.subnet, gateway: ingressNet.gateway, ipRange: ingressNet.ipRange }));
   const lan = await createNetwork(w, "lan", () => randomSubnets(1)[0]);
   const swagName = `${plan.prefix}swag`;
-  const onIngress = (name: string) => ({ name: ingress, aliases: [name], ip: plannedAddress(plan.containers.find((c) => c.name === name), ingressNet.name) });
+  const onIngress = (name: string) => ({ name: ingress, aliases: [name], ip: plan.containers.find((c) => c.name === name)?.addresses?.[ingressNet.name] });
 
   const apps = plan.routes.filter((r) => r.upstream.split(":")[0] !== autheliaPlan.name);
   const appsUp = Promise.all(
@@ -210,11 +247,20 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
       cmd: ["node", "/opt/doubles/authelia.js"],
       networks: [onIngress(autheliaPlan.name)],
       binds: [...common, `${autheliaRoot}:/config:ro`, `${JS_YAML}:/opt/js-yaml:ro`],
+      // Where Authelia reads its configuration from (X_AUTHELIA_CONFIG), as the plan sets it.
+      env: Object.fromEntries(Object.entries(autheliaPlan.env).filter(([k]) => k.startsWith("X_AUTHELIA_"))),
     }),
     startContainer(w, { role: "lan-client", cmd: ["sleep", "600"], networks: [{ name: lan }], binds: common }),
     startContainer(w, { role: "outsider", cmd: ["sleep", "600"], networks: [{ name: ingress }], binds: common }),
     plan.tunnel
-      ? startContainer(w, { role: "cloudflared", cmd: ["node", "/opt/doubles/cloudflared.js"], networks: [onIngress(plan.tunnel.connector), { name: lan }], binds: common })
+      ? startContainer(w, {
+          role: "cloudflared",
+          cmd: ["node", "/opt/doubles/cloudflared.js"],
+          networks: [onIngress(plan.tunnel.connector), { name: lan }],
+          binds: common,
+          // With ACME, cloudflared trusts the proxy's certificate through the system roots; the test CA stands in for them.
+          env: plan.tls.mode === "acme" ? { NODE_EXTRA_CA_CERTS: "/e2e/ca.crt" } : {},
+        })
       : Promise.resolve(undefined),
   ]);
   await Promise.all([

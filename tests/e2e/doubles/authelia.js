@@ -1,6 +1,6 @@
 // An Authelia 4.39 double for the end-to-end test: the authz contract of authelia/authelia at tag v4.39.13,
-// nothing more. Reads the GENERATED /config/configuration.yml (access_control, session.cookies) and
-// /config/users_database.yml, so the generated rules are what decides. Sessions come from /e2e/sessions.json
+// nothing more. Reads the GENERATED configuration the way Authelia does (X_AUTHELIA_CONFIG: files and folders;
+// access_control, session.cookies) and /config/users_database.yml, so the generated rules are what decides. Sessions come from /e2e/sessions.json
 // ({ "<cookie value>": { "username": "...", "level": 1 | 2 } }), standing in for a finished login.
 // Every authz decision is logged as one JSON line on stdout (what the test reads back).
 "use strict";
@@ -8,7 +8,29 @@ const http = require("node:http");
 const fs = require("node:fs");
 const yaml = require("/opt/js-yaml");
 
-const config = yaml.load(fs.readFileSync("/config/configuration.yml", "utf8"));
+const path = require("node:path");
+
+// koanf's merge, as Authelia loads one source after another: maps merge key by key, anything else (lists
+// included) is replaced by the later source.
+function merge(into, from) {
+  for (const [k, v] of Object.entries(from ?? {})) {
+    const both = v && typeof v === "object" && !Array.isArray(v) && into[k] && typeof into[k] === "object" && !Array.isArray(into[k]);
+    into[k] = both ? merge({ ...into[k] }, v) : v;
+  }
+  return into;
+}
+// internal/commands/const.go:776 X_AUTHELIA_CONFIG (comma-separated, default /config/configuration.yml);
+// internal/configuration/sources.go:93 loadDir: a folder's *.yml / *.yaml files in name order (os.ReadDir sorts).
+function loadConfiguration() {
+  const files = (process.env.X_AUTHELIA_CONFIG ?? "/config/configuration.yml").split(",").flatMap((p) =>
+    fs.statSync(p).isDirectory()
+      ? fs.readdirSync(p).sort().filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(p, n))
+      : [p],
+  );
+  return files.reduce((config, file) => merge(config, yaml.load(fs.readFileSync(file, "utf8"))), {});
+}
+
+const config = loadConfiguration();
 const users = yaml.load(fs.readFileSync("/config/users_database.yml", "utf8")).users ?? {};
 const sessions = JSON.parse(fs.readFileSync("/e2e/sessions.json", "utf8"));
 const port = Number(/:(\d+)/.exec(config.server?.address ?? "")?.[1] ?? 9091);
@@ -163,12 +185,12 @@ function authz(req, res, impl) {
 
 http
   .createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    const route = (req.url ?? "/").split("?")[0];
     // internal/server/handlers.go:227-245: each configured authz endpoint at /api/authz/<name>, GET and HEAD
     // (defaults: auth-request for nginx, forward-auth for Traefik).
-    if (req.method !== "GET" && req.method !== "HEAD" && path.startsWith("/api/authz/")) return res.writeHead(405).end();
-    if (path === "/api/authz/auth-request") return authz(req, res, "auth-request");
-    if (path === "/api/authz/forward-auth") return authz(req, res, "forward-auth");
+    if (req.method !== "GET" && req.method !== "HEAD" && route.startsWith("/api/authz/")) return res.writeHead(405).end();
+    if (route === "/api/authz/auth-request") return authz(req, res, "auth-request");
+    if (route === "/api/authz/forward-auth") return authz(req, res, "forward-auth");
     // The portal itself: any other path answers like the login page would.
     res.writeHead(200, { "Content-Type": "text/plain" }).end("authelia-portal\n");
   })

@@ -8,9 +8,12 @@
 const http = require("node:http");
 const https = require("node:https");
 const fs = require("node:fs");
+const tls = require("node:tls");
 
 const rules = JSON.parse(fs.readFileSync("/e2e/ingress.json", "utf8"));
-const readCa = (file) => (file ? fs.readFileSync(file.replace(/^\/etc\/cloudflared\//, "/e2e/cloudflared/")) : undefined);
+// tlsconfig/certreloader.go LoadOriginCA: caPool is added to the system roots (the test writes the connector's
+// generated /etc/cloudflared files to /e2e/cloudflared).
+const rootsWith = (file) => (file ? [...tls.rootCertificates, fs.readFileSync(file.replace(/^\/etc\/cloudflared\//, "/e2e/cloudflared/"), "utf8")] : undefined);
 
 // ingress/ingress.go:41 FindMatchingRule: the port is stripped, the first rule whose hostname matches wins;
 // a rule without hostname is the catch-all.
@@ -52,7 +55,7 @@ http
         ? {
             servername: o.matchSNItoHost ? headers.host.replace(/:\d+$/, "") : o.originServerName || origin.hostname,
             rejectUnauthorized: !o.noTLSVerify,
-            ca: readCa(o.caPool),
+            ca: rootsWith(o.caPool),
           }
         : {}),
     };
