@@ -66,5 +66,6 @@ export function probesFor(plan: Plan, apiBypass: string[], sessionCookie: string
   const guarded = apps.find((r) => r.auth === "two_factor" || r.auth === "one_factor");
   if (bypass) add("outsider", "bypass", bypass, bypass.host);
   if (guarded) add("outsider", "protected-session", guarded, guarded.host, { session: true });
+  if (portal) add("outsider", "portal", portal, portal.host);
   return probes;
 }

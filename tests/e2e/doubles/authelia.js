@@ -119,10 +119,12 @@ function targetOf(req, impl) {
   }
 }
 
+// internal/middlewares/wrap.go:32 RequestCtxRemoteIP: the client is the first X-Forwarded-For entry, else the
+// peer address. Authelia uses it for `networks` rules, regulation (bans) and its logs.
+const remoteIp = (req) => (req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() || req.socket.remoteAddress.replace(/^::ffff:/, "");
+
 function authz(req, res, impl) {
-  const log = { impl, target: null, method: null, status: 0, user: null, xForwardedFor: req.headers["x-forwarded-for"] ?? null };
-  // internal/middlewares/wrap.go:32 RequestCtxRemoteIP: the first X-Forwarded-For entry, else the peer address.
-  log.remoteIp = (req.headers["x-forwarded-for"] ?? "").split(",")[0].trim() || req.socket.remoteAddress.replace(/^::ffff:/, "");
+  const log = { impl, target: null, method: null, status: 0, user: null, remoteIp: remoteIp(req), xForwardedFor: req.headers["x-forwarded-for"] ?? null };
   const reply = (status, headers = {}) => {
     log.status = status;
     console.log(JSON.stringify(log));
@@ -191,7 +193,8 @@ http
     if (req.method !== "GET" && req.method !== "HEAD" && route.startsWith("/api/authz/")) return res.writeHead(405).end();
     if (route === "/api/authz/auth-request") return authz(req, res, "auth-request");
     if (route === "/api/authz/forward-auth") return authz(req, res, "forward-auth");
-    // The portal itself: any other path answers like the login page would.
+    // The portal itself: any other path answers like the login page would (logged: the login's client address).
+    console.log(JSON.stringify({ impl: "portal", target: `https://${req.headers.host}${req.url}`, status: 200, remoteIp: remoteIp(req) }));
     res.writeHead(200, { "Content-Type": "text/plain" }).end("authelia-portal\n");
   })
   .listen(port, () => console.error(`authelia double listening on :${port}, ${rules.length} rule(s), default ${defaultPolicy}`));
