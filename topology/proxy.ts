@@ -102,6 +102,8 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
   const { cfg, names } = ctx;
   const { web, websecure } = TRAEFIK_ENTRYPOINTS;
   // Only cloudflared's forwarded headers are kept; everyone else's are deleted (forwarded_header.go ServeHTTP).
+  // The access log CrowdSec reads then names the visitor: ClientHost is X-Forwarded-For when present
+  // (Traefik v3.5.3 pkg/middlewares/accesslog/logger.go), so a ban hits the attacker, never cloudflared.
   const trusted = ctx.tunnelPeer ? { forwardedHeaders: { trustedIPs: [ctx.tunnelPeer] } } : {};
   const staticConfig = {
     global: { checkNewVersion: false, sendAnonymousUsage: false },

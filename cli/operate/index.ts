@@ -24,7 +24,7 @@ export interface OperateOptions {
   interactive?: boolean;
 }
 
-interface Io {
+export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
   stdin: NodeJS.ReadableStream;
@@ -40,12 +40,10 @@ const CHANGES: Partial<Record<Operation, string>> = {
   refresh: "rewrites the stack's recorded state",
 };
 
-/** Runs one operation and returns the process exit code; every failure is reported as one line. */
-export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
-  const env = opts.env ?? process.env;
+export function ioFrom(opts: OperateOptions): Io {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const io: Io = {
+  return {
     out: (line) => stdout.write(`${line}\n`),
     err: (line) => stderr.write(`${line}\n`),
     stdin: opts.stdin ?? process.stdin,
@@ -53,6 +51,12 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     yes: opts.yes ?? false,
     interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
   };
+}
+
+/** Runs one operation and returns the process exit code; every failure is reported as one line. */
+export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
+  const env = opts.env ?? process.env;
+  const io = ioFrom(opts);
   try {
     assertKnownStack(opts.projectDir, stack);
     // Refuse before any slow work: a script without --yes must not get halfway.
@@ -61,22 +65,31 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
         `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
       );
     }
-    const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
-    const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
-    const backend = resolveBackendUrl(env);
-    const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
-    const target = await LocalWorkspace.createOrSelectStack(
-      { stackName: stack, workDir: opts.projectDir },
-      // The passphrase provider only matters on first use, when the stack is created.
-      { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
-    );
+    const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
     return await run(op, target, io);
   } catch (err) {
     io.err(failureLine(op, err));
     return err instanceof OperateError ? err.exitCode : 1;
   }
+}
+
+/**
+ * The stack through the Automation API: the Pulumi CLI (installed if need be), the passphrase, the state
+ * backend. `create` makes a missing stack (preview, up…); `select` refuses one (reading outputs).
+ */
+export async function openStack(stack: string, opts: OperateOptions, io: Io, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
+  const env = opts.env ?? process.env;
+  const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout: opts.stdout ?? process.stdout, stderr: io.stderr });
+  const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
+  const backend = resolveBackendUrl(env);
+  const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
+  // The passphrase provider only matters on first use, when the stack is created.
+  const workspace = { pulumiCommand: command, envVars, secretsProvider: "passphrase" };
+  const args = { stackName: stack, workDir: opts.projectDir };
+  const target = mode === "create" ? await LocalWorkspace.createOrSelectStack(args, workspace) : await LocalWorkspace.selectStack(args, workspace);
+  return { target, backend };
 }
 
 async function run(op: Operation, stack: Stack, io: Io): Promise<number> {

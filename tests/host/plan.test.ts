@@ -215,6 +215,26 @@ describe("host stack plan", () => {
       for (const f of (swag.files ?? []).filter((x) => !x.path.startsWith("/config/nginx/proxy-confs/"))) assert.equal(f.reload, undefined, f.path);
     });
 
+    it("captures the sign-in URL and Set-Cookie where auth_request runs, as SWAG's samples do", () => {
+      const location = file(swag, "/config/nginx/homelab/authelia-location.conf");
+      assert.match(location, /^auth_request \/authelia\/api\/authz\/auth-request;$/m);
+      assert.match(location, /^auth_request_set \$signin_url \$upstream_http_location;$/m);
+      assert.match(location, /^auth_request_set \$set_cookie \$upstream_http_set_cookie;$/m);
+      const server = file(swag, "/config/nginx/homelab/authelia-server.conf");
+      assert.doesNotMatch(server, /auth_request_set/, "nginx evaluates auth_request_set only where auth_request runs");
+      assert.match(server, /location @authelia_proxy_signin \{[^}]*add_header Set-Cookie \$set_cookie;[^}]*return 302 \$signin_url;/);
+      assert.match(server, /proxy_pass http:\/\/\$upstream_authelia:9091\/api\/authz\/auth-request;/);
+    });
+
+    it("takes the client address from CF-Connecting-IP only when cloudflared (its fixed address) sends it", () => {
+      const cloudflare = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["o@example.com"] } };
+      const tunnelled = planOf("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
+      const conf = file(mainOf(tunnelled, "swag"), "/config/nginx/proxy-confs/jellyfin.subdomain.conf");
+      assert.equal(mainOf(tunnelled, "cloudflared").addresses!["lab-vnet-ingress"], "10.90.0.254");
+      assert.deepEqual(conf.match(/^\s*(set_real_ip_from|real_ip_header) .*$/gm)!.map((l) => l.trim()), ["set_real_ip_from 10.90.0.254;", "real_ip_header CF-Connecting-IP;"]);
+      assert.doesNotMatch(file(swag, "/config/nginx/proxy-confs/jellyfin.subdomain.conf"), /set_real_ip_from/, "no tunnel, nobody trusted");
+    });
+
     it("with ACME over Cloudflare DNS: one wildcard certificate, nothing per route", () => {
       const acme = mainOf(planOf("lab", { acme: { email: "ops@lab.example.com", cloudflareApiToken: secret("t") } }), "swag");
       assert.deepEqual([acme.env.SUBDOMAINS, acme.env.VALIDATION], ["wildcard", "dns"]);
