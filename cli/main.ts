@@ -19,7 +19,9 @@ const USAGE = `usage: homelab <command> <stack> [options]
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
-  ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)`;
+  ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)
+  import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
+                            a docker compose setup as a new stack file (offline)`;
 
 // cli/ and dist/ (where bin/homelab runs this file compiled) are both one level below the project.
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
@@ -30,6 +32,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  import: () => require("./import") as typeof import("./import"),
 };
 
 interface Io {
@@ -59,6 +62,8 @@ function planStack(stack: string, io: Io): Plan | undefined {
 }
 
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  // import has options with values (--stack NAME), so it reads its own arguments
+  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
   const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
