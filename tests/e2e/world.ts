@@ -24,7 +24,8 @@ const JS_YAML = path.dirname(require.resolve("js-yaml/package.json"));
 export const SESSION = "e2e-two-factor-session";
 /** The ports a SWAG container serves (plain HTTP only redirects). */
 const SWAG_PORTS = [80, 443];
-const PEER_PORT = 8080;
+/** Where the cloudflared peer takes the edge's requests (doubles/cloudflared.js). */
+export const PEER_PORT = 8080;
 
 export interface Endpoint {
   id: string;
@@ -70,10 +71,6 @@ function writePlannedFiles(c: PlannedContainer, root: string, pki: TestPki, unde
   }
 }
 
-function copyTree(from: string, to: string): void {
-  fs.cpSync(from, to, { recursive: true });
-}
-
 function plannedContainer(plan: Plan, service: string): PlannedContainer {
   const c = plan.containers.find((x) => x.name === `${plan.prefix}${service}`);
   if (!c) throw new Error(`the plan has no container ${plan.prefix}${service}`);
@@ -87,7 +84,7 @@ function plannedContainer(plan: Plan, service: string): PlannedContainer {
  */
 function swagConfig(plan: Plan, work: string, pki: TestPki): string {
   const root = path.join(work, "swag");
-  copyTree(path.join(HERE, "swag"), path.join(root, SWAG_NGINX.slice("/config/".length)));
+  fs.cpSync(path.join(HERE, "swag"), path.join(root, SWAG_NGINX.slice("/config/".length)), { recursive: true });
   writePlannedFiles(plannedContainer(plan, "swag"), root, pki);
   const live = path.join(root, "etc", "letsencrypt", "live", plan.domain);
   if (!fs.existsSync(path.join(live, "fullchain.pem"))) {
@@ -271,5 +268,3 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   ]);
   return { runId, docker, work, pki, ingress, lan, swag, authelia, peer, lanClient, outsider, accessLog: path.join(swagRoot, "log", "nginx", "access.log"), user };
 }
-
-export const peerPort = PEER_PORT;
