@@ -4,7 +4,8 @@
 #   2. start dockerd in the background when no engine answers (log: $HOMELAB_DOCKERD_LOG);
 #   3. wait, bounded, for `docker info`;
 #   4. build the local test image homelab-test/busybox:local with `docker import`
-#      (no registry is reachable here): a root folder holding /bin/busybox and its applets.
+#      (no registry is reachable here): a root folder holding /bin/busybox and its applets;
+#      and the end-to-end test's image (busybox, nginx, node): tests/e2e/build-image.sh.
 # Safe to run any number of times; every step is skipped when already done.
 set -euo pipefail
 
@@ -71,7 +72,10 @@ until timeout 10 docker info >/dev/null 2>&1; do
 done
 log "docker $(docker version --format '{{.Server.Version}}' 2>/dev/null || echo '?') is up"
 
-# --- 4. local busybox image --------------------------------------------------------------
+# --- 4. local images ---------------------------------------------------------------------
+bash "$(dirname "$0")/../tests/e2e/build-image.sh"
+
+# --- local busybox image -------------------------------------------------------------------
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   log "image $IMAGE already present"
   exit 0
