@@ -16,11 +16,14 @@ const USAGE = `usage: homelab <command> <stack> [options]
   diagram <stack> [--write] the topology as Mermaid; --write saves docs/diagram-<stack>.md
   diagram --all --write     regenerate the diagram of every stack
   audit <stack>             compare the running Docker host with the plan and the policy
-  preview <stack>           what would change (Pulumi, local state backend)
-  up <stack> [--yes]        apply it
+  preview <stack>           what would change (Pulumi, local state backend), checked by the policy pack
+  up <stack> [--yes]        apply it (policy-checked; --no-policy skips the pack, loudly)
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
-  drift <stack>             exit 1 when the host differs from the state`;
+  drift <stack>             exit 1 when the host differs from the state
+
+Ctrl-C during preview/up/destroy/refresh stops after the operations under way (state saved, stack
+unlocked); a second Ctrl-C aborts at once.`;
 
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
 
@@ -53,7 +56,7 @@ function planStack(stack: string, io: Io): Plan | undefined {
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--no-policy"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -118,7 +121,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       }
       // loaded on demand: the Automation API is heavy and the offline commands never need it
       const { operate } = require("./operate") as typeof import("./operate");
-      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), policy: !flags.has("--no-policy") });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

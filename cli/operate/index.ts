@@ -2,9 +2,12 @@
 // Automation API over this project directory, with a local state backend by default.
 import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { assertDockerCli, assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
+import { InterruptGuard, INTERRUPTED_EXIT, SignalSource } from "./interrupt";
+import { NO_POLICY_WARNING, POLICY_PACK, PolicyViolations } from "./policy";
 import { Progress, ProgressOptions } from "./progress";
 import { askSecret, confirm } from "./prompt";
 import { describeError, pulumiCommand } from "./pulumiCli";
+import { PulumiProcesses } from "./pulumiProcess";
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
@@ -22,6 +25,10 @@ export interface OperateOptions {
   env?: NodeJS.ProcessEnv;
   /** May we ask questions? Defaults to whether stdin is a terminal. */
   interactive?: boolean;
+  /** Run the policy pack in policy/ on preview and up (default); false only with a loud warning. */
+  policy?: boolean;
+  /** Where Ctrl-C comes from; defaults to the process (tests deliver signals through an emitter). */
+  signals?: SignalSource;
 }
 
 interface Io {
@@ -31,6 +38,10 @@ interface Io {
   stderr: NodeJS.WritableStream;
   yes: boolean;
   interactive: boolean;
+  /** `--policy-pack` for the operations that check policy; empty with --no-policy. */
+  policyPacks: string[];
+  violations: PolicyViolations;
+  guard: InterruptGuard;
 }
 
 /** What `up`, `destroy` and `refresh` change when applied; `preview` and `drift` only look. */
@@ -40,18 +51,25 @@ const CHANGES: Partial<Record<Operation, string>> = {
   refresh: "rewrites the stack's recorded state",
 };
 
+/** Every CLI homelab starts, so a second Ctrl-C can reach it (see pulumiProcess.ts). */
+const processes = new PulumiProcesses();
+
 /** Runs one operation and returns the process exit code; every failure is reported as one line. */
 export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
   const env = opts.env ?? process.env;
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
+  const err = (line: string) => stderr.write(`${line}\n`);
   const io: Io = {
     out: (line) => stdout.write(`${line}\n`),
-    err: (line) => stderr.write(`${line}\n`),
+    err,
     stdin: opts.stdin ?? process.stdin,
     stderr,
     yes: opts.yes ?? false,
     interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
+    policyPacks: opts.policy === false ? [] : [POLICY_PACK],
+    violations: new PolicyViolations(),
+    guard: new InterruptGuard(opts.signals ?? process, processes, err, interruptMessages(op, stack)),
   };
   try {
     assertKnownStack(opts.projectDir, stack);
@@ -61,7 +79,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
         `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
       );
     }
-    const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
+    const command = processes.isolate(await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr }));
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
     const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
     const backend = resolveBackendUrl(env);
@@ -72,18 +90,51 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
       { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
     );
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
+    if (opts.policy === false && CHECKS_POLICY.includes(op)) io.err(NO_POLICY_WARNING);
     return await run(op, target, io);
-  } catch (err) {
-    io.err(failureLine(op, err));
-    return err instanceof OperateError ? err.exitCode : 1;
+  } catch (e) {
+    if (io.guard.state !== "none") return interrupted(op, stack, io);
+    if (io.violations.mandatory > 0) io.err(io.violations.stoppedLine(op));
+    else io.err(failureLine(op, e));
+    return e instanceof OperateError ? e.exitCode : 1;
   }
 }
 
+/** The operations the policy pack judges: the ones that plan or apply the program's resources. */
+const CHECKS_POLICY: Operation[] = ["preview", "up"];
+
+/** Thrown when an engine operation ended because of Ctrl-C, whatever the CLI made of it. */
+class Interrupted extends Error {}
+
+function interruptMessages(op: Operation, stack: string): { stopping: string; aborted: string } {
+  const changes = CHANGES[op] !== undefined;
+  return {
+    stopping: `homelab: stopping: Pulumi starts nothing new, lets the operations under way finish, saves the state and unlocks the stack. Press Ctrl-C again to abort at once.`,
+    aborted: changes
+      ? `homelab: aborted at once: operations that were under way may be cut off half-way, so the state may not match the host. Run 'homelab refresh ${stack}' before the next 'homelab ${op} ${stack}'.`
+      : `homelab: aborted at once; a ${op} changes nothing.`,
+  };
+}
+
+/** The last word of a run that Ctrl-C ended: what state things are in and how to carry on. */
+function interrupted(op: Operation, stack: string, io: Io): number {
+  if (io.guard.state === "stopping") {
+    io.err(
+      io.guard.applying
+        ? `homelab: stopped. The state records every operation that finished and the stack is unlocked; run 'homelab ${op} ${stack}' to carry on from there.`
+        : `homelab: stopped before anything was applied; nothing was changed.`,
+    );
+  }
+  return INTERRUPTED_EXIT;
+}
+
 async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
-  const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const });
+  const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const, signal: io.guard.signal });
+  // Only preview and up (and the preview before up) load the program's resources for the pack to judge.
+  const checked = (progress: Progress) => ({ ...events(progress), policyPacks: io.policyPacks });
   switch (op) {
     case "preview":
-      await observe(io, { phase: "plan" }, (p) => stack.preview(events(p)));
+      await observe(io, { phase: "plan" }, (p) => stack.preview(checked(p)));
       return 0;
     case "drift": {
       const drift = await observe(io, { phase: "plan", refresh: true }, (p) => stack.previewRefresh(events(p)));
@@ -93,8 +144,8 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
     }
     case "up": {
       let outputs: OutputMap = {};
-      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
-        outputs = (await stack.up(events(p))).outputs;
+      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(checked(p)), async (p) => {
+        outputs = (await stack.up(checked(p))).outputs;
       });
       printOutputs(io, outputs);
       return code;
@@ -106,10 +157,13 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
   }
 }
 
-/** Runs one engine operation with progress lines, then prints its summary. */
+/** Runs one engine operation with progress lines and Ctrl-C handled, then prints its summary. */
 async function observe(io: Io, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
   const progress = new Progress(io.out, options);
-  await work(progress);
+  io.guard.applying = options.phase === "apply";
+  await io.guard.during(() => work(progress));
+  // Interrupted: the CLI may even have finished what it was doing, but the user asked to stop.
+  if (io.guard.state !== "none") throw new Interrupted();
   for (const line of progress.summary()) io.out(line);
   return progress;
 }
@@ -128,6 +182,7 @@ async function planThenApply(
     io.err("homelab: cancelled; nothing was changed.");
     return 1;
   }
+  // Work that must happen after the user agreed and before anything changes belongs here.
   await observe(io, { phase: "apply", refresh, total: planned.count }, apply);
   return 0;
 }
@@ -136,6 +191,7 @@ async function planThenApply(
 function withDiagnostics(progress: Progress, io: Io): (event: EngineEvent) => void {
   return (event) => {
     progress.onEvent(event);
+    if (event.policyEvent) io.err(io.violations.record(event.policyEvent));
     const diag = event.diagnosticEvent;
     if (diag && (diag.severity === "error" || diag.severity === "warning") && !diag.ephemeral) {
       const where = diag.urn ? ` (${diag.urn.slice(diag.urn.lastIndexOf("::") + 2)})` : "";
