@@ -5,7 +5,7 @@ import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
-import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
+import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
 
 export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
@@ -48,7 +48,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const socket = planSocketProxy(services, cfg.socketProxy.allowWrite, names);
   problems.push(...socket.problems);
   if (socket.socketProxy) {
-    add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES: socket.socketProxy.rules.join("\n") } });
+    add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES_FILE: SOCKET_PROXY_RULES_FILE }, files: [socketProxyRulesFile(socket.socketProxy.rules)] });
     for (const consumer of socket.socketProxy.consumers) {
       const c = main(consumer.service);
       const args = ENDPOINT_ARGS[services.find((s) => s.name === consumer.service)?.catalog ?? ""];

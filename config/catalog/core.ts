@@ -83,7 +83,8 @@ export const core: CatalogEntry[] = [
     auth: "deny",
     main: {
       suffix: "",
-      image: "ghcr.io/hectorm/cetusguard:v1.1.4",
+      // v1.1.3 is the newest tag upstream (hectorm/cetusguard tags end at v1.1.3; there is no v1.1.4).
+      image: "ghcr.io/hectorm/cetusguard:v1.1.3",
       role: "socket-proxy",
       port: 2375,
       env: () => ({ CETUSGUARD_BACKEND_ADDR: "unix:///var/run/docker.sock", CETUSGUARD_FRONTEND_ADDR: "tcp://:2375" }),
