@@ -38,12 +38,4 @@ export const tools: CatalogEntry[] = [
       healthcheck: httpHealthcheck(3000, "/api/healthcheck", "wget"),
     },
   },
-  {
-    name: "heimdall",
-    description: "Application portal",
-    vpnCapable: false,
-    auth: "one_factor",
-    dashboard: { group: "Infrastructure", icon: "heimdall.svg" },
-    main: { suffix: "", image: "lscr.io/linuxserver/heimdall:2.7.4", role: "web", port: 80, linuxserver: true, mounts: [configMount()] },
-  },
 ];
