@@ -3,10 +3,8 @@ import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
-import { audit } from "./audit";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
-import { pinAllocations } from "./pin";
 
 const USAGE = `usage: homelab <command> <stack> [options]
 
@@ -25,7 +23,16 @@ const USAGE = `usage: homelab <command> <stack> [options]
 Ctrl-C during preview/up/destroy/refresh stops after the operations under way (state saved, stack
 unlocked); a second Ctrl-C aborts at once.`;
 
+// cli/ and dist/ (where bin/homelab runs this file compiled) are both one level below the project.
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
+
+// Commands load what only they need on demand (dockerode, the yaml editor, the Automation API): an offline
+// `plan` must not pay for them.
+const lazy = {
+  audit: () => require("./audit") as typeof import("./audit"),
+  pin: () => require("./pin") as typeof import("./pin"),
+  operate: () => require("./operate") as typeof import("./operate"),
+};
 
 interface Io {
   out: (s: string) => void;
@@ -82,7 +89,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       const plan = planStack(stack, io);
       if (!plan) return 1;
       if (pin) {
-        const changed = pinAllocations(PROJECT_DIR, stack, plan);
+        const changed = lazy.pin().pinAllocations(PROJECT_DIR, stack, plan);
         io.out(changed.length ? `pinned ${changed.length} subnet(s) in Pulumi.${stack}.yaml: ${changed.join(", ")}` : `Pulumi.${stack}.yaml: every subnet is already pinned`);
         return 0;
       }
@@ -104,7 +111,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      return audit(PROJECT_DIR, stackArg(), plan, io);
+      return lazy.audit().audit(PROJECT_DIR, stackArg(), plan, io);
     }
     case "preview":
     case "up":
@@ -116,12 +123,10 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!plan) return 1;
       if (command === "up") {
         // the lock is what keeps subnets stable across later changes, so what gets applied is always locked
-        const pinned = pinAllocations(PROJECT_DIR, stackArg(), plan);
+        const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       }
-      // loaded on demand: the Automation API is heavy and the offline commands never need it
-      const { operate } = require("./operate") as typeof import("./operate");
-      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), policy: !flags.has("--no-policy") });
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), policy: !flags.has("--no-policy") });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

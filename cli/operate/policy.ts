@@ -6,11 +6,22 @@
 // RunPlugin and locateModule). Resolution walks up to the project's node_modules, so the root `npm ci`
 // (which installs @pulumi/pulumi, @pulumi/policy and @pulumi/docker) is all the pack needs: no install in policy/.
 import type { PolicyEvent } from "@pulumi/pulumi/automation";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { shortType } from "./progress";
 
-/** The pack ships with the code, whatever project directory the stacks live in. */
-export const POLICY_PACK = path.resolve(__dirname, "..", "..", "policy");
+/**
+ * The pack ships with the code, whatever project directory the stacks live in: the nearest policy/ above
+ * this file (cli/operate/ when run from source, dist/ when bin/homelab runs the compiled CLI).
+ */
+export const POLICY_PACK = findPolicyPack(__dirname);
+
+function findPolicyPack(from: string): string {
+  for (let dir = from; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, "policy", "PulumiPolicy.yaml"))) return path.join(dir, "policy");
+  }
+  throw new Error(`the policy pack (policy/PulumiPolicy.yaml) is missing above ${from}: reinstall homelab`);
+}
 
 export const NO_POLICY_WARNING =
   "homelab: WARNING: --no-policy: the network policy pack is NOT checked in this run; a policy violation would be applied without a word.";
