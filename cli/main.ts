@@ -19,6 +19,8 @@ const USAGE = `usage: homelab <command> <stack> [options]
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
+  import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
+                            a docker compose setup as a new stack file (offline)
 
 Ctrl-C during preview/up/destroy/refresh stops after the operations under way (state saved, stack
 unlocked); a second Ctrl-C aborts at once.`;
@@ -32,6 +34,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  import: () => require("./import") as typeof import("./import"),
 };
 
 interface Io {
@@ -61,6 +64,8 @@ function planStack(stack: string, io: Io): Plan | undefined {
 }
 
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  // import has options with values (--stack NAME), so it reads its own arguments
+  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
   const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--no-policy"]);
