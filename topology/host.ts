@@ -3,7 +3,9 @@ import { AUTHELIA, planAuthelia } from "./authelia";
 import type { Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
-import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
+import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
+import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
+import { planTls, tunnelPeerAddress } from "./tls";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
@@ -57,7 +59,14 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   }
 
   const crowdsec = has(CROWDSEC) ? planCrowdSec(cfg, names) : undefined;
-  const ctx: ProxyContext = { cfg, names, crowdsec: crowdsec?.lapi, authelia: has(AUTHELIA) };
+  const ctx: ProxyContext = {
+    cfg,
+    names,
+    crowdsec: crowdsec?.lapi,
+    authelia: has(AUTHELIA),
+    tls: planTls(cfg),
+    tunnelPeer: cfg.cloudflare?.enabled ? tunnelPeerAddress(cfg.network.ingress) : undefined,
+  };
   const proxy = main(cfg.proxy);
 
   if (cfg.acme) secrets.push({ name: ACME_TOKEN_SECRET, source: "config", path: "homelab:acme.cloudflareApiToken", value: cfg.acme.cloudflareApiToken, purpose: "Cloudflare API token for the ACME DNS challenge" });
@@ -73,7 +82,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
   } else {
-    const certificate = swagCertificate(routes, ctx, ACME_TOKEN_SECRET);
+    const certificate = swagCertificate(ctx, ACME_TOKEN_SECRET);
     add(proxy, {
       env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },
       files: [...(ctx.authelia ? swagAutheliaFiles(names) : []), ...routes.map((r) => swagProxyConf(r, ctx)), ...certificate.files],

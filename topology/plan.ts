@@ -5,6 +5,7 @@ import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./conta
 import { checkPolicy, NETWORK_POLICY } from "./policy";
 import { planHostStack } from "./host";
 import { planRemoteAccess } from "./remoteAccess";
+import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
@@ -62,12 +63,13 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const containers: PlannedContainer[] = services.flatMap((s) => planContainers(s, cfg, names, linksOf(s.name)));
   const networks: PlannedNetwork[] = [];
-  const addNetwork = (name: string, kind: PlannedNetwork["kind"], subnet: string | undefined, origin: PlannedNetwork["origin"], service?: string) => {
+  const addNetwork = (name: string, kind: PlannedNetwork["kind"], subnet: string | undefined, origin: PlannedNetwork["origin"], service?: string, ipRange?: string) => {
     if (!subnet) return;
     const block = parseBlock(subnet);
-    networks.push({ name, kind, subnet: formatBlock(block), gateway: gatewayOf(block), usableHosts: usableHosts(block.prefix), service, origin, members: [] });
+    networks.push({ name, kind, subnet: formatBlock(block), gateway: gatewayOf(block), usableHosts: usableHosts(block.prefix), service, origin, members: [], ...(ipRange ? { ipRange } : {}) });
   };
-  addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared");
+  // Always the lower half, tunnel or not: turning remote access on later must not replace vnet-ingress.
+  addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared", undefined, ingressDynamicRange(cfg.network.ingress));
   if (containers.some((c) => c.networks.includes(names.socket))) addNetwork(names.socket, "socket", cfg.network.socket, "shared");
   for (const s of services.filter(ownsNetwork)) {
     const a = allocation.assignments.get(`vnet-${s.name}`);
@@ -108,7 +110,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: host.secrets, socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: host.secrets, socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }

@@ -1,5 +1,6 @@
 import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
 import type { SecretValue } from "../config/secret";
+import type { TlsPlan } from "./tls";
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -16,6 +17,8 @@ export interface PlannedNetwork {
   origin: "shared" | "pinned" | "locked" | "allocated";
   /** Names of the containers attached to it. */
   members: string[];
+  /** Where Docker allocates container addresses from, when not the whole subnet (keeps fixed addresses free). */
+  ipRange?: string;
 }
 
 export interface PlannedMount {
@@ -34,6 +37,8 @@ export interface PlannedContainer {
   role: Role;
   /** Docker network names, in a stable order (the first one is Docker's default route). */
   networks: string[];
+  /** Fixed addresses by network name (cloudflared on vnet-ingress: the one peer whose forwarded headers are trusted). */
+  addresses?: Record<string, string>;
   /** Set instead of `networks` for containers that share another container's namespace (`container:<name>`). */
   networkMode?: string;
   mounts: PlannedMount[];
@@ -149,6 +154,8 @@ export interface Plan {
   containers: PlannedContainer[];
   services: PlannedService[];
   routes: Route[];
+  /** How every route gets HTTPS: Let's Encrypt, or the stack's own CA. */
+  tls: TlsPlan;
   /** Secrets the Pulumi layer must provide, by name (values never appear in the plan). */
   secrets?: PlannedSecret[];
   socketProxy?: SocketProxyPlan;
@@ -177,9 +184,9 @@ export interface CloudflarePlan {
 export interface IngressRule {
   /** Absent only on the catch-all, which must be the last rule. */
   hostname?: string;
-  /** `http://<proxy>:80`, `https://<proxy>:443` or `http_status:404`. */
+  /** `https://<proxy>:443` or `http_status:404`. */
   service: string;
-  originRequest?: { httpHostHeader?: string; originServerName?: string; noTlsVerify?: boolean };
+  originRequest?: { httpHostHeader?: string; originServerName?: string; caPool?: string; noTlsVerify?: boolean };
 }
 
 export interface TunnelPlan {

@@ -31,13 +31,17 @@ export interface OperateOptions {
   signals?: SignalSource;
 }
 
-interface Io {
+export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
   stdin: NodeJS.ReadableStream;
   stderr: NodeJS.WritableStream;
   yes: boolean;
   interactive: boolean;
+}
+
+/** What an engine operation needs besides Io: the policy pack to run, its findings, Ctrl-C handling. */
+interface OperateIo extends Io {
   /** `--policy-pack` for the operations that check policy; empty with --no-policy. */
   policyPacks: string[];
   violations: PolicyViolations;
@@ -51,25 +55,31 @@ const CHANGES: Partial<Record<Operation, string>> = {
   refresh: "rewrites the stack's recorded state",
 };
 
+export function ioFrom(opts: OperateOptions): Io {
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  return {
+    out: (line) => stdout.write(`${line}\n`),
+    err: (line) => stderr.write(`${line}\n`),
+    stdin: opts.stdin ?? process.stdin,
+    stderr,
+    yes: opts.yes ?? false,
+    interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
+  };
+}
+
 /** Every CLI homelab starts, so a second Ctrl-C can reach it (see pulumiProcess.ts). */
 const processes = new PulumiProcesses();
 
 /** Runs one operation and returns the process exit code; every failure is reported as one line. */
 export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
   const env = opts.env ?? process.env;
-  const stdout = opts.stdout ?? process.stdout;
-  const stderr = opts.stderr ?? process.stderr;
-  const err = (line: string) => stderr.write(`${line}\n`);
-  const io: Io = {
-    out: (line) => stdout.write(`${line}\n`),
-    err,
-    stdin: opts.stdin ?? process.stdin,
-    stderr,
-    yes: opts.yes ?? false,
-    interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
+  const base = ioFrom(opts);
+  const io: OperateIo = {
+    ...base,
     policyPacks: opts.policy === false ? [] : [POLICY_PACK],
     violations: new PolicyViolations(),
-    guard: new InterruptGuard(opts.signals ?? process, processes, err, interruptMessages(op, stack)),
+    guard: new InterruptGuard(opts.signals ?? process, processes, base.err, interruptMessages(op, stack)),
   };
   try {
     assertKnownStack(opts.projectDir, stack);
@@ -79,16 +89,8 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
         `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
       );
     }
-    const command = processes.isolate(await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr }));
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
-    const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
-    const backend = resolveBackendUrl(env);
-    const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
-    const target = await LocalWorkspace.createOrSelectStack(
-      { stackName: stack, workDir: opts.projectDir },
-      // The passphrase provider only matters on first use, when the stack is created.
-      { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
-    );
+    const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
     if (opts.policy === false && CHECKS_POLICY.includes(op)) io.err(NO_POLICY_WARNING);
     return await run(op, target, io);
@@ -117,7 +119,7 @@ function interruptMessages(op: Operation, stack: string): { stopping: string; ab
 }
 
 /** The last word of a run that Ctrl-C ended: what state things are in and how to carry on. */
-function interrupted(op: Operation, stack: string, io: Io): number {
+function interrupted(op: Operation, stack: string, io: OperateIo): number {
   if (io.guard.state === "stopping") {
     io.err(
       io.guard.applying
@@ -128,7 +130,24 @@ function interrupted(op: Operation, stack: string, io: Io): number {
   return INTERRUPTED_EXIT;
 }
 
-async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
+/**
+ * The stack through the Automation API: the Pulumi CLI (installed if need be), the passphrase, the state
+ * backend. `create` makes a missing stack (preview, up…); `select` refuses one (reading outputs).
+ */
+export async function openStack(stack: string, opts: OperateOptions, io: Io, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
+  const env = opts.env ?? process.env;
+  const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout: opts.stdout ?? process.stdout, stderr: io.stderr });
+  const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
+  const backend = resolveBackendUrl(env);
+  const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
+  // The passphrase provider only matters on first use, when the stack is created.
+  const workspace = { pulumiCommand: processes.isolate(command), envVars, secretsProvider: "passphrase" };
+  const args = { stackName: stack, workDir: opts.projectDir };
+  const target = mode === "create" ? await LocalWorkspace.createOrSelectStack(args, workspace) : await LocalWorkspace.selectStack(args, workspace);
+  return { target, backend };
+}
+
+async function run(op: Operation, stack: Stack, io: OperateIo): Promise<number> {
   const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const, signal: io.guard.signal });
   // Only preview and up (and the preview before up) load the program's resources for the pack to judge.
   const checked = (progress: Progress) => ({ ...events(progress), policyPacks: io.policyPacks });
@@ -158,7 +177,7 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
 }
 
 /** Runs one engine operation with progress lines and Ctrl-C handled, then prints its summary. */
-async function observe(io: Io, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
+async function observe(io: OperateIo, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
   const progress = new Progress(io.out, options);
   io.guard.applying = options.phase === "apply";
   await io.guard.during(() => work(progress));
@@ -170,7 +189,7 @@ async function observe(io: Io, options: ProgressOptions, work: (p: Progress) => 
 
 /** The preview is what the user agrees to; the apply then counts against its resource total. */
 async function planThenApply(
-  io: Io,
+  io: OperateIo,
   stack: string,
   refresh: boolean,
   plan: (p: Progress) => Promise<unknown>,
@@ -188,7 +207,7 @@ async function planThenApply(
 }
 
 /** Progress plus the engine's warnings and errors (a failing program explains itself here). */
-function withDiagnostics(progress: Progress, io: Io): (event: EngineEvent) => void {
+function withDiagnostics(progress: Progress, io: OperateIo): (event: EngineEvent) => void {
   return (event) => {
     progress.onEvent(event);
     if (event.policyEvent) io.err(io.violations.record(event.policyEvent));

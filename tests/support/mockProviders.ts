@@ -17,5 +17,10 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
     return { result: `mock-${name}`, bcryptHash: `$2a$10$${createHash("sha256").update(name).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(53, "x").slice(0, 53)}` };
   }
   if (type.startsWith("random:")) return { result: `mock-${name}` };
+  // @pulumi/tls: PEM-shaped stand-ins, named after the resource so tests can tell them apart.
+  const pem = (label: string) => `-----BEGIN ${label}-----\nmock-${name}\n-----END ${label}-----\n`;
+  if (type === "tls:index/privateKey:PrivateKey") return { privateKeyPem: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+  if (type === "tls:index/certRequest:CertRequest") return { certRequestPem: pem("CERTIFICATE REQUEST") };
+  if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") return { certPem: pem("CERTIFICATE") };
   return {};
 }
