@@ -77,6 +77,7 @@ export async function readEngineSnapshot(docker: Docker): Promise<EngineSnapshot
       networkMode: c.HostConfig?.NetworkMode ?? "",
       networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
       mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, readOnly: !m.RW })),
+      hostPorts: [...new Set((c.Ports ?? []).map((p) => p.PublicPort).filter((p): p is number => !!p))],
     })),
     networks: networks.map((n) => ({
       id: n.Id,

@@ -1,4 +1,6 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
+import { CATALOG_DOC_PATH, catalogMarkdown } from "../config/catalog/document";
 import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
@@ -14,6 +16,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
   network pin <stack>       lock every allocated subnet into Pulumi.<stack>.yaml
   diagram <stack> [--write] the topology as Mermaid; --write saves docs/diagram-<stack>.md
   diagram --all --write     regenerate the diagram of every stack
+  catalog [--write]         the service catalog with the upstream source of each fact; --write saves docs/catalog.md
   audit <stack>             compare the running Docker host with the plan and the policy
   audit <stack> --probe [--json]
                             measure isolation and VPN leaks from inside the running containers
@@ -134,6 +137,15 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
         if (!plan) return 1;
         if (flags.has("--write")) io.out(`wrote ${writeDiagram(PROJECT_DIR, stack, plan)}`);
         else io.out(renderDiagram(plan).trimEnd());
+      }
+      return 0;
+    }
+    case "catalog": {
+      const doc = catalogMarkdown();
+      if (!flags.has("--write")) io.out(doc.trimEnd());
+      else {
+        fs.writeFileSync(path.join(PROJECT_DIR, CATALOG_DOC_PATH), doc);
+        io.out(`wrote ${CATALOG_DOC_PATH}`);
       }
       return 0;
     }

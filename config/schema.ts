@@ -55,6 +55,7 @@ export const AUTH_LEVELS = ["bypass", "one_factor", "two_factor", "deny"] as con
 export const EXPOSURES = ["tunnel", "lan", "none"] as const;
 export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
 export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
+export const GPU_KINDS = ["intel", "nvidia"] as const;
 
 export const serviceConfig = z.strictObject({
   enabled: z.boolean().optional(),
@@ -75,6 +76,10 @@ export const serviceConfig = z.strictObject({
   remoteAuth: z.enum(REMOTE_AUTH).optional(),
   /** With `expose: tunnel`: acknowledges that the service is meant to be reachable without any login. */
   public: z.boolean().optional(),
+  /** Hardware acceleration: `intel` passes the /dev/dri render devices, `nvidia` requests the GPUs (the NVIDIA container toolkit). */
+  gpu: z.enum(GPU_KINDS).optional(),
+  /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
+  publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -175,6 +180,11 @@ export const stackConfig = z.strictObject({
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
   cloudflare: cloudflareConfig.optional(),
+  /**
+   * Plex's first start: a claim token from https://plex.tv/claim (valid 4 minutes) links the server to the account
+   * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
+   */
+  plex: z.strictObject({ claim: secret }).optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

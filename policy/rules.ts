@@ -86,10 +86,13 @@ export const containerChecks = {
     }
   },
   hostPorts(props: ContainerProps, report: ReportViolation): void {
-    const ports = Array.isArray(props.ports) ? props.ports : [];
-    const role = labelsOf(props)["homelab.role"];
+    const labels = labelsOf(props);
+    const role = labels["homelab.role"];
+    // The owner's `publish` list travels as the homelab.published label: those ports, and only those, are allowed.
+    const asked = new Set(String(labels["homelab.published"] ?? "").split(",").filter(Boolean).map(Number));
+    const ports = (Array.isArray(props.ports) ? props.ports : []).filter((p: any) => !asked.has(Number(p?.external ?? p?.internal)));
     if (ports.length && role !== "proxy" && role !== "vpn-gateway") {
-      report(`${describeContainer(props)} publishes host port(s) ${ports.map((p: any) => p?.external ?? p?.internal).join(", ")}: only the proxy and the VPN gateway may`);
+      report(`${describeContainer(props)} publishes host port(s) ${ports.map((p: any) => p?.external ?? p?.internal).join(", ")}: only the proxy, the VPN gateway and ports the owner lists in publish may`);
     }
   },
 };

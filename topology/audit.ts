@@ -24,6 +24,8 @@ export interface EngineContainer {
   /** Names of the networks it is attached to (empty when it shares another container's namespace). */
   networks: string[];
   mounts: EngineMount[];
+  /** Host ports it publishes (when the engine reported them). */
+  hostPorts?: number[];
 }
 
 export interface EngineNetwork {
@@ -50,6 +52,7 @@ export const FINDING_KINDS = [
   "missing-from-network",
   "namespace",
   "docker-socket",
+  "host-ports",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -111,6 +114,9 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
       continue;
     }
     if (real.state !== "running") add("not-running", c.name, "running", real.state);
+    // A host port nobody asked for (only the proxy's and the owner's `publish` are planned) opens the container to the LAN.
+    const unasked = (real.hostPorts ?? []).filter((p) => !c.hostPorts.some((h) => h.external === p));
+    if (unasked.length) add("host-ports", c.name, `host ports ${c.hostPorts.map((p) => p.external).join(", ") || "none"} (the proxy's, and publish)`, `also publishes ${[...new Set(unasked)].sort((a, b) => a - b).join(", ")}`);
 
     const owner = sharedNamespace(c.networkMode);
     if (owner) {

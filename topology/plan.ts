@@ -2,12 +2,13 @@ import { validateStackConfig, type StackConfig } from "../config/schema";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
-import { checkPolicy, NETWORK_POLICY } from "./policy";
+import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
+import { planPlexClaim, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
-import { ResolvedService, resolveServices } from "./services";
+import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
@@ -35,6 +36,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   problems.push(...checkSharedNetworks(cfg));
 
   const links = planLinks(cfg, services, problems);
+  warnings.push(...missingLinks(services, links));
+  warnings.push(...deprecationWarnings(services));
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 
   // A warning, not an error: a pin can outlive a change that takes the network away, and should not block it.
@@ -84,11 +87,16 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
+  problems.push(...publishProblems(services, containers));
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
   problems.push(...routeProblems);
   routeUpstreams(routes, vpn.routed, names);
-  const host = planHostStack(cfg, services, containers, routes, names);
+  const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
+  warnings.push(...wiring.warnings);
+  const plexClaim = planPlexClaim(cfg, containers, names);
+  problems.push(...plexClaim.problems);
+  const host = planHostStack(cfg, services, containers, routes, names, wiring.widgets);
   problems.push(...host.problems);
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names);
   problems.push(...remoteAccess.problems);
@@ -105,12 +113,13 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     subdomain: s.config.subdomain ?? s.name,
     auth: s.config.auth ?? s.entry.auth,
     dockerApi: s.entry.dockerApi,
+    ...(s.config.publish ? { publish: [...new Set(s.config.publish)].sort((a, b) => a - b) } : {}),
   }));
 
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: host.secrets, socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...host.secrets, ...wiring.secrets, ...plexClaim.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }

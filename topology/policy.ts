@@ -1,5 +1,5 @@
 import type { Role } from "../config/catalog";
-import type { Plan, PlanProblem } from "./types";
+import type { Plan, PlannedContainer, PlanProblem } from "./types";
 
 /**
  * The seed's network policy as data: which networks a container of each role joins.
@@ -66,7 +66,10 @@ export function checkPolicy(plan: Plan): PlanProblem[] {
         else if (!m.readOnly) fail("mounts the Docker socket read-write: it must be read-only");
       }
     }
-    if (c.hostPorts.length > 0 && c.role !== "proxy" && c.role !== "vpn-gateway") fail(`publishes host ports ${c.hostPorts.map((p) => p.external).join(", ")}: only the proxy may`);
+    // Outside the proxy and the VPN gateway, a host port exists only where the owner asked for it (`publish`).
+    const asked = new Set(services.get(c.service)?.publish ?? []);
+    const unasked = c.hostPorts.filter((p) => !asked.has(p.external));
+    if (unasked.length > 0 && c.role !== "proxy" && c.role !== "vpn-gateway") fail(`publishes host ports ${unasked.map((p) => p.external).join(", ")}: only the proxy may, or a service whose owner lists them in publish`);
 
     if (c.networkMode) {
       if (c.networks.length > 0) fail(`shares ${c.networkMode} and must not join networks of its own`);
@@ -91,6 +94,29 @@ export function checkPolicy(plan: Plan): PlanProblem[] {
       if (kinds[kind] && allowance === "never") fail(`must never be on ${label}`);
       if (kinds[kind] && allowance === "if-docker-api" && !dockerApi) fail(`is on ${label} but does not use the Docker API`);
       if (!kinds[kind] && joins(allowance, dockerApi)) fail(`must be on ${label}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * `publish` asks for LAN ports: each must be a port the service listens on, and no two containers (the proxy's
+ * 80/443 included) may claim the same host port. Said at the key, before Docker refuses the second bind at `up`.
+ */
+export function publishProblems(services: { name: string; config: { publish?: number[] }; entry: { main: { port?: number; extraPorts?: number[] } } }[], containers: PlannedContainer[]): PlanProblem[] {
+  const problems: PlanProblem[] = [];
+  for (const s of services.filter((s) => s.config.publish)) {
+    const listens = [s.entry.main.port, ...(s.entry.main.extraPorts ?? [])].filter((p): p is number => p !== undefined);
+    const strangers = s.config.publish!.filter((p) => !listens.includes(p));
+    if (strangers.length) problems.push({ path: `homelab:services.${s.name}.publish`, message: `${strangers.join(", ")} ${strangers.length > 1 ? "are not ports" : "is not a port"} ${s.name} listens on (${listens.join(", ") || "none"})` });
+  }
+  const owners = new Map<string, string>();
+  for (const c of containers) {
+    for (const p of c.hostPorts) {
+      const key = `${p.external}/${p.protocol ?? "tcp"}`;
+      const owner = owners.get(key);
+      if (owner && owner !== c.name) problems.push({ path: `homelab:services.${c.service}.publish`, message: `host port ${key} is already published by ${owner}` });
+      else owners.set(key, c.name);
     }
   }
   return problems;

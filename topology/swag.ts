@@ -143,7 +143,16 @@ export function swagCertificate(ctx: ProxyContext, acmeTokenSecret: string): { e
   const { cfg } = ctx;
   if (cfg.acme) {
     return {
-      env: { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) },
+      env: {
+        VALIDATION: "dns",
+        DNSPLUGIN: "cloudflare",
+        SUBDOMAINS: "wildcard",
+        EMAIL: cfg.acme.email,
+        STAGING: String(cfg.acme.staging),
+        // linuxserver/docker-swag@5.1.0-ls421:readme-vars.yml: EXTRA_DOMAINS comma-separated, PROPAGATION in seconds.
+        ...(cfg.acme.extraDomains?.length ? { EXTRA_DOMAINS: cfg.acme.extraDomains.join(",") } : {}),
+        ...(cfg.acme.propagationSeconds ? { PROPAGATION: String(cfg.acme.propagationSeconds) } : {}),
+      },
       files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${acmeTokenSecret}}}\n`, secret: true }],
     };
   }

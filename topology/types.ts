@@ -52,6 +52,10 @@ export interface PlannedContainer {
   healthcheck?: HealthcheckSpec;
   command?: string[];
   devices?: string[];
+  /** Docker's GPU request (`all`): a device request with the gpu capability, for `gpu: nvidia`. */
+  gpus?: string;
+  /** `uid:gid` to run as, for images that do not map PUID/PGID themselves. */
+  user?: string;
   /** Generated config files: part of the container, or delivered next to it (see PlannedFile.reload). */
   files?: PlannedFile[];
   /** Linux capabilities to add, in Docker's `CAP_*` spelling. */
@@ -89,7 +93,7 @@ export type FileReload = "watched" | "restart";
 
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =
-  | { name: string; source: "generated"; length: number; purpose: string }
+  | { name: string; source: "generated"; length: number; purpose: string; format?: "alnum" | "hex" }
   | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
 
 export interface SocketProxyConsumer {
@@ -135,6 +139,8 @@ export interface PlannedService {
   subdomain: string;
   auth: AuthLevel;
   dockerApi?: "read" | "write";
+  /** Host ports the owner asked to publish (`publish`), the only ones the policy allows outside the proxy and the VPN gateway. */
+  publish?: number[];
 }
 
 export interface Route {
