@@ -5,7 +5,7 @@ import type { Plan } from "../topology/types";
 import { changedLeaves, mentions } from "./diff";
 import type { RecordedResource } from "./graph";
 
-export type ChangeKind = "add" | "remove" | "vpn" | "tunnel" | "image";
+export type ChangeKind = "add" | "remove" | "vpn" | "tunnel" | "image" | "docker-api" | "user";
 
 /** One one-line edit of a stack config, and what identifies the service it is about. */
 export interface Change {
@@ -14,6 +14,11 @@ export interface Change {
   service: string;
   /** The edited raw config; absent when the change is not applicable (`na` says why). */
   raw?: Record<string, unknown>;
+  /**
+   * The config the edit starts from, when not the stack as shipped: adding a service the stack already
+   * has is measured from the stack without it.
+   */
+  base?: Record<string, unknown>;
   na?: string;
   /** Logical names that belong to the service: the service, its containers, its own network. */
   owners: string[];
@@ -28,7 +33,9 @@ const ADDED_IMAGE = "example/app:1.0.0";
 const CONTAINER = "docker:index/container:Container";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 /** Resources of the feature a change switches on: created with the first VPN client / first tunnelled service. */
-const FEATURE: Partial<Record<ChangeKind, RegExp>> = { vpn: /gluetun|vpn/i, tunnel: /cloudflare|cloudflared|tunnel/i };
+const FEATURE: Partial<Record<ChangeKind, RegExp>> = { vpn: /gluetun|vpn/i, tunnel: /cloudflare|cloudflared|tunnel/i, "docker-api": /cetusguard|socket/i };
+/** The user the Authelia edit adds. */
+export const ADDED_USER = "benchuser";
 
 function planOrThrow(raw: Record<string, unknown>): Plan {
   const r = buildPlan(raw);
@@ -52,17 +59,48 @@ const withService = (raw: Record<string, unknown>, name: string, cfg: Record<str
 };
 
 /** Tries an edit: the change if the planner accepts it, otherwise n/a with the planner's first complaint. */
-function attempt(kind: ChangeKind, label: string, service: string, before: Plan, raw: Record<string, unknown>): Change {
+function attempt(kind: ChangeKind, label: string, service: string, before: Plan, raw: Record<string, unknown>, base?: Record<string, unknown>): Change {
   const result = buildPlan(raw);
   if (!result.ok) return { kind, label, service, na: `n/a: refused (${result.errors[0].path}: ${result.errors[0].message})`, ...identity(before, service) };
   const a = identity(before, service);
   const b = identity(result.plan, service);
   const union = (x: string[], y: string[]) => [...new Set([...x, ...y])];
-  return { kind, label, service, raw, owners: union(a.owners, b.owners), tokens: union(a.tokens, b.tokens), images: union(a.images, b.images) };
+  return { kind, label, service, raw, base, owners: union(a.owners, b.owners), tokens: union(a.tokens, b.tokens), images: union(a.images, b.images) };
 }
 
 /**
- * The five one-line edits for a shipped stack. The edited service is picked, not hard-coded: the first
+ * The edits the issue about shared services names: a Docker-API consumer comes (Dozzle) or goes
+ * (Portainer), the tunnel goes off for one service, a user joins Authelia. None of them may replace a
+ * shared service (the socket proxy, the proxy, Authelia, the dashboard).
+ */
+function sharedServiceEdits(raw: Record<string, unknown>, plan: Plan, candidates: Plan["services"]): Change[] {
+  const configured = (raw.services ?? {}) as Record<string, Record<string, unknown>>;
+  const changes: Change[] = [];
+  if (configured.dozzle) {
+    const base = withService(raw, "dozzle", undefined);
+    const basePlan = buildPlan(base);
+    if (basePlan.ok) changes.push(attempt("docker-api", "add Dozzle", "dozzle", basePlan.plan, raw, base));
+    else changes.push({ kind: "docker-api", label: "add Dozzle", service: "dozzle", na: `n/a: the stack without Dozzle does not plan (${basePlan.errors[0].message})`, ...identity(plan, "dozzle") });
+  } else {
+    changes.push(attempt("docker-api", "add Dozzle", "dozzle", plan, withService(raw, "dozzle", {})));
+  }
+  if (configured.portainer) changes.push(attempt("docker-api", "remove Portainer", "portainer", plan, withService(raw, "portainer", undefined)));
+  else changes.push({ kind: "docker-api", label: "remove Portainer", service: "portainer", na: "n/a: the stack has no Portainer", ...identity(plan, "portainer") });
+
+  const tunnelled = candidates.find((s) => s.expose === "tunnel")?.name;
+  // remoteAuth only applies on the tunnel: it goes with it.
+  const { remoteAuth: _tunnelOnly, ...offTunnel } = configured[tunnelled ?? ""] ?? {};
+  if (tunnelled) changes.push(attempt("tunnel", `${tunnelled} off the tunnel`, tunnelled, plan, withService(raw, tunnelled, { ...offTunnel, expose: "lan" })));
+  else changes.push({ kind: "tunnel", label: "a service off the tunnel", service: "-", na: "n/a: no service of the owner's is on the tunnel", owners: [], tokens: [], images: [] });
+
+  const authelia = (raw.authelia ?? {}) as Record<string, unknown>;
+  const users = { ...((authelia.users ?? {}) as Record<string, unknown>), [ADDED_USER]: { displayname: "Bench User", email: `${ADDED_USER}@example.com`, groups: ["users"] } };
+  changes.push(attempt("user", "add a user to Authelia", ADDED_USER, plan, { ...raw, authelia: { ...authelia, users } }));
+  return changes;
+}
+
+/**
+ * The one-line edits for a shipped stack: five about one service of the owner's, then the shared-service ones. The edited service is picked, not hard-coded: the first
  * (by name) of the owner's own catalog services that is routed, joins no link, is not the proxy and does
  * not read the Docker API — a plain web app whose removal the planner accepts as it stands; for the VPN
  * edit the first such service that may use the VPN, for the tunnel edit the first not on the tunnel yet.
@@ -94,6 +132,7 @@ export function changesFor(raw: Record<string, unknown>): Change[] {
   const current = plan.containers.find((c) => c.service === t && c.name === target.containers[0])!.image;
   const bumped = current.replace(/:([A-Za-z0-9_][A-Za-z0-9._-]*)$/, (_, tag: string) => `:${tag}-1`);
   changes.push(attempt("image", `${t} image → ${bumped.split("/").pop()}`, t, plan, withService(raw, t, { ...configured[t], image: bumped })));
+  changes.push(...sharedServiceEdits(raw, plan, candidates));
   return changes;
 }
 
@@ -142,8 +181,8 @@ export function classifyChurn(change: Pick<Change, "kind" | "owners" | "tokens" 
   for (const [op, r] of [...after.filter((r) => !beforeByUrn.has(r.urn)).map((r) => ["create", r] as const), ...before.filter((r) => !afterByUrn.has(r.urn)).map((r) => ["delete", r] as const)]) {
     const f = { op, type: r.type, name: r.name };
     if (owned(r)) note(change.kind !== "image", { ...f, why: change.kind === "image" ? "an image change should update in place" : "the service's own" });
-    else if (r.type === REMOTE_IMAGE) note(change.images.includes(String(r.inputs?.name)), { ...f, why: `image ${String(r.inputs?.name)}` });
     else if (ofFeature(r) && op === "create") note(true, { ...f, why: `new ${change.kind} resource` });
+    else if (r.type === REMOTE_IMAGE) note(change.images.includes(String(r.inputs?.name)), { ...f, why: `image ${String(r.inputs?.name)}` });
     else note(r.type !== CONTAINER && names(r), { ...f, why: names(r) ? "names the service" : "unrelated to the service" });
   }
 

@@ -19,6 +19,8 @@ import { syntheticConfig } from "./synthetic";
 
 const ROOT = path.resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
+/** `--churn`: only the collateral-churn edits (a minute, not the whole bench). */
+const CHURN_ONLY = process.argv.includes("--churn");
 const RUNS = QUICK ? 3 : 5;
 /** Program runs of the big synthetic stacks take tens of seconds each: fewer of them. */
 const BIG_RUNS = 3;
@@ -168,6 +170,13 @@ const push = (s: Series, key: string, v: number) => (s[key] ??= []).push(v);
 
 async function main() {
   const started = performance.now();
+  if (CHURN_ONLY) {
+    compileChild();
+    const churn = await measureChurn();
+    process.stdout.write(churnTable(churn.rows).join("\n") + `\n(churn only, ${((performance.now() - started) / 1000).toFixed(0)} s)\n`);
+    process.exitCode = churn.rows.some((row) => row.error) ? 1 : 0;
+    return;
+  }
   log(`homelab bench (${QUICK ? "quick" : "full"}): ${RUNS} rounds, node ${process.version}, ${os.cpus().length} CPUs`);
 
   // Warm the disk cache and tsx's compile cache so round 1 is not an outlier; the first shipped run
@@ -259,9 +268,10 @@ async function measureChurn() {
       rows.push(row);
       if (!change.raw) continue;
       after.push(async () => {
+        const base = change.base ? await program(change.base, `${stack}: before ${change.label}`, { detail: true, graph: true, stack }) : baselines[stack];
         const run = await program(change.raw!, `${stack}: ${change.label}`, { detail: true, graph: true, stack });
-        if (run.error) row.error = run.error;
-        else row.result = classifyChurn(change, baselines[stack].resources!, run.resources!);
+        if (base.error || run.error) row.error = base.error ?? run.error;
+        else row.result = classifyChurn(change, base.resources!, run.resources!);
       });
     }
   }
@@ -364,20 +374,8 @@ function report(r: {
     ),
   );
 
-  section("4. Collateral churn (one-line edits, program before/after under mocks; needed vs collateral per classifyChurn)");
-  const churnRows = [["stack", "change", "changed", "needed", "collateral", "detail"]];
-  let collateral = 0;
-  for (const row of r.churn.rows) {
-    if (row.na || row.error) {
-      churnRows.push([row.stack, row.change, "–", "–", "–", row.na ?? `error: ${row.error!.split("\n")[0].slice(0, 120)}`]);
-      continue;
-    }
-    const res = row.result!;
-    collateral += res.collateral.length;
-    const detail = res.collateral.length ? res.collateral.map((f) => `${f.op} ${f.name}: ${f.why}`).join("; ") : summarize(res);
-    churnRows.push([row.stack, row.change, String(res.needed.length + res.collateral.length), String(res.needed.length), String(res.collateral.length), detail.slice(0, 140)]);
-  }
-  out.push(table(churnRows));
+  out.push(...churnTable(r.churn.rows));
+  const collateral = r.churn.rows.reduce((n, row) => n + (row.result?.collateral.length ?? 0), 0);
 
   section("5. Dependency depth (custom resources; a component stands for its children)");
   const depthRows = [["config", "resources", "depth", "widest level", "per level", "longest chain"]];
@@ -420,6 +418,25 @@ function report(r: {
     targets: verdicts,
   };
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+}
+
+type ChurnRow = Awaited<ReturnType<typeof measureChurn>>["rows"][number];
+
+function churnTable(rows: ChurnRow[]): string[] {
+  const out: string[] = [];
+  out.push("", "== 4. Collateral churn (one-line edits, program before/after under mocks; needed vs collateral per classifyChurn)");
+  const churnRows = [["stack", "change", "changed", "needed", "collateral", "detail"]];
+  for (const row of rows) {
+    if (row.na || row.error) {
+      churnRows.push([row.stack, row.change, "–", "–", "–", row.na ?? `error: ${row.error!.split("\n")[0].slice(0, 120)}`]);
+      continue;
+    }
+    const res = row.result!;
+    const detail = res.collateral.length ? res.collateral.map((f) => `${f.op} ${f.name}: ${f.why}`).join("; ") : summarize(res);
+    churnRows.push([row.stack, row.change, String(res.needed.length + res.collateral.length), String(res.needed.length), String(res.collateral.length), detail.slice(0, 140)]);
+  }
+  out.push(table(churnRows));
+  return out;
 }
 
 function summarize(res: ChurnResult): string {

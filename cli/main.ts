@@ -20,8 +20,8 @@ const USAGE = `usage: homelab <command> <stack> [options]
   audit <stack>             compare the running Docker host with the plan and the policy
   audit <stack> --probe [--json]
                             measure isolation and VPN leaks from inside the running containers
-  preview <stack>           what would change (Pulumi, local state backend)
-  up <stack> [--yes]        apply it
+  preview <stack>           what would change (Pulumi, local state backend), checked by the policy pack
+  up <stack> [--yes]        apply it (policy-checked; --no-policy skips the pack, loudly)
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
@@ -31,7 +31,10 @@ const USAGE = `usage: homelab <command> <stack> [options]
   restore <stack> <service> [--snapshot ID]  stop the service, restore its config and database, start it
   (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)
   import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
-                            a docker compose setup as a new stack file (offline)`;
+                            a docker compose setup as a new stack file (offline)
+
+Ctrl-C during preview/up/destroy/refresh stops after the operations under way (state saved, stack
+unlocked); a second Ctrl-C aborts at once.`;
 
 // cli/ and dist/ (where bin/homelab runs this file compiled) are both one level below the project.
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
@@ -102,7 +105,7 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
   const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot", "--no-policy"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -176,7 +179,7 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       }
       const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
-      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp });
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy") });
     }
     case "backup":
     case "snapshots":

@@ -48,16 +48,16 @@ if [ "$HOMELAB_RELOAD" = restart ]; then docker restart "$HOMELAB_CONTAINER" >/d
 
 /**
  * delete: remove the file. Nothing to do when the container is gone (a destroy, or it was replaced: the
- * new one got its files from the update). A stopped container cannot run `rm`: its file is emptied.
+ * new one got its files from the update). A stopped container cannot run `rm`, nor can one built from
+ * scratch (the socket proxy): its file is emptied.
  */
 export const REMOVE_FILE = `set -eu
 ${COPY_IN}
 docker container inspect "$HOMELAB_CONTAINER" >/dev/null 2>&1 || exit 0
-if [ "$(docker container inspect -f '{{.State.Running}}' "$HOMELAB_CONTAINER")" = true ]; then
-  docker exec "$HOMELAB_CONTAINER" rm -f "$HOMELAB_FILE"
-else
-  copy_in </dev/null
+if [ "$(docker container inspect -f '{{.State.Running}}' "$HOMELAB_CONTAINER")" = true ] && docker exec "$HOMELAB_CONTAINER" rm -f "$HOMELAB_FILE" 2>/dev/null; then
+  exit 0
 fi
+copy_in </dev/null
 `;
 
 /**

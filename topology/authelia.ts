@@ -151,7 +151,9 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     { path: AUTHELIA_CONFIG_FILE, content: yamlFile(configuration), secret: false },
     // Its access_control follows the routes; Authelia reads it only at start-up.
     { path: AUTHELIA_RULES_FILE, content: yamlFile({ access_control: { rules } }), secret: false, reload: "restart" },
-    { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true },
+    // A user added or removed must not recreate Authelia (every protected service would lose its login):
+    // delivered next to the container and, with `watch: false`, read at the restart that follows.
+    { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true, reload: "restart" },
     ...secretFiles,
   ];
   return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };

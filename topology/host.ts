@@ -7,7 +7,7 @@ import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, trae
 import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
 import { planTls, tunnelPeerAddress } from "./tls";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
-import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
+import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
 
@@ -51,7 +51,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const socket = planSocketProxy(services, cfg.socketProxy.allowWrite, names);
   problems.push(...socket.problems);
   if (socket.socketProxy) {
-    add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES: socket.socketProxy.rules.join("\n") } });
+    add(main(SOCKET_PROXY), { env: { CETUSGUARD_RULES_FILE: SOCKET_PROXY_RULES_FILE }, files: [socketProxyRulesFile(socket.socketProxy.rules)] });
     for (const consumer of socket.socketProxy.consumers) {
       const c = main(consumer.service);
       const args = ENDPOINT_ARGS[services.find((s) => s.name === consumer.service)?.catalog ?? ""];

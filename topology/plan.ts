@@ -24,9 +24,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
   const names = naming(cfg.network.prefix);
-  const { services: listed, problems: serviceProblems } = resolveServices(cfg);
+  const { services: listed, problems: serviceProblems, warnings: serviceWarnings } = resolveServices(cfg);
   problems.push(...serviceProblems);
   if (cfg.backup) listed.push(backupService());
+  warnings.push(...serviceWarnings);
   const vpn = routeServices(cfg, listed);
   const services = vpn.services;
   problems.push(...vpn.problems);

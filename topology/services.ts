@@ -1,4 +1,4 @@
-import { CATALOG, CatalogEntry, catalogEntry, Role } from "../config/catalog";
+import { CATALOG, CatalogEntry, catalogEntry, RETIRED, Role } from "../config/catalog";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { compareNames } from "./order";
@@ -41,8 +41,9 @@ function customEntry(name: string, cfg: ServiceConfig): CatalogEntry {
  * The services the stack runs: the owner's list plus what the stack itself needs — the chosen proxy,
  * and the socket proxy as soon as anything reads the Docker API.
  */
-export function resolveServices(cfg: StackConfig): { services: ResolvedService[]; problems: PlanProblem[] } {
+export function resolveServices(cfg: StackConfig): { services: ResolvedService[]; problems: PlanProblem[]; warnings: string[] } {
   const problems: PlanProblem[] = [];
+  const warnings: string[] = [];
   const services: ResolvedService[] = [];
   const listed = Object.entries(cfg.services).filter(([, s]) => s.enabled !== false);
 
@@ -53,6 +54,12 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
       problems.push({ path, message: `${name} is a reverse proxy but homelab:proxy is ${cfg.proxy}; set homelab:proxy: ${name} to use it` });
       continue;
     }
+    const retired = RETIRED.get(name);
+    if (retired && !svc.image) {
+      problems.push({ path, message: `'${name}' is no longer in the catalog. ${retired}` });
+      continue;
+    }
+    if (retired) warnings.push(`${path}: '${name}' runs as a custom service with the image you gave, and nothing is generated for it. ${retired}`);
     if (!known && !svc.image) {
       problems.push({ path, message: `unknown service '${name}' is not in the catalog: give it an image (and a port if it has a web UI)` });
       continue;
@@ -85,7 +92,7 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
   services.sort((a, b) => compareNames(a.name, b.name));
-  return { services, problems };
+  return { services, problems, warnings };
 }
 
 /** Owner overrides of a catalog entry's image and port apply to its main container only. */

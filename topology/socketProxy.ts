@@ -1,10 +1,23 @@
 import type { Naming } from "./containers";
 import { SOCKET_PROXY_PORT } from "./containers";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
-import type { PlanProblem, SocketProxyConsumer, SocketProxyPlan } from "./types";
+import type { PlannedFile, PlanProblem, SocketProxyConsumer, SocketProxyPlan } from "./types";
 
 /**
- * Cetusguard's allow-list (CETUSGUARD_RULES), built from the services that read the Docker API.
+ * Where the rules live in the socket proxy, named by CETUSGUARD_RULES_FILE (hectorm/cetusguard
+ * cmd/cetusguard/main.go at v1.1.3: `-rules-file`, env CETUSGUARD_RULES_FILE). A file rather than
+ * CETUSGUARD_RULES: a consumer that comes or goes changes the file, not the container's environment, so
+ * the socket proxy is never recreated for it. Cetusguard builds its rules once at start (same main.go), so
+ * the file is delivered with `reload: restart`: the same container restarts, briefly, and nobody loses it.
+ */
+export const SOCKET_PROXY_RULES_FILE = "/etc/cetusguard/rules.list";
+
+export function socketProxyRulesFile(rules: string[]): PlannedFile {
+  return { path: SOCKET_PROXY_RULES_FILE, content: `${rules.join("\n")}\n`, secret: false, reload: "restart" };
+}
+
+/**
+ * Cetusguard's allow-list (the rules file above), built from the services that read the Docker API.
  * Cetusguard itself always allows ping/version/info; everything else is denied unless a rule here allows it.
  * Syntax: `METHOD[,METHOD] <path regex>`, `%VAR%` from cetusguard's rule.go, `!` starts a comment.
  */
@@ -46,11 +59,12 @@ export function planSocketProxy(services: ResolvedService[], allowWrite: boolean
       message: `${writers.map((w) => w.service).join(", ")} manage${writers.length === 1 ? "s" : ""} containers and need${writers.length === 1 ? "s" : ""} write access to the Docker API (root on the host): set homelab:socketProxy.allowWrite: true to grant it, or disable ${writers.length === 1 ? "it" : "them"}`,
     });
   }
+  // One block per consumer with everything it needs, repeats included (an allow-list does not mind): a
+  // consumer that comes or goes adds or removes exactly its own block, and the diff names it.
   const rules: string[] = [];
   for (const svc of services.filter((s) => s.entry.dockerApi)) {
-    const needs = needsOf(svc).filter((n) => n !== "manage" || allowWrite);
-    const fresh = needs.flatMap((n) => CAPABILITIES[n]).filter((r) => !rules.includes(r));
-    if (fresh.length) rules.push(`! ${svc.name} (${svc.entry.dockerApi})`, ...fresh);
+    const allowed = needsOf(svc).filter((n) => n !== "manage" || allowWrite).flatMap((n) => CAPABILITIES[n]);
+    if (allowed.length) rules.push(`! ${svc.name} (${svc.entry.dockerApi})`, ...allowed);
   }
   return {
     socketProxy: {

@@ -2,9 +2,12 @@
 // Automation API over this project directory, with a local state backend by default.
 import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { assertDockerCli, assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
+import { InterruptGuard, INTERRUPTED_EXIT, SignalSource } from "./interrupt";
+import { NO_POLICY_WARNING, POLICY_PACK, PolicyViolations } from "./policy";
 import { Progress, ProgressOptions, type ResourceChange } from "./progress";
 import { askSecret, confirm } from "./prompt";
 import { describeError, pulumiCommand } from "./pulumiCli";
+import { PulumiProcesses } from "./pulumiProcess";
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
 export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
@@ -24,6 +27,10 @@ export interface OperateOptions {
   interactive?: boolean;
   /** `up` only: runs once the preview is agreed, before it is applied (the pre-change snapshot); returns lines for the end. */
   beforeUp?: BeforeUp;
+  /** Run the policy pack in policy/ on preview and up (default); false only with a loud warning. */
+  policy?: boolean;
+  /** Where Ctrl-C comes from; defaults to the process (tests deliver signals through an emitter). */
+  signals?: SignalSource;
 }
 
 /** Gets the preview's changes and the stack's decrypted config; throwing stops the `up` before anything is applied. */
@@ -36,6 +43,14 @@ export interface Io {
   stderr: NodeJS.WritableStream;
   yes: boolean;
   interactive: boolean;
+}
+
+/** What an engine operation needs besides Io: the policy pack to run, its findings, Ctrl-C handling. */
+interface OperateIo extends Io {
+  /** `--policy-pack` for the operations that check policy; empty with --no-policy. */
+  policyPacks: string[];
+  violations: PolicyViolations;
+  guard: InterruptGuard;
 }
 
 /** What `up`, `destroy` and `refresh` change when applied; `preview` and `drift` only look. */
@@ -58,10 +73,19 @@ export function ioFrom(opts: OperateOptions): Io {
   };
 }
 
+/** Every CLI homelab starts, so a second Ctrl-C can reach it (see pulumiProcess.ts). */
+const processes = new PulumiProcesses();
+
 /** Runs one operation and returns the process exit code; every failure is reported as one line. */
 export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
   const env = opts.env ?? process.env;
-  const io = ioFrom(opts);
+  const base = ioFrom(opts);
+  const io: OperateIo = {
+    ...base,
+    policyPacks: opts.policy === false ? [] : [POLICY_PACK],
+    violations: new PolicyViolations(),
+    guard: new InterruptGuard(opts.signals ?? process, processes, base.err, interruptMessages(op, stack)),
+  };
   try {
     assertKnownStack(opts.projectDir, stack);
     // Refuse before any slow work: a script without --yes must not get halfway.
@@ -73,11 +97,42 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
     const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
+    if (opts.policy === false && CHECKS_POLICY.includes(op)) io.err(NO_POLICY_WARNING);
     return await run(op, target, io, opts.beforeUp);
-  } catch (err) {
-    io.err(failureLine(op, err));
-    return err instanceof OperateError ? err.exitCode : 1;
+  } catch (e) {
+    if (io.guard.state !== "none") return interrupted(op, stack, io);
+    if (io.violations.mandatory > 0) io.err(io.violations.stoppedLine(op));
+    else io.err(failureLine(op, e));
+    return e instanceof OperateError ? e.exitCode : 1;
   }
+}
+
+/** The operations the policy pack judges: the ones that plan or apply the program's resources. */
+const CHECKS_POLICY: Operation[] = ["preview", "up"];
+
+/** Thrown when an engine operation ended because of Ctrl-C, whatever the CLI made of it. */
+class Interrupted extends Error {}
+
+function interruptMessages(op: Operation, stack: string): { stopping: string; aborted: string } {
+  const changes = CHANGES[op] !== undefined;
+  return {
+    stopping: `homelab: stopping: Pulumi starts nothing new, lets the operations under way finish, saves the state and unlocks the stack. Press Ctrl-C again to abort at once.`,
+    aborted: changes
+      ? `homelab: aborted at once: operations that were under way may be cut off half-way, so the state may not match the host. Run 'homelab refresh ${stack}' before the next 'homelab ${op} ${stack}'.`
+      : `homelab: aborted at once; a ${op} changes nothing.`,
+  };
+}
+
+/** The last word of a run that Ctrl-C ended: what state things are in and how to carry on. */
+function interrupted(op: Operation, stack: string, io: OperateIo): number {
+  if (io.guard.state === "stopping") {
+    io.err(
+      io.guard.applying
+        ? `homelab: stopped. The state records every operation that finished and the stack is unlocked; run 'homelab ${op} ${stack}' to carry on from there.`
+        : `homelab: stopped before anything was applied; nothing was changed.`,
+    );
+  }
+  return INTERRUPTED_EXIT;
 }
 
 /**
@@ -91,17 +146,19 @@ export async function openStack(stack: string, opts: OperateOptions, io: Io, mod
   const backend = resolveBackendUrl(env);
   const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
   // The passphrase provider only matters on first use, when the stack is created.
-  const workspace = { pulumiCommand: command, envVars, secretsProvider: "passphrase" };
+  const workspace = { pulumiCommand: processes.isolate(command), envVars, secretsProvider: "passphrase" };
   const args = { stackName: stack, workDir: opts.projectDir };
   const target = mode === "create" ? await LocalWorkspace.createOrSelectStack(args, workspace) : await LocalWorkspace.selectStack(args, workspace);
   return { target, backend };
 }
 
-async function run(op: Operation, stack: Stack, io: Io, beforeUp?: BeforeUp): Promise<number> {
-  const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const });
+async function run(op: Operation, stack: Stack, io: OperateIo, beforeUp?: BeforeUp): Promise<number> {
+  const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const, signal: io.guard.signal });
+  // Only preview and up (and the preview before up) load the program's resources for the pack to judge.
+  const checked = (progress: Progress) => ({ ...events(progress), policyPacks: io.policyPacks });
   switch (op) {
     case "preview":
-      await observe(io, { phase: "plan" }, (p) => stack.preview(events(p)));
+      await observe(io, { phase: "plan" }, (p) => stack.preview(checked(p)));
       return 0;
     case "drift": {
       const drift = await observe(io, { phase: "plan", refresh: true }, (p) => stack.previewRefresh(events(p)));
@@ -113,8 +170,8 @@ async function run(op: Operation, stack: Stack, io: Io, beforeUp?: BeforeUp): Pr
       let outputs: OutputMap = {};
       let notes: string[] = [];
       const snapshot = beforeUp && (async (planned: Progress) => void (notes = await beforeUp(planned.changes, () => stack.getAllConfig(), io.out)));
-      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
-        outputs = (await stack.up(events(p))).outputs;
+      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(checked(p)), async (p) => {
+        outputs = (await stack.up(checked(p))).outputs;
       }, snapshot);
       printOutputs(io, outputs);
       for (const line of notes) io.out(line);
@@ -127,17 +184,20 @@ async function run(op: Operation, stack: Stack, io: Io, beforeUp?: BeforeUp): Pr
   }
 }
 
-/** Runs one engine operation with progress lines, then prints its summary. */
-async function observe(io: Io, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
+/** Runs one engine operation with progress lines and Ctrl-C handled, then prints its summary. */
+async function observe(io: OperateIo, options: ProgressOptions, work: (p: Progress) => Promise<unknown>): Promise<Progress> {
   const progress = new Progress(io.out, options);
-  await work(progress);
+  io.guard.applying = options.phase === "apply";
+  await io.guard.during(() => work(progress));
+  // Interrupted: the CLI may even have finished what it was doing, but the user asked to stop.
+  if (io.guard.state !== "none") throw new Interrupted();
   for (const line of progress.summary()) io.out(line);
   return progress;
 }
 
 /** The preview is what the user agrees to; the apply then counts against its resource total. */
 async function planThenApply(
-  io: Io,
+  io: OperateIo,
   stack: string,
   refresh: boolean,
   plan: (p: Progress) => Promise<unknown>,
@@ -150,15 +210,17 @@ async function planThenApply(
     io.err("homelab: cancelled; nothing was changed.");
     return 1;
   }
+  // Work that must happen after the user agreed and before anything changes belongs here.
   await beforeApply?.(planned);
   await observe(io, { phase: "apply", refresh, total: planned.count }, apply);
   return 0;
 }
 
 /** Progress plus the engine's warnings and errors (a failing program explains itself here). */
-function withDiagnostics(progress: Progress, io: Io): (event: EngineEvent) => void {
+function withDiagnostics(progress: Progress, io: OperateIo): (event: EngineEvent) => void {
   return (event) => {
     progress.onEvent(event);
+    if (event.policyEvent) io.err(io.violations.record(event.policyEvent));
     const diag = event.diagnosticEvent;
     if (diag && (diag.severity === "error" || diag.severity === "warning") && !diag.ephemeral) {
       const where = diag.urn ? ` (${diag.urn.slice(diag.urn.lastIndexOf("::") + 2)})` : "";

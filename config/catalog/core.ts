@@ -105,15 +105,15 @@ export const core: CatalogEntry[] = [
     auth: "deny",
     main: {
       suffix: "",
-      image: "ghcr.io/hectorm/cetusguard:v1.1.4",
+      image: "ghcr.io/hectorm/cetusguard:v1.1.3",
       role: "socket-proxy",
       port: 2375,
       env: () => ({ CETUSGUARD_BACKEND_ADDR: "unix:///var/run/docker.sock", CETUSGUARD_FRONTEND_ADDR: "tcp://:2375" }),
       mounts: [{ source: { kind: "docker-socket" }, target: "/var/run/docker.sock", readOnly: true }],
     },
-    // The tag is being checked separately (issue 15, ops); the other facts are read at v1.1.3.
+    // Every fact read at v1.1.3, the newest tag.
     evidence: {
-      tag: "unverified here: hectorm/cetusguard's stored tags end at v1.1.3 (checked by the ops change)",
+      tag: "hectorm/cetusguard@v1.1.3 (git tag; the newest: the tag list ends at v1.1.3, there is no v1.1.4; ghcr.io/hectorm/cetusguard:v<version>)",
       ports: "hectorm/cetusguard@v1.1.3:Dockerfile (ENV CETUSGUARD_FRONTEND_ADDR='tcp://:2375')",
       mounts: "hectorm/cetusguard@v1.1.3 README: the Docker socket, read-only",
       healthcheck: "none: hectorm/cetusguard@v1.1.3:Dockerfile is FROM scratch with only /cetusguard",

@@ -7,6 +7,7 @@ import type { CatalogEntry } from "./types";
 import { vpn } from "./vpn";
 
 export * from "./types";
+export { RETIRED } from "./retired";
 
 export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map([...core, ...tools, ...apps, ...media, ...indexers, ...vpn].map((e) => [e.name, e]));
 

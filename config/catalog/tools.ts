@@ -1,4 +1,4 @@
-import { configMount, httpHealthcheck, linuxserverEvidence } from "./builders";
+import { configMount, httpHealthcheck } from "./builders";
 import type { CatalogEntry } from "./types";
 
 const HOMARR = "homarr-labs/homarr@v1.43.3";
@@ -63,15 +63,6 @@ export const tools: CatalogEntry[] = [
       user: "gethomepage/homepage@v1.5.0:docker-entrypoint.sh (PUID/PGID default 0; not set here, so root)",
       env: "gethomepage/homepage@v1.5.0 docs: HOMEPAGE_ALLOWED_HOSTS",
     },
-  },
-  {
-    name: "heimdall",
-    description: "Application portal",
-    vpnCapable: false,
-    auth: "one_factor",
-    dashboard: { group: "Infrastructure", icon: "heimdall.svg" },
-    main: { suffix: "", image: "lscr.io/linuxserver/heimdall:2.7.4", role: "web", port: 80, linuxserver: true, mounts: [configMount()] },
-    evidence: { ...linuxserverEvidence("heimdall", "v2.7.4-ls320", "alpine-nginx-3.22"), healthcheck: "none set (curl is there: linuxserver/docker-baseimage-alpine-nginx@3.22 builds FROM the alpine base)" },
   },
   {
     name: "homarr",

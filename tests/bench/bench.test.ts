@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { classifyChurn } from "../../bench/churn";
+import { ADDED_USER, changesFor, classifyChurn } from "../../bench/churn";
+import { readStackConfig } from "../../config/load";
 import { changedLeaves, mentions } from "../../bench/diff";
 import { dependencyShape, type RecordedResource } from "../../bench/graph";
 import { median } from "../../bench/stats";
@@ -105,6 +106,29 @@ describe("bench helpers", () => {
       const result = classifyChurn({ kind: "image", owners: ["app"], tokens: ["app"], images: [] }, before, after);
       assert.equal(result.collateral.length, 1);
       assert.match(result.collateral[0].why, /labels/);
+    });
+  });
+
+  describe("shared-service edits", () => {
+    const home = readStackConfig(__dirname + "/../..", "home");
+    const byLabel = new Map(changesFor(home).map((c) => [c.label, c]));
+
+    it("makes the four edits of issue 19 on the home stack", () => {
+      const dozzle = byLabel.get("add Dozzle")!;
+      assert.ok(dozzle.raw && dozzle.base, "adding Dozzle, which home has, starts from home without it");
+      assert.equal(((dozzle.base!.services as Record<string, unknown>).dozzle), undefined);
+      assert.equal(((byLabel.get("remove Portainer")!.raw!.services as Record<string, unknown>).portainer), undefined);
+      const off = [...byLabel.values()].find((c) => c.label.endsWith("off the tunnel"))!;
+      assert.equal(((off.raw!.services as Record<string, Record<string, unknown>>)[off.service]).expose, "lan");
+      const user = byLabel.get("add a user to Authelia")!;
+      assert.ok(((user.raw!.authelia as { users: Record<string, unknown> }).users)[ADDED_USER]);
+    });
+
+    it("counts the socket proxy created for the first Docker-API reader as needed, not for an unrelated service", () => {
+      const image = res("image-cetusguard", IMAGE, { inputs: { name: "ghcr.io/hectorm/cetusguard:v1.1.3" } });
+      const change = { owners: ["dozzle"], tokens: ["dozzle"], images: [] };
+      assert.equal(classifyChurn({ ...change, kind: "docker-api" }, [], [image]).needed.length, 1);
+      assert.equal(classifyChurn({ ...change, kind: "add" }, [], [image]).collateral.length, 1);
     });
   });
 });

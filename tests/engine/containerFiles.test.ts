@@ -2,7 +2,7 @@
  * The live-file scripts (components/containerFiles.ts) against a real engine, through the Docker CLI, as the
  * command provider runs them: a write creates missing folders and leaves existing ones alone, works on a
  * stopped container, restarts only when asked; a removal deletes the file, empties it in a stopped
- * container, and succeeds when the container is gone.
+ * container or one without `rm`, and succeeds when the container is gone.
  */
 import { strict as assert } from "node:assert";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
@@ -84,6 +84,16 @@ describe("live-file scripts on a real Docker engine", function () {
     assert.equal(r.exitCode, 0, r.stderr);
     await docker.getContainer(id).start();
     assert.equal(await sh("wc -c < /config/app.yml"), "0");
+  });
+
+  it("empties the file in a running container that has no `rm` (a scratch image such as Cetusguard's)", async () => {
+    await write("/config/rules.list", "GET /x\n", "watched");
+    // The busybox applet link is the image's only `rm`.
+    await sh("/bin/busybox rm /bin/rm");
+    const r = await remove("/config/rules.list");
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(await sh("wc -c < /config/rules.list"), "0");
+    await sh("/bin/busybox ln -s busybox /bin/rm");
   });
 
   it("a removal succeeds when the container is gone; a write fails loudly", async () => {

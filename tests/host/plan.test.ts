@@ -41,7 +41,11 @@ describe("host stack plan", () => {
 
       it("gives the socket proxy exactly the rules of its consumers", () => {
         const sp = plan.socketProxy!;
-        assert.equal(mainOf(plan, "cetusguard").env.CETUSGUARD_RULES, sp.rules.join("\n"));
+        const proxy = mainOf(plan, "cetusguard");
+        // A file the same container re-reads at a restart, never the environment (which would recreate it).
+        assert.equal(proxy.env.CETUSGUARD_RULES, undefined);
+        assert.equal(proxy.env.CETUSGUARD_RULES_FILE, "/etc/cetusguard/rules.list");
+        assert.deepEqual((proxy.files ?? []).map((f) => [f.path, f.content, f.reload]), [["/etc/cetusguard/rules.list", `${sp.rules.join("\n")}\n`, "restart"]]);
         const writes = sp.rules.filter((r) => /^(?:[A-Z]+,)*(POST|PUT|DELETE)/.test(r));
         assert.equal(sp.write, sp.consumers.some((c) => c.access === "write"));
         assert.equal(writes.length > 0, sp.write, "write rules exactly when a consumer writes");
@@ -92,9 +96,9 @@ describe("host stack plan", () => {
         const users = parse(file(a, "/config/users_database.yml")).users;
         // Generated passwords: the generator's bcrypt hash; chosen ones are hashed with argon2id (see the SMTP/Duo case).
         for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, `{{bcrypt:authelia-user-${name}}}`);
-        // The rules follow the routes: delivered next to Authelia, which restarts for them; the rest is part of
+        // The rules follow the routes and the users the config: delivered next to Authelia, which restarts for them; the rest is part of
         // the container, there from its first start (no template-and-exit), and Authelia reads the folder.
-        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [[AUTHELIA_RULES_FILE, "restart"]]);
+        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [[AUTHELIA_RULES_FILE, "restart"], ["/config/users_database.yml", "restart"]]);
         assert.equal(a.files!.find((f) => f.path === AUTHELIA_CONFIG_FILE)!.reload, undefined);
         assert.equal(a.env.X_AUTHELIA_CONFIG, AUTHELIA_CONFIG_DIR);
         assert.deepEqual(parse(file(a, AUTHELIA_CONFIG_FILE)).access_control.rules, [{ domain: [plan.domain, `*.${plan.domain}`], policy: "deny" }], "a stable placeholder rule until rules.yml arrives");
@@ -256,6 +260,19 @@ describe("host stack plan", () => {
     it("gives the socket proxy read-only rules when nothing manages containers", () => {
       assert.equal(plan.socketProxy!.write, false);
       assert.ok(plan.socketProxy!.rules.filter((r) => !r.startsWith("!")).every((r) => r.startsWith("GET ")));
+    });
+
+    it("a consumer that comes adds exactly its own block of rules, nothing else in the file moves", () => {
+      const services = stackConfig("home").services as Record<string, unknown>;
+      const { dozzle: _dozzle, ...withoutDozzle } = services;
+      const before = planOf("home", { services: withoutDozzle }).socketProxy!.rules;
+      const after = planOf("home", { services }).socketProxy!.rules;
+      const start = after.indexOf("! dozzle (read)");
+      assert.ok(start >= 0);
+      const next = after.findIndex((r, i) => i > start && r.startsWith("!"));
+      const block = after.slice(start, next < 0 ? after.length : next);
+      assert.deepEqual([...after.slice(0, start), ...after.slice(start + block.length)], before);
+      assert.ok(block.some((r) => r.endsWith("/logs")), "Dozzle's block holds everything Dozzle needs");
     });
   });
 

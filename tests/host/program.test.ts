@@ -60,7 +60,10 @@ describe("host stack under Pulumi mocks", function () {
         const mounting = byType(run, CONTAINER).filter((c) => (c.inputs.mounts ?? []).some((m: any) => m.source === DOCKER_SOCKET));
         assert.deepEqual(mounting.map((c) => c.inputs.name), [`${plan.prefix}cetusguard`]);
         assert.ok(mounting[0].inputs.mounts.every((m: any) => m.source !== DOCKER_SOCKET || m.readOnly === true));
-        assert.equal(envOf(mounting[0]).CETUSGUARD_RULES, plan.socketProxy!.rules.join("\n"));
+        // Its rules are a live file (a consumer that comes or goes restarts it, never recreates it).
+        assert.equal(envOf(mounting[0]).CETUSGUARD_RULES, undefined);
+        assert.equal(envOf(mounting[0]).CETUSGUARD_RULES_FILE, "/etc/cetusguard/rules.list");
+        assert.equal(filesOf(run, mounting[0])["/etc/cetusguard/rules.list"], `${plan.socketProxy!.rules.join("\n")}\n`);
       });
 
       it("routes every planned host, with forward-auth on every non-bypass route", () => {

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { EventEmitter } from "node:events";
 import { PassThrough, Writable } from "node:stream";
 import { operate, Operation, type OperateOptions } from "../../cli/operate";
 
@@ -88,6 +89,8 @@ export interface RunOptions {
   interactive?: boolean;
   answers?: string;
   env?: NodeJS.ProcessEnv;
+  policy?: boolean;
+  signals?: EventEmitter;
 }
 
 /** Runs one driver entry point (operate, printCaCertificate…) in the sandbox with captured streams. */
@@ -105,6 +108,26 @@ export async function invoke(box: Sandbox, entry: (opts: OperateOptions) => Prom
     stdin,
     stdout: stdout.stream,
     stderr: stderr.stream,
+    policy: options.policy,
+    // Never the test process's own signals: Ctrl-C is delivered through an emitter where a test wants it.
+    signals: options.signals ?? new EventEmitter(),
   });
   return { code, out: stdout.text(), err: stderr.text(), ms: Date.now() - started };
 }
+
+/** Resolves once the fake CLI has an operation in flight (FAKE_PULUMI_HOLD), the moment to press Ctrl-C. */
+export async function inFlight(box: Sandbox, timeoutMs = 20_000): Promise<void> {
+  const marker = `${box.log}.inflight`;
+  for (const started = Date.now(); !fs.existsSync(marker); ) {
+    if (Date.now() - started > timeoutMs) throw new Error("the fake pulumi never reached its held operation");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The signals the fake CLI received, in order. */
+export function signalsReceived(box: Sandbox): string[] {
+  const file = `${box.log}.signals`;
+  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { signal: string }).signal) : [];
+}
+
+export const stateBackend = (box: Sandbox, ...parts: string[]) => path.join(box.home, ".homelab", "state", ...parts);

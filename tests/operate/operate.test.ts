@@ -16,7 +16,7 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       const box = sandbox();
       const result = await run(box, "preview");
       assert.strictEqual(result.code, 0, result.err);
-      assert.deepStrictEqual(subcommands(box), ["stack select", "stack init", "preview --color"]);
+      assert.deepStrictEqual(subcommands(box), ["stack select", "stack init", "preview --policy-pack"]);
       const [select, init, preview] = calls(box);
       assert.deepStrictEqual(select.argv.slice(2, 4), ["--stack", "lab"]);
       assert.deepStrictEqual(init.argv, ["stack", "init", "lab", "--secrets-provider", "passphrase"]);
@@ -36,7 +36,7 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       const box = sandbox();
       await run(box, "preview");
       await run(box, "preview");
-      assert.deepStrictEqual(subcommands(box).slice(3), ["stack select", "preview --color"]);
+      assert.deepStrictEqual(subcommands(box).slice(3), ["stack select", "preview --policy-pack"]);
     });
 
     it("reports a failing engine run as one line with the CLI's error, exit 1", async () => {
@@ -83,7 +83,7 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       assert.deepStrictEqual(up.argv.slice(up.argv.indexOf("--stack"), up.argv.indexOf("--stack") + 2), ["--stack", "lab"]);
       assert.strictEqual(up.backend, `file://${path.join(box.home, ".homelab", "state")}`);
       assert.strictEqual(up.passphrase, true);
-      assert.ok(subcommands(box).indexOf("preview --color") < subcommands(box).indexOf("up --yes"));
+      assert.ok(subcommands(box).indexOf("preview --policy-pack") < subcommands(box).indexOf("up --yes"));
       assert.match(result.out, /^\[4\/7\] \+ docker:Container lab-jellyfin created$/m);
       assert.match(result.out, /^\[6\/7\] \+- docker:Container lab-gluetun replaced$/m);
       assert.match(result.out, /^Summary: 1 created, 1 updated, 1 replaced, 1 deleted; 3 unchanged\.$/m);
