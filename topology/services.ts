@@ -78,14 +78,25 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
     services.push({ name, entry, config: svc, catalog: known?.name, implicit: false });
   }
 
+  // A service the stack needs gets its defaults whether the owner listed it or not; what the owner set wins.
   const ensure = (name: string, defaults: ServiceConfig = {}) => {
-    if (services.some((s) => s.name === name)) return;
-    services.push({ name, entry: catalogEntry(name)!, config: { ...defaults, ...cfg.services[name] }, catalog: name, implicit: true });
+    const listed = services.find((s) => s.name === name);
+    if (listed) listed.config = { ...defaults, ...listed.config };
+    else services.push({ name, entry: catalogEntry(name)!, config: { ...defaults, ...cfg.services[name] }, catalog: name, implicit: true });
   };
   if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
-  if (services.some((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth))) ensure("authelia", { subdomain: cfg.authelia.subdomain });
+  const protectedRoutes = services.filter((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth));
+  // Every protected route redirects to the portal (Authelia's authz handlers answer with its URL), so a
+  // protected route on the tunnel needs the portal on the tunnel too, or remote users can never sign in.
+  // Behind the tunnel the portal is guarded like the routes that send users to it: by Cloudflare Access, unless
+  // every one of them chose Authelia alone (remoteAuth: authelia), whose login then is the portal itself.
+  const tunnelled = protectedRoutes.filter((s) => exposureOf(s) === "tunnel");
+  const portalRemote: ServiceConfig = tunnelled.every((s) => s.config.remoteAuth === "authelia") ? { public: true, remoteAuth: "authelia" } : { remoteAuth: "access" };
+  const ownerExpose = cfg.services.authelia?.expose;
+  const onTunnel = ownerExpose ? ownerExpose === "tunnel" : tunnelled.length > 0;
+  if (protectedRoutes.length) ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
   if (cfg.crowdsec.enabled) ensure("crowdsec");
   const authelia = services.find((s) => s.name === "authelia");
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
