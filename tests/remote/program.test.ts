@@ -12,8 +12,9 @@ const ACCESS_POLICY = "cloudflare:index/zeroTrustAccessPolicy:ZeroTrustAccessPol
 const TOKEN_CALL = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken";
 
 /** The home stack tunnels homepage and jellyseerr behind Access, and immich behind Authelia only. */
-const TUNNELLED = { "home.home.example.com": "homepage", "photos.home.example.com": "immich", "requests.home.example.com": "jellyseerr" };
-const ACCESS_GUARDED = ["home.home.example.com", "requests.home.example.com"];
+// auth.: Authelia's portal follows the protected routes onto the tunnel, guarded by Access like them.
+const TUNNELLED = { "auth.home.example.com": "authelia", "home.home.example.com": "homepage", "photos.home.example.com": "immich", "requests.home.example.com": "jellyseerr" };
+const ACCESS_GUARDED = ["auth.home.example.com", "home.home.example.com", "requests.home.example.com"];
 
 const one = (run: ProgramRun, type: string): RegisteredResource => {
   const found = byType(run, type);
@@ -102,7 +103,7 @@ describe("remote access: the home stack under mocks", function () {
     const run = await recordProgram("home", { services: { ...services, jellyseerr: { subdomain: "requests" } } });
     assert.equal(run.error, undefined);
     const hosts = one(run, TUNNEL_CONFIG).inputs.config.ingresses.map((r: { hostname?: string }) => r.hostname);
-    assert.deepEqual(hosts, ["home.home.example.com", "photos.home.example.com", undefined]);
+    assert.deepEqual(hosts, ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", undefined]);
     assert.ok(!byType(run, DNS_RECORD).some((r) => r.name === "dns-jellyseerr"));
     assert.ok(!byType(run, ACCESS_APP).some((r) => r.name === "access-jellyseerr"));
     assert.equal(byType(run, TUNNEL).length, 1);
