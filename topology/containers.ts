@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import type { ContainerSpec, MountSource, NameContext } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import { DOCKER_SOCKET, joins, NETWORK_POLICY } from "./policy";
+import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
+import { exposureOf } from "./routes";
 import { ResolvedService, SOCKET_PROXY } from "./services";
 import type { PlannedContainer, PlannedMount } from "./types";
 
@@ -46,6 +47,7 @@ function mountFor(source: MountSource, cfg: StackConfig, names: Naming, service:
 export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Naming, links: string[]): PlannedContainer[] {
   const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), domain: cfg.domain };
   const dockerApi = !!svc.entry.dockerApi;
+  const expose = exposureOf(svc);
   return containerSpecs(svc).map((spec): PlannedContainer => {
     const rule = NETWORK_POLICY[spec.role];
     const usesApi = dockerApi && spec.suffix === "";
@@ -75,8 +77,12 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       ports,
       hostPorts: spec.hostPorts ?? [],
       labels: {
-        "homelab.service": svc.name,
-        "homelab.role": spec.role,
+        ...policyLabels({
+          service: svc.name,
+          role: spec.role,
+          dockerApi: usesApi ? svc.entry.dockerApi : undefined,
+          expose: spec.suffix === "" && svc.entry.main.port && expose !== "none" ? expose : undefined,
+        }),
         ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
       },
       healthcheck: spec.healthcheck,
