@@ -58,7 +58,9 @@ export function joins(allowance: Allowance, dockerApi: boolean): boolean {
   return allowance === "always" || (allowance === "if-docker-api" && dockerApi);
 }
 
-/** Roles that may publish host ports, in words, for messages. */
+/** A role in words, for messages. */
+export const roleWords = (role: Role) => role.replace("vpn", "VPN").replace("-", " ");
+/** Roles that may publish host ports (the proxy and the VPN gateway: Gluetun's optional HTTP proxy and Shadowsocks server). */
 export const HOST_PORT_ROLES = ROLES.filter((r) => NETWORK_POLICY[r].hostPorts);
 export const ROUTABLE_ROLES = ROLES.filter((r) => NETWORK_POLICY[r].route);
 
@@ -148,7 +150,7 @@ export function judgeContainer(c: ContainerView): Violation[] {
     if (role !== "socket-proxy") fail("docker-socket", `mounts ${m.source} (the Docker socket): only the socket proxy may`);
     else if (!m.readOnly) fail("docker-socket", "mounts the Docker socket read-write: it must be read-only");
   }
-  if (c.hostPorts.length && !(role && NETWORK_POLICY[role].hostPorts)) fail("host-ports", `publishes host port(s) ${c.hostPorts.join(", ")}: only the ${HOST_PORT_ROLES.join(" and the ")} may`);
+  if (c.hostPorts.length && !(role && NETWORK_POLICY[role].hostPorts)) fail("host-ports", `publishes host port(s) ${c.hostPorts.join(", ")}: only the ${HOST_PORT_ROLES.map(roleWords).join(" and the ")} may`);
   if (c.expose && c.expose !== "none" && !(role && NETWORK_POLICY[role].route)) fail("route", `has a route (${c.expose}): a ${c.role ?? "container without a role"} is never routed to (only ${ROUTABLE_ROLES.join(", ")} are)`);
 
   if (c.sharedNamespace) {
@@ -163,21 +165,23 @@ export function judgeContainer(c: ContainerView): Violation[] {
   }
   if (c.networks.length === 0) fail("own-networks", "joins none of the stack's networks, so it would sit on Docker's default bridge with every other such container");
 
-  const on = { ingress: false, own: false, socket: false, link: false };
+  const on: Record<keyof typeof KIND_LABEL, string[]> = { ingress: [], own: [], socket: [], link: [] };
   for (const n of c.networks) {
     if (!n.kind || !(NETWORK_KINDS as readonly string[]).includes(n.kind)) fail("foreign-network", `joins ${n.name}, which is not a network of this stack`);
     else if (n.kind === "service") {
       if (n.owner !== c.service) fail("foreign-network", `joins ${n.name}, the network of ${n.owner ? `service '${n.owner}'` : "an unnamed service"}: nobody joins another service's network`);
-      else on.own = true;
-    } else on[n.kind as "ingress" | "socket" | "link"] = true;
+      else on.own.push(n.name);
+    } else on[n.kind as "ingress" | "socket" | "link"].push(n.name);
   }
   if (!role) return out;
   const rule = NETWORK_POLICY[role];
   for (const kind of ["ingress", "own", "socket", "link"] as const) {
     const allowance = rule[kind];
-    if (on[kind] && allowance === "never") fail("membership", `must never be on ${KIND_LABEL[kind]}`);
-    if (on[kind] && allowance === "if-docker-api" && !c.dockerApi) fail("membership", `is on ${KIND_LABEL[kind]} but does not use the Docker API`);
-    if (!on[kind] && joins(allowance, c.dockerApi)) fail("membership", `must be on ${KIND_LABEL[kind]}`);
+    const joined = on[kind].length > 0;
+    const where = `${KIND_LABEL[kind]}${joined && on[kind][0] !== KIND_LABEL[kind] ? ` (${on[kind].join(", ")})` : ""}`;
+    if (joined && allowance === "never") fail("membership", `must never be on ${where}`);
+    if (joined && allowance === "if-docker-api" && !c.dockerApi) fail("membership", `is on ${where} but does not use the Docker API`);
+    if (!joined && joins(allowance, c.dockerApi)) fail("membership", `must be on ${where}`);
   }
   return out;
 }

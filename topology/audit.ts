@@ -1,3 +1,4 @@
+import { ContainerView, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
 import { NETWORK_POLICY } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
@@ -10,6 +11,8 @@ export interface EngineMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** `bind`, `volume`, `tmpfs`…; absent counts as a bind (the cautious reading). */
+  type?: string;
 }
 
 export interface EngineContainer {
@@ -24,6 +27,8 @@ export interface EngineContainer {
   /** Names of the networks it is attached to (empty when it shares another container's namespace). */
   networks: string[];
   mounts: EngineMount[];
+  /** Host ports it publishes. */
+  hostPorts?: number[];
 }
 
 export interface EngineNetwork {
@@ -50,6 +55,7 @@ export const FINDING_KINDS = [
   "missing-from-network",
   "namespace",
   "docker-socket",
+  "policy",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -61,7 +67,21 @@ export interface Finding {
   actual: string;
 }
 
-const SOCKET_PATH = /(^|\/)docker\.sock$/;
+/** A running container as the shared policy sees it: its labels, and the engine's networks with theirs. */
+export function engineView(c: EngineContainer, networks: Map<string, EngineNetwork>): ContainerView {
+  return {
+    name: c.name,
+    ...viewFromLabels(c.labels),
+    sharedNamespace: c.networkMode.startsWith("container:") ? c.networkMode : undefined,
+    hostNetwork: c.networkMode === "host",
+    networks: c.networks.map((name) => ({ name, kind: networks.get(name)?.labels[LABELS.networkKind], owner: networks.get(name)?.labels[LABELS.service] })),
+    hostPorts: c.hostPorts ?? [],
+    hostname: false,
+    mounts: c.mounts.map((m) => ({ ...m, bind: m.type !== "volume" })),
+  };
+}
+
+const mountsSocket = (m: EngineMount) => (m.type !== "volume" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target);
 
 function sharedNamespace(networkMode: string | undefined): string | undefined {
   return networkMode?.startsWith("container:") ? networkMode.slice("container:".length) : undefined;
@@ -142,13 +162,18 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy").map((c) => c.name);
   const inScope = (r: EngineContainer) => plannedContainers.has(r.name) || r.name.startsWith(plan.prefix) || r.networks.some((n) => plannedNetworks.has(n)) || managedNamespace(r);
   for (const real of engine.containers.filter(inScope)) {
-    const mounts = real.mounts.filter((m) => SOCKET_PATH.test(m.source) || SOCKET_PATH.test(m.target));
+    const mounts = real.mounts.filter(mountsSocket);
     if (!mounts.length) continue;
     const readWrite = mounts.some((m) => !m.readOnly);
     const how = `mounts ${mounts[0].source} ${readWrite ? "read-write" : "read-only"}`;
     if (socketProxies.includes(real.name)) {
       if (readWrite) add("docker-socket", real.name, "the Docker socket read-only", how);
     } else add("docker-socket", real.name, `no Docker socket (only ${socketProxies.join(", ") || "the socket proxy"} may mount it, read-only)`, how);
+  }
+
+  // Everything else the shared policy says, for every container of the stack that says what it is.
+  for (const real of engine.containers.filter((r) => inScope(r) && r.labels[LABELS.role])) {
+    for (const v of judgeContainer(engineView(real, realNetworks))) if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);
