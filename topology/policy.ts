@@ -1,13 +1,12 @@
 import { ContainerView, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
-import type { Plan, PlannedContainer, PlanProblem } from "./types";
+import type { Plan, PlannedContainer, PlannedNetwork, PlanProblem } from "./types";
 
 // The policy itself lives in policy/networkPolicy.ts, shared with the CrossGuard pack, the audit and the diagram.
 export { DOCKER_SOCKET, exposesDockerSocket, joins, NETWORK_POLICY, protectedEnvReason } from "../policy/networkPolicy";
 export type { Allowance, RolePolicy } from "../policy/networkPolicy";
 
 /** A planned container as the shared policy sees it; its role, service and Docker API use come from the labels it will carry. */
-export function plannedView(plan: Plan, c: PlannedContainer): ContainerView {
-  const networks = new Map(plan.networks.map((n) => [n.name, n]));
+export function plannedView(plan: Plan, c: PlannedContainer, networks = networksByName(plan)): ContainerView {
   return {
     name: c.name,
     ...viewFromLabels(c.labels),
@@ -33,7 +32,10 @@ export function policyLabels(c: { service: string; role: string; dockerApi?: "re
   };
 }
 
+export const networksByName = (plan: Plan): Map<string, PlannedNetwork> => new Map(plan.networks.map((n) => [n.name, n]));
+
 /** Verifies a finished plan against the shared policy; each problem is located at the container's service. */
 export function checkPolicy(plan: Plan): PlanProblem[] {
-  return plan.containers.flatMap((c) => judgeContainer(plannedView(plan, c)).map((v) => ({ path: `homelab:services.${c.service}`, message: v.message })));
+  const networks = networksByName(plan);
+  return plan.containers.flatMap((c) => judgeContainer(plannedView(plan, c, networks)).map((v) => ({ path: `homelab:services.${c.service}`, message: v.message })));
 }
