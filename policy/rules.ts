@@ -45,7 +45,7 @@ export function containerView(props: ContainerProps, name: string | undefined, n
   return {
     name: String(props.name ?? name ?? "container"),
     ...viewFromLabels(labelsOf(props)),
-    sharedNamespace: mode?.startsWith("container:") ? "another container's network namespace" : undefined,
+    sharedNamespace: mode?.startsWith("container:") ? mode : undefined,
     hostNetwork: mode === "host",
     networks: joined.map((n): NetworkView => ({ name: n, kind: networks.get(n)?.[LABELS.networkKind], owner: networks.get(n)?.[LABELS.service] })),
     hostPorts: (Array.isArray(props.ports) ? props.ports : []).map((p: any) => p?.external ?? p?.internal),

@@ -149,9 +149,9 @@ describe("policy pack", function () {
       c.inputs.ports = [{ internal: 8080, external: 8080 }];
       assert.deepEqual((await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`).sort(), [
         "host-ports-only-proxy-or-vpn-gateway: lab-qbittorrent (web) publishes host port(s) 8080: only the proxy and the VPN gateway may",
-        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and cannot publish ports",
-        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and cannot set a hostname",
-        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares another container's network namespace and must not join networks of its own (lab-vnet-ingress, lab-vnet-qbittorrent)",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and cannot publish ports",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and cannot set a hostname",
+        "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and must not join networks of its own (lab-vnet-ingress, lab-vnet-qbittorrent)",
       ]);
     });
 
