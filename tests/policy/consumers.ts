@@ -59,6 +59,14 @@ export function auditMessages(plan: Plan): string[] {
     .sort();
 }
 
+/** The audit's policy findings (not its Docker-socket findings), in the shared policy's words. */
+export function auditPolicyMessages(plan: Plan): string[] {
+  return auditFindings(plan, engineOf(plan))
+    .filter((f) => f.kind === "policy")
+    .map((f) => f.actual)
+    .sort();
+}
+
 /** Names of the containers the diagram paints red. */
 export function diagramDanger(plan: Plan): string[] {
   const line = renderDiagram(plan)
