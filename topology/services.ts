@@ -1,4 +1,5 @@
 import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
+import { protectedEnvReason } from "../policy/networkPolicy";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { compareNames } from "./order";
@@ -78,8 +79,24 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
   if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
+  for (const s of services) problems.push(...protectedSettings(s.name, s.entry, s.config));
   services.sort((a, b) => compareNames(a.name, b.name));
   return { services, problems };
+}
+
+/**
+ * Settings the config may not override (the shared policy's PROTECTED_ENV): each refusal names its key.
+ * The socket proxy's image is fixed too: whatever image runs there gets the Docker socket.
+ */
+function protectedSettings(name: string, entry: CatalogEntry, svc: ServiceConfig): PlanProblem[] {
+  const path = `homelab:services.${name}`;
+  const problems: PlanProblem[] = [];
+  if (name === SOCKET_PROXY && svc.image) problems.push({ path: `${path}.image`, message: `the socket proxy's image cannot be changed: it is the one container with the Docker socket` });
+  for (const key of Object.keys(svc.env ?? {})) {
+    const reason = protectedEnvReason(entry.main.role, !!entry.dockerApi, key);
+    if (reason) problems.push({ path: `${path}.env.${key}`, message: reason });
+  }
+  return problems;
 }
 
 /** Owner overrides of a catalog entry's image and port apply to its main container only. */

@@ -11,7 +11,7 @@ describe("hostile input corpus", () => {
   it(`has at least 40 cases covering every config area`, () => {
     assert.ok(CORPUS.length >= 40, `only ${CORPUS.length} cases`);
     const areas = new Set(CORPUS.map((c) => c.area));
-    for (const area of ["cidr", "names", "paths", "images", "env", "hosts", "keys", "types", "scale", "domain", "secrets", "lock", "links"] as const) assert.ok(areas.has(area), `no case for ${area}`);
+    for (const area of ["cidr", "names", "paths", "images", "env", "hosts", "keys", "types", "scale", "domain", "secrets", "lock", "links", "policy"] as const) assert.ok(areas.has(area), `no case for ${area}`);
     assert.equal(new Set(CORPUS.map((c) => c.name)).size, CORPUS.length, "case names must be unique");
   });
 
@@ -44,6 +44,16 @@ describe("hostile input corpus", () => {
     const swag = result.plan.containers.find((x) => x.name === "lab-swag")!;
     assert.equal(swag.env.LD_PRELOAD, undefined);
     assert.ok(result.plan.networks.every((n) => !n.subnet.startsWith("8.")));
+  });
+
+  it("a custom monitoring service without dockerApi stays off vnet-socket (and gets no DOCKER_HOST)", () => {
+    const result = buildPlan(hostileRaw({ name: "monitoring", area: "policy", overrides: { services: { mon: { image: "example/mon:1.0", port: 3000, role: "monitoring" } } }, expect: [] }));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    if (!result.ok) return;
+    const mon = result.plan.containers.find((c) => c.name === "lab-mon")!;
+    assert.deepEqual(mon.networks, ["lab-vnet-ingress", "lab-vnet-mon"]);
+    assert.equal(mon.env.DOCKER_HOST, undefined);
+    assert.equal(result.plan.socketProxy, undefined);
   });
 
   it("a subnet pinned for a service without a network of its own is not used, and says so", () => {

@@ -9,7 +9,7 @@ import { stackConfig } from "../support/configs";
  */
 export interface HostileCase {
   name: string;
-  area: "cidr" | "names" | "paths" | "images" | "env" | "hosts" | "keys" | "types" | "scale" | "domain" | "secrets" | "lock" | "links";
+  area: "cidr" | "names" | "paths" | "images" | "env" | "hosts" | "keys" | "types" | "scale" | "domain" | "secrets" | "lock" | "links" | "policy";
   overrides: Record<string, unknown> | (() => Record<string, unknown>);
   expect: { path: string; message: string }[];
 }
@@ -200,6 +200,22 @@ export const CORPUS: HostileCase[] = [
   { name: "link to a service that does not exist", area: "links", overrides: { links: { arr: { services: ["sonarr", "radarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "unknown or disabled service(s): radarr" }] },
   { name: "link that pulls the reverse proxy in", area: "links", overrides: { links: { arr: { services: ["swag", "sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "swag (proxy) may not join a link network" }] },
   { name: "link that pulls the socket proxy in", area: "links", overrides: { links: { arr: { services: ["cetusguard", "dozzle"] } } }, expect: [{ path: "homelab:links.arr.services", message: "cetusguard (socket-proxy) may not join a link network" }] },
+  // The network policy: routes and the settings the config may not override (policy/networkPolicy.ts)
+  { name: "route to the socket proxy (the Docker API without login)", area: "policy", overrides: services({ cetusguard: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.cetusguard.expose", message: "'cetusguard' (socket-proxy) may never have a route" }] },
+  { name: "route to the CrowdSec LAPI", area: "policy", overrides: services({ crowdsec: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.crowdsec.expose", message: "'crowdsec' (ips) may never have a route" }] },
+  { name: "socket proxy given another image (it would get the socket)", area: "policy", overrides: services({ cetusguard: { image: "alpine:3.20" } }), expect: [{ path: "homelab:services.cetusguard.image", message: "the socket proxy's image cannot be changed" }] },
+  { name: "socket proxy rules granting write through env", area: "policy", overrides: services({ cetusguard: { env: { CETUSGUARD_RULES: "POST .+" } } }), expect: [{ path: "homelab:services.cetusguard.env.CETUSGUARD_RULES", message: "CETUSGUARD_RULES is security-relevant and cannot be set here: the socket proxy's settings come only from homelab:socketProxy" }] },
+  { name: "Docker API client pointed around the socket proxy", area: "policy", overrides: services({ dozzle: { env: { DOCKER_HOST: "unix:///var/run/docker.sock" } } }), expect: [{ path: "homelab:services.dozzle.env.DOCKER_HOST", message: "DOCKER_HOST is set by the stack: a Docker API client reaches the engine only through the socket proxy" }] },
+  {
+    name: "Gluetun's control server published and DNS switched to plain",
+    area: "policy",
+    overrides: { vpn: VPN_MINIMAL, vpnCredentials: { $secret: { wireguardPrivateKey: "k" } }, ...services({ gluetun: { env: { HTTP_CONTROL_SERVER_ADDRESS: ":8000", DNS_UPSTREAM_RESOLVER_TYPE: "plain" } } }) },
+    expect: [
+      { path: "homelab:services.gluetun.env.HTTP_CONTROL_SERVER_ADDRESS", message: "HTTP_CONTROL_SERVER_ADDRESS is security-relevant and cannot be set here: Gluetun's control server" },
+      { path: "homelab:services.gluetun.env.DNS_UPSTREAM_RESOLVER_TYPE", message: "DNS_UPSTREAM_RESOLVER_TYPE is security-relevant" },
+    ],
+  },
+  { name: "Authelia's default policy switched off through env", area: "policy", overrides: services({ authelia: { env: { AUTHELIA_ACCESS_CONTROL_DEFAULT_POLICY: "bypass" } } }), expect: [{ path: "homelab:services.authelia.env.AUTHELIA_ACCESS_CONTROL_DEFAULT_POLICY", message: "Authelia's configuration is generated" }] },
   { name: "link with one service", area: "links", overrides: { links: { arr: { services: ["sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "a link joins at least two services" }] },
 ];
 
