@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { showSecretRefs } from "../config/secret";
 import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
@@ -69,7 +70,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      io.out(flags.has("--json") ? JSON.stringify(plan, null, 2) : formatPlan(stackArg(), plan));
+      io.out(flags.has("--json") ? JSON.stringify(plan, (_, v) => (typeof v === "string" ? showSecretRefs(v) : v), 2) : formatPlan(stackArg(), plan));
       return 0;
     }
     case "network": {

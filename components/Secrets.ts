@@ -1,9 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ARGON2ID } from "../topology/authelia";
+import { fillSecretRefs, secretRefsIn } from "../config/secret";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
-const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt):([a-z0-9-]+)\}\}/g;
 
 /**
  * The plan's named secrets as Pulumi secrets: generated ones with @pulumi/random (stable in state, never
@@ -63,15 +63,11 @@ export class HostSecrets extends pulumi.ComponentResource {
     return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
   }
 
-  /** A generated file's content: placeholders filled in; secret when the file is or when it holds a secret. */
+  /** A generated file's content: secret references (config/secret.ts) filled in; secret when the file is or when it holds a secret. */
   content(file: PlannedFile): pulumi.Input<string> {
-    const refs = [...file.content.matchAll(PLACEHOLDER)];
+    const refs = secretRefsIn(file.content);
     if (refs.length === 0) return file.secret ? pulumi.secret(file.content) : file.content;
-    const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : kind === "bcrypt" ? this.bcrypt(name) : this.argon2id(name)));
-    const content = pulumi.all(parts).apply((values) => {
-      let i = 0;
-      return file.content.replace(PLACEHOLDER, () => values[i++]);
-    });
-    return pulumi.secret(content);
+    const parts = refs.map(({ form, name }) => (form === "secret" ? this.value(name) : form === "bcrypt" ? this.bcrypt(name) : this.argon2id(name)));
+    return pulumi.secret(pulumi.all(parts).apply((values) => fillSecretRefs(file.content, (_, i) => values[i])));
   }
 }

@@ -56,6 +56,16 @@ export const EXPOSURES = ["tunnel", "lan", "none"] as const;
 export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
 export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
 
+/**
+ * `pulumi config set --secret --path 'homelab:services.myapp.env.API_KEY'` makes Pulumi hand the program the
+ * whole `homelab:services` key as a secret, every string in it wrapped; only env values may really be secret,
+ * so the rest is unwrapped here (the offline CLI reads the stack file and sees exactly which leaf is secret).
+ */
+const unwrapAllButEnv = (v: unknown) =>
+  v && typeof v === "object" && !Array.isArray(v) && !isSecret(v)
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k !== "env" && isSecret(x) && x.value !== undefined ? x.value : x]))
+    : v;
+
 export const serviceConfig = z.strictObject({
   enabled: z.boolean().optional(),
   image: image.optional(),
@@ -64,7 +74,8 @@ export const serviceConfig = z.strictObject({
   expose: z.enum(EXPOSURES).optional(),
   subdomain: name.optional(),
   auth: z.enum(AUTH_LEVELS).optional(),
-  env: z.record(envName, envValue).optional(),
+  /** Plain values, or secrets (`pulumi config set --secret --path …env.KEY`): those reach the container as secret env, never printed. */
+  env: z.record(envName, z.union([envValue, secret])).optional(),
   /** For custom services: what kind of container it is (catalog services know this). */
   role: z.enum(CUSTOM_ROLES).optional(),
   /** For custom services: needs the Docker API through the socket proxy. */
@@ -164,7 +175,7 @@ export const stackConfig = z.strictObject({
     })
     .default({ prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" }),
   proxy: z.enum(["traefik", "swag"]).default("traefik"),
-  services: z.record(name, serviceConfig).default({}),
+  services: z.record(name, z.preprocess(unwrapAllButEnv, serviceConfig)).default({}),
   links: z.record(name, linkConfig).default({}),
   authelia: autheliaConfig.prefault({}),
   socketProxy: socketProxyConfig.prefault({}),

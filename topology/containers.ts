@@ -4,7 +4,8 @@ import type { StackConfig } from "../config/schema";
 import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
 import { exposureOf } from "./routes";
 import { ResolvedService, SOCKET_PROXY } from "./services";
-import type { PlannedContainer, PlannedMount } from "./types";
+import { isSecret } from "../config/secret";
+import type { PlannedContainer, PlannedMount, PlannedSecret } from "./types";
 
 export const SOCKET_PROXY_PORT = 2375;
 
@@ -43,6 +44,21 @@ function mountFor(source: MountSource, cfg: StackConfig, names: Naming, service:
   }
 }
 
+/**
+ * The owner's `env` for a service's main container: plain values as they are; secret ones
+ * (`pulumi config set --secret --path 'homelab:services.<svc>.env.<KEY>'`) as named config secrets the
+ * Pulumi layer passes as secret env, so the plan (and `plan --json`) only ever names them.
+ */
+export function userEnv(svc: ResolvedService): { plain: Record<string, string>; secret: { key: string; secret: PlannedSecret & { source: "config" } }[] } {
+  const plain: Record<string, string> = {};
+  const secret: { key: string; secret: PlannedSecret & { source: "config" } }[] = [];
+  for (const [key, value] of Object.entries(svc.config.env ?? {})) {
+    if (!isSecret(value)) plain[key] = value;
+    else secret.push({ key, secret: { name: `${svc.name}-env-${key}`, source: "config", path: `homelab:services.${svc.name}.env.${key}`, value, purpose: `${key} of ${svc.name}` } });
+  }
+  return { plain, secret };
+}
+
 /** Turns one service's catalog containers into planned containers with networks, env and mounts resolved. */
 export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Naming, links: string[]): PlannedContainer[] {
   const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), domain: cfg.domain };
@@ -62,7 +78,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       ...(spec.linuxserver ? { PUID: String(cfg.puid), PGID: String(cfg.pgid) } : {}),
       ...(usesApi ? { DOCKER_HOST: `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}` } : {}),
       ...(spec.env?.(ctx) ?? {}),
-      ...(spec.suffix === "" ? (svc.config.env ?? {}) : {}),
+      ...(spec.suffix === "" ? userEnv(svc).plain : {}),
     };
     const ports = [...(spec.port ? [spec.port] : []), ...(spec.extraPorts ?? [])];
     return {
@@ -73,7 +89,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       networks,
       mounts: (spec.mounts ?? []).map((m) => ({ ...mountFor(m.source, cfg, names, svc.name), target: m.target, readOnly: m.readOnly ?? false })),
       env,
-      secretEnv: {},
+      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, s.secret.name])) : {},
       ports,
       hostPorts: spec.hostPorts ?? [],
       labels: {

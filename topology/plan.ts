@@ -1,7 +1,8 @@
 import { validateStackConfig, type StackConfig } from "../config/schema";
+import { secretRefsIn } from "../config/secret";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
-import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
+import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { checkPolicy, NETWORK_POLICY } from "./policy";
 import { planHostStack } from "./host";
 import { planRemoteAccess } from "./remoteAccess";
@@ -107,7 +108,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: host.secrets, socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  problems.push(...undeclaredSecretRefs(plan));
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }
@@ -154,6 +156,18 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     else links[link] = members;
   }
   return links;
+}
+
+/** Every secret a generated file refers to must be one the plan declares (bcrypt only of a generated one). */
+export function undeclaredSecretRefs(plan: Plan): PlanProblem[] {
+  const declared = new Map((plan.secrets ?? []).map((s) => [s.name, s]));
+  return plan.containers.flatMap((c) =>
+    (c.files ?? []).flatMap((f) =>
+      secretRefsIn(f.content)
+        .filter((r) => !declared.has(r.name) || (r.form === "bcrypt" && declared.get(r.name)!.source !== "generated"))
+        .map((r) => ({ path: `homelab:services.${c.service}`, message: `${c.name}:${f.path} refers to secret '${r.name}' (${r.form}), which the plan does not ${declared.has(r.name) ? "generate" : "declare"}` })),
+    ),
+  );
 }
 
 function duplicates(names: string[], what: string): PlanProblem[] {

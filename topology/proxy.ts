@@ -1,4 +1,5 @@
 import { yamlFile } from "../config/yaml";
+import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { Naming } from "./containers";
@@ -111,7 +112,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
       },
     };
     files.push({ path: "/etc/traefik/dynamic/crowdsec.yml", content: yamlFile(dynamic), secret: false });
-    files.push({ path: CROWDSEC_KEY_FILE, content: "{{secret:crowdsec-bouncer-key}}", secret: true });
+    files.push({ path: CROWDSEC_KEY_FILE, content: secretRef("crowdsec-bouncer-key"), secret: true });
   }
   return files;
 }
@@ -205,7 +206,7 @@ export function swagCertificate(routes: Route[], ctx: ProxyContext, acmeTokenSec
   if (cfg.acme) {
     return {
       env: { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) },
-      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${acmeTokenSecret}}}\n`, secret: true }],
+      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = ${secretRef(acmeTokenSecret)}\n`, secret: true }],
     };
   }
   const subdomains = routes.map((r) => r.host.slice(0, -cfg.domain.length - 1));

@@ -62,9 +62,8 @@ export interface VpnClient {
 }
 
 /**
- * A generated file. `content` may hold placeholders the Pulumi layer fills in: `{{secret:<name>}}` (the
- * secret's value), `{{argon2id:<name>}}` (its argon2id hash) and `{{bcrypt:<name>}}` (the bcrypt hash a
- * generated secret's generator keeps in state); a file with placeholders is a Pulumi secret.
+ * A generated file. `content` may hold secret references the Pulumi layer fills in, made only by
+ * `secretRef(name, form)` (config/secret.ts) — never from config text; a file holding one is a Pulumi secret.
  */
 export interface PlannedFile {
   path: string;
