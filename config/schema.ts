@@ -2,6 +2,7 @@ import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
 
@@ -46,7 +47,13 @@ const absolutePath = z
   .refine((v) => !path.posix.isAbsolute(v) || !touchesSystemDir(v), `must not be the host root, a system folder (${SYSTEM_DIRS.join(", ")}) or a folder above one`);
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
-const envValue = z.string().refine((v) => !v.includes("\0"), "must not contain NUL bytes");
+
+/** An env value: plain text without NUL bytes, or a secret (said as plainly as either alone would). */
+const envValueOrSecret = z.unknown().superRefine((v, ctx) => {
+  if (isSecret(v)) return;
+  if (typeof v !== "string") ctx.addIssue({ code: "custom", message: "expected string", input: v });
+  else if (v.includes("\0")) ctx.addIssue({ code: "custom", message: "must not contain NUL bytes", input: v });
+}) as unknown as z.ZodType<string | SecretValue>;
 
 /** A value that must be stored with `pulumi config set --secret`; plain text is refused so it never lands in a file. */
 export const secret = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret`");
@@ -75,7 +82,7 @@ export const serviceConfig = z.strictObject({
   subdomain: name.optional(),
   auth: z.enum(AUTH_LEVELS).optional(),
   /** Plain values, or secrets (`pulumi config set --secret --path …env.KEY`): those reach the container as secret env, never printed. */
-  env: z.record(envName, z.union([envValue, secret])).optional(),
+  env: z.record(envName, envValueOrSecret).optional(),
   /** For custom services: what kind of container it is (catalog services know this). */
   role: z.enum(CUSTOM_ROLES).optional(),
   /** For custom services: needs the Docker API through the socket proxy. */
@@ -197,7 +204,9 @@ export interface ConfigError {
 
 export function keyPath(segments: readonly PropertyKey[]): string {
   const [top, ...rest] = segments.map(String);
-  return `${NAMESPACE}:${top ?? ""}${rest.map((s) => (/^[A-Za-z0-9_-]+$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join("")}`;
+  // Keys come from the config: long ones are cut, control and bidi characters written out (config/echo.ts).
+  const key = (s: string) => visible(s, 60);
+  return `${NAMESPACE}:${key(top ?? "")}${rest.map((s) => (/^[A-Za-z0-9_-]+$/.test(s) ? `.${key(s)}` : `[${key(JSON.stringify(s))}]`)).join("")}`;
 }
 
 function describe(v: unknown): string {
@@ -209,7 +218,7 @@ function describe(v: unknown): string {
     // BigInts and other values JSON cannot write: name the kind rather than fail the whole validation.
   }
   s ??= typeof v === "bigint" || typeof v === "symbol" || v === undefined ? String(v) : typeof v === "function" ? "a function" : Array.isArray(v) ? "a list" : `an ${typeof v}`;
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return visible(s, 60);
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };

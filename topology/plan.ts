@@ -109,7 +109,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
   const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
-  problems.push(...undeclaredSecretRefs(plan));
+  problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg));
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }
@@ -156,6 +156,22 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     else links[link] = members;
   }
   return links;
+}
+
+/** DNS's limits, for every host the plan serves (routes, the tunnel's public names): 253 characters, 63 per label. */
+export function hostNameProblems(plan: Plan, cfg: StackConfig): PlanProblem[] {
+  const hosts = [...plan.routes.map((r) => ({ host: r.host, service: r.service })), ...(plan.dns ?? []).map((d) => ({ host: d.name, service: d.service }))];
+  const seen = new Set<string>();
+  const problems: PlanProblem[] = [];
+  for (const { host, service } of hosts) {
+    if (seen.has(host)) continue;
+    seen.add(host);
+    const long = host.split(".").find((label) => label.length > 63);
+    if (host.length <= 253 && !long) continue;
+    const path = service === "authelia" && !cfg.services.authelia?.subdomain ? "homelab:authelia.subdomain" : `homelab:services.${service}.subdomain`;
+    problems.push({ path, message: `host ${host.slice(0, 80)}… ${long ? `has a label of ${long.length} characters (DNS allows 63)` : `is ${host.length} characters long (DNS allows 253)`}: shorten the subdomain or homelab:domain` });
+  }
+  return problems;
 }
 
 /** Every secret a generated file refers to must be one the plan declares (bcrypt only of a generated one). */

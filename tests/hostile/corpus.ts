@@ -200,6 +200,18 @@ export const CORPUS: HostileCase[] = [
   { name: "link to a service that does not exist", area: "links", overrides: { links: { arr: { services: ["sonarr", "radarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "unknown or disabled service(s): radarr" }] },
   { name: "link that pulls the reverse proxy in", area: "links", overrides: { links: { arr: { services: ["swag", "sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "swag (proxy) may not join a link network" }] },
   { name: "link that pulls the socket proxy in", area: "links", overrides: { links: { arr: { services: ["cetusguard", "dozzle"] } } }, expect: [{ path: "homelab:links.arr.services", message: "cetusguard (socket-proxy) may not join a link network" }] },
+  // Hosts past DNS's limits, and echoed text that could fool a terminal
+  {
+    name: "host name longer than DNS allows (253)",
+    area: "hosts",
+    overrides: { domain: `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(40)}.com`, ...services({ sonarr: { subdomain: "s".repeat(32) } }) },
+    expect: [{ path: "homelab:services.sonarr.subdomain", message: "is 269 characters long (DNS allows 253)" }],
+  },
+  { name: "service name with a right-to-left override (shown, not obeyed)", area: "names", overrides: services({ "evil\u202etxt.exe": WHOAMI }), expect: [{ path: 'homelab:services["evil\\u{202e}txt.exe"]', message: 'key "evil\\u{202e}txt.exe" is not allowed' }] },
+  { name: "service name with a terminal escape sequence (a fake success line)", area: "names", overrides: services({ "x\u001b[2K\r\u001b[32mapplied": WHOAMI }), expect: [{ path: 'homelab:services["x\\u001b[2K\\r\\u001b[32mapplied"]', message: "is not allowed" }] },
+  // (300 KB and more is refused before validation: tests/hardening/bounds.test.ts)
+  { name: "image reference of 60 KB (echoed cut)", area: "scale", overrides: services({ whoami: { ...WHOAMI, image: `a/${"B".repeat(60_000)}:1` } }), expect: [{ path: "homelab:services.whoami.image", message: `is not a Docker image reference (got "a/${"B".repeat(57)}… (59946 more characters))` }] },
+
   // The network policy: routes and the settings the config may not override (policy/networkPolicy.ts)
   { name: "route to the socket proxy (the Docker API without login)", area: "policy", overrides: services({ cetusguard: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.cetusguard.expose", message: "'cetusguard' (socket-proxy) may never have a route" }] },
   { name: "route to the CrowdSec LAPI", area: "policy", overrides: services({ crowdsec: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.crowdsec.expose", message: "'crowdsec' (ips) may never have a route" }] },
