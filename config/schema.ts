@@ -32,7 +32,7 @@ const port = z.number().int().min(1).max(65535);
  * `paths.data` is mounted whole and `paths.config/<service>` per service, so `data: /` or `config: /var`
  * with a service named `run` would hand containers the system or the Docker socket.
  */
-const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker"];
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/spool"];
 const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
 const touchesSystemDir = (v: string) => {
   const p = path.posix.normalize(v).replace(/(?<=.)\/+$/, "");
@@ -171,6 +171,14 @@ export const stackConfig = z.strictObject({
   pgid: z.number().int().min(0).max(65535).default(1000),
   paths: z
     .strictObject({ config: absolutePath.default("/srv/homelab/config"), data: absolutePath.default("/srv/data") })
+    // paths.data is mounted read-write into many apps: config inside it would hand them every service's
+    // config and secrets; data inside config would put media next to (and into) a service's folder.
+    .superRefine((p, ctx) => {
+      const [config, data] = [p.config, p.data].map((v) => path.posix.normalize(v).replace(/(?<=.)\/+$/, ""));
+      if (touchesSystemDir(config) || touchesSystemDir(data)) return; // already refused, and "/" contains everything
+      if (within(config, data)) ctx.addIssue({ code: "custom", path: ["config"], message: `must not be inside paths.data (${p.data}), which many apps mount read-write`, input: p.config });
+      else if (within(data, config)) ctx.addIssue({ code: "custom", path: ["data"], message: `must not be inside paths.config (${p.config}): every service's config folder is there`, input: p.data });
+    })
     .default({ config: "/srv/homelab/config", data: "/srv/data" }),
   lan: cidr.optional(),
   network: z

@@ -101,6 +101,12 @@ export const CORPUS: HostileCase[] = [
   { name: "path with a newline", area: "paths", overrides: { paths: { config: "/srv/a\n/etc", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: "may only contain letters, digits, '.', '_', '-' and '/'" }] },
   { name: "path with a shell substitution", area: "paths", overrides: { paths: { config: "/srv/$(id)", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: "may only contain letters, digits, '.', '_', '-' and '/'" }] },
 
+  { name: "data path is containerd's state", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/var/lib/containerd" } }, expect: [{ path: "homelab:paths.data", message: SYSTEM_FOLDER }] },
+  { name: "config path under the cron spool", area: "paths", overrides: { paths: { config: "/var/spool/cron", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: SYSTEM_FOLDER }] },
+  { name: "config path inside the data folder (mounted read-write into many apps)", area: "paths", overrides: { paths: { config: "/srv/data/config", data: "/srv/data/" } }, expect: [{ path: "homelab:paths.config", message: "must not be inside paths.data (/srv/data/), which many apps mount read-write" }] },
+  { name: "data path inside the config folder", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/srv/homelab/media" } }, expect: [{ path: "homelab:paths.data", message: "must not be inside paths.config (/srv/homelab)" }] },
+  { name: "config and data the same folder", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/srv//homelab" } }, expect: [{ path: "homelab:paths.config", message: "must not be inside paths.data" }] },
+
   // Images
   { name: "image with the latest tag", area: "images", overrides: services({ whoami: { ...WHOAMI, image: "traefik/whoami:latest" } }), expect: [{ path: "homelab:services.whoami.image", message: "must not use the 'latest' tag: pin a version" }] },
   { name: "image without a tag", area: "images", overrides: services({ whoami: { ...WHOAMI, image: "traefik/whoami" } }), expect: [{ path: "homelab:services.whoami.image", message: "must be pinned to a version tag or digest" }] },
