@@ -109,7 +109,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
   const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
-  problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg));
+  const portal = autheliaReachability(plan, cfg);
+  problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
+  warnings.push(...portal.warnings);
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }
@@ -156,6 +158,27 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     else links[link] = members;
   }
   return links;
+}
+
+const LOGIN_LEVELS = new Set(["one_factor", "two_factor"]);
+
+/**
+ * A route that asks for a login redirects to Authelia's portal: the portal must be served wherever such a
+ * route is — on the LAN, and on the tunnel for tunnelled routes Authelia guards (remoteAuth authelia or both).
+ * The tunnel case is a warning for now: the shipped home stack has it (its portal is LAN-only).
+ */
+export function autheliaReachability(plan: Plan, cfg: StackConfig): { problems: PlanProblem[]; warnings: string[] } {
+  const none = { problems: [], warnings: [] };
+  const needLogin = plan.routes.filter((r) => r.service !== "authelia" && LOGIN_LEVELS.has(r.auth));
+  if (!needLogin.length) return none;
+  const portal = plan.routes.find((r) => r.service === "authelia");
+  const path = "homelab:services.authelia.expose";
+  const hosts = (routes: typeof needLogin) => `${routes.slice(0, 5).map((r) => r.host).join(", ")}${routes.length > 5 ? ` and ${routes.length - 5} more` : ""}`;
+  if (!portal) return { problems: [{ path, message: `Authelia's login portal is not served (expose: none), but ${hosts(needLogin)} ask for a login and would redirect to it: expose it, or set those routes' auth to bypass or deny` }], warnings: [] };
+  const remote = needLogin.filter((r) => r.expose === "tunnel" && (cfg.services[r.service]?.remoteAuth ?? "both") !== "access");
+  if (remote.length && portal.expose !== "tunnel")
+    return { problems: [], warnings: [`${path}: ${hosts(remote)} are reached through the tunnel and guarded by Authelia, whose portal ${portal.host} is only on the LAN: set expose: tunnel for authelia, or remoteAuth: access for them`] };
+  return none;
 }
 
 /** DNS's limits, for every host the plan serves (routes, the tunnel's public names): 253 characters, 63 per label. */

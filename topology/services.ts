@@ -73,7 +73,9 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
-  if (services.some((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth))) ensure("authelia", { subdomain: cfg.authelia.subdomain });
+  // Traefik's own dashboard gets a route by default (topology/host.ts), guarded at two_factor: it needs Authelia like any other.
+  const traefikDashboard = cfg.proxy === "traefik" && cfg.services.traefik?.expose !== "none" && SSO_LEVELS.has(cfg.services.traefik?.auth ?? "two_factor");
+  if (traefikDashboard || services.some((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth))) ensure("authelia", { subdomain: cfg.authelia.subdomain });
   if (cfg.crowdsec.enabled) ensure("crowdsec");
   const authelia = services.find((s) => s.name === "authelia");
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);

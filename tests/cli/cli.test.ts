@@ -100,10 +100,11 @@ describe("homelab CLI (offline commands)", function () {
       fs.writeFileSync(file, "# my dev stack\nconfig:\n  homelab:domain: dev.example.com\n  homelab:services:\n    jellyfin: {}\n");
       const r = await homelab(["network", "pin", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /pinned 3 subnet\(s\) in Pulumi\.dev\.yaml: vnet-crowdsec, vnet-jellyfin, vnet-traefik/);
+      // Authelia too: Traefik's dashboard route asks for two_factor.
+      assert.match(r.stdout, /pinned 4 subnet\(s\) in Pulumi\.dev\.yaml: vnet-authelia, vnet-crowdsec, vnet-jellyfin, vnet-traefik/);
       const text = fs.readFileSync(file, "utf8");
       assert.match(text, /^# my dev stack/);
-      assert.match(text, /homelab:allocations:\n {4}vnet-crowdsec: 192\.168\.\d+\.\d+\/29\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /);
+      assert.match(text, /homelab:allocations:\n {4}vnet-authelia: 192\.168\.\d+\.\d+\/29\n {4}vnet-crowdsec: 192\.168\.\d+\.\d+\/29\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /);
       const again = await homelab(["network", "pin", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.match(again.stdout, /every subnet is already pinned/);
       assert.equal(fs.readFileSync(file, "utf8"), text);

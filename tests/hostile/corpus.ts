@@ -218,6 +218,9 @@ export const CORPUS: HostileCase[] = [
   // (300 KB and more is refused before validation: tests/hardening/bounds.test.ts)
   { name: "image reference of 60 KB (echoed cut)", area: "scale", overrides: services({ whoami: { ...WHOAMI, image: `a/${"B".repeat(60_000)}:1` } }), expect: [{ path: "homelab:services.whoami.image", message: `is not a Docker image reference (got "a/${"B".repeat(57)}… (59946 more characters))` }] },
 
+  // SSO that cannot work
+  { name: "Authelia not exposed while routes ask for a login", area: "hosts", overrides: services({ authelia: { expose: "none" } }), expect: [{ path: "homelab:services.authelia.expose", message: "Authelia's login portal is not served (expose: none), but dozzle.lab.example.com, qbittorrent.lab.example.com, sonarr.lab.example.com, whoami.lab.example.com ask for a login and would redirect to it" }] },
+
   // The network policy: routes and the settings the config may not override (policy/networkPolicy.ts)
   { name: "route to the socket proxy (the Docker API without login)", area: "policy", overrides: services({ cetusguard: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.cetusguard.expose", message: "'cetusguard' (socket-proxy) may never have a route" }] },
   { name: "route to the CrowdSec LAPI", area: "policy", overrides: services({ crowdsec: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.crowdsec.expose", message: "'crowdsec' (ips) may never have a route" }] },
