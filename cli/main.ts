@@ -112,14 +112,15 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      if (command === "up") {
-        // the lock is what keeps subnets stable across later changes, so what gets applied is always locked
+      // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
+      // plan: a refused, cancelled or failed run leaves the stack file as it was.
+      const lockApplied = () => {
         const pinned = pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
-      }
+      };
       // loaded on demand: the Automation API is heavy and the offline commands never need it
       const { operate } = require("./operate") as typeof import("./operate");
-      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes") });
+      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), onApplied: command === "up" ? lockApplied : undefined });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

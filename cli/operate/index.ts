@@ -16,6 +16,8 @@ export interface OperateOptions {
   projectDir: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Called once `up` has applied successfully (or found nothing to change): what must follow a real apply, like writing the allocation lock. */
+  onApplied?: () => void;
   /** Where answers to questions come from; defaults to process.stdin. */
   stdin?: NodeJS.ReadableStream;
   /** The environment for everything this does, the Pulumi CLI included; defaults to process.env. */
@@ -72,7 +74,9 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
       { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
     );
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
-    return await run(op, target, io);
+    const code = await run(op, target, io);
+    if (op === "up" && code === 0) opts.onApplied?.();
+    return code;
   } catch (err) {
     io.err(failureLine(op, err));
     return err instanceof OperateError ? err.exitCode : 1;

@@ -78,7 +78,7 @@ export async function run(
   box: Sandbox,
   op: Operation,
   stack = "lab",
-  options: { yes?: boolean; interactive?: boolean; answers?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { yes?: boolean; interactive?: boolean; answers?: string; env?: NodeJS.ProcessEnv; onApplied?: () => void } = {},
 ): Promise<RunResult> {
   const stdout = capture();
   const stderr = capture();
@@ -93,6 +93,7 @@ export async function run(
     stdin,
     stdout: stdout.stream,
     stderr: stderr.stream,
+    onApplied: options.onApplied,
   });
   return { code, out: stdout.text(), err: stderr.text(), ms: Date.now() - started };
 }
