@@ -6,6 +6,14 @@ import type { PlannedFile, PlannedSecret } from "../topology/types";
 
 
 /**
+ * A key guarding data outside Pulumi is never replaced for a change in how it is generated (length,
+ * character set): new key + old data = unreadable data. Rotating one is deliberate (docs/operating.md).
+ */
+export function generatorOptions(s: PlannedSecret & { source: "generated" }): pulumi.CustomResourceOptions {
+  return s.guardsData ? { ignoreChanges: ["length", "special", "upper", "lower", "numeric", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial"] } : {};
+}
+
+/**
  * The plan's named secrets as Pulumi secrets: generated ones with @pulumi/random (stable in state, never
  * printed), configured ones from the stack's secret config. Also fills the placeholders of generated files.
  */
@@ -19,7 +27,7 @@ export class HostSecrets extends pulumi.ComponentResource {
     for (const s of secrets) {
       if (s.source === "generated") {
         // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
-        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this });
+        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this, ...generatorOptions(s) });
         this.generated.set(s.name, password);
         this.values.set(s.name, pulumi.secret(password.result));
       } else {

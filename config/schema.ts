@@ -201,6 +201,12 @@ export const stackConfig = z.strictObject({
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
   cloudflare: cloudflareConfig.optional(),
+  /**
+   * Keys that guard data outside Pulumi (Authelia's storage encryption key, database passwords), held as
+   * stack secrets: `pulumi config set --secret --path 'homelab:keys.<name>' …`. A key held here survives
+   * destroy + up and any change to how it is generated (docs/operating.md says how to move one here and rotate it).
+   */
+  keys: z.record(z.string().regex(/^[a-z0-9-]+$/, "must be a key name like authelia-storage-encryption-key"), secret).default({}),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -8,7 +8,7 @@ import { planHostStack } from "./host";
 import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
 import { ResolvedService, resolveServices } from "./services";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
+import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -108,7 +108,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...host.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...holdDataKeys(host.secrets, cfg, problems), ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);
@@ -158,6 +158,24 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     else links[link] = members;
   }
   return links;
+}
+
+/** Generated secrets that guard data Pulumi does not own: a new value would lock the data away. */
+export const guardsData = (name: string) => name === "authelia-storage-encryption-key" || name.endsWith("-db-password");
+
+/**
+ * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up); one
+ * still generated is marked, so the Pulumi layer never replaces it for a change in how it is generated.
+ */
+export function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[]): PlannedSecret[] {
+  const guarded = secrets.filter((s) => s.source === "generated" && guardsData(s.name)).map((s) => s.name);
+  for (const name of Object.keys(cfg.keys).filter((k) => !guarded.includes(k)))
+    problems.push({ path: `homelab:keys.${name}`, message: `this stack has no data-guarding key of that name (it has: ${guarded.join(", ") || "none"})` });
+  return secrets.map((s): PlannedSecret => {
+    if (s.source !== "generated" || !guardsData(s.name)) return s;
+    const held = cfg.keys[s.name];
+    return held ? { name: s.name, source: "config", path: `homelab:keys.${s.name}`, value: held, purpose: s.purpose } : { ...s, guardsData: true };
+  });
 }
 
 const LOGIN_LEVELS = new Set(["one_factor", "two_factor"]);

@@ -83,7 +83,7 @@ export type FileReload = "watched" | "restart";
 
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =
-  | { name: string; source: "generated"; length: number; purpose: string }
+  | { name: string; source: "generated"; length: number; purpose: string; guardsData?: boolean }
   | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
 
 export interface SocketProxyConsumer {
