@@ -4,10 +4,8 @@ import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
-import { audit } from "./audit";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
-import { pinAllocations } from "./pin";
 
 const USAGE = `usage: homelab <command> <stack> [options]
 
@@ -21,9 +19,21 @@ const USAGE = `usage: homelab <command> <stack> [options]
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
-  drift <stack>             exit 1 when the host differs from the state`;
+  drift <stack>             exit 1 when the host differs from the state
+  import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
+                            a docker compose setup as a new stack file (offline)`;
 
+// cli/ and dist/ (where bin/homelab runs this file compiled) are both one level below the project.
 export const PROJECT_DIR = process.env.HOMELAB_PROJECT_DIR ?? path.resolve(__dirname, "..");
+
+// Commands load what only they need on demand (dockerode, the yaml editor, the Automation API): an offline
+// `plan` must not pay for them.
+const lazy = {
+  audit: () => require("./audit") as typeof import("./audit"),
+  pin: () => require("./pin") as typeof import("./pin"),
+  operate: () => require("./operate") as typeof import("./operate"),
+  import: () => require("./import") as typeof import("./import"),
+};
 
 interface Io {
   out: (s: string) => void;
@@ -52,6 +62,8 @@ function planStack(stack: string, io: Io): Plan | undefined {
 }
 
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+  // import has options with values (--stack NAME), so it reads its own arguments
+  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
   const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
@@ -80,7 +92,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       const plan = planStack(stack, io);
       if (!plan) return 1;
       if (pin) {
-        const changed = pinAllocations(PROJECT_DIR, stack, plan);
+        const changed = lazy.pin().pinAllocations(PROJECT_DIR, stack, plan);
         io.out(changed.length ? `pinned ${changed.length} subnet(s) in Pulumi.${stack}.yaml: ${changed.join(", ")}` : `Pulumi.${stack}.yaml: every subnet is already pinned`);
         return 0;
       }
@@ -102,7 +114,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      return audit(PROJECT_DIR, stackArg(), plan, io);
+      return lazy.audit().audit(PROJECT_DIR, stackArg(), plan, io);
     }
     case "preview":
     case "up":
@@ -115,12 +127,10 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
       // plan: a refused, cancelled or failed run leaves the stack file as it was.
       const lockApplied = () => {
-        const pinned = pinAllocations(PROJECT_DIR, stackArg(), plan);
+        const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       };
-      // loaded on demand: the Automation API is heavy and the offline commands never need it
-      const { operate } = require("./operate") as typeof import("./operate");
-      return operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), onApplied: command === "up" ? lockApplied : undefined });
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), onApplied: command === "up" ? lockApplied : undefined });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

@@ -29,7 +29,7 @@ export interface VpnDecision {
 }
 
 /** Why a service can never be routed, or undefined when it can. */
-function notRoutable(svc: ResolvedService): string | undefined {
+export function notRoutable(svc: ResolvedService): string | undefined {
   const roles = containerSpecs(svc).map((c) => c.role);
   if (svc.entry.main.role === "vpn-gateway") return "it is the VPN gateway itself";
   if (roles.includes("proxy")) return "the reverse proxy must stay reachable from the LAN and the Internet";
@@ -43,7 +43,8 @@ function notRoutable(svc: ResolvedService): string | undefined {
   return undefined;
 }
 
-function wantsVpn(svc: ResolvedService, mode: "full" | "minimal" | "off"): boolean {
+/** Whether the mode (or the service's own `vpn` key) routes it; `homelab import` asks this to choose the mode. */
+export function wantsVpn(svc: ResolvedService, mode: "full" | "minimal" | "off"): boolean {
   if (svc.config.vpn !== undefined) return svc.config.vpn;
   if (notRoutable(svc)) return false;
   return mode === "full" || (mode === "minimal" && !!svc.entry.downloader);

@@ -42,6 +42,8 @@ describe("the entry Pulumi runs (program.js)", function () {
     before(() => {
       dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-build-"));
       fs.copyFileSync(path.join(PROJECT_DIR, "program.js"), path.join(dir, "program.js"));
+      fs.mkdirSync(path.join(dir, "bin"));
+      fs.copyFileSync(path.join(PROJECT_DIR, "bin", "compiled.js"), path.join(dir, "bin", "compiled.js"));
       fs.symlinkSync(path.join(PROJECT_DIR, "node_modules"), path.join(dir, "node_modules"));
       write("index.ts", 'import { base } from "./part";\nexport const answer: number = base + 1;\n');
       write("part.ts", "export const base = 41;\n");
