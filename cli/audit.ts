@@ -4,8 +4,12 @@ import Docker from "dockerode";
 import { parseYaml } from "../config/yaml";
 import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
+import { reportFindings } from "../topology/probeVerdict";
 import type { Plan } from "../topology/types";
 import { table } from "./format";
+import { ProbeOptions, probeHost, probeOptionsFromEnv } from "./probe";
+import { ProbeInterrupted, withTimeout } from "./probe/containers";
+import { formatProbeReport } from "./probe/format";
 
 /** Where the engine to audit lives, and who said so. */
 export interface DockerHost {
@@ -84,14 +88,6 @@ export async function readEngineSnapshot(docker: Docker): Promise<EngineSnapshot
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function formatFindings(findings: Finding[]): string {
   return table([["KIND", "OBJECT", "EXPECTED", "ACTUAL"], ...findings.map((f) => [f.kind, f.object, f.expected, f.actual])]);
 }
@@ -101,19 +97,25 @@ export interface AuditIo {
   err: (s: string) => void;
 }
 
-/** `homelab audit <stack>`: 0 when the engine matches the plan and the policy, 1 with a table of findings (or when the engine cannot be read). */
-export async function audit(projectDir: string, stack: string, plan: Plan, io: AuditIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** The engine the stack's audit reads, or undefined after saying why it cannot be reached. */
+function connect(projectDir: string, stack: string, io: AuditIo, env: NodeJS.ProcessEnv): { docker: Docker; host: DockerHost; timeoutMs: number } | undefined {
   const timeoutMs = Number(env.HOMELAB_DOCKER_TIMEOUT_SECONDS ?? 20) * 1000;
-  let host: DockerHost;
-  let snapshot: EngineSnapshot;
   try {
-    host = resolveDockerHost(projectDir, stack, env);
+    const host = resolveDockerHost(projectDir, stack, env);
+    return { docker: new Docker(dockerOptions(host.url, env, timeoutMs)), host, timeoutMs };
   } catch (e) {
     io.err(`homelab: cannot read the docker host of stack ${stack}: ${(e as Error).message}`);
-    return 1;
+    return undefined;
   }
+}
+
+/** `homelab audit <stack>`: 0 when the engine matches the plan and the policy, 1 with a table of findings (or when the engine cannot be read). */
+export async function audit(projectDir: string, stack: string, plan: Plan, io: AuditIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const engine = connect(projectDir, stack, io, env);
+  if (!engine) return 1;
+  const { docker, host, timeoutMs } = engine;
+  let snapshot: EngineSnapshot;
   try {
-    const docker = new Docker(dockerOptions(host.url, env, timeoutMs));
     snapshot = await withTimeout(readEngineSnapshot(docker), timeoutMs, `the Docker engine at ${host.url}`);
   } catch (e) {
     io.err(`homelab: cannot audit stack ${stack}: the Docker engine at ${host.url} (from ${host.source}) is not reachable: ${(e as Error).message}`);
@@ -126,4 +128,38 @@ export async function audit(projectDir: string, stack: string, plan: Plan, io: A
   }
   io.out(`audit ${stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"} on ${host.url} (from ${host.source})\n\n${formatFindings(findings)}`);
   return 1;
+}
+
+export interface ProbeIo extends AuditIo {
+  /** Called as probe containers finish (first with done = 0). */
+  progress?: (done: number, total: number) => void;
+}
+
+/**
+ * `homelab audit <stack> --probe`: measures isolation and VPN egress from inside the running containers.
+ * 0 when nothing unexpected answers and no routed service leaks, 1 otherwise; 130 when interrupted (the
+ * probe containers are removed first). Warnings (a needed path that does not answer) do not fail it.
+ */
+export async function auditProbe(projectDir: string, stack: string, plan: Plan, io: ProbeIo, options: { json: boolean; signal?: AbortSignal; overrides?: Partial<ProbeOptions> }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const engine = connect(projectDir, stack, io, env);
+  if (!engine) return 1;
+  let probeOptions;
+  try {
+    probeOptions = probeOptionsFromEnv(env);
+  } catch (e) {
+    io.err(`homelab: ${(e as Error).message}`);
+    return 1;
+  }
+  try {
+    const report = await probeHost(engine.docker, stack, plan, { ...probeOptions, ...options.overrides, signal: options.signal, progress: io.progress });
+    io.out(options.json ? JSON.stringify(report, null, 2) : formatProbeReport(report));
+    return reportFindings(report).findings > 0 ? 1 : 0;
+  } catch (e) {
+    if (e instanceof ProbeInterrupted) {
+      io.err(`homelab: probe of ${stack} ${e.message}`);
+      return 130;
+    }
+    io.err(`homelab: cannot probe stack ${stack} on ${engine.host.url} (from ${engine.host.source}): ${(e as Error).message}`);
+    return 1;
+  }
 }

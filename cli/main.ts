@@ -4,6 +4,7 @@ import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
 import type { Plan } from "../topology/types";
+import type { ProbeOptions } from "./probe";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
 
@@ -15,6 +16,8 @@ const USAGE = `usage: homelab <command> <stack> [options]
   diagram <stack> [--write] the topology as Mermaid; --write saves docs/diagram-<stack>.md
   diagram --all --write     regenerate the diagram of every stack
   audit <stack>             compare the running Docker host with the plan and the policy
+  audit <stack> --probe [--json]
+                            measure isolation and VPN leaks from inside the running containers
   preview <stack>           what would change (Pulumi, local state backend)
   up <stack> [--yes]        apply it
   destroy <stack> [--yes]   remove everything the stack created
@@ -61,12 +64,33 @@ function planStack(stack: string, io: Io): Plan | undefined {
   return result.plan;
 }
 
+/** Ctrl-C during a probe removes the probe containers before the command exits (130). `overrides` are for tests. */
+export async function probeWithInterrupt(stack: string, plan: Plan, json: boolean, io: Io, overrides?: Partial<ProbeOptions>): Promise<number> {
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  // A terminal sees one line counting up; a log gets the first and the last state.
+  const tty = process.stderr.isTTY;
+  const progress = (done: number, total: number) => {
+    const line = `probing ${stack}: ${done}/${total} probe containers done`;
+    if (tty) process.stderr.write(`\r\x1b[K${line}${done === total ? "\n" : ""}`);
+    else if (done === 0 || done === total) io.err(line);
+  };
+  try {
+    return await lazy.audit().auditProbe(PROJECT_DIR, stack, plan, { ...io, progress }, { json, signal: interrupt.signal, overrides });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
 export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   // import has options with values (--stack NAME), so it reads its own arguments
   if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -114,6 +138,7 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
+      if (flags.has("--probe")) return probeWithInterrupt(stackArg(), plan, flags.has("--json"), io);
       return lazy.audit().audit(PROJECT_DIR, stackArg(), plan, io);
     }
     case "preview":

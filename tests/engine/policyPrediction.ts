@@ -1,20 +1,13 @@
 /**
  * The reachability the topology plan predicts, for comparison with the matrix measured on the
  * engine: a container reaches another's address on a network iff, in the plan, both their
- * namespaces are members of that network. Containers of different stacks (plans) never reach each other.
+ * namespaces are members of that network (topology/reachability.ts, which `homelab audit --probe` uses too).
+ * Containers of different stacks (plans) never reach each other.
  */
-import type { Plan, PlannedContainer } from "../../topology/types";
+export { plannedNetworks };
+import { planAllows, plannedNetworks } from "../../topology/reachability";
+import type { Plan } from "../../topology/types";
 import type { ContainerFacts, ReachabilityRule } from "./probe";
-
-/** Networks of a planned container's namespace: its own, or those of the container it shares. */
-export function plannedNetworks(plan: Plan, container: string): string[] {
-  const byName = new Map(plan.containers.map((c) => [c.name, c]));
-  let c: PlannedContainer | undefined = byName.get(container);
-  for (let hops = 0; c?.networkMode?.startsWith("container:") && hops < 8; hops++) {
-    c = byName.get(c.networkMode.slice("container:".length));
-  }
-  return c ? [...c.networks] : [];
-}
 
 /** Strips the `<group>/` qualification `inspectFacts` puts on keys when several runs are inspected. */
 export function unqualified(key: string, group: string): string {
@@ -29,8 +22,7 @@ export function planRule(plans: ReadonlyMap<string, Plan>): ReachabilityRule {
     if (!plan) throw new Error(`no plan for realised group ${from.group}`);
     // Both ends must be planned on the network: an address the plan does not give the target
     // (an attachment the engine has but the plan lacks) must not be reachable either.
-    const net = unqualified(network, to.group);
-    return plannedNetworks(plan, from.name).includes(net) && plannedNetworks(plan, to.name).includes(net);
+    return planAllows(plan, from.name, to.name, unqualified(network, to.group));
   };
 }
 

@@ -4,13 +4,14 @@
  * `inspectFacts` reads what the engine actually did (networks, addresses, mounts, network mode,
  * the interfaces seen from inside). `measureMatrix` probes, from every running container, every
  * other network namespace's address on every network and every port listening there (TCP connect
- * with busybox `nc -w <timeout>`): one `docker exec` per source container, all its probes in
+ * with busybox `nc -w <timeout>`, the script `homelab audit --probe` runs too): one `docker exec` per source container, all its probes in
  * parallel inside it. `expectedMatrix` predicts the same cells from the memberships
  * (share a network ⇔ reachable, unless a rule says otherwise).
  *
  * Probes only ever target addresses read from the engine for containers of the inspected runs.
  */
 import Docker from "dockerode";
+import { parseTcpAnswers, tcpProbeScript } from "../../cli/probe/script";
 import { LABELS, PROBE_PORT } from "./engineMapping";
 import { connectEngine, execIn, runPrefix } from "./realise";
 
@@ -246,23 +247,14 @@ async function probeFromSources(
   const worker = async () => {
     for (let source = sources.shift(); source !== undefined; source = sources.shift()) {
       const list = bySource.get(source)!;
-      const script =
-        `p() { if nc -w ${timeout} "$1" "$2" </dev/null >/dev/null 2>&1; then echo "$3 1"; else echo "$3 0"; fi; }; ` +
-        list.map((c, i) => `p ${c.ip} ${c.port} ${i} &`).join(" ") +
-        " wait";
-      const out = await execIn(docker, ids.get(source)!, script, (timeout + 10) * 1000);
-      const answers = new Map(
-        out.stdout
-          .trim()
-          .split("\n")
-          .filter((l) => l !== "")
-          .map((l) => l.split(" ").map(Number) as [number, number]),
-      );
-      list.forEach((c, i) => {
-        const answer = answers.get(i);
-        if (answer === undefined) throw new Error(`probe ${cellKey(c)} gave no answer (exec exit ${out.exitCode}: ${out.stderr.trim()})`);
-        results.set(cellKey(c), answer === 1);
-      });
+      const out = await execIn(docker, ids.get(source)!, tcpProbeScript(list, timeout), (timeout + 10) * 1000);
+      let answers: boolean[];
+      try {
+        answers = parseTcpAnswers(out.stdout, list.length);
+      } catch (e) {
+        throw new Error(`probes from ${source}: ${(e as Error).message} (exec exit ${out.exitCode}: ${out.stderr.trim()})`);
+      }
+      list.forEach((c, i) => results.set(cellKey(c), answers[i]));
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));

@@ -12,7 +12,35 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
 import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
 import { membershipDifferences, plannedNetworks, planRule, unqualified } from "./policyPrediction";
-import { leftovers, newRunId, teardown } from "./realise";
+import { connectEngine, leftovers, newRunId, runPrefix, teardown } from "./realise";
+import { probeHost } from "../../cli/probe";
+import { DOCKER_API_PORTS, routedContainers } from "../../topology/probeVerdict";
+import { HARNESS_IMAGE } from "./engineMapping";
+
+/**
+ * `homelab audit --probe` over a realised run: no isolation finding and no broken needed path. Its VPN egress
+ * half is proven in probeAudit.test.ts (the harness's Gluetun stand-in has no tunnel); here the echo endpoint is
+ * the run's own proxy namespace, so no probe leaves the run's networks.
+ */
+async function probeIsClean(stack: string, plan: Plan, runId: string): Promise<number> {
+  const docker = connectEngine();
+  const proxy = (await docker.getContainer(`${runPrefix(runId)}${plan.containers.find((c) => c.role === "proxy")!.name}`).inspect()).Id;
+  const report = await probeHost(docker, stack, plan, {
+    image: HARNESS_IMAGE,
+    echoUrl: "http://127.0.0.1:7/",
+    hostNetworkMode: `container:${proxy}`,
+    timeoutSeconds: 1,
+    concurrency: 8,
+    enginePrefix: runPrefix(runId),
+    dockerApiPorts: DOCKER_API_PORTS,
+    leftoverAgeSeconds: 120,
+  });
+  assert.deepEqual(report.probes.filter((p) => p.verdict === "finding"), [], `${stack}: unexpected reachability`);
+  assert.deepEqual(report.neededFailures, [], `${stack}: needed paths that do not answer`);
+  // Without a routed service the echo endpoint is never asked.
+  if (routedContainers(plan).length === 0) assert.equal(report.host, undefined);
+  return report.namespaces;
+}
 
 async function recorded(stack: string) {
   const run = await recordProgram(stack);
@@ -77,6 +105,9 @@ describe("shipped stacks realised on a real Docker engine", function () {
     assertPolicyHolds(facts, measured, plans);
     // Something is reachable and something is not, in both directions of the policy.
     assert.ok(s.reachable > 0 && s.reachable < s.probes);
+    const probeStarted = Date.now();
+    const namespaces = await probeIsClean("lab", plans.get("lab")!, runId);
+    console.log(`      lab: homelab audit --probe of ${facts.length} containers (${namespaces} namespaces) in ${Date.now() - probeStarted} ms`);
     await teardown({ runId });
     assert.deepEqual(await leftovers(runId), { containers: [], networks: [], volumes: [], workDir: false });
   });
@@ -114,6 +145,11 @@ describe("shipped stacks realised on a real Docker engine", function () {
     const s = matrixSummary(measured);
     console.log(`      home+lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`);
     assertPolicyHolds(facts, measured, plans);
+    const probeStarted = Date.now();
+    const namespaces = await Promise.all(stacks.map((stack, i) => probeIsClean(stack, plans.get(stack)!, ids[i])));
+    const probeMs = Date.now() - probeStarted;
+    console.log(`      home+lab: homelab audit --probe of ${facts.length} containers (${namespaces[0] + namespaces[1]} namespaces), both stacks at once, in ${probeMs} ms`);
+    assert.ok(probeMs <= 60_000, `the probe of ${facts.length} containers took ${probeMs} ms (at most 60 s)`);
     const cross = measured.cells.filter((c) => byGroup(c.from) !== byGroup(c.to));
     assert.ok(cross.length > 0, "cross-stack cells were probed");
     assert.deepEqual(cross.filter((c) => c.reachable), [], "no stack reaches the other");
