@@ -31,24 +31,26 @@ if (!result.ok) {
 }
 const plan = result.plan;
 
-const secrets = withoutPromiseStackTraces(() => {
+const { secrets, ca } = withoutPromiseStackTraces(() => {
   const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
   const images = new ImageCache();
   const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
   const secrets = new HostSecrets("secrets", plan.secrets ?? []);
+  // Required here, not imported above: a stack with ACME never loads the TLS SDK.
+  const ca = plan.tls.mode === "internal" ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls) : undefined;
   const gatewayService = vpnGatewayService(plan);
   const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
   for (const service of plan.services) {
     if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
-    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, namespaces: gateway?.namespaces });
+    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, ca, namespaces: gateway?.namespaces });
   }
   if (plan.tunnel) {
     // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
     const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
     checkApiToken(entries, isConfigSecret);
-    new RemoteAccess("remote-access", { plan, images, networkNames });
+    new RemoteAccess("remote-access", { plan, images, networkNames, ca });
   }
-  return secrets;
+  return { secrets, ca };
 });
 
 /** `pulumi stack output networks`: the same allocation table `homelab network` prints before anything exists. */
@@ -58,4 +60,6 @@ export const serviceUrls = Object.fromEntries(plan.routes.map((r) => [r.service,
 export const autheliaInitialPasswords = pulumi.secret(
   pulumi.all(Object.fromEntries(Object.entries(plan.authelia?.generatedPasswords ?? {}).map(([user, secret]) => [user, secrets.value(secret)]))),
 );
+/** The stack CA's certificate (PEM) when it has no ACME: `homelab ca <stack>` prints it for devices to trust. */
+export const caCertificate = ca?.caCertPem;
 export const publicUrls = Object.fromEntries(plan.routes.filter((r) => r.expose === "tunnel").map((r) => [r.service, `https://${r.host}`]));

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listStacks, readStackConfig } from "../config/load";
+import { backupBench, backupTable } from "./backup";
 import { changesFor, classifyChurn, type ChurnResult } from "./churn";
 import type { PlanInput, PlanSample, ProgramInput, ProgramSample } from "./children/protocol";
 import { dependencyShape, type DependencyShape } from "./graph";
@@ -244,6 +245,16 @@ async function main() {
 
   report({ s, planSamples, programSamples, importCost, churn, depth, profiles, runners, seconds: (performance.now() - started) / 1000 });
   fs.rmSync(tmp, { recursive: true, force: true });
+  await reportBackup();
+}
+
+/** The restic rows (bench/backup.ts), printed after the main report and added to results.json. */
+async function reportBackup() {
+  log(`backup: first and unchanged second restic run (${QUICK ? "20" : "200"} MB tree)`);
+  const backup = await backupBench(QUICK);
+  process.stdout.write(`\n== Backups\n${backupTable(backup)}\n`);
+  const file = path.join(ROOT, "bench", "results.json");
+  fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, "utf8")), backup }, null, 2) + "\n");
 }
 
 async function measureChurn() {

@@ -23,7 +23,14 @@ export function formatPlan(stack: string, plan: Plan): string {
   out.push(table(rows));
   if (plan.routes.length) {
     out.push("", table([["HOST", "UPSTREAM", "AUTH", "EXPOSE"], ...plan.routes.map((r) => [`https://${r.host}`, r.upstream, r.auth, r.expose])]));
+    out.push(
+      plan.tls.mode === "acme"
+        ? `HTTPS: Let's Encrypt wildcard certificate for ${plan.tls.domain}${plan.tls.staging ? " (staging)" : ""}`
+        : `HTTPS: the stack's own CA, wildcard certificate for ${plan.tls.domain} (trust it on your devices: homelab ca ${stack})`,
+    );
   }
+  const lanPorts = plan.containers.filter((c) => c.role !== "proxy" && c.hostPorts.length > 0);
+  if (lanPorts.length) out.push("", table([["LAN PORT", "CONTAINER", "FOR"], ...lanPorts.flatMap((c) => c.hostPorts.map((p) => [`:${p.external}`, c.name, c.role === "vpn-gateway" ? "routed services (publish)" : "publish"]))]));
   if (plan.tunnel) out.push("", formatPublicUrls(plan));
   return out.join("\n");
 }

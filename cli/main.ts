@@ -1,5 +1,7 @@
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { showSecretRefs } from "../config/secret";
+import { CATALOG_DOC_PATH, catalogMarkdown } from "../config/catalog/document";
 import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
 import { buildPlan } from "../topology/plan";
@@ -15,6 +17,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
   network pin <stack>       lock every allocated subnet into Pulumi.<stack>.yaml
   diagram <stack> [--write] the topology as Mermaid; --write saves docs/diagram-<stack>.md
   diagram --all --write     regenerate the diagram of every stack
+  catalog [--write]         the service catalog with the upstream source of each fact; --write saves docs/catalog.md
   audit <stack>             compare the running Docker host with the plan and the policy
   audit <stack> --probe [--json]
                             measure isolation and VPN leaks from inside the running containers
@@ -23,6 +26,11 @@ const USAGE = `usage: homelab <command> <stack> [options]
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
+  ca <stack>                the stack's CA certificate (PEM) to trust on your devices (no ACME)
+  backup <stack> [service…] restic snapshot of every (or the named) service's config and database dumps now
+  snapshots <stack> [service]  the snapshots in the repository
+  restore <stack> <service> [--snapshot ID]  stop the service, restore its config and database, start it
+  (up takes a snapshot of the services a change replaces or deletes first, unless --no-snapshot)
   import <compose.yaml>… --stack NAME [--env-file FILE] [--domain D] [--force]
                             a docker compose setup as a new stack file (offline)`;
 
@@ -35,6 +43,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
 };
 
@@ -85,12 +94,16 @@ export async function probeWithInterrupt(stack: string, plan: Plan, json: boolea
   }
 }
 
-export async function main(argv: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
+export async function main(argvIn: string[], io: Io = { out: (s) => console.log(s), err: (s) => console.error(s) }): Promise<number> {
   // import has options with values (--stack NAME), so it reads its own arguments
-  if (argv[0] === "import" && !argv.includes("--help")) return lazy.import().runImport(argv.slice(1), io, PROJECT_DIR);
+  if (argvIn[0] === "import" && !argvIn.includes("--help")) return lazy.import().runImport(argvIn.slice(1), io, PROJECT_DIR);
+  // the one other option with a value: `--snapshot ID` or `--snapshot=ID`
+  const snapshotAt = argvIn.findIndex((a) => a === "--snapshot" || a.startsWith("--snapshot="));
+  const snapshot = snapshotAt < 0 ? undefined : argvIn[snapshotAt].includes("=") ? argvIn[snapshotAt].split("=")[1] : argvIn[snapshotAt + 1];
+  const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -134,6 +147,15 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
       }
       return 0;
     }
+    case "catalog": {
+      const doc = catalogMarkdown();
+      if (!flags.has("--write")) io.out(doc.trimEnd());
+      else {
+        fs.writeFileSync(path.join(PROJECT_DIR, CATALOG_DOC_PATH), doc);
+        io.out(`wrote ${CATALOG_DOC_PATH}`);
+      }
+      return 0;
+    }
     case "audit": {
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
@@ -155,7 +177,21 @@ export async function main(argv: string[], io: Io = { out: (s) => console.log(s)
         const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
       };
-      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), onApplied: command === "up" ? lockApplied : undefined });
+      const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, onApplied: command === "up" ? lockApplied : undefined });
+    }
+    case "backup":
+    case "snapshots":
+    case "restore": {
+      if (!stackArg()) break;
+      const plan = planStack(stackArg(), io);
+      if (!plan) return 1;
+      return lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack: stackArg(), plan, services: args.slice(1), snapshot }, io);
+    }
+    case "ca": {
+      if (!stackArg()) break;
+      const { printCaCertificate } = require("./operate/ca") as typeof import("./operate/ca");
+      return printCaCertificate(stackArg(), { projectDir: PROJECT_DIR });
     }
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
 import type { Plan } from "../topology/types";
 import { containerArgs } from "./containerArgs";
+import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { ImageCache } from "./images";
 
 /**
@@ -25,6 +26,8 @@ export interface RemoteAccessArgs {
   images: ImageCache;
   /** Docker network name → the network's `name` output, so cloudflared waits for vnet-ingress. */
   networkNames: Map<string, pulumi.Input<string>>;
+  /** The stack's CA, when it has one: cloudflared gets its certificate to verify the proxy. */
+  ca?: TlsMaterial;
 }
 
 /**
@@ -107,7 +110,8 @@ export class RemoteAccess extends pulumi.ComponentResource {
     const c = plan.containers.find((c) => c.name === t.connector);
     if (!c) throw new Error(`the plan has no ${t.connector} container`);
     // dependsOn the tunnel and its config: destroy removes cloudflared first (live connections block deleting a tunnel).
-    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.networkNames, { [TUNNEL_TOKEN_ENV]: token }), {
+    const uploads = containerUploads(c, withInternalCa((f) => f.content, args.ca));
+    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
       parent: this,
       deleteBeforeReplace: true,
       dependsOn: [this.tunnel, config],

@@ -25,7 +25,10 @@ export class HostSecrets extends pulumi.ComponentResource {
   constructor(name: string, secrets: PlannedSecret[], opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:HostSecrets", name, {}, opts);
     for (const s of secrets) {
-      if (s.source === "generated") {
+      if (s.source === "generated" && s.format === "hex") {
+        // Keys that must parse as hex (Homarr's SECRET_ENCRYPTION_KEY): random bytes, hex-encoded.
+        this.values.set(s.name, pulumi.secret(new random.RandomId(s.name, { byteLength: s.length / 2 }, { parent: this }).hex));
+      } else if (s.source === "generated") {
         // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
         const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this, ...generatorOptions(s) });
         this.generated.set(s.name, password);

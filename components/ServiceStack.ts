@@ -2,7 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
-import { containerUploads, deliverLiveFiles, type FileContent } from "./containerFiles";
+import { containerUploads, deliverLiveFiles, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { ImageCache } from "./images";
 import type { HostSecrets } from "./Secrets";
 import { ownNetwork } from "./networks";
@@ -16,6 +16,8 @@ export interface ServiceStackArgs {
   networkNames: Map<string, pulumi.Input<string>>;
   /** Resolves the containers' secret env and generated files. */
   secrets?: HostSecrets;
+  /** The stack's CA, when it has one: fills the `{{tls:…}}` placeholders of generated files. */
+  ca?: TlsMaterial;
   /** Containers whose namespace others share (Gluetun), by name: `container:<name>` in the plan. */
   namespaces?: ReadonlyMap<string, docker.Container>;
 }
@@ -33,7 +35,7 @@ export class ServiceStack extends pulumi.ComponentResource {
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
       const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
-      const content: FileContent = (f) => (args.secrets ? args.secrets.content(f) : f.content);
+      const content = withInternalCa((f) => (args.secrets ? args.secrets.content(f) : f.content), args.ca);
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)), args.namespaces);
       const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts });
       this.containers.push(container);

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { TLS_PLACEHOLDERS } from "../topology/tls";
 import type { PlannedContainer, PlannedFile } from "../topology/types";
 
 /** Fills in a file's placeholders (HostSecrets.content); without secrets, the plan's text as it is. */
@@ -19,6 +20,18 @@ export function fileOwner(c: PlannedContainer): { uid: string; gid: string } {
 export const fileMode = (f: PlannedFile) => (f.secret ? "0600" : "0644");
 
 /** The files that are part of a container: Docker uploads, there from its first start, with an explicit mode and owner. */
+/** Fills the `{{tls:…}}` placeholders (components/InternalCa.ts), without loading the TLS SDK here. */
+export interface TlsMaterial {
+  fill(content: pulumi.Input<string>): pulumi.Input<string>;
+}
+
+/** A FileContent that also fills the stack CA's placeholders, for the files that have any. */
+export function withInternalCa(content: FileContent, ca: TlsMaterial | undefined): FileContent {
+  if (!ca) return content;
+  return (file) => (Object.values(TLS_PLACEHOLDERS).some((p) => file.content.includes(p)) ? ca.fill(content(file)) : content(file));
+}
+
+/** The files that are part of a container: Docker uploads, there from its first start. */
 export function containerUploads(c: PlannedContainer, content: FileContent): docker.types.input.ContainerUpload[] {
   const { uid, gid } = fileOwner(c);
   return (c.files ?? []).filter((f) => !f.reload).map((f) => ({ file: f.path, content: content(f), permissions: fileMode(f), owner: uid, group: gid }));

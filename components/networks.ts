@@ -7,7 +7,7 @@ export function networkArgs(n: PlannedNetwork): docker.NetworkArgs {
   return {
     name: n.name,
     driver: "bridge",
-    ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway }],
+    ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway, ...(n.ipRange ? { ipRange: n.ipRange } : {}) }],
     labels: [
       { label: "homelab.network-kind", value: n.kind },
       ...(n.service ? [{ label: "homelab.service", value: n.service }] : []),

@@ -7,7 +7,7 @@ import { isSecret, SecretValue } from "./secret";
  * under `homelab:authelia` arrives wrapped; `plain` unwraps the fields that are not sensitive.
  */
 const plain = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isSecret(v) && v.value !== undefined ? v.value : v), schema);
-const secretValue = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret --path`");
+export const secretValue = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret --path`");
 
 const hostname = plain(z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name like smtp.example.com"));
 const email = plain(z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an e-mail address"));
@@ -56,4 +56,8 @@ export const acmeConfig = z.strictObject({
   email,
   cloudflareApiToken: secretValue,
   staging: z.boolean().default(false),
+  /** More names on the certificate (SWAG's EXTRA_DOMAINS), e.g. example.net or *.example.org. */
+  extraDomains: z.array(plain(z.string().regex(/^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case domain like example.net or *.example.org"))).optional(),
+  /** Seconds to wait for the DNS-01 record to propagate (SWAG's PROPAGATION), instead of the plugin's default. */
+  propagationSeconds: plain(z.number().int().min(1).max(3600)).optional(),
 });

@@ -1,6 +1,7 @@
 import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
+import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
@@ -62,6 +63,7 @@ export const AUTH_LEVELS = ["bypass", "one_factor", "two_factor", "deny"] as con
 export const EXPOSURES = ["tunnel", "lan", "none"] as const;
 export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
 export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
+export const GPU_KINDS = ["intel", "nvidia"] as const;
 
 /**
  * `pulumi config set --secret --path 'homelab:services.myapp.env.API_KEY'` makes Pulumi hand the program the
@@ -93,6 +95,10 @@ export const serviceConfig = z.strictObject({
   remoteAuth: z.enum(REMOTE_AUTH).optional(),
   /** With `expose: tunnel`: acknowledges that the service is meant to be reachable without any login. */
   public: z.boolean().optional(),
+  /** Hardware acceleration: `intel` passes the /dev/dri render devices, `nvidia` requests the GPUs (the NVIDIA container toolkit). */
+  gpu: z.enum(GPU_KINDS).optional(),
+  /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
+  publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -207,6 +213,13 @@ export const stackConfig = z.strictObject({
    * destroy + up and any change to how it is generated (docs/operating.md says how to move one here and rotate it).
    */
   keys: z.record(z.string().regex(/^[a-z0-9-]+$/, "must be a key name like authelia-storage-encryption-key"), secret).default({}),
+  /**
+   * Plex's first start: a claim token from https://plex.tv/claim (valid 4 minutes) links the server to the account
+   * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
+   */
+  plex: z.strictObject({ claim: secret }).optional(),
+  backup: backupConfig.optional(),
+  backupCredentials: backupCredentials.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -4,11 +4,11 @@
  * with `judgeContainer`; each only translates what it sees (a plan, registered resource inputs, `docker ps`)
  * into a `ContainerView`. Free of imports on purpose: the pack runs on its own (`--policy-pack policy`).
  *
- * Adding a role (a backup agent, say) is one row in NETWORK_POLICY: every consumer follows.
+ * Adding a role (like the backup agent) is one row in NETWORK_POLICY: every consumer follows.
  */
 
 /** What a container is for; the policy is written in these terms. */
-export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker"] as const;
+export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker", "backup"] as const;
 export type Role = (typeof ROLES)[number];
 
 export const NETWORK_KINDS = ["ingress", "socket", "service", "link"] as const;
@@ -34,22 +34,28 @@ export interface RolePolicy {
   link: Allowance;
   /** May a route lead to it? Never to the socket proxy (the Docker API), the CrowdSec LAPI, databases or caches. */
   route: boolean;
-  /** May it publish host ports? */
+  /** May it publish host ports (beyond the ones the owner lists in `publish`, which any role may)? */
   hostPorts: boolean;
+  /**
+   * The one exception to "nobody joins another service's network": it may join the own network of a service
+   * that keeps a database, to dump it over that network (the backup agent's pg_dump, docs/backups.md).
+   */
+  reachesDatabases: boolean;
 }
 
 export const NETWORK_POLICY: Record<Role, RolePolicy> = {
-  web: { ingress: "always", own: "always", socket: "never", link: "optional", route: true, hostPorts: false },
-  monitoring: { ingress: "always", own: "always", socket: "if-docker-api", link: "optional", route: true, hostPorts: false },
-  worker: { ingress: "never", own: "always", socket: "if-docker-api", link: "optional", route: true, hostPorts: false },
-  database: { ingress: "never", own: "always", socket: "never", link: "never", route: false, hostPorts: false },
-  cache: { ingress: "never", own: "always", socket: "never", link: "never", route: false, hostPorts: false },
-  "socket-proxy": { ingress: "never", own: "never", socket: "always", link: "never", route: false, hostPorts: false },
-  proxy: { ingress: "always", own: "always", socket: "if-docker-api", link: "never", route: true, hostPorts: true },
-  auth: { ingress: "always", own: "always", socket: "never", link: "never", route: true, hostPorts: false },
-  ips: { ingress: "always", own: "always", socket: "never", link: "never", route: false, hostPorts: false },
-  "vpn-gateway": { ingress: "always", own: "always", socket: "never", link: "optional", route: false, hostPorts: true },
-  tunnel: { ingress: "always", own: "never", socket: "never", link: "never", route: false, hostPorts: false },
+  web: { ingress: "always", own: "always", socket: "never", link: "optional", route: true, hostPorts: false, reachesDatabases: false },
+  monitoring: { ingress: "always", own: "always", socket: "if-docker-api", link: "optional", route: true, hostPorts: false, reachesDatabases: false },
+  worker: { ingress: "never", own: "always", socket: "if-docker-api", link: "optional", route: true, hostPorts: false, reachesDatabases: false },
+  database: { ingress: "never", own: "always", socket: "never", link: "never", route: false, hostPorts: false, reachesDatabases: false },
+  cache: { ingress: "never", own: "always", socket: "never", link: "never", route: false, hostPorts: false, reachesDatabases: false },
+  "socket-proxy": { ingress: "never", own: "never", socket: "always", link: "never", route: false, hostPorts: false, reachesDatabases: false },
+  proxy: { ingress: "always", own: "always", socket: "if-docker-api", link: "never", route: true, hostPorts: true, reachesDatabases: false },
+  auth: { ingress: "always", own: "always", socket: "never", link: "never", route: true, hostPorts: false, reachesDatabases: false },
+  ips: { ingress: "always", own: "always", socket: "never", link: "never", route: false, hostPorts: false, reachesDatabases: false },
+  "vpn-gateway": { ingress: "always", own: "always", socket: "never", link: "optional", route: false, hostPorts: true, reachesDatabases: false },
+  tunnel: { ingress: "always", own: "never", socket: "never", link: "never", route: false, hostPorts: false, reachesDatabases: false },
+  backup: { ingress: "never", own: "always", socket: "never", link: "never", route: false, hostPorts: false, reachesDatabases: true },
 };
 
 export const isRole = (role: unknown): role is Role => typeof role === "string" && (ROLES as readonly string[]).includes(role);
@@ -88,6 +94,8 @@ export const LABELS = {
   /** `lan` or `tunnel` on the container a route leads to. */
   expose: "homelab.expose",
   networkKind: "homelab.network-kind",
+  /** The host ports the owner asked for (`homelab:services.<name>.publish`), comma-separated: allowed on any role. */
+  published: "homelab.published",
 } as const;
 
 /** One network a container is attached to; `kind` undefined when it is not one of the stack's networks. */
@@ -96,6 +104,8 @@ export interface NetworkView {
   kind?: string;
   /** Owner of a service network (the service), or the link's name. */
   owner?: string;
+  /** A service network whose service keeps a database (a role with `reachesDatabases` may join it). */
+  ownerHasDatabase?: boolean;
 }
 
 export interface MountView {
@@ -118,6 +128,8 @@ export interface ContainerView {
   hostNetwork?: boolean;
   networks: NetworkView[];
   hostPorts: number[];
+  /** Host ports the owner asked for with `publish`: allowed whatever the role. */
+  published?: number[];
   /** Sets a hostname of its own (meaningless, and refused by Docker, in a shared namespace). */
   hostname?: boolean;
   mounts: MountView[];
@@ -150,7 +162,8 @@ export function judgeContainer(c: ContainerView): Violation[] {
     if (role !== "socket-proxy") fail("docker-socket", `mounts ${m.source} (the Docker socket): only the socket proxy may`);
     else if (!m.readOnly) fail("docker-socket", "mounts the Docker socket read-write: it must be read-only");
   }
-  if (c.hostPorts.length && !(role && NETWORK_POLICY[role].hostPorts)) fail("host-ports", `publishes host port(s) ${c.hostPorts.join(", ")}: only the ${HOST_PORT_ROLES.map(roleWords).join(" and the ")} may`);
+  const unasked = c.hostPorts.filter((p) => !(c.published ?? []).includes(p));
+  if (unasked.length && !(role && NETWORK_POLICY[role].hostPorts)) fail("host-ports", `publishes host port(s) ${unasked.join(", ")}: only the ${HOST_PORT_ROLES.map(roleWords).join(" and the ")} may, or ports the owner lists in publish`);
   if (c.expose && c.expose !== "none" && !(role && NETWORK_POLICY[role].route)) fail("route", `has a route (${c.expose}): a ${c.role ?? "container without a role"} is never routed to (only ${ROUTABLE_ROLES.join(", ")} are)`);
 
   if (c.sharedNamespace) {
@@ -169,6 +182,7 @@ export function judgeContainer(c: ContainerView): Violation[] {
   for (const n of c.networks) {
     if (!n.kind || !(NETWORK_KINDS as readonly string[]).includes(n.kind)) fail("foreign-network", `joins ${n.name}, which is not a network of this stack`);
     else if (n.kind === "service") {
+      if (n.owner !== c.service && role && NETWORK_POLICY[role].reachesDatabases && n.ownerHasDatabase) continue;
       if (n.owner !== c.service) fail("foreign-network", `joins ${n.name}, the network of ${n.owner ? `service '${n.owner}'` : "an unnamed service"}: nobody joins another service's network`);
       else on.own.push(n.name);
     } else on[n.kind as "ingress" | "socket" | "link"].push(n.name);
@@ -187,9 +201,11 @@ export function judgeContainer(c: ContainerView): Violation[] {
 }
 
 /** Reads `homelab.*` labels into the parts of a view they decide. */
-export function viewFromLabels(labels: Record<string, string>): Pick<ContainerView, "role" | "service" | "dockerApi" | "expose"> {
+export function viewFromLabels(labels: Record<string, string>): Pick<ContainerView, "role" | "service" | "dockerApi" | "expose" | "published"> {
   const expose = labels[LABELS.expose];
+  const published = String(labels[LABELS.published] ?? "").split(",").filter((p) => /^\d+$/.test(p)).map(Number);
   return {
+    published,
     role: labels[LABELS.role] || undefined,
     service: labels[LABELS.service] || undefined,
     dockerApi: labels[LABELS.dockerApi] === "read" || labels[LABELS.dockerApi] === "write",

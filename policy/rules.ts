@@ -39,7 +39,7 @@ function mountsOf(props: ContainerProps): MountView[] {
 }
 
 /** A registered container as the shared policy sees it; `networks` tells what each network of the stack is (by Docker name). */
-export function containerView(props: ContainerProps, name: string | undefined, networks: Map<string, Record<string, string>> = new Map()): ContainerView {
+export function containerView(props: ContainerProps, name: string | undefined, networks: Map<string, Record<string, string>> = new Map(), withDatabase: ReadonlySet<string> = new Set()): ContainerView {
   const mode = typeof props.networkMode === "string" ? props.networkMode : undefined;
   const joined = (Array.isArray(props.networksAdvanced) ? props.networksAdvanced : []).map((n: any) => String(n?.name));
   return {
@@ -47,7 +47,10 @@ export function containerView(props: ContainerProps, name: string | undefined, n
     ...viewFromLabels(labelsOf(props)),
     sharedNamespace: mode?.startsWith("container:") ? mode : undefined,
     hostNetwork: mode === "host",
-    networks: joined.map((n): NetworkView => ({ name: n, kind: networks.get(n)?.[LABELS.networkKind], owner: networks.get(n)?.[LABELS.service] })),
+    networks: joined.map((n): NetworkView => {
+      const owner = networks.get(n)?.[LABELS.service];
+      return { name: n, kind: networks.get(n)?.[LABELS.networkKind], owner, ownerHasDatabase: !!owner && withDatabase.has(owner) };
+    }),
     hostPorts: (Array.isArray(props.ports) ? props.ports : []).map((p: any) => p?.external ?? p?.internal),
     hostname: !!props.hostname,
     mounts: mountsOf(props),
@@ -60,7 +63,7 @@ const RESOURCE_RULES: Record<Exclude<RuleName, "foreign-network" | "membership">
   "docker-socket": { name: "docker-socket-only-socket-proxy-read-only", description: "Only the socket proxy mounts the Docker socket (or a folder above it), and only read-only." },
   "shared-namespace": { name: "shared-namespace-no-networks-or-ports", description: "A container sharing another's network namespace (VPN-routed) has no networks, ports or hostname of its own." },
   "own-networks": { name: "own-networks-not-default-bridge-or-host", description: "Every container is on the stack's own networks (or shares a container's namespace), never the host network or Docker's default bridge." },
-  "host-ports": { name: "host-ports-only-proxy-or-vpn-gateway", description: "Only the reverse proxy and the VPN gateway publish host ports." },
+  "host-ports": { name: "host-ports-only-proxy-or-vpn-gateway", description: "Only the reverse proxy and the VPN gateway publish host ports, and any container the ports its owner lists in publish (the homelab.published label)." },
   route: { name: "routes-only-to-routable-roles", description: "No route ever leads to the socket proxy, the CrowdSec LAPI, a database, a cache, the VPN gateway or the tunnel connector." },
 };
 
@@ -120,10 +123,12 @@ interface StackResource {
 export function membershipViolations(resources: StackResource[]): { urn?: string; message: string }[] {
   const networks = new Map<string, Record<string, string>>();
   for (const r of resources.filter((r) => r.type === NETWORK_TYPE)) networks.set(r.props.name, labelsOf(r.props));
-  return resources
-    .filter((r) => r.type === CONTAINER_TYPE)
+  const containers = resources.filter((r) => r.type === CONTAINER_TYPE);
+  // services that keep a database: the backup agent may join their networks (NETWORK_POLICY reachesDatabases)
+  const withDatabase = new Set(containers.map((r) => labelsOf(r.props)).filter((l) => l[LABELS.role] === "database").map((l) => l[LABELS.service]));
+  return containers
     .flatMap((r) =>
-      judgeContainer(containerView(r.props, r.name, networks))
+      judgeContainer(containerView(r.props, r.name, networks, withDatabase))
         .filter((v) => v.rule === "foreign-network" || v.rule === "membership")
         .map((v) => ({ urn: r.urn, message: v.message })),
     );

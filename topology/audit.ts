@@ -27,7 +27,7 @@ export interface EngineContainer {
   /** Names of the networks it is attached to (empty when it shares another container's namespace). */
   networks: string[];
   mounts: EngineMount[];
-  /** Host ports it publishes. */
+  /** Host ports it publishes (when the engine reported them); judged by the shared policy with the homelab.published label. */
   hostPorts?: number[];
 }
 
@@ -68,13 +68,16 @@ export interface Finding {
 }
 
 /** A running container as the shared policy sees it: its labels, and the engine's networks with theirs. */
-export function engineView(c: EngineContainer, networks: Map<string, EngineNetwork>): ContainerView {
+export function engineView(c: EngineContainer, networks: Map<string, EngineNetwork>, withDatabase: ReadonlySet<string> = new Set()): ContainerView {
   return {
     name: c.name,
     ...viewFromLabels(c.labels),
     sharedNamespace: c.networkMode.startsWith("container:") ? c.networkMode : undefined,
     hostNetwork: c.networkMode === "host",
-    networks: c.networks.map((name) => ({ name, kind: networks.get(name)?.labels[LABELS.networkKind], owner: networks.get(name)?.labels[LABELS.service] })),
+    networks: c.networks.map((name) => {
+      const owner = networks.get(name)?.labels[LABELS.service];
+      return { name, kind: networks.get(name)?.labels[LABELS.networkKind], owner, ownerHasDatabase: !!owner && withDatabase.has(owner) };
+    }),
     hostPorts: c.hostPorts ?? [],
     hostname: false,
     mounts: c.mounts.map((m) => ({ ...m, bind: m.type !== "volume" })),
@@ -90,7 +93,7 @@ function sharedNamespace(networkMode: string | undefined): string | undefined {
 /** Why the policy forbids a planned container on a planned network, when it does. */
 function policyReason(c: PlannedContainer, net: PlannedNetwork | undefined): string {
   if (!net) return "";
-  if (net.kind === "service" && net.service !== c.service) return `; nothing joins another service's network`;
+  if (net.kind === "service" && net.service !== c.service) return NETWORK_POLICY[c.role].reachesDatabases ? "" : `; nothing joins another service's network`;
   const key = net.kind === "service" ? "own" : net.kind;
   return NETWORK_POLICY[c.role][key] === "never" ? `; a ${c.role} container must never be on ${net.kind === "service" ? "its service network" : `vnet-${net.kind}`}` : "";
 }
@@ -172,8 +175,10 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   }
 
   // Everything else the shared policy says, for every container of the stack that says what it is.
-  for (const real of engine.containers.filter((r) => inScope(r) && r.labels[LABELS.role])) {
-    for (const v of judgeContainer(engineView(real, realNetworks))) if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
+  const judged = engine.containers.filter((r) => inScope(r) && r.labels[LABELS.role]);
+  const withDatabase = new Set(judged.filter((r) => r.labels[LABELS.role] === "database").map((r) => r.labels[LABELS.service]));
+  for (const real of judged) {
+    for (const v of judgeContainer(engineView(real, realNetworks, withDatabase))) if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);

@@ -15,6 +15,18 @@ export const API_PATHS = "^/api([/?].*)?$";
 /** Argon2id parameters for user passwords: Authelia's recommended defaults; the Pulumi layer hashes with the same. */
 export const ARGON2ID = { iterations: 3, memory: 65536, parallelism: 4, keyLength: 32, saltLength: 16 } as const;
 
+/**
+ * Authelia reads every *.yml in this folder, in name order, merged into one configuration (authelia v4.39.13
+ * internal/configuration/sources.go FileSource.loadDir; os.ReadDir sorts by name): `configuration.yml`, stable
+ * and uploaded when the container is created, then `rules.yml`, the access_control rules, which follow the
+ * routes and are written live (adding a service rewrites them and restarts Authelia, never recreates it).
+ * Pointing X_AUTHELIA_CONFIG at the folder also turns off the first-start path that writes a template to
+ * /config/configuration.yml and exits (internal/commands/context.go ConfigEnsureExistsRunE).
+ */
+export const AUTHELIA_CONFIG_DIR = "/config/configuration.d";
+export const AUTHELIA_CONFIG_FILE = `${AUTHELIA_CONFIG_DIR}/configuration.yml`;
+export const AUTHELIA_RULES_FILE = `${AUTHELIA_CONFIG_DIR}/rules.yml`;
+
 /** Where the container finds its secrets: one file each, referenced by Authelia's `*_FILE` environment variables. */
 const SECRETS_DIR = "/secrets";
 
@@ -53,7 +65,7 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   const a = cfg.authelia;
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
-  const env: Record<string, string> = {};
+  const env: Record<string, string> = { X_AUTHELIA_CONFIG: AUTHELIA_CONFIG_DIR };
   const secretFiles: PlannedFile[] = [];
   const useSecret = (envVar: string, secret: PlannedSecret) => {
     secrets.push(secret);
@@ -118,7 +130,9 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
         },
       },
     },
-    access_control: { default_policy: "deny", rules },
+    // rules.yml replaces this rule (a later file's list wins when koanf merges); until it is written,
+    // everything is denied. Authelia refuses default_policy deny without any rule (validator/access_control.go).
+    access_control: { default_policy: "deny", rules: [{ domain: [cfg.domain, `*.${cfg.domain}`], policy: "deny" }] },
     session: {
       cookies: [{ domain: cfg.domain, authelia_url: url }],
       redis: { host: names.container(AUTHELIA, "redis"), port: 6379 },
@@ -135,8 +149,9 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   };
 
   const files: PlannedFile[] = [
+    { path: AUTHELIA_CONFIG_FILE, content: yamlFile(configuration), secret: false },
     // Its access_control follows the routes; Authelia reads it only at start-up.
-    { path: "/config/configuration.yml", content: yamlFile(configuration), secret: false, reload: "restart" },
+    { path: AUTHELIA_RULES_FILE, content: yamlFile({ access_control: { rules } }), secret: false, reload: "restart" },
     { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true },
     ...secretFiles,
   ];

@@ -8,6 +8,10 @@ import { isSecret } from "../config/secret";
 import type { PlannedContainer, PlannedMount, PlannedSecret } from "./types";
 
 export const SOCKET_PROXY_PORT = 2375;
+/** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
+export const PUBLISHED_LABEL = "homelab.published";
+/** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
+export const INTEL_RENDER_DEVICES = "/dev/dri";
 
 /** Docker names of everything the stack creates: one place decides them, with the prefix applied. */
 export function naming(prefix: string) {
@@ -36,7 +40,7 @@ function mountFor(source: MountSource, cfg: StackConfig, names: Naming, service:
     case "config":
       return { source: path.posix.join(cfg.paths.config, service, source.subpath ?? ""), type: "bind" };
     case "data":
-      return { source: cfg.paths.data, type: "bind" };
+      return { source: path.posix.join(cfg.paths.data, source.subpath ?? ""), type: "bind" };
     case "volume":
       return { source: names.volume(service, source.name), type: "volume" };
     case "docker-socket":
@@ -61,10 +65,14 @@ export function userEnv(svc: ResolvedService): { plain: Record<string, string>; 
 
 /** Turns one service's catalog containers into planned containers with networks, env and mounts resolved. */
 export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Naming, links: string[]): PlannedContainer[] {
-  const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), domain: cfg.domain };
+  const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), service: (name) => names.container(name), domain: cfg.domain };
   const dockerApi = !!svc.entry.dockerApi;
   const expose = exposureOf(svc);
-  return containerSpecs(svc).map((spec): PlannedContainer => {
+  const specs = containerSpecs(svc);
+  // The GPU goes to the containers that ask for it (Immich's machine learning), else to the main container.
+  const gpuTakers = specs.some((s) => s.gpu) ? specs.filter((s) => s.gpu) : specs.slice(0, 1);
+  const gpu = svc.config.gpu;
+  return specs.map((spec): PlannedContainer => {
     const rule = NETWORK_POLICY[spec.role];
     const usesApi = dockerApi && spec.suffix === "";
     const networks = [
@@ -81,6 +89,8 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       ...(spec.suffix === "" ? userEnv(svc).plain : {}),
     };
     const ports = [...(spec.port ? [spec.port] : []), ...(spec.extraPorts ?? [])];
+    // The owner's LAN ports (homelab:services.<name>.publish), on the main container; validated in publishProblems.
+    const published = spec.suffix === "" ? [...new Set(svc.config.publish ?? [])].sort((a, b) => a - b) : [];
     return {
       name: names.container(svc.name, spec.suffix),
       service: svc.name,
@@ -91,7 +101,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       env,
       secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, s.secret.name])) : {},
       ports,
-      hostPorts: spec.hostPorts ?? [],
+      hostPorts: [...(spec.hostPorts ?? []), ...published.map((p) => ({ internal: p, external: p }))],
       labels: {
         ...policyLabels({
           service: svc.name,
@@ -100,10 +110,13 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
           expose: spec.suffix === "" && svc.entry.main.port && expose !== "none" ? expose : undefined,
         }),
         ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
+        ...(published.length ? { [PUBLISHED_LABEL]: published.join(",") } : {}),
       },
       healthcheck: spec.healthcheck,
       command: spec.command,
-      devices: spec.devices,
+      devices: gpu === "intel" && gpuTakers.includes(spec) ? [...(spec.devices ?? []), INTEL_RENDER_DEVICES] : spec.devices,
+      ...(gpu === "nvidia" && gpuTakers.includes(spec) ? { gpus: "all" } : {}),
+      ...(spec.user === "puid" ? { user: `${cfg.puid}:${cfg.pgid}` } : {}),
     };
   });
 }

@@ -2,6 +2,7 @@ import { yamlFile } from "../config/yaml";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
 import type { PlannedFile, Route, SocketProxyPlan } from "./types";
+import type { Widget } from "./wiring";
 
 /** The docker.yaml key Homepage's service entries refer to (`server:`). */
 export const HOMEPAGE_DOCKER = "homelab";
@@ -11,7 +12,7 @@ export const HOMEPAGE_DOCKER = "homelab";
  * with a dashboard entry: link to its route when routed, live status from the socket proxy when Homepage has it.
  * docker.yaml points Homepage at the socket proxy, never at the raw socket.
  */
-export function homepageFiles(services: ResolvedService[], routes: Route[], names: Naming, socketProxy?: SocketProxyPlan): PlannedFile[] {
+export function homepageFiles(services: ResolvedService[], routes: Route[], names: Naming, socketProxy?: SocketProxyPlan, widgets: Map<string, Widget> = new Map()): PlannedFile[] {
   const groups = new Map<string, Record<string, unknown>[]>();
   // One lookup per service: a map rather than a search of every route for each (the first route wins).
   const routeOf = new Map<string, Route>();
@@ -26,6 +27,7 @@ export function homepageFiles(services: ResolvedService[], routes: Route[], name
         icon: dash.icon,
         ...(route ? { href: `https://${route.host}` } : {}),
         ...(socketProxy ? { server: HOMEPAGE_DOCKER, container: names.container(svc.name) } : {}),
+        ...widgetOf(widgets.get(svc.name)),
       },
     };
     groups.set(dash.group, [...(groups.get(dash.group) ?? []), entry]);
@@ -38,4 +40,9 @@ export function homepageFiles(services: ResolvedService[], routes: Route[], name
     files.push({ path: "/app/config/docker.yaml", content: yamlFile({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });
   }
   return files;
+}
+
+/** Homepage substitutes `{{HOMEPAGE_VAR_X}}` with its env var X (gethomepage/homepage@v1.5.0:src/utils/config/config.js), so the key stays out of the file. */
+function widgetOf(w: Widget | undefined): Record<string, unknown> {
+  return w ? { widget: { type: w.type, url: w.url, key: `{{${w.keyEnv}}}` } } : {};
 }

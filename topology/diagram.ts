@@ -1,5 +1,5 @@
 import { DOCKER_SOCKETS, exposesDockerSocket, judgeContainer } from "../policy/networkPolicy";
-import { networksByName, plannedView } from "./policy";
+import { networksByName, plannedView, servicesWithDatabase } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
 /**
@@ -93,7 +93,8 @@ export function renderDiagram(plan: Plan): string {
   const mountsSocket = (c: PlannedContainer) => c.mounts.filter((m) => (m.type === "bind" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target));
   // Red is whatever the shared network policy refuses, judged exactly as the planner, the pack and the audit judge it.
   const index = networksByName(plan);
-  const breaksPolicy = (c: PlannedContainer) => judgeContainer(plannedView(plan, c, index)).length > 0;
+  const withDatabase = servicesWithDatabase(plan.containers);
+  const breaksPolicy = (c: PlannedContainer) => judgeContainer(plannedView(plan, c, index, withDatabase)).length > 0;
 
   const nodeLine = (c: PlannedContainer, indent: string) => {
     const id = containerNodeId(c.name);

@@ -1,11 +1,14 @@
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, planAuthelia } from "./authelia";
-import type { Naming } from "./containers";
+import { containerSpecs, type Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
-import { autheliaMiddlewareLabels, ProxyContext, swagAutheliaFiles, swagCertificate, swagProxyConf, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
+import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
+import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
+import { planTls, tunnelPeerAddress } from "./tls";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy } from "./socketProxy";
+import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
 
 export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
@@ -23,7 +26,7 @@ export interface HostSlice {
  * Homepage dashboard. Everything is plain data on the containers (env, secret env names, labels, files);
  * the Pulumi layer only translates it. `routes` gains Traefik's own dashboard route.
  */
-export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming): HostSlice {
+export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming, widgets: Map<string, Widget> = new Map()): HostSlice {
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
@@ -57,9 +60,18 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   }
 
   const crowdsec = has(CROWDSEC) ? planCrowdSec(cfg, names) : undefined;
-  const ctx: ProxyContext = { cfg, names, crowdsec: crowdsec?.lapi, authelia: has(AUTHELIA) };
+  const ctx: ProxyContext = {
+    cfg,
+    names,
+    crowdsec: crowdsec?.lapi,
+    authelia: has(AUTHELIA),
+    tls: planTls(cfg),
+    tunnelPeer: cfg.cloudflare?.enabled ? tunnelPeerAddress(cfg.network.ingress) : undefined,
+  };
   const proxy = main(cfg.proxy);
 
+  // Traefik asks for one certificate per routed host: a name no router serves would never be requested.
+  if (cfg.acme?.extraDomains?.length && cfg.proxy === "traefik") problems.push({ path: "homelab:acme.extraDomains", message: "only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)" });
   if (cfg.acme) secrets.push({ name: ACME_TOKEN_SECRET, source: "config", path: "homelab:acme.cloudflareApiToken", value: cfg.acme.cloudflareApiToken, purpose: "Cloudflare API token for the ACME DNS challenge" });
 
   if (cfg.proxy === "traefik") {
@@ -73,7 +85,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
   } else {
-    const certificate = swagCertificate(routes, ctx, ACME_TOKEN_SECRET);
+    const certificate = swagCertificate(ctx, ACME_TOKEN_SECRET);
     add(proxy, {
       env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },
       files: [...(ctx.authelia ? swagAutheliaFiles(names) : []), ...routes.map((r) => swagProxyConf(r, ctx)), ...certificate.files],
@@ -95,6 +107,17 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     if (svc.entry.dbPasswordEnv) add(main(db.service), { secretEnv: { [svc.entry.dbPasswordEnv]: name } });
   }
 
+  // Secrets a catalog entry asks for (an app's encryption key): generated once, handed over as env.
+  for (const svc of services) {
+    for (const spec of containerSpecs(svc)) {
+      for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
+        const name = `${[svc.name, spec.suffix].filter(Boolean).join("-")}-${env.toLowerCase().replace(/_/g, "-")}`;
+        secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
+        add(containers.find((c) => c.name === names.container(svc.name, spec.suffix)), { secretEnv: { [env]: name } });
+      }
+    }
+  }
+
   let authelia: AutheliaPlan | undefined;
   if (has(AUTHELIA)) {
     const slice = planAuthelia(cfg, routes, names);
@@ -107,7 +130,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   }
 
   const homepageRoute = routes.find((r) => r.service === "homepage");
-  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined) });
+  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined, widgets) });
 
   return { secrets, socketProxy: socket.socketProxy, authelia, problems };
 }

@@ -3,11 +3,14 @@ import { secretRefsIn } from "../config/secret";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from "./containers";
-import { checkPolicy, NETWORK_POLICY } from "./policy";
+import { backupService, planBackup } from "./backup";
+import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
+import { planPlexClaim, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
+import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
-import { ResolvedService, resolveServices } from "./services";
+import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
@@ -24,6 +27,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const names = naming(cfg.network.prefix);
   const { services: listed, problems: serviceProblems } = resolveServices(cfg);
   problems.push(...serviceProblems);
+  if (cfg.backup) listed.push(backupService());
   const vpn = routeServices(cfg, listed);
   const services = vpn.services;
   problems.push(...vpn.problems);
@@ -34,6 +38,8 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   problems.push(...checkSharedNetworks(cfg));
 
   const links = planLinks(cfg, services, problems);
+  warnings.push(...missingLinks(services, links));
+  warnings.push(...deprecationWarnings(services));
   const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
 
   // A warning, not an error: a pin can outlive a change that takes the network away, and should not block it.
@@ -62,12 +68,13 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const containers: PlannedContainer[] = services.flatMap((s) => planContainers(s, cfg, names, linksOf(s.name)));
   const networks: PlannedNetwork[] = [];
-  const addNetwork = (name: string, kind: PlannedNetwork["kind"], subnet: string | undefined, origin: PlannedNetwork["origin"], service?: string) => {
+  const addNetwork = (name: string, kind: PlannedNetwork["kind"], subnet: string | undefined, origin: PlannedNetwork["origin"], service?: string, ipRange?: string) => {
     if (!subnet) return;
     const block = parseBlock(subnet);
-    networks.push({ name, kind, subnet: formatBlock(block), gateway: gatewayOf(block), usableHosts: usableHosts(block.prefix), service, origin, members: [] });
+    networks.push({ name, kind, subnet: formatBlock(block), gateway: gatewayOf(block), usableHosts: usableHosts(block.prefix), service, origin, members: [], ...(ipRange ? { ipRange } : {}) });
   };
-  addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared");
+  // Always the lower half, tunnel or not: turning remote access on later must not replace vnet-ingress.
+  addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared", undefined, ingressDynamicRange(cfg.network.ingress));
   if (containers.some((c) => c.networks.includes(names.socket))) addNetwork(names.socket, "socket", cfg.network.socket, "shared");
   for (const s of services.filter(ownsNetwork)) {
     const a = allocation.assignments.get(`vnet-${s.name}`);
@@ -78,15 +85,22 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
   }
   attachToGateway({ cfg, vpn, containers, networks, linksOf, names });
+  const backup = planBackup(cfg, containers, networks, names);
+  problems.push(...backup.problems);
   const membersOf = new Map(networks.map((n) => [n.name, n.members]));
   for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
   problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
+  problems.push(...publishProblems(services, containers));
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
   problems.push(...routeProblems);
   routeUpstreams(routes, vpn.routed, names);
-  const host = planHostStack(cfg, services, containers, routes, names);
+  const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
+  warnings.push(...wiring.warnings);
+  const plexClaim = planPlexClaim(cfg, containers, names);
+  problems.push(...plexClaim.problems);
+  const host = planHostStack(cfg, services, containers, routes, names, wiring.widgets);
   problems.push(...host.problems);
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names);
   problems.push(...remoteAccess.problems);
@@ -103,12 +117,13 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     subdomain: s.config.subdomain ?? s.name,
     auth: s.config.auth ?? s.entry.auth,
     dockerApi: s.entry.dockerApi,
+    ...(s.config.publish ? { publish: [...new Set(s.config.publish)].sort((a, b) => a - b) } : {}),
   }));
 
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, secrets: [...holdDataKeys(host.secrets, cfg, problems), ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...holdDataKeys(host.secrets, cfg, problems), ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);

@@ -3,6 +3,7 @@ import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { Naming } from "./containers";
+import { TLS_PLACEHOLDERS, type TlsPlan } from "./tls";
 import type { PlannedFile, Route } from "./types";
 
 /** Traefik's dashboard/API, routed like any service but served by Traefik itself. */
@@ -21,9 +22,20 @@ export interface ProxyContext {
   crowdsec?: string;
   /** Authelia runs (some route needs forward-auth). */
   authelia: boolean;
+  tls: TlsPlan;
+  /** cloudflared's fixed vnet-ingress address, when the tunnel runs: the only peer whose forwarded headers count. */
+  tunnelPeer?: string;
 }
 
-const tls = (cfg: StackConfig) => !!cfg.acme;
+/** Traefik's entrypoints: `web` (:80) only redirects, `websecure` (:443) serves every route, LAN and tunnel alike. */
+export const TRAEFIK_ENTRYPOINTS = { web: { name: "web", port: 80 }, websecure: { name: "websecure", port: 443 } } as const;
+/** The internal certificate and key inside Traefik's container, named by the file provider's TLS config. */
+export const TRAEFIK_CERT_FILE = "/etc/traefik/certs/homelab.crt";
+export const TRAEFIK_KEY_FILE = "/etc/traefik/certs/homelab.key";
+/** Authelia 4.39's endpoint for Traefik (docs: integration/proxies/traefik, internal/handlers/handler_authz.go). */
+export const AUTHELIA_FORWARD_AUTH_PATH = "/api/authz/forward-auth";
+/** The user headers Authelia 4.39 sets on success (internal/handlers/const.go headerRemoteUser…). */
+export const AUTHELIA_RESPONSE_HEADERS = ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"] as const;
 
 /** Router/middleware names are per stack, so two stacks on one engine never define the same name. */
 const routerName = (names: Naming, service: string) => names.container(service);
@@ -36,9 +48,14 @@ export function traefikMiddlewares(route: Route, ctx: ProxyContext): string[] {
   ];
 }
 
-/** Docker labels for a routed service's main container: Traefik builds its router and service from these. */
+/**
+ * Docker labels for a routed service's main container: Traefik builds its router and service from these.
+ * Only `websecure`: its entrypoint-level `http.tls` gives every router TLS (Traefik v3.5.3
+ * pkg/server/aggregator.go applyModel copies the entrypoint model's TLS into routers without their own), so
+ * the labels are the same with ACME or the internal CA.
+ */
 export function traefikRouteLabels(route: Route, port: number | undefined, ctx: ProxyContext): Record<string, string> {
-  const { names, cfg } = ctx;
+  const { names } = ctx;
   const router = routerName(names, route.service);
   const middlewares = traefikMiddlewares(route, ctx);
   const internal = route.upstream === TRAEFIK_API;
@@ -48,27 +65,47 @@ export function traefikRouteLabels(route: Route, port: number | undefined, ctx: 
     [PROXY_LABEL]: names.container("traefik"),
     "traefik.docker.network": names.ingress,
     [`traefik.http.routers.${router}.rule`]: `Host(\`${route.host}\`)`,
-    [`traefik.http.routers.${router}.entrypoints`]: tls(cfg) ? "websecure" : "web",
-    ...(tls(cfg) ? { [`traefik.http.routers.${router}.tls.certresolver`]: "acme" } : {}),
+    [`traefik.http.routers.${router}.entrypoints`]: TRAEFIK_ENTRYPOINTS.websecure.name,
     [`traefik.http.routers.${router}.service`]: internal ? TRAEFIK_API : router,
     ...(middlewares.length ? { [`traefik.http.routers.${router}.middlewares`]: middlewares.join(",") } : {}),
     ...(internal ? {} : { [`traefik.http.services.${router}.loadbalancer.server.port`]: String(port) }),
   };
 }
 
-/** Labels on Authelia's container defining the forward-auth middleware every protected route uses. */
+/**
+ * Labels on Authelia's container defining the forward-auth middleware every protected route uses.
+ * trustForwardHeader is safe: by the time the middleware runs, the entrypoint has already removed
+ * X-Forwarded-* from every peer but cloudflared (Traefik v3.5.3 pkg/middlewares/forwardedheaders
+ * forwarded_header.go ServeHTTP) and set X-Forwarded-Proto from the TLS connection, which forwardauth then
+ * passes on (pkg/middlewares/auth/forward.go writeHeader); Authelia reads the target URL from
+ * X-Forwarded-Proto/Host/Uri (authelia v4.39.13 internal/handlers/handler_authz_impl_forwardauth.go).
+ */
 export function autheliaMiddlewareLabels(ctx: ProxyContext): Record<string, string> {
   const name = ctx.names.container(AUTHELIA);
   return {
-    [`traefik.http.middlewares.${name}.forwardauth.address`]: `http://${name}:${AUTHELIA_PORT}/api/authz/forward-auth`,
+    [`traefik.http.middlewares.${name}.forwardauth.address`]: `http://${name}:${AUTHELIA_PORT}${AUTHELIA_FORWARD_AUTH_PATH}`,
     [`traefik.http.middlewares.${name}.forwardauth.trustForwardHeader`]: "true",
-    [`traefik.http.middlewares.${name}.forwardauth.authResponseHeaders`]: "Remote-User,Remote-Groups,Remote-Email,Remote-Name",
+    [`traefik.http.middlewares.${name}.forwardauth.authResponseHeaders`]: AUTHELIA_RESPONSE_HEADERS.join(","),
   };
 }
 
-/** Traefik's static configuration (traefik.yml) and the dynamic file holding the CrowdSec bouncer middleware. */
+/**
+ * `websecure`'s entrypoint-level TLS (Traefik v3.5.3 pkg/config/static/entrypoints.go TLSConfig): the ACME
+ * resolver with one wildcard certificate, or `{}` — TLS with the default certificate of the file provider's
+ * `default` store (pkg/tls/tlsmanager.go), which is the stack's internal certificate (tls.yml below).
+ */
+function entrypointTls(tls: TlsPlan) {
+  return tls.mode === "acme" ? { certResolver: "acme", domains: [{ main: tls.domain, sans: [`*.${tls.domain}`] }] } : {};
+}
+
+/** Traefik's static configuration (traefik.yml) and its dynamic files: the internal certificate and the CrowdSec bouncer middleware. */
 export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): PlannedFile[] {
   const { cfg, names } = ctx;
+  const { web, websecure } = TRAEFIK_ENTRYPOINTS;
+  // Only cloudflared's forwarded headers are kept; everyone else's are deleted (forwarded_header.go ServeHTTP).
+  // The access log CrowdSec reads then names the visitor: ClientHost is X-Forwarded-For when present
+  // (Traefik v3.5.3 pkg/middlewares/accesslog/logger.go), so a ban hits the attacker, never cloudflared.
+  const trusted = ctx.tunnelPeer ? { forwardedHeaders: { trustedIPs: [ctx.tunnelPeer] } } : {};
   const staticConfig = {
     global: { checkNewVersion: false, sendAnonymousUsage: false },
     ping: {},
@@ -76,8 +113,9 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     log: { level: "INFO" },
     accessLog: { filePath: `${ACCESS_LOG_DIR}/access.log`, bufferingSize: 100 },
     entryPoints: {
-      web: tls(cfg) ? { address: ":80", http: { redirections: { entryPoint: { to: "websecure", scheme: "https" } } } } : { address: ":80" },
-      ...(tls(cfg) ? { websecure: { address: ":443" } } : {}),
+      // Plain HTTP only redirects (pkg/provider/traefik/internal.go redirection router on this entrypoint alone).
+      [web.name]: { address: `:${web.port}`, http: { redirections: { entryPoint: { to: websecure.name, scheme: "https" } } } },
+      [websecure.name]: { address: `:${websecure.port}`, http: { tls: entrypointTls(ctx.tls) }, ...trusted },
     },
     providers: {
       // Only through the socket proxy, never the raw socket; only this stack's containers, only when asked.
@@ -92,7 +130,12 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
                 email: cfg.acme.email,
                 storage: "/etc/traefik/acme.json",
                 ...(cfg.acme.staging ? { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" } : {}),
-                dnsChallenge: { provider: "cloudflare", resolvers: ["1.1.1.1:53", "1.0.0.1:53"] },
+                dnsChallenge: {
+                  provider: "cloudflare",
+                  resolvers: ["1.1.1.1:53", "1.0.0.1:53"],
+                  // traefik/traefik@v3.5.3:pkg/provider/acme/provider.go:110 (Propagation.DelayBeforeChecks)
+                  ...(cfg.acme.propagationSeconds ? { propagation: { delayBeforeChecks: `${cfg.acme.propagationSeconds}s` } } : {}),
+                },
               },
             },
           },
@@ -101,12 +144,22 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     ...(ctx.crowdsec ? { experimental: { plugins: { bouncer: { ...CROWDSEC_TRAEFIK_PLUGIN } } } } : {}),
   };
   const files: PlannedFile[] = [{ path: "/etc/traefik/traefik.yml", content: yamlFile(staticConfig), secret: false }];
+  if (ctx.tls.mode === "internal") {
+    const certificate = { certFile: TRAEFIK_CERT_FILE, keyFile: TRAEFIK_KEY_FILE };
+    // Traefik v3.5.3 pkg/config/dynamic/tls (file provider `tls.certificates`, `tls.stores.default.defaultCertificate`).
+    const dynamic = { tls: { certificates: [certificate], stores: { default: { defaultCertificate: certificate } } } };
+    files.push(
+      { path: "/etc/traefik/dynamic/tls.yml", content: yamlFile(dynamic), secret: false },
+      { path: TRAEFIK_CERT_FILE, content: TLS_PLACEHOLDERS.cert, secret: false },
+      { path: TRAEFIK_KEY_FILE, content: TLS_PLACEHOLDERS.key, secret: true },
+    );
+  }
   if (ctx.crowdsec) {
     const dynamic = {
       http: {
         middlewares: {
           [names.container("crowdsec")]: {
-            plugin: { bouncer: { enabled: true, crowdsecMode: "stream", crowdsecLapiScheme: "http", crowdsecLapiHost: ctx.crowdsec, crowdsecLapiKeyFile: CROWDSEC_KEY_FILE } },
+            plugin: { bouncer: { enabled: true, crowdsecMode: "stream", crowdsecLapiScheme: "http", crowdsecLapiHost: ctx.crowdsec, crowdsecLapiKeyFile: CROWDSEC_KEY_FILE, ...bouncerClientIp(ctx) } },
           },
         },
       },
@@ -117,101 +170,14 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
   return files;
 }
 
-// ---- SWAG (nginx) ----
-
-export const SWAG_NGINX = "/config/nginx";
-const AUTHELIA_SERVER_CONF = `${SWAG_NGINX}/homelab/authelia-server.conf`;
-const AUTHELIA_LOCATION_CONF = `${SWAG_NGINX}/homelab/authelia-location.conf`;
-
-/** The Authelia auth_request wiring for SWAG, with this stack's container name (SWAG's samples assume `authelia`). */
-export function swagAutheliaFiles(names: Naming): PlannedFile[] {
-  const upstream = names.container(AUTHELIA);
-  const server = `# Generated by homelab: Authelia auth_request endpoint (server-level include).
-location = /authelia/api/authz/auth-request {
-    internal;
-    include ${SWAG_NGINX}/proxy.conf;
-    include ${SWAG_NGINX}/resolver.conf;
-    set $upstream_authelia ${upstream};
-    proxy_pass http://$upstream_authelia:${AUTHELIA_PORT}/api/authz/auth-request;
-    proxy_pass_request_body off;
-    proxy_set_header Content-Length "";
-}
-
-location @authelia_proxy_signin {
-    internal;
-    auth_request_set $signin_url $upstream_http_location;
-    return 302 $signin_url;
-}
-`;
-  const location = `# Generated by homelab: send every request through Authelia first (location-level include).
-auth_request /authelia/api/authz/auth-request;
-error_page 401 = @authelia_proxy_signin;
-auth_request_set $user $upstream_http_remote_user;
-auth_request_set $groups $upstream_http_remote_groups;
-auth_request_set $name $upstream_http_remote_name;
-auth_request_set $email $upstream_http_remote_email;
-proxy_set_header Remote-User $user;
-proxy_set_header Remote-Groups $groups;
-proxy_set_header Remote-Name $name;
-proxy_set_header Remote-Email $email;
-`;
-  return [
-    { path: AUTHELIA_SERVER_CONF, content: server, secret: false },
-    { path: AUTHELIA_LOCATION_CONF, content: location, secret: false },
-  ];
-}
-
-/** One `<service>.subdomain.conf` per route; the Authelia includes are present exactly when the route needs SSO. */
-export function swagProxyConf(route: Route, ctx: ProxyContext): PlannedFile {
-  const [app, port] = route.upstream.split(":");
-  const sso = ctx.authelia && needsForwardAuth(route);
-  const listen = tls(ctx.cfg) ? ["listen 443 ssl;", "listen [::]:443 ssl;"] : ["listen 80;", "listen [::]:80;"];
-  const lines = [
-    `# Generated by homelab: ${route.service} (auth: ${route.auth}, expose: ${route.expose}). Edits are overwritten.`,
-    "server {",
-    ...listen.map((l) => `    ${l}`),
-    "",
-    `    server_name ${route.host};`,
-    ...(tls(ctx.cfg) ? [`    include ${SWAG_NGINX}/ssl.conf;`] : []),
-    "    client_max_body_size 0;",
-    ...(sso ? [`    include ${AUTHELIA_SERVER_CONF};`] : []),
-    "",
-    "    location / {",
-    ...(sso ? [`        include ${AUTHELIA_LOCATION_CONF};`] : []),
-    ...(route.auth === "deny" ? ["        return 403;"] : []),
-    `        include ${SWAG_NGINX}/proxy.conf;`,
-    `        include ${SWAG_NGINX}/resolver.conf;`,
-    `        set $upstream_app ${app};`,
-    `        set $upstream_port ${port};`,
-    "        set $upstream_proto http;",
-    "        proxy_pass $upstream_proto://$upstream_app:$upstream_port;",
-    "    }",
-    "}",
-    "",
-  ];
-  // SWAG_AUTORELOAD (see host.ts) tests and reloads nginx when a conf appears, changes or goes away.
-  return { path: `${SWAG_NGINX}/proxy-confs/${route.service}.subdomain.conf`, content: lines.join("\n"), secret: false, reload: "watched" };
-}
-
-/** Where SWAG reads SUBDOMAINS from (LinuxServer's `FILE__` convention), when it validates over HTTP. */
-export const SWAG_SUBDOMAINS_FILE = "/config/homelab/subdomains";
-
 /**
- * SWAG's certificate settings. With ACME over Cloudflare DNS: one wildcard certificate, nothing per route.
- * Over HTTP, every routed subdomain must be on the certificate; the list lives in a file read at start-up
- * (not in the environment, which would recreate SWAG for every new route), so a new route restarts SWAG.
+ * How the bouncer finds the client's address. The plugin reads `forwardedHeadersCustomName` from *every* peer
+ * and takes its last address outside `forwardedHeadersTrustedIps` (crowdsec-bouncer-traefik-plugin v1.4.5
+ * pkg/ip/ip.go getIP), so the header must be one Traefik has already emptied for untrusted peers: the default
+ * X-Forwarded-For (forwarded_header.go xHeaders), not CF-Connecting-IP, which anyone on vnet-ingress could
+ * send. Cloudflare's edge puts the visitor's address in X-Forwarded-For
+ * (developers.cloudflare.com/fundamentals/reference/http-headers/); cloudflared passes it on.
  */
-export function swagCertificate(routes: Route[], ctx: ProxyContext, acmeTokenSecret: string): { env: Record<string, string>; files: PlannedFile[] } {
-  const { cfg } = ctx;
-  if (cfg.acme) {
-    return {
-      env: { VALIDATION: "dns", DNSPLUGIN: "cloudflare", SUBDOMAINS: "wildcard", EMAIL: cfg.acme.email, STAGING: String(cfg.acme.staging) },
-      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = ${secretRef(acmeTokenSecret)}\n`, secret: true }],
-    };
-  }
-  const subdomains = routes.map((r) => r.host.slice(0, -cfg.domain.length - 1));
-  return {
-    env: { VALIDATION: "http", ONLY_SUBDOMAINS: "true", FILE__SUBDOMAINS: SWAG_SUBDOMAINS_FILE },
-    files: [{ path: SWAG_SUBDOMAINS_FILE, content: subdomains.join(","), secret: false, reload: "restart" }],
-  };
+function bouncerClientIp(ctx: ProxyContext) {
+  return ctx.tunnelPeer ? { forwardedHeadersTrustedIps: [ctx.tunnelPeer] } : {};
 }

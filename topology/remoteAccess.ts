@@ -1,6 +1,7 @@
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
+import { planTls, TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
 import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlannedContainer, PlanProblem, Route, TunnelPlan } from "./types";
 
 /** The catalog service that runs the tunnel; the planner adds it when Cloudflare is enabled. */
@@ -11,11 +12,10 @@ export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
 export const CATCH_ALL: IngressRule = { service: "http_status:404" };
 export const ALLOW_POLICY = "allow";
 
-/** Where cloudflared hands traffic to: always the reverse proxy, which routes by Host header (and to Gluetun for VPN-routed services). */
-const PROXY_ORIGIN = {
-  traefik: { scheme: "http", port: 80 },
-  swag: { scheme: "https", port: 443 },
-} as const;
+/** Where cloudflared hands traffic to: the proxy's HTTPS port, which routes by Host header (and to Gluetun for VPN-routed services). */
+export const PROXY_ORIGIN_PORT = 443;
+/** The stack CA inside the cloudflared container, for verifying the proxy's internal certificate. */
+export const TUNNEL_CA_FILE = "/etc/cloudflared/homelab-ca.pem";
 
 export const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
 
@@ -56,13 +56,26 @@ export function ingressProblems(rules: IngressRule[], zone: string): string[] {
   return problems;
 }
 
-function originFor(proxy: StackConfig["proxy"], names: Naming, host: string): IngressRule {
-  const { scheme, port } = PROXY_ORIGIN[proxy];
+/**
+ * The tunnel's origin for one host: the proxy's HTTPS entrypoint, the same one LAN clients use, so the
+ * scheme stays https end to end (Authelia answers 400 to anything else) and no http→https redirect can
+ * loop. cloudflared verifies the proxy's certificate for the host it asks for (SNI = originServerName,
+ * cloudflare/cloudflared@2025.10.0 ingress/origin_service.go newHTTPTransport): against the stack CA
+ * (caPool, added to the system roots by tlsconfig.LoadOriginCA) or, with ACME, the system roots; only a
+ * Let's Encrypt *staging* certificate, which nothing trusts, needs noTlsVerify.
+ * The proxy trusts the forwarded headers of this connection because it comes from cloudflared's fixed
+ * address (see topology/tls.ts tunnelPeerAddress).
+ */
+function originFor(proxy: StackConfig["proxy"], names: Naming, host: string, tls: TlsPlan): IngressRule {
   return {
     hostname: host,
-    service: `${scheme}://${names.container(proxy)}:${port}`,
-    // SWAG answers HTTPS with a self-signed certificate: pick the right server block by SNI, skip verification.
-    originRequest: scheme === "https" ? { httpHostHeader: host, originServerName: host, noTlsVerify: true } : { httpHostHeader: host },
+    service: `https://${names.container(proxy)}:${PROXY_ORIGIN_PORT}`,
+    originRequest: {
+      httpHostHeader: host,
+      originServerName: host,
+      ...(tls.mode === "internal" ? { caPool: TUNNEL_CA_FILE } : {}),
+      ...(tls.mode === "acme" && tls.staging ? { noTlsVerify: true } : {}),
+    },
   };
 }
 
@@ -102,6 +115,7 @@ export function planRemoteAccess(
   if (!cf.zoneId) problems.push({ path: "homelab:cloudflare.zoneId", message: "is required when homelab:cloudflare.enabled is true" });
   const zone = cf.zone ?? cfg.domain;
 
+  const tls = planTls(cfg);
   const byName = new Map(services.map((s) => [s.name, s]));
   const ingress: IngressRule[] = [];
   const dns: DnsRecordPlan[] = [];
@@ -126,7 +140,7 @@ export function planRemoteAccess(
     if (guardedByAccess && remoteAuth === "both" && route.auth === "bypass")
       warnings.push(`${route.host} asks for remoteAuth: both but its Authelia level is bypass: only Cloudflare Access guards it`);
 
-    ingress.push(originFor(cfg.proxy, names, route.host));
+    ingress.push(originFor(cfg.proxy, names, route.host, tls));
     dns.push({ name: route.host, type: "CNAME", content: cnameTarget(TUNNEL_ID), proxied: true, ttl: 1, service: svc.name });
     if (guardedByAccess) access.push({ domain: route.host, service: svc.name, policies: [ALLOW_POLICY], sessionDuration: cf.sessionDuration });
   }
@@ -144,7 +158,11 @@ export function planRemoteAccess(
 
   const connector = names.container(TUNNEL_CONNECTOR);
   const container = containers.find((c) => c.name === connector);
-  if (container) container.secretEnv[TUNNEL_TOKEN_ENV] = "the tunnel token (getZeroTrustTunnelCloudflaredToken)";
+  if (container) {
+    container.secretEnv[TUNNEL_TOKEN_ENV] = "the tunnel token (getZeroTrustTunnelCloudflaredToken)";
+    container.addresses = { ...container.addresses, [names.ingress]: tunnelPeerAddress(cfg.network.ingress) };
+    if (tls.mode === "internal") container.files = [...(container.files ?? []), { path: TUNNEL_CA_FILE, content: TLS_PLACEHOLDERS.ca, secret: false }];
+  }
 
   return {
     remote: {

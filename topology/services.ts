@@ -1,4 +1,4 @@
-import { CatalogEntry, catalogEntry, Role } from "../config/catalog";
+import { CATALOG, CatalogEntry, catalogEntry, Role } from "../config/catalog";
 import { protectedEnvReason } from "../policy/networkPolicy";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
@@ -32,6 +32,8 @@ function customEntry(name: string, cfg: ServiceConfig): CatalogEntry {
     dockerApi: cfg.dockerApi,
     auth: "two_factor",
     dashboard: { group: "Apps", icon: "mdi-application" },
+    gpu: true,
+    evidence: { tag: "the owner's image", ports: "the owner's config", mounts: "/config by default", healthcheck: "none", user: "the image's own" },
     main: { suffix: "", image: cfg.image!, role, port: cfg.port, mounts: [configMount()] },
   };
 }
@@ -61,6 +63,10 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
     }
     if (known && (svc.role || svc.dockerApi)) {
       problems.push({ path: `${path}.${svc.role ? "role" : "dockerApi"}`, message: `only custom services set this; the catalog entry for '${name}' already decides it` });
+    }
+    if (svc.gpu && known && !known.gpu) {
+      const capable = [...CATALOG.values()].filter((e) => e.gpu).map((e) => e.name);
+      problems.push({ path: `${path}.gpu`, message: `'${name}' has no use for a GPU; only ${capable.join(", ")} and custom services take one` });
     }
     const entry = known ? withOverrides(known, svc) : customEntry(name, svc);
     services.push({ name, entry, config: svc, catalog: known?.name, implicit: false });
@@ -110,4 +116,28 @@ function withOverrides(entry: CatalogEntry, svc: ServiceConfig): CatalogEntry {
 /** `homelab:authelia.storage: postgres` gives Authelia a private PostgreSQL next to its Redis. */
 function withPostgresStorage(entry: CatalogEntry): CatalogEntry {
   return { ...entry, companions: [...(entry.companions ?? []), postgres(AUTHELIA_POSTGRES_IMAGE, "authelia")] };
+}
+
+/** Deprecated images: a warning naming the maintained replacement, so the owner can plan the move. */
+export function deprecationWarnings(services: ResolvedService[]): string[] {
+  return services
+    .filter((s) => s.entry.deprecated)
+    .map((s) => `homelab:services.${s.name}: the ${s.entry.main.image} image is deprecated since ${s.entry.deprecated!.since} and gets no updates; switch to ${s.entry.deprecated!.replacement}`);
+}
+
+/**
+ * A service that talks to another (a Tdarr node to its server) needs a link network shared with it. A warning,
+ * not an error: the node may serve a server the owner runs elsewhere, and it does no harm while it waits.
+ */
+export function missingLinks(services: ResolvedService[], links: Record<string, string[]>): string[] {
+  const present = new Set(services.map((s) => s.name));
+  return services.flatMap((s) =>
+    (s.entry.linksTo ?? [])
+      .filter((target) => !Object.values(links).some((members) => members.includes(s.name) && members.includes(target)))
+      .map((target) =>
+        present.has(target)
+          ? `homelab:services.${s.name}: '${s.name}' talks to '${target}' but cannot reach it: join them with a link, e.g. homelab:links.${target}: { services: [${target}, ${s.name}] }`
+          : `homelab:services.${s.name}: '${s.name}' talks to '${target}', which is not in the stack: add it (and a link joining them)`,
+      ),
+  );
 }

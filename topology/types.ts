@@ -1,5 +1,7 @@
 import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
 import type { SecretValue } from "../config/secret";
+import type { TlsPlan } from "./tls";
+import type { BackupPlan } from "./backup";
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -16,6 +18,8 @@ export interface PlannedNetwork {
   origin: "shared" | "pinned" | "locked" | "allocated";
   /** Names of the containers attached to it. */
   members: string[];
+  /** Where Docker allocates container addresses from, when not the whole subnet (keeps fixed addresses free). */
+  ipRange?: string;
 }
 
 export interface PlannedMount {
@@ -34,6 +38,8 @@ export interface PlannedContainer {
   role: Role;
   /** Docker network names, in a stable order (the first one is Docker's default route). */
   networks: string[];
+  /** Fixed addresses by network name (cloudflared on vnet-ingress: the one peer whose forwarded headers are trusted). */
+  addresses?: Record<string, string>;
   /** Set instead of `networks` for containers that share another container's namespace (`container:<name>`). */
   networkMode?: string;
   mounts: PlannedMount[];
@@ -46,7 +52,13 @@ export interface PlannedContainer {
   labels: Record<string, string>;
   healthcheck?: HealthcheckSpec;
   command?: string[];
+  /** Replaces the image's entrypoint (the backup containers run a schedule loop instead of restic / postgres). */
+  entrypoint?: string[];
   devices?: string[];
+  /** Docker's GPU request (`all`): a device request with the gpu capability, for `gpu: nvidia`. */
+  gpus?: string;
+  /** `uid:gid` to run as, for images that do not map PUID/PGID themselves. */
+  user?: string;
   /** Generated config files: part of the container, or delivered next to it (see PlannedFile.reload). */
   files?: PlannedFile[];
   /** Linux capabilities to add, in Docker's `CAP_*` spelling. */
@@ -83,7 +95,7 @@ export type FileReload = "watched" | "restart";
 
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =
-  | { name: string; source: "generated"; length: number; purpose: string; guardsData?: boolean }
+  | { name: string; source: "generated"; length: number; purpose: string; guardsData?: boolean; format?: "alnum" | "hex" }
   | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
 
 export interface SocketProxyConsumer {
@@ -129,6 +141,8 @@ export interface PlannedService {
   subdomain: string;
   auth: AuthLevel;
   dockerApi?: "read" | "write";
+  /** Host ports the owner asked to publish (`publish`), the only ones the policy allows outside the proxy and the VPN gateway. */
+  publish?: number[];
 }
 
 export interface Route {
@@ -148,6 +162,8 @@ export interface Plan {
   containers: PlannedContainer[];
   services: PlannedService[];
   routes: Route[];
+  /** How every route gets HTTPS: Let's Encrypt, or the stack's own CA. */
+  tls: TlsPlan;
   /** Secrets the Pulumi layer must provide, by name (values never appear in the plan). */
   secrets?: PlannedSecret[];
   socketProxy?: SocketProxyPlan;
@@ -159,6 +175,8 @@ export interface Plan {
   tunnel?: TunnelPlan;
   dns?: DnsRecordPlan[];
   access?: AccessAppPlan[];
+  /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
+  backup?: BackupPlan;
 }
 
 export interface CloudflarePlan {
@@ -176,9 +194,9 @@ export interface CloudflarePlan {
 export interface IngressRule {
   /** Absent only on the catch-all, which must be the last rule. */
   hostname?: string;
-  /** `http://<proxy>:80`, `https://<proxy>:443` or `http_status:404`. */
+  /** `https://<proxy>:443` or `http_status:404`. */
   service: string;
-  originRequest?: { httpHostHeader?: string; originServerName?: string; noTlsVerify?: boolean };
+  originRequest?: { httpHostHeader?: string; originServerName?: string; caPool?: string; noTlsVerify?: boolean };
 }
 
 export interface TunnelPlan {

@@ -1,7 +1,7 @@
 import { catalogEntry, type ContainerSpec } from "../config/catalog";
 import { GLUETUN } from "../config/catalog/vpn";
 import type { StackConfig, VpnCredentials } from "../config/schema";
-import { containerSpecs, type Naming } from "./containers";
+import { containerSpecs, PUBLISHED_LABEL, type Naming } from "./containers";
 import { compareNames } from "./order";
 import type { ResolvedService } from "./services";
 import type { PlannedContainer, PlannedNetwork, PlanProblem, Route, VpnClient } from "./types";
@@ -205,6 +205,9 @@ export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; cont
     for (const link of args.linksOf(c.service)) links.add(names.linkNetwork(link));
     c.networks = [];
     c.networkMode = `container:${gateway.name}`;
+    // A routed app listens in Gluetun's namespace, so its LAN ports are published on Gluetun (Docker refuses them on a shared namespace).
+    gateway.hostPorts.push(...c.hostPorts);
+    if (c.labels[PUBLISHED_LABEL]) gateway.labels[PUBLISHED_LABEL] = [gateway.labels[PUBLISHED_LABEL], c.labels[PUBLISHED_LABEL]].filter(Boolean).join(",");
     c.hostPorts = [];
   }
   gateway.networks = [...gateway.networks, ...[...links].sort().filter((n) => !gateway.networks.includes(n))];

@@ -217,7 +217,7 @@ function socketMount(svc: ComposeService, catalog: CatalogEntry | undefined, v: 
 
 /** Plain env stays in the stack file; secret env goes to the secret commands (or is reported when the schema cannot hold it). */
 function mapEnv(svc: ComposeService, name: string, catalog: CatalogEntry | undefined, cfg: Record<string, unknown>, ctx: Context): void {
-  const decided = new Set([...STACK_ENV, ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []), ...(catalog?.dockerApi ? ["DOCKER_HOST"] : []), ...Object.keys(catalog?.main.env?.({ container: () => "", domain: "" }) ?? {})]);
+  const decided = new Set([...STACK_ENV, ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []), ...(catalog?.dockerApi ? ["DOCKER_HOST"] : []), ...Object.keys(catalog?.main.env?.({ container: () => "", service: () => "", domain: "" }) ?? {})]);
   const env: Record<string, string> = {};
   for (const [key, v] of svc.environment) {
     if (decided.has(key)) {

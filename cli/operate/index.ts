@@ -2,7 +2,7 @@
 // Automation API over this project directory, with a local state backend by default.
 import { CommandError, EngineEvent, LocalWorkspace, OutputMap, Stack } from "@pulumi/pulumi/automation";
 import { assertDockerCli, assertKnownStack, NO_PASSPHRASE, OperateError, passphraseFromEnv, resolveBackendUrl } from "./environment";
-import { Progress, ProgressOptions } from "./progress";
+import { Progress, ProgressOptions, type ResourceChange } from "./progress";
 import { askSecret, confirm } from "./prompt";
 import { describeError, pulumiCommand } from "./pulumiCli";
 
@@ -24,9 +24,14 @@ export interface OperateOptions {
   env?: NodeJS.ProcessEnv;
   /** May we ask questions? Defaults to whether stdin is a terminal. */
   interactive?: boolean;
+  /** `up` only: runs once the preview is agreed, before it is applied (the pre-change snapshot); returns lines for the end. */
+  beforeUp?: BeforeUp;
 }
 
-interface Io {
+/** Gets the preview's changes and the stack's decrypted config; throwing stops the `up` before anything is applied. */
+export type BeforeUp = (changes: ResourceChange[], config: () => Promise<Record<string, { value: string; secret?: boolean }>>, out: (line: string) => void) => Promise<string[]>;
+
+export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
   stdin: NodeJS.ReadableStream;
@@ -42,12 +47,10 @@ const CHANGES: Partial<Record<Operation, string>> = {
   refresh: "rewrites the stack's recorded state",
 };
 
-/** Runs one operation and returns the process exit code; every failure is reported as one line. */
-export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
-  const env = opts.env ?? process.env;
+export function ioFrom(opts: OperateOptions): Io {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const io: Io = {
+  return {
     out: (line) => stdout.write(`${line}\n`),
     err: (line) => stderr.write(`${line}\n`),
     stdin: opts.stdin ?? process.stdin,
@@ -55,6 +58,12 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     yes: opts.yes ?? false,
     interactive: opts.interactive ?? Boolean(process.stdin.isTTY),
   };
+}
+
+/** Runs one operation and returns the process exit code; every failure is reported as one line. */
+export async function operate(op: Operation, stack: string, opts: OperateOptions): Promise<number> {
+  const env = opts.env ?? process.env;
+  const io = ioFrom(opts);
   try {
     assertKnownStack(opts.projectDir, stack);
     // Refuse before any slow work: a script without --yes must not get halfway.
@@ -63,18 +72,10 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
         `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
       );
     }
-    const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout, stderr });
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
-    const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
-    const backend = resolveBackendUrl(env);
-    const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
-    const target = await LocalWorkspace.createOrSelectStack(
-      { stackName: stack, workDir: opts.projectDir },
-      // The passphrase provider only matters on first use, when the stack is created.
-      { pulumiCommand: command, envVars, secretsProvider: "passphrase" },
-    );
+    const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
-    const code = await run(op, target, io);
+    const code = await run(op, target, io, opts.beforeUp);
     if (op === "up" && code === 0) opts.onApplied?.();
     return code;
   } catch (err) {
@@ -83,7 +84,24 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
   }
 }
 
-async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
+/**
+ * The stack through the Automation API: the Pulumi CLI (installed if need be), the passphrase, the state
+ * backend. `create` makes a missing stack (preview, up…); `select` refuses one (reading outputs).
+ */
+export async function openStack(stack: string, opts: OperateOptions, io: Io, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
+  const env = opts.env ?? process.env;
+  const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout: opts.stdout ?? process.stdout, stderr: io.stderr });
+  const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
+  const backend = resolveBackendUrl(env);
+  const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
+  // The passphrase provider only matters on first use, when the stack is created.
+  const workspace = { pulumiCommand: command, envVars, secretsProvider: "passphrase" };
+  const args = { stackName: stack, workDir: opts.projectDir };
+  const target = mode === "create" ? await LocalWorkspace.createOrSelectStack(args, workspace) : await LocalWorkspace.selectStack(args, workspace);
+  return { target, backend };
+}
+
+async function run(op: Operation, stack: Stack, io: Io, beforeUp?: BeforeUp): Promise<number> {
   const events = (progress: Progress) => ({ onEvent: withDiagnostics(progress, io), color: "never" as const });
   switch (op) {
     case "preview":
@@ -97,10 +115,13 @@ async function run(op: Operation, stack: Stack, io: Io): Promise<number> {
     }
     case "up": {
       let outputs: OutputMap = {};
+      let notes: string[] = [];
+      const snapshot = beforeUp && (async (planned: Progress) => void (notes = await beforeUp(planned.changes, () => stack.getAllConfig(), io.out)));
       const code = await planThenApply(io, stack.name, false, (p) => stack.preview(events(p)), async (p) => {
         outputs = (await stack.up(events(p))).outputs;
-      });
+      }, snapshot);
       printOutputs(io, outputs);
+      for (const line of notes) io.out(line);
       return code;
     }
     case "destroy":
@@ -125,6 +146,7 @@ async function planThenApply(
   refresh: boolean,
   plan: (p: Progress) => Promise<unknown>,
   apply: (p: Progress) => Promise<unknown>,
+  beforeApply?: (planned: Progress) => Promise<void>,
 ): Promise<number> {
   const planned = await observe(io, { phase: "plan", refresh }, plan);
   if (planned.changes.length === 0) return 0;
@@ -132,6 +154,7 @@ async function planThenApply(
     io.err("homelab: cancelled; nothing was changed.");
     return 1;
   }
+  await beforeApply?.(planned);
   await observe(io, { phase: "apply", refresh, total: planned.count }, apply);
   return 0;
 }

@@ -1,4 +1,4 @@
-import type { CatalogEntry, ContainerSpec, HealthcheckSpec, MountSpec } from "./types";
+import type { CatalogEntry, ContainerSpec, Evidence, HealthcheckSpec, MountSpec } from "./types";
 
 /** Shared shapes for catalog entries: every entry parameterises these instead of repeating them. */
 
@@ -34,6 +34,34 @@ export function redis(image: string): ContainerSpec {
   };
 }
 
+/** LinuxServer.io base images, as `owner/repo@branch`: every LSIO app image is built FROM one of them. */
+export const LSIO_BASES = {
+  "alpine-3.21": "linuxserver/docker-baseimage-alpine@3.21",
+  "alpine-3.22": "linuxserver/docker-baseimage-alpine@3.22",
+  "alpine-edge": "linuxserver/docker-baseimage-alpine@edge",
+  "alpine-nginx-3.22": "linuxserver/docker-baseimage-alpine-nginx@3.22",
+  "ubuntu-jammy": "linuxserver/docker-baseimage-ubuntu@jammy",
+  "ubuntu-noble": "linuxserver/docker-baseimage-ubuntu@noble",
+} as const;
+
+/**
+ * The facts every LinuxServer.io image shares, read from its repository at the release tag: ports and volumes
+ * in readme-vars.yml; curl and the PUID/PGID-mapped `abc` user from the base image it is built FROM; the
+ * `X.Y.Z` image tag from the Jenkinsfile, which pushes the release's semver next to `<version>-ls<N>`.
+ */
+export function linuxserverEvidence(app: string, release: string, base: keyof typeof LSIO_BASES, env?: string): Evidence {
+  const repo = `linuxserver/docker-${app}@${release}`;
+  const baseRepo = LSIO_BASES[base];
+  return {
+    tag: `${repo} (release tag; its Jenkinsfile also pushes the X.Y.Z semver tag)`,
+    ports: `${repo}:readme-vars.yml (param_ports)`,
+    mounts: `${repo}:readme-vars.yml (param_volumes: /config)`,
+    healthcheck: `curl: installed by ${baseRepo}:Dockerfile (${repo}:Dockerfile builds FROM it)`,
+    user: `PUID/PGID remap user abc: ${baseRepo}:root/etc/s6-overlay/s6-rc.d/init-adduser/run`,
+    ...(env ? { env } : {}),
+  };
+}
+
 interface MediaAppOptions {
   name: string;
   description: string;
@@ -50,6 +78,13 @@ interface MediaAppOptions {
   /** Replaces the default /config mount (the /data mount is still added unless media is false). */
   configMounts?: MountSpec[];
   portEnv?: string;
+  /** Reads PUID/PGID (LinuxServer.io, hotio, Tdarr); default true. */
+  linuxserver?: boolean;
+  healthcheck?: HealthcheckSpec;
+  gpu?: boolean;
+  evidence: Evidence;
+  /** A Servarr app: its API key is generated and read from `<APP>__AUTH__APIKEY`; names Homepage's widget and Unpackerr's section. */
+  servarr?: { app: string; homepageWidget?: boolean; unpackerr?: boolean };
 }
 
 /** A LinuxServer.io-style media app: /config under paths.config, /data shared, PUID/PGID/TZ, VPN-capable. */
@@ -60,6 +95,9 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
     vpnCapable: true,
     downloader: o.downloader,
     auth: "two_factor",
+    evidence: o.evidence,
+    ...(o.servarr ? { apiKey: servarrApiKey(o.servarr) } : {}),
+    ...(o.gpu ? { gpu: true } : {}),
     dashboard: { group: o.group ?? "Media", icon: o.icon ?? `${o.name}.svg` },
     main: {
       suffix: "",
@@ -67,11 +105,17 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
       role: "web",
       port: o.port,
       extraPorts: o.extraPorts,
-      linuxserver: true,
+      linuxserver: o.linuxserver ?? true,
       env: o.env,
       mounts: [...(o.configMounts ?? [configMount()]), ...(o.media === false ? [] : [dataMount])],
-      healthcheck: httpHealthcheck(o.port, o.healthPath),
+      healthcheck: o.healthcheck ?? httpHealthcheck(o.port, o.healthPath),
       ...(o.portEnv ? { portEnv: o.portEnv } : {}),
     },
   };
+}
+
+/** Servarr apps bind `<App>:Auth:ApiKey` from the environment (.NET: `__` for `:`), Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178. */
+function servarrApiKey(s: NonNullable<MediaAppOptions["servarr"]>): NonNullable<CatalogEntry["apiKey"]> {
+  const APP = s.app.toUpperCase();
+  return { env: `${APP}__AUTH__APIKEY`, ...(s.homepageWidget ? { homepageWidget: s.app } : {}), ...(s.unpackerr ? { unpackerr: APP } : {}) };
 }

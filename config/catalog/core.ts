@@ -1,4 +1,4 @@
-import { configMount, httpHealthcheck, redis } from "./builders";
+import { configMount, httpHealthcheck, linuxserverEvidence, redis } from "./builders";
 import type { CatalogEntry } from "./types";
 
 /**
@@ -25,6 +25,13 @@ export const core: CatalogEntry[] = [
       mounts: [configMount("/etc/traefik")],
       healthcheck: { test: ["CMD", "traefik", "healthcheck", "--ping"], interval: "30s", timeout: "5s", retries: 3 },
     },
+    evidence: {
+      tag: "traefik/traefik@v3.5.3 (git tag; the official image is built from it by traefik/traefik-library-image)",
+      ports: "traefik/traefik@v3.5.3:Dockerfile (EXPOSE 80); 443 and the :8080 API are our entrypoints",
+      mounts: "/etc/traefik: where the library image's entrypoint looks for traefik.yml (dynamic files next to it)",
+      healthcheck: "traefik/traefik@v3.5.3:cmd/healthcheck/healthcheck.go (`traefik healthcheck --ping`); traefik-library-image installs /usr/local/bin/traefik",
+      user: "traefik/traefik@v3.5.3:Dockerfile (no USER: root; reads the socket only through the proxy)",
+    },
   },
   {
     name: "swag",
@@ -45,6 +52,7 @@ export const core: CatalogEntry[] = [
       ],
       mounts: [configMount()],
     },
+    evidence: { ...linuxserverEvidence("swag", "5.1.0-ls421", "alpine-nginx-3.22", "linuxserver/docker-swag@5.1.0-ls421:readme-vars.yml (URL, VALIDATION, DNSPLUGIN, EXTRA_DOMAINS, PROPAGATION)"), healthcheck: "none set: certbot may hold the init for minutes (DESIGN.md); curl is in its base image" },
   },
   {
     name: "authelia",
@@ -61,6 +69,13 @@ export const core: CatalogEntry[] = [
       healthcheck: httpHealthcheck(9091, "/api/health", "wget"),
     },
     companions: [redis("redis:7.4.6-alpine")],
+    evidence: {
+      tag: "authelia/authelia@v4.39.13 (git tag; Docker Hub authelia/authelia:<version>)",
+      ports: "authelia/authelia@v4.39.13:Dockerfile (EXPOSE 9091)",
+      mounts: "authelia/authelia@v4.39.13:Dockerfile (/config/configuration.yml)",
+      healthcheck: "authelia/authelia@v4.39.13:Dockerfile (HEALTHCHECK /app/healthcheck.sh, busybox wget on the alpine base)",
+      user: "authelia/authelia@v4.39.13:Dockerfile (PUID=0 PGID=0 defaults; root here)",
+    },
   },
   {
     name: "crowdsec",
@@ -74,6 +89,13 @@ export const core: CatalogEntry[] = [
       port: 8080,
       mounts: [configMount("/etc/crowdsec"), { source: { kind: "volume", name: "crowdsec-data" }, target: "/var/lib/crowdsec/data" }],
       healthcheck: { test: ["CMD", "cscli", "lapi", "status"], interval: "30s", timeout: "10s", retries: 3 },
+    },
+    evidence: {
+      tag: "crowdsecurity/crowdsec@v1.7.2 (git tag; Docker Hub crowdsecurity/crowdsec:v<version>)",
+      ports: "crowdsecurity/crowdsec@v1.7.2: the local API listens on :8080 (config.yaml api.server.listen_uri)",
+      mounts: "crowdsecurity/crowdsec@v1.7.2:Dockerfile (/etc/crowdsec, /var/lib/crowdsec/data)",
+      healthcheck: "crowdsecurity/crowdsec@v1.7.2:Dockerfile (COPY cscli to /usr/local/bin; `cscli lapi status`)",
+      user: "crowdsecurity/crowdsec@v1.7.2:Dockerfile (no USER: root)",
     },
   },
   {
@@ -89,6 +111,14 @@ export const core: CatalogEntry[] = [
       env: () => ({ CETUSGUARD_BACKEND_ADDR: "unix:///var/run/docker.sock", CETUSGUARD_FRONTEND_ADDR: "tcp://:2375" }),
       mounts: [{ source: { kind: "docker-socket" }, target: "/var/run/docker.sock", readOnly: true }],
     },
+    // The tag is being checked separately (issue 15, ops); the other facts are read at v1.1.3.
+    evidence: {
+      tag: "unverified here: hectorm/cetusguard's stored tags end at v1.1.3 (checked by the ops change)",
+      ports: "hectorm/cetusguard@v1.1.3:Dockerfile (ENV CETUSGUARD_FRONTEND_ADDR='tcp://:2375')",
+      mounts: "hectorm/cetusguard@v1.1.3 README: the Docker socket, read-only",
+      healthcheck: "none: hectorm/cetusguard@v1.1.3:Dockerfile is FROM scratch with only /cetusguard",
+      user: "hectorm/cetusguard@v1.1.3:Dockerfile (FROM scratch: root, to open the socket)",
+    },
   },
   {
     name: "cloudflared",
@@ -103,6 +133,13 @@ export const core: CatalogEntry[] = [
       command: ["tunnel", "--no-autoupdate", "run"],
       env: () => ({ TUNNEL_METRICS: "127.0.0.1:20241" }),
       healthcheck: { test: ["CMD", "cloudflared", "tunnel", "--metrics", "127.0.0.1:20241", "ready"], interval: "30s", timeout: "10s", retries: 3, startPeriod: "30s" },
+    },
+    evidence: {
+      tag: "cloudflare/cloudflared@2025.10.0 (git tag; Docker Hub cloudflare/cloudflared:<version>)",
+      ports: "none inbound: outbound tunnel; metrics on 127.0.0.1:20241 (TUNNEL_METRICS)",
+      mounts: "none: the token comes as TUNNEL_TOKEN",
+      healthcheck: "cloudflare/cloudflared@2025.10.0:cmd/cloudflared/tunnel/subcommands.go:470 (`tunnel ready` asks the metrics server)",
+      user: "cloudflare/cloudflared@2025.10.0:Dockerfile (distroless nonroot, USER 65532:65532)",
     },
   },
 ];

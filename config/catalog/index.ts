@@ -1,5 +1,6 @@
 import { apps } from "./apps";
 import { core } from "./core";
+import { indexers } from "./indexers";
 import { media } from "./media";
 import { tools } from "./tools";
 import type { CatalogEntry } from "./types";
@@ -7,7 +8,7 @@ import { vpn } from "./vpn";
 
 export * from "./types";
 
-export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map([...core, ...tools, ...apps, ...media, ...vpn].map((e) => [e.name, e]));
+export const CATALOG: ReadonlyMap<string, CatalogEntry> = new Map([...core, ...tools, ...apps, ...media, ...indexers, ...vpn].map((e) => [e.name, e]));
 
 export function catalogEntry(name: string): CatalogEntry | undefined {
   return CATALOG.get(name);

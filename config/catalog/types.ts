@@ -12,7 +12,7 @@ export type { Role } from "../../policy/networkPolicy";
  * (`paths.data`, one mount for every media app so hardlinks work), a named Docker volume, or the
  * Docker socket (only the socket proxy may ask for it; the planner enforces that).
  */
-export type MountSource = { kind: "config"; subpath?: string } | { kind: "data" } | { kind: "volume"; name: string } | { kind: "docker-socket" };
+export type MountSource = { kind: "config"; subpath?: string } | { kind: "data"; subpath?: string } | { kind: "volume"; name: string } | { kind: "docker-socket" };
 
 export interface MountSpec {
   source: MountSource;
@@ -38,6 +38,8 @@ export interface HostPortSpec {
 export interface NameContext {
   /** Container name of this service's main container, or of a companion by suffix. */
   container(suffix?: string): string;
+  /** Container name of another service's main container (reached over a link network). */
+  service(name: string): string;
   domain: string;
 }
 
@@ -59,8 +61,48 @@ export interface ContainerSpec {
   /** Host ports this container truly needs (only the proxy's 80/443 by default). */
   hostPorts?: HostPortSpec[];
   devices?: string[];
+  /** `puid`: run as homelab:puid/pgid through Docker's `user`, for images without PUID handling. */
+  user?: "puid";
+  /** The container that gets the service's GPU when the owner gives it one (default: the main container only). */
+  gpu?: boolean;
+  /** Env vars holding secrets the stack generates for this container (an API key, an encryption key); see GeneratedEnvSpec. */
+  generatedEnv?: Record<string, GeneratedEnvSpec>;
   /** Env var that moves its web port (LinuxServer qBittorrent: WEBUI_PORT), so a port clash inside Gluetun's namespace can be remapped. */
   portEnv?: string;
+}
+
+/** A secret generated once (kept in Pulumi state) and handed to the container as an env var. */
+export interface GeneratedEnvSpec {
+  purpose: string;
+  /** `alnum`: letters and digits; `hex`: lower-case hex digits (encryption keys that must parse as hex). */
+  format: "alnum" | "hex";
+  length: number;
+}
+
+/**
+ * Where each fact of an entry was read upstream at its pinned tag: `owner/repo@tag:path` (a file in the
+ * image's source at that tag, read with `git show`) or a documentation URL. `docs/catalog.md` is generated from it.
+ */
+export interface Evidence {
+  /** That the pinned tag is published. */
+  tag: string;
+  /** The port(s) the app listens on inside the container. */
+  ports: string;
+  /** Where the app keeps its config and data inside the container. */
+  mounts: string;
+  /** That the healthcheck's command and its binary are in the image (or why there is no healthcheck). */
+  healthcheck: string;
+  /** How the image chooses its user: PUID/PGID, a fixed USER, or root. */
+  user: string;
+  /** Env the entry sets or the image needs. */
+  env?: string;
+}
+
+/** An image its maintainers no longer update: planning it gives a warning naming a maintained replacement. */
+export interface Deprecation {
+  since: string;
+  replacement: string;
+  source: string;
 }
 
 export interface CatalogEntry {
@@ -83,4 +125,16 @@ export interface CatalogEntry {
   dashboard?: { group: string; icon: string };
   /** Env var the main container reads its private database's password from (the password is generated). */
   dbPasswordEnv?: string;
+  /** The upstream source of each fact above. */
+  evidence: Evidence;
+  deprecated?: Deprecation;
+  /**
+   * A generated API key the app reads from `env` (Servarr: `<APP>__AUTH__APIKEY`); Homepage's widget of that
+   * type and Unpackerr's `UN_<unpackerr>_0_*` settings get the same key.
+   */
+  apiKey?: { env: string; homepageWidget?: string; unpackerr?: string };
+  /** Services it talks to and must share a link network with (`homelab:links`). */
+  linksTo?: string[];
+  /** May be given a GPU (`homelab:services.<name>.gpu`): media servers, transcoders, machine learning. */
+  gpu?: boolean;
 }

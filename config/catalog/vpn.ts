@@ -29,5 +29,12 @@ export const vpn: CatalogEntry[] = [
         HTTP_CONTROL_SERVER_ADDRESS: "127.0.0.1:8000",
       }),
     },
+    evidence: {
+      tag: "qdm12/gluetun@v3.41.1 (git tag; Docker Hub qmcgaw/gluetun:v<version>)",
+      ports: "qdm12/gluetun@v3.41.1:Dockerfile (EXPOSE 8000 control server, 8888 HTTP proxy, 8388 Shadowsocks)",
+      mounts: "qdm12/gluetun@v3.41.1: /gluetun holds servers.json and the port-forward file",
+      healthcheck: "qdm12/gluetun@v3.41.1:Dockerfile (HEALTHCHECK /gluetun-entrypoint healthcheck)",
+      user: "qdm12/gluetun@v3.41.1:Dockerfile (root: it configures the tunnel and firewall, with CAP_NET_ADMIN and /dev/net/tun)",
+    },
   },
 ];

@@ -78,8 +78,7 @@ async function assertLiveFilesIn(runId: string, resources: RegisteredResource[],
 
 const SONARR_FILES = {
   conf: "lab-swag:/config/nginx/proxy-confs/sonarr.subdomain.conf",
-  subdomains: "lab-swag:/config/homelab/subdomains",
-  rules: "lab-authelia:/config/configuration.yml",
+  rules: "lab-authelia:/config/configuration.d/rules.yml",
 };
 const opsOf = (runs: Awaited<ReturnType<typeof applyLiveFiles>>) => {
   for (const r of runs) assert.equal(r.exitCode, 0, `${r.op} ${r.name}: ${r.stderr}`);
@@ -165,7 +164,7 @@ describe("lab lifecycle on a real Docker engine", function () {
       const report = await reconcile(runId, withoutSonarr, { group: "lab" });
       const files = opsOf(await applyLiveFiles(prefix, first, withoutSonarr));
       const t1 = Date.now();
-      assert.deepEqual(files, [`delete ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`, `update ${SONARR_FILES.subdomains}`].sort());
+      assert.deepEqual(files, [`delete ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`].sort());
       await assertLiveFilesIn(runId, withoutSonarr, docker);
       const swag = (await docker.getContainer(`${prefix}lab-swag`).inspect()).Id;
       assert.equal((await execIn(docker, swag, "ls /config/nginx/proxy-confs/sonarr.subdomain.conf")).exitCode, 1, "sonarr's route is gone from SWAG");
@@ -188,7 +187,7 @@ describe("lab lifecycle on a real Docker engine", function () {
       const report = await reconcile(runId, first, { group: "lab" });
       const files = opsOf(await applyLiveFiles(prefix, withoutSonarr, first));
       const t1 = Date.now();
-      assert.deepEqual(files, [`create ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`, `update ${SONARR_FILES.subdomains}`].sort());
+      assert.deepEqual(files, [`create ${SONARR_FILES.conf}`, `update ${SONARR_FILES.rules}`].sort());
       await assertLiveFilesIn(runId, first, docker);
       assert.deepEqual(report, {
         created: { containers: [`${prefix}lab-sonarr`], networks: [`${prefix}lab-vnet-sonarr`], volumes: [] },

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { fillSecretRefs, secretRef, secretRefsIn, showSecretRefs } from "../../config/secret";
 import { SecretValue } from "../../config/secret";
 import { buildPlan, undeclaredSecretRefs } from "../../topology/plan";
+import { AUTHELIA_CONFIG_FILE } from "../../topology/authelia";
 import { byType, CONTAINER, filesOf, LIVE_FILE, recordProgram, unwrapSecrets } from "../support/program";
 import { stackConfig } from "../support/configs";
 
@@ -37,7 +38,7 @@ describe("secret references are structured: config text never becomes one", func
       const authelia = byType(run, CONTAINER).find((c) => c.inputs.name === "authelia")!;
       const files = filesOf(run, authelia);
       assert.ok(files["/config/users_database.yml"].includes("{{secret:crowdsec-bouncer-key}}"), "the display name is kept as written");
-      assert.ok(files["/config/configuration.yml"].includes("{{secret:authelia-smtp-password}}"), "the SMTP user is kept as written");
+      assert.ok(files[AUTHELIA_CONFIG_FILE].includes("{{secret:authelia-smtp-password}}"), "the SMTP user is kept as written");
       // The one place the SMTP password belongs: its secret file. Nowhere else.
       assert.equal(files["/secrets/authelia-smtp-password"], "smtp-pw-456");
       assert.equal(everything.split("smtp-pw-456").length - 1, 1, "the SMTP password appears only in its own file");

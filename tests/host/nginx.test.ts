@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
-import { SWAG_NGINX } from "../../topology/proxy";
+import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { container, planOf } from "./support";
 
@@ -61,8 +61,15 @@ describe("generated SWAG confs pass nginx -t", function () {
   });
 
   const variants: [string, Record<string, unknown>][] = [
-    ["lab (plain HTTP behind the tunnel)", {}],
-    ["lab with ACME (HTTPS)", { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } }],
+    ["lab (internal CA)", {}],
+    ["lab with ACME", { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } }],
+    [
+      "lab with the tunnel (real client IP from cloudflared only)",
+      {
+        cloudflare: { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["o@example.com"] } },
+        services: { jellyfin: { expose: "tunnel" }, sonarr: {}, qbittorrent: {}, dozzle: {}, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } },
+      },
+    ],
     ["lab with every route protected and one denied", { services: { sonarr: { auth: "deny" }, jellyfin: { auth: "one_factor" }, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } } }],
   ];
   for (const [name, overrides] of variants) {
@@ -75,6 +82,12 @@ describe("generated SWAG confs pass nginx -t", function () {
         assert.equal(result.status, 0, `nginx -t failed:\n${result.stderr}`);
         const confs = fs.readdirSync(path.join(root, "nginx", "proxy-confs"));
         assert.equal(confs.length, plan.routes.length);
+        for (const conf of confs) {
+          const text = fs.readFileSync(path.join(root, "nginx", "proxy-confs", conf), "utf8");
+          assert.match(text, /listen 443 ssl http2;/);
+          assert.doesNotMatch(text, /listen 80/, "port 80 is SWAG's default.conf, which only redirects");
+          assert.equal(text.includes("set_real_ip_from"), !!plan.tunnel, conf);
+        }
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
       }

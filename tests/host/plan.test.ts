@@ -3,15 +3,21 @@ import { secretRef } from "../../config/secret";
 import { parse } from "yaml";
 import { image } from "../../config/schema";
 import { SecretValue } from "../../config/secret";
-import { API_PATHS, needsForwardAuth } from "../../topology/authelia";
+import { API_PATHS, AUTHELIA_CONFIG_DIR, AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE, needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { SWAG_SUBDOMAINS_FILE, TRAEFIK_API } from "../../topology/proxy";
+import { TRAEFIK_API } from "../../topology/proxy";
+import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
 import { container, file, planOf, stackConfig, STACKS } from "./support";
 
 const secret = (v: string) => new SecretValue(v);
 const mainOf = (plan: Plan, service: string) => container(plan, `${plan.prefix}${service}`);
-const autheliaConfig = (plan: Plan) => parse(file(mainOf(plan, "authelia"), "/config/configuration.yml"));
+/** Authelia's configuration as it merges its folder: configuration.yml, then rules.yml's access_control rules. */
+const autheliaConfig = (plan: Plan) => {
+  const a = mainOf(plan, "authelia");
+  const base = parse(file(a, AUTHELIA_CONFIG_FILE));
+  return { ...base, access_control: { ...base.access_control, ...parse(file(a, AUTHELIA_RULES_FILE)).access_control } };
+};
 
 describe("host stack plan", () => {
   for (const stack of STACKS) {
@@ -73,7 +79,7 @@ describe("host stack plan", () => {
         assert.ok(doc.storage.local.path);
         assert.ok(doc.notifier.filesystem.filename, "filesystem notifier without SMTP");
         assert.ok(doc.identity_validation.reset_password);
-        const text = file(a, "/config/configuration.yml");
+        const text = file(a, AUTHELIA_CONFIG_FILE) + file(a, AUTHELIA_RULES_FILE);
         assert.doesNotMatch(text, /secret:|encryption_key|password: /, "no secret values in the config file");
         for (const [envVar, name] of [
           ["AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET_FILE", "authelia-jwt-secret"],
@@ -87,8 +93,12 @@ describe("host stack plan", () => {
         const users = parse(file(a, "/config/users_database.yml")).users;
         // Generated passwords: the generator's bcrypt hash; chosen ones are hashed with argon2id (see the SMTP/Duo case).
         for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, secretRef(`authelia-user-${name}`, "bcrypt"));
-        // The rules follow the routes: delivered next to Authelia, which restarts for them; the rest is part of the container.
-        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [["/config/configuration.yml", "restart"]]);
+        // The rules follow the routes: delivered next to Authelia, which restarts for them; the rest is part of
+        // the container, there from its first start (no template-and-exit), and Authelia reads the folder.
+        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [[AUTHELIA_RULES_FILE, "restart"]]);
+        assert.equal(a.files!.find((f) => f.path === AUTHELIA_CONFIG_FILE)!.reload, undefined);
+        assert.equal(a.env.X_AUTHELIA_CONFIG, AUTHELIA_CONFIG_DIR);
+        assert.deepEqual(parse(file(a, AUTHELIA_CONFIG_FILE)).access_control.rules, [{ domain: [plan.domain, `*.${plan.domain}`], policy: "deny" }], "a stable placeholder rule until rules.yml arrives");
       });
 
       it("generates Homepage YAML from the enabled services, pointed at the socket proxy", () => {
@@ -138,7 +148,11 @@ describe("host stack plan", () => {
       assert.equal(config.providers.docker.endpoint, "tcp://cetusguard:2375");
       assert.equal(config.providers.docker.exposedByDefault, false);
       assert.equal(config.providers.docker.constraints, "Label(`homelab.proxy`,`traefik`)");
-      assert.deepEqual(Object.keys(config.entryPoints), ["web"], "plain HTTP without ACME");
+      assert.deepEqual(Object.keys(config.entryPoints), ["web", "websecure"], "HTTPS without ACME too");
+      assert.deepEqual(config.entryPoints.websecure.http.tls, {}, "the default certificate: the stack CA's");
+      assert.deepEqual(parse(file(traefik, "/etc/traefik/dynamic/tls.yml")).tls.stores.default.defaultCertificate, { certFile: "/etc/traefik/certs/homelab.crt", keyFile: "/etc/traefik/certs/homelab.key" });
+      assert.equal(file(traefik, "/etc/traefik/certs/homelab.key"), TLS_PLACEHOLDERS.key);
+      assert.ok(traefik.files!.find((f) => f.path === "/etc/traefik/certs/homelab.key")!.secret);
       assert.ok(!traefik.networks.includes("vnet-socket") || traefik.env.DOCKER_HOST === "tcp://cetusguard:2375");
       const dynamic = parse(file(traefik, "/etc/traefik/dynamic/crowdsec.yml"));
       assert.equal(dynamic.http.middlewares.crowdsec.plugin.bouncer.crowdsecLapiHost, "crowdsec:8080");
@@ -152,7 +166,9 @@ describe("host stack plan", () => {
       assert.equal(config.certificatesResolvers.acme.acme.dnsChallenge.provider, "cloudflare");
       assert.equal(traefik.secretEnv.CF_DNS_API_TOKEN, "acme-cloudflare-api-token");
       assert.equal(mainOf(tls, "sonarr").labels["traefik.http.routers.sonarr.entrypoints"], "websecure");
-      assert.equal(mainOf(tls, "sonarr").labels["traefik.http.routers.sonarr.tls.certresolver"], "acme");
+      assert.deepEqual(config.entryPoints.websecure.http.tls, { certResolver: "acme", domains: [{ main: "home.example.com", sans: ["*.home.example.com"] }] });
+      assert.ok(!traefik.files!.some((f) => f.path.startsWith("/etc/traefik/certs/")), "no internal certificate with ACME");
+      assert.deepEqual(mainOf(tls, "sonarr").labels, mainOf(plan, "sonarr").labels, "routes look the same in both modes");
     });
 
     it("generates each private database's password and hands it to database and service", () => {
@@ -187,22 +203,43 @@ describe("host stack plan", () => {
       assert.match(file(swag, "/config/nginx/homelab/authelia-server.conf"), /set \$upstream_authelia lab-authelia;/);
     });
 
-    it("reloads routes by itself, and reads the HTTP-validated subdomains from a file it is restarted for", () => {
+    it("reloads routes by itself; without ACME it serves the stack CA's certificate where SWAG's init finds it, with no certbot run", () => {
       assert.equal(swag.env.SWAG_AUTORELOAD, "true");
       for (const f of (swag.files ?? []).filter((x) => x.path.startsWith("/config/nginx/proxy-confs/"))) assert.equal(f.reload, "watched", f.path);
-      assert.equal(swag.env.SUBDOMAINS, undefined, "not in the environment: a new route would recreate SWAG");
-      assert.equal(swag.env.FILE__SUBDOMAINS, SWAG_SUBDOMAINS_FILE);
-      const list = (swag.files ?? []).find((f) => f.path === SWAG_SUBDOMAINS_FILE)!;
-      assert.equal(list.reload, "restart");
-      assert.deepEqual(list.content.split(",").sort(), plan.routes.map((r) => r.host.replace(/\.lab\.example\.com$/, "")).sort());
-      // Files that only follow SWAG's own settings stay part of the container.
-      assert.equal((swag.files ?? []).find((f) => f.path.endsWith("authelia-server.conf"))!.reload, undefined);
+      assert.deepEqual([swag.env.URL, swag.env.VALIDATION, swag.env.SUBDOMAINS, swag.env.DNSPLUGIN], ["lab.example.com", "http", undefined, undefined]);
+      const live = "/config/etc/letsencrypt/live/lab.example.com";
+      assert.equal(file(swag, `${live}/fullchain.pem`).trim(), TLS_PLACEHOLDERS.cert);
+      assert.equal(file(swag, `${live}/privkey.pem`).trim(), TLS_PLACEHOLDERS.key);
+      assert.ok(!(swag.files ?? []).some((f) => f.path === `${live}/chain.pem`), "SWAG revokes a chain.pem not issued by ISRG");
+      assert.match(file(swag, "/config/.donoteditthisfile.conf"), /^ORIGURL="lab\.example\.com" ORIGSUBDOMAINS="" .*ORIGVALIDATION="http" /);
+      // Nothing of it follows other services: part of the container, never a reason to recreate SWAG.
+      for (const f of (swag.files ?? []).filter((x) => !x.path.startsWith("/config/nginx/proxy-confs/"))) assert.equal(f.reload, undefined, f.path);
+    });
+
+    it("captures the sign-in URL and Set-Cookie where auth_request runs, as SWAG's samples do", () => {
+      const location = file(swag, "/config/nginx/homelab/authelia-location.conf");
+      assert.match(location, /^auth_request \/authelia\/api\/authz\/auth-request;$/m);
+      assert.match(location, /^auth_request_set \$signin_url \$upstream_http_location;$/m);
+      assert.match(location, /^auth_request_set \$set_cookie \$upstream_http_set_cookie;$/m);
+      const server = file(swag, "/config/nginx/homelab/authelia-server.conf");
+      assert.doesNotMatch(server, /auth_request_set/, "nginx evaluates auth_request_set only where auth_request runs");
+      assert.match(server, /location @authelia_proxy_signin \{[^}]*add_header Set-Cookie \$set_cookie;[^}]*return 302 \$signin_url;/);
+      assert.match(server, /proxy_pass http:\/\/\$upstream_authelia:9091\/api\/authz\/auth-request;/);
+    });
+
+    it("takes the client address from CF-Connecting-IP only when cloudflared (its fixed address) sends it", () => {
+      const cloudflare = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["o@example.com"] } };
+      const tunnelled = planOf("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
+      const conf = file(mainOf(tunnelled, "swag"), "/config/nginx/proxy-confs/jellyfin.subdomain.conf");
+      assert.equal(mainOf(tunnelled, "cloudflared").addresses!["lab-vnet-ingress"], "10.90.0.254");
+      assert.deepEqual(conf.match(/^\s*(set_real_ip_from|real_ip_header) .*$/gm)!.map((l) => l.trim()), ["set_real_ip_from 10.90.0.254;", "real_ip_header CF-Connecting-IP;"]);
+      assert.doesNotMatch(file(swag, "/config/nginx/proxy-confs/jellyfin.subdomain.conf"), /set_real_ip_from/, "no tunnel, nobody trusted");
     });
 
     it("with ACME over Cloudflare DNS: one wildcard certificate, nothing per route", () => {
       const acme = mainOf(planOf("lab", { acme: { email: "ops@lab.example.com", cloudflareApiToken: secret("t") } }), "swag");
-      assert.deepEqual([acme.env.SUBDOMAINS, acme.env.VALIDATION, acme.env.FILE__SUBDOMAINS], ["wildcard", "dns", undefined]);
-      assert.ok(!(acme.files ?? []).some((f) => f.path === SWAG_SUBDOMAINS_FILE));
+      assert.deepEqual([acme.env.SUBDOMAINS, acme.env.VALIDATION], ["wildcard", "dns"]);
+      assert.ok(!(acme.files ?? []).some((f) => f.path.startsWith("/config/etc/letsencrypt/") || f.path === "/config/.donoteditthisfile.conf"));
     });
 
     it("runs the CrowdSec mod with a generated bouncer key and shares its access log", () => {

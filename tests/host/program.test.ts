@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { image } from "../../config/schema";
-import { needsForwardAuth } from "../../topology/authelia";
+import { AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE, needsForwardAuth } from "../../topology/authelia";
 import { DOCKER_SOCKET } from "../../topology/policy";
 import type { Plan } from "../../topology/types";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
@@ -82,8 +82,8 @@ describe("host stack under Pulumi mocks", function () {
       it("gives Authelia a configuration whose rules are the plan's, and hashed passwords", () => {
         const authelia = containerNamed(`${plan.prefix}authelia`);
         const files = filesOf(run, authelia);
-        const doc = parse(files["/config/configuration.yml"]);
-        assert.deepEqual(doc.access_control.rules, plan.authelia!.rules);
+        assert.deepEqual(parse(files[AUTHELIA_RULES_FILE]).access_control.rules, plan.authelia!.rules);
+        assert.equal(parse(files[AUTHELIA_CONFIG_FILE]).access_control.default_policy, "deny");
         const users = parse(files["/config/users_database.yml"]).users;
         for (const [name, u] of Object.entries<any>(users)) {
           // Every shipped user has a generated password: the bcrypt hash its RandomPassword keeps in state.
@@ -121,7 +121,7 @@ describe("host stack under Pulumi mocks", function () {
         assert.ok(commands.length > 0, "the stack has live files");
         // The ones a new service changes: Authelia's rules, and the dashboard or each SWAG route.
         const live = commands.map((r) => unwrapSecrets(r.inputs.environment).HOMELAB_FILE);
-        assert.ok(live.includes("/config/configuration.yml"));
+        assert.ok(live.includes(AUTHELIA_RULES_FILE));
         if (plan.proxy === "swag") for (const route of plan.routes) assert.ok(live.includes(`/config/nginx/proxy-confs/${route.service}.subdomain.conf`), route.service);
       });
 
@@ -157,7 +157,7 @@ describe("host stack under Pulumi mocks", function () {
     for (const v of ["cf-token-123", "smtp-pw-456", "hunter2hunter2"]) assert.ok(!all.includes(v), `${v} leaked`);
     assert.ok(!JSON.stringify(unwrapSecrets(byType(run, CONTAINER).map((c) => c.inputs))).includes("hunter2hunter2"), "user password only as a hash");
     assert.match(parse(filesOf(run, authelia)["/config/users_database.yml"]).users.admin.password, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/, "a chosen password gets argon2id");
-    assert.equal(parse(filesOf(run, authelia)["/config/configuration.yml"]).notifier.smtp.address, "submission://smtp.example.com:587");
+    assert.equal(parse(filesOf(run, authelia)[AUTHELIA_CONFIG_FILE]).notifier.smtp.address, "submission://smtp.example.com:587");
   });
 
   it("fails with the key path when Portainer's write access is not acknowledged", async () => {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import { operate, Operation } from "../../cli/operate";
+import { operate, Operation, type OperateOptions } from "../../cli/operate";
 
 export const FAKE_BIN = path.join(__dirname, "fixtures", "bin");
 
@@ -78,14 +78,27 @@ export async function run(
   box: Sandbox,
   op: Operation,
   stack = "lab",
-  options: { yes?: boolean; interactive?: boolean; answers?: string; env?: NodeJS.ProcessEnv; onApplied?: () => void } = {},
+  options: RunOptions = {},
 ): Promise<RunResult> {
+  return invoke(box, (opts) => operate(op, stack, opts), options);
+}
+
+export interface RunOptions {
+  yes?: boolean;
+  interactive?: boolean;
+  answers?: string;
+  env?: NodeJS.ProcessEnv;
+  onApplied?: () => void;
+}
+
+/** Runs one driver entry point (operate, printCaCertificate…) in the sandbox with captured streams. */
+export async function invoke(box: Sandbox, entry: (opts: OperateOptions) => Promise<number>, options: RunOptions = {}): Promise<RunResult> {
   const stdout = capture();
   const stderr = capture();
   const stdin = new PassThrough();
   if (options.answers !== undefined) stdin.end(options.answers);
   const started = Date.now();
-  const code = await operate(op, stack, {
+  const code = await entry({
     projectDir: box.projectDir,
     env: options.env ?? box.env,
     yes: options.yes,

@@ -148,11 +148,21 @@ describe("policy pack", function () {
       c.inputs.networkMode = "container:gluetun-id";
       c.inputs.ports = [{ internal: 8080, external: 8080 }];
       assert.deepEqual((await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`).sort(), [
-        "host-ports-only-proxy-or-vpn-gateway: lab-qbittorrent (web) publishes host port(s) 8080: only the proxy and the VPN gateway may",
+        "host-ports-only-proxy-or-vpn-gateway: lab-qbittorrent (web) publishes host port(s) 8080: only the proxy and the VPN gateway may, or ports the owner lists in publish",
         "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and cannot publish ports",
         "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and cannot set a hostname",
         "shared-namespace-no-networks-or-ports: lab-qbittorrent (web) shares container:gluetun-id and must not join networks of its own (lab-vnet-ingress, lab-vnet-qbittorrent)",
       ]);
+    });
+
+    it("a host port beyond the ones the owner lists in publish (the homelab.published label)", async () => {
+      const resources = clone(lab);
+      const c = container(resources, "lab-jellyfin");
+      c.inputs.labels.push({ label: "homelab.published", value: "8096" });
+      c.inputs.ports = [{ internal: 8096, external: 8096 }];
+      assert.deepEqual(await evaluate(resources), []);
+      c.inputs.ports.push({ internal: 8920, external: 8920 });
+      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-jellyfin (web) publishes host port(s) 8920: only the proxy and the VPN gateway may, or ports the owner lists in publish"]);
     });
 
     it("a container on the host network, or on no network of the stack (Docker's default bridge)", async () => {

@@ -9,8 +9,8 @@ import { auditMessages, diagramDanger, packMessages, plannerMessages } from "./c
  * policy. Each case puts one container on exactly the networks its role requires, then on one network of the
  * given kind, with a route of the given exposure; the expected verdict is read from the policy table.
  */
-type Placement = "ingress" | "socket" | "own" | "other-service" | "link" | "foreign";
-const PLACEMENTS: Placement[] = ["ingress", "socket", "own", "other-service", "link", "foreign"];
+type Placement = "ingress" | "socket" | "own" | "other-service" | "database-service" | "link" | "foreign";
+const PLACEMENTS: Placement[] = ["ingress", "socket", "own", "other-service", "database-service", "link", "foreign"];
 
 const network = (name: string, kind: PlannedNetwork["kind"], service?: string, subnet = "10.0.0.0/29"): PlannedNetwork => ({
   name,
@@ -27,6 +27,8 @@ const NETWORKS: Record<Exclude<Placement, "foreign">, PlannedNetwork> = {
   socket: network("t-vnet-socket", "socket", undefined, "10.2.0.0/24"),
   own: network("t-vnet-app", "service", "app", "10.3.0.0/29"),
   "other-service": network("t-vnet-other", "service", "other", "10.3.0.8/29"),
+  /** The network of a service that keeps a database (t-keeper-db below): only a role that reachesDatabases may join it. */
+  "database-service": network("t-vnet-keeper", "service", "keeper", "10.3.0.24/29"),
   link: network("t-vnet-link-l", "link", "l", "10.3.0.16/29"),
 };
 
@@ -47,7 +49,17 @@ function planWith(role: Role, placement: Placement, expose: Exposure, dockerApi:
     hostPorts: [],
     labels: policyLabels({ service: "app", role, dockerApi: dockerApi ? "read" : undefined, expose: expose === "none" ? undefined : expose }),
   };
-  return { domain: "example.com", prefix: "t-", proxy: "traefik", networks: Object.values(NETWORKS), containers: [container], services: [], routes: [], warnings: [] };
+  // a valid database on its own service's network: what makes t-vnet-keeper a network with a database
+  const keeperDb: PlannedContainer = {
+    ...container,
+    name: "t-keeper-db",
+    service: "keeper",
+    role: "database",
+    networks: [NETWORKS["database-service"].name],
+    ports: [5432],
+    labels: policyLabels({ service: "keeper", role: "database" }),
+  };
+  return { domain: "example.com", prefix: "t-", proxy: "traefik", networks: Object.values(NETWORKS), containers: [container, keeperDb], services: [], routes: [], tls: { mode: "internal", domain: "example.com", dnsNames: ["example.com", "*.example.com"] }, warnings: [] };
 }
 
 /** What the table says about one case: the kind of each violation expected, none when allowed. */
@@ -55,8 +67,8 @@ function expectedViolations(role: Role, placement: Placement, expose: Exposure, 
   const rule = NETWORK_POLICY[role];
   const refused = (a: Allowance) => a === "never" || (a === "if-docker-api" && !dockerApi);
   const out: string[] = [];
-  if (placement === "foreign" || placement === "other-service") out.push("foreign network");
-  else if (placement === "link" ? refused(rule.link) : refused(rule[placement])) out.push(`${placement} membership`);
+  if (placement === "foreign" || placement === "other-service" || (placement === "database-service" && !rule.reachesDatabases)) out.push("foreign network");
+  else if (placement !== "database-service" && (placement === "link" ? refused(rule.link) : refused(rule[placement]))) out.push(`${placement} membership`);
   if (expose !== "none" && !rule.route) out.push("route");
   return out;
 }

@@ -16,9 +16,9 @@ describe("remote access: homelab plan", () => {
     assert.deepEqual(
       plan.tunnel.ingress.map((r: { hostname?: string; service: string }) => [r.hostname, r.service]),
       [
-        ["home.home.example.com", "http://traefik:80"],
-        ["photos.home.example.com", "http://traefik:80"],
-        ["requests.home.example.com", "http://traefik:80"],
+        ["home.home.example.com", "https://traefik:443"],
+        ["photos.home.example.com", "https://traefik:443"],
+        ["requests.home.example.com", "https://traefik:443"],
         [undefined, "http_status:404"],
       ],
     );
@@ -40,7 +40,8 @@ describe("remote access: homelab plan", () => {
   it("plan home prints the public URLs and what guards each", async () => {
     const { out } = await run("plan", "home");
     assert.match(out, /Tunnel homelab \(catch-all http_status:404\)/);
-    assert.match(out, /https:\/\/requests\.home\.example\.com\s+yes\s+two_factor\s+http:\/\/traefik:80/);
-    assert.match(out, /https:\/\/photos\.home\.example\.com\s+no\s+one_factor\s+http:\/\/traefik:80/);
+    assert.match(out, /^HTTPS: the stack's own CA, wildcard certificate for home\.example\.com \(trust it on your devices: homelab ca home\)$/m);
+    assert.match(out, /https:\/\/requests\.home\.example\.com\s+yes\s+two_factor\s+https:\/\/traefik:443/);
+    assert.match(out, /https:\/\/photos\.home\.example\.com\s+no\s+one_factor\s+https:\/\/traefik:443/);
   });
 });

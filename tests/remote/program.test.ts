@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { readStackConfig } from "../../config/load";
+import { TUNNEL_CA_FILE } from "../../topology/remoteAccess";
 import { byType, CONTAINER, PROJECT_DIR, ProgramRun, recordProgram, RegisteredResource, rejectedRuns } from "../support/program";
 import { isSecretInput, revealSecret } from "../support/secrets";
 
@@ -43,8 +44,8 @@ describe("remote access: the home stack under mocks", function () {
     const rules = config.inputs.config.ingresses as { hostname?: string; service: string; originRequest?: Record<string, unknown> }[];
     assert.deepEqual(rules.slice(0, -1).map((r) => r.hostname), Object.keys(TUNNELLED));
     for (const r of rules.slice(0, -1)) {
-      assert.equal(r.service, "http://traefik:80");
-      assert.deepEqual(r.originRequest, { httpHostHeader: r.hostname });
+      assert.equal(r.service, "https://traefik:443");
+      assert.deepEqual(r.originRequest, { httpHostHeader: r.hostname, originServerName: r.hostname, caPool: TUNNEL_CA_FILE });
     }
     assert.deepEqual(rules.at(-1), { service: "http_status:404" });
   });
@@ -83,6 +84,9 @@ describe("remote access: the home stack under mocks", function () {
     assert.ok(isSecretInput(cloudflared.inputs.envs), "envs carrying the token must be a secret");
     assert.ok(revealSecret<string[]>(cloudflared.inputs.envs).includes("TUNNEL_TOKEN=mock-tunnel-token"));
     assert.deepEqual(cloudflared.inputs.networksAdvanced.map((n: { name: string }) => n.name), ["vnet-ingress"]);
+    assert.equal(cloudflared.inputs.networksAdvanced[0].ipv4Address, "192.168.90.254", "the fixed address the proxy trusts");
+    // The stack CA, filled in from the InternalCa component, to verify the proxy's certificate.
+    assert.deepEqual(cloudflared.inputs.uploads, [{ file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" }]);
     assert.deepEqual(cloudflared.inputs.ports, []);
     assert.deepEqual(cloudflared.inputs.command, ["tunnel", "--no-autoupdate", "run"]);
   });

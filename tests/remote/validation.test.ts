@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
-import { CATCH_ALL, hostnameProblems, ingressProblems } from "../../topology/remoteAccess";
+import { CATCH_ALL, hostnameProblems, ingressProblems, TUNNEL_CA_FILE } from "../../topology/remoteAccess";
+import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan, PlanProblem } from "../../topology/types";
 
 const CLOUDFLARE = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["owner@example.com"] } };
@@ -34,7 +35,11 @@ describe("remote access: planning", () => {
   it("plans ingress, DNS and Access for a tunnelled service behind Traefik", () => {
     const p = plan(config());
     assert.deepEqual(p.tunnel?.ingress, [
-      { hostname: "jellyseerr.home.example.com", service: "http://traefik:80", originRequest: { httpHostHeader: "jellyseerr.home.example.com" } },
+      {
+        hostname: "jellyseerr.home.example.com",
+        service: "https://traefik:443",
+        originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },
+      },
       CATCH_ALL,
     ]);
     assert.deepEqual(p.dns, [{ name: "jellyseerr.home.example.com", type: "CNAME", content: "<tunnel-id>.cfargotunnel.com", proxied: true, ttl: 1, service: "jellyseerr" }]);
@@ -43,14 +48,19 @@ describe("remote access: planning", () => {
     const cloudflared = p.containers.find((c) => c.name === "cloudflared");
     assert.deepEqual(cloudflared?.networks, ["vnet-ingress"]);
     assert.deepEqual(Object.keys(cloudflared?.secretEnv ?? {}), ["TUNNEL_TOKEN"]);
+    // The one peer whose forwarded headers the proxy trusts: a fixed address Docker never hands to anyone else.
+    assert.deepEqual(cloudflared?.addresses, { "vnet-ingress": "192.168.90.254" });
+    const ingress = p.networks.find((n) => n.name === "vnet-ingress")!;
+    assert.equal(ingress.ipRange, "192.168.90.0/25");
+    assert.deepEqual(cloudflared?.files, [{ path: TUNNEL_CA_FILE, content: TLS_PLACEHOLDERS.ca, secret: false }], "the stack CA, to verify the proxy");
   });
 
-  it("sends SWAG traffic to https://<prefix>swag:443 with its hostname as SNI and the self-signed certificate accepted", () => {
+  it("sends SWAG traffic to https://<prefix>swag:443 with its hostname as SNI, verified against the stack CA", () => {
     const p = plan(config(undefined, CLOUDFLARE, { proxy: "swag", network: { prefix: "lab-" } }));
     assert.deepEqual(p.tunnel?.ingress[0], {
       hostname: "jellyseerr.home.example.com",
       service: "https://lab-swag:443",
-      originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", noTlsVerify: true },
+      originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },
     });
     assert.equal(p.tunnel?.name, "lab-homelab");
     assert.equal(p.tunnel?.connector, "lab-cloudflared");
@@ -148,7 +158,7 @@ describe("remote access: hostname and ingress invariants", () => {
     assert.match(hostnameProblems("app.example.org", "example.com").join(), /not inside the Cloudflare zone example\.com/);
   });
 
-  const rule = (hostname: string) => ({ hostname, service: "http://traefik:80" });
+  const rule = (hostname: string) => ({ hostname, service: "https://traefik:443" });
 
   it("ingressProblems: accepts unique hosts followed by one catch-all", () => {
     assert.deepEqual(ingressProblems([rule("a.example.com"), rule("b.example.com"), CATCH_ALL], "example.com"), []);
@@ -166,7 +176,7 @@ describe("remote access: hostname and ingress invariants", () => {
     assert.deepEqual(ingressProblems([rule("a.example.com"), CATCH_ALL, CATCH_ALL], "example.com"), ["rule 2 (http_status:404) has no hostname: only the last rule may be a catch-all"]);
     assert.deepEqual(ingressProblems([rule("a.example.com")], "example.com"), ["the last rule must be the catch-all http_status:404"]);
     assert.deepEqual(ingressProblems([], "example.com"), ["the last rule must be the catch-all http_status:404"]);
-    assert.deepEqual(ingressProblems([rule("a.example.com"), { service: "http://traefik:80" }], "example.com"), ["the last rule must be the catch-all http_status:404"]);
+    assert.deepEqual(ingressProblems([rule("a.example.com"), { service: "https://traefik:443" }], "example.com"), ["the last rule must be the catch-all http_status:404"]);
   });
 
   it("ingressProblems: hostnames must be unique, valid and inside the zone", () => {

@@ -1,0 +1,80 @@
+import { GLUETUN } from "../config/catalog/vpn";
+import type { StackConfig } from "../config/schema";
+import type { Naming } from "./containers";
+import type { ResolvedService } from "./services";
+import type { PlannedContainer, PlannedSecret, PlanProblem } from "./types";
+
+const UNPACKERR = "unpackerr";
+const HOMEPAGE = "homepage";
+
+/** A Homepage service widget: its type, the URL Homepage calls, and the env var holding the API key. */
+export interface Widget {
+  type: string;
+  url: string;
+  keyEnv: string;
+}
+
+export interface Wiring {
+  secrets: PlannedSecret[];
+  warnings: string[];
+  /** Service name → its Homepage widget. */
+  widgets: Map<string, Widget>;
+}
+
+/**
+ * The media stack wired together without clicking through each UI: every Servarr app gets a generated API key
+ * (read from `<APP>__AUTH__APIKEY`, Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178), and the same
+ * secret is handed to Unpackerr (`UN_<APP>_0_API_KEY`, Unpackerr/unpackerr@v0.14.5:examples/docker-compose.yml) and
+ * to Homepage's widgets (`{{HOMEPAGE_VAR_*}}` in services.yaml, gethomepage/homepage@v1.5.0:src/utils/config/config.js).
+ */
+export function planWiring(services: ResolvedService[], containers: PlannedContainer[], names: Naming, routed: Set<string>, linksOf: (service: string) => string[]): Wiring {
+  const secrets: PlannedSecret[] = [];
+  const warnings: string[] = [];
+  const widgets = new Map<string, Widget>();
+  const main = new Map(containers.filter((c) => c.name === names.container(c.service)).map((c) => [c.service, c]));
+  const has = (name: string) => main.has(name);
+
+  for (const svc of services.filter((s) => s.entry.apiKey && main.has(s.name))) {
+    const key = svc.entry.apiKey!;
+    const secret = `${svc.name}-api-key`;
+    const port = svc.entry.main.port!;
+    secrets.push({ name: secret, source: "generated", length: 32, purpose: `${svc.name} API key (${key.env})` });
+    main.get(svc.name)!.secretEnv[key.env] = secret;
+
+    if (key.homepageWidget && has(HOMEPAGE)) {
+      // Homepage is on vnet-ingress with every web app; a routed app answers at Gluetun's name.
+      const host = routed.has(svc.name) ? names.container(GLUETUN) : names.container(svc.name);
+      const keyEnv = `HOMEPAGE_VAR_${svc.name.toUpperCase().replace(/-/g, "_")}_API_KEY`;
+      main.get(HOMEPAGE)!.secretEnv[keyEnv] = secret;
+      widgets.set(svc.name, { type: key.homepageWidget, url: `http://${host}:${port}`, keyEnv });
+    }
+    if (key.unpackerr && has(UNPACKERR)) {
+      const url = reach(UNPACKERR, svc.name, port);
+      if (!url) {
+        warnings.push(`homelab:services.${UNPACKERR}: unpackerr cannot reach ${svc.name}: route both through the VPN or join them with a link (homelab:links)`);
+        continue;
+      }
+      const prefix = `UN_${key.unpackerr}_0`;
+      const unpackerr = main.get(UNPACKERR)!;
+      Object.assign(unpackerr.env, { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" });
+      unpackerr.secretEnv[`${prefix}_API_KEY`] = secret;
+    }
+  }
+  return { secrets, warnings, widgets };
+
+  /** How `from` reaches `to`'s web port: one namespace (both routed), or a shared link network. */
+  function reach(from: string, to: string, port: number): string | undefined {
+    if (routed.has(from) && routed.has(to)) return `http://127.0.0.1:${port}`;
+    if (!routed.has(from) && !routed.has(to) && linksOf(from).some((l) => linksOf(to).includes(l))) return `http://${names.container(to)}:${port}`;
+    return undefined;
+  }
+}
+
+/** `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config. */
+export function planPlexClaim(cfg: StackConfig, containers: PlannedContainer[], names: Naming): { secrets: PlannedSecret[]; problems: PlanProblem[] } {
+  if (!cfg.plex) return { secrets: [], problems: [] };
+  const plex = containers.find((c) => c.name === names.container("plex"));
+  if (!plex) return { secrets: [], problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
+  plex.secretEnv.PLEX_CLAIM = "plex-claim";
+  return { secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }], problems: [] };
+}
