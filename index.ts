@@ -6,7 +6,8 @@ import { withoutPromiseStackTraces } from "./components/registration";
 import { ServiceStack } from "./components/ServiceStack";
 import { secretResolver } from "./components/configSecrets";
 import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
-import { rawConfigFromEntries } from "./config/load";
+import { problemLine, visible } from "./config/echo";
+import { rawConfigFromEntries, StackFileError } from "./config/load";
 import { buildPlan } from "./topology/plan";
 import { TUNNEL_CONNECTOR } from "./topology/remoteAccess";
 
@@ -14,11 +15,19 @@ import { TUNNEL_CONNECTOR } from "./topology/remoteAccess";
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 const entries = Object.entries(pulumi.runtime.allConfig());
-const raw = rawConfigFromEntries(entries, new Set(entries.map(([k]) => k).filter(isConfigSecret)));
+const raw = (() => {
+  try {
+    return rawConfigFromEntries(entries, new Set(entries.map(([k]) => k).filter(isConfigSecret)));
+  } catch (e) {
+    // A value too large or too deep to walk: said as a config error, not a crash.
+    if (e instanceof StackFileError) throw new pulumi.RunError(`the stack config is refused: ${e.message}`);
+    throw e;
+  }
+})();
 const result = buildPlan(raw);
-for (const w of result.warnings) pulumi.log.warn(w);
+for (const w of result.warnings) pulumi.log.warn(visible(w, 600));
 if (!result.ok) {
-  throw new pulumi.RunError(`the stack config has ${result.errors.length} error(s):\n${result.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`);
+  throw new pulumi.RunError(`the stack config has ${result.errors.length} error(s):\n${result.errors.map(problemLine).join("\n")}`);
 }
 const plan = result.plan;
 

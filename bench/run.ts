@@ -15,7 +15,7 @@ import type { PlanInput, PlanSample, ProgramInput, ProgramSample } from "./child
 import { dependencyShape, type DependencyShape } from "./graph";
 import { encodeSecrets, toPulumiConfig } from "./pulumiConfig";
 import { median, mib, ms, pct, ratio, table } from "./stats";
-import { syntheticConfig } from "./synthetic";
+import { aliasBombYaml, syntheticConfig, worstCasePinnedConfig } from "./synthetic";
 
 const ROOT = path.resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -158,11 +158,31 @@ async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]>
   return results;
 }
 
+/** Reads a stack file holding a YAML alias bomb, as `homelab plan` would: how long until it is refused, and with what. */
+function aliasBombRead(): { ms: number; error?: string; bytes: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-bench-bomb-"));
+  const yaml = aliasBombYaml();
+  fs.writeFileSync(path.join(dir, "Pulumi.bomb.yaml"), yaml);
+  const t = performance.now();
+  try {
+    readStackConfig(dir, "bomb");
+    return { ms: performance.now() - t, bytes: yaml.length };
+  } catch (e) {
+    return { ms: performance.now() - t, error: (e as Error).message, bytes: yaml.length };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- measurement
+
+/** 1,000 services, one pinned to half the pool: the allocator's worst case, bounded at 1 s (issue 13). */
+const WORST_CASE = "worst-case pins 1000";
 
 const configs: { label: string; raw: Record<string, unknown>; services: number | string }[] = [
   { label: HEADLINE, raw: readStackConfig(ROOT, HEADLINE), services: HEADLINE },
   ...SIZES.map((n) => ({ label: `synthetic ${n}`, raw: syntheticConfig(n), services: n })),
+  { label: WORST_CASE, raw: worstCasePinnedConfig(1000), services: "1000, half the pool pinned" },
 ];
 
 type Series = Record<string, number[]>;
@@ -387,7 +407,11 @@ function report(r: {
   const applicable = r.churn.rows.filter((x) => x.result).length;
   const naCount = r.churn.rows.filter((x) => x.na).length;
   const errors = r.churn.rows.filter((x) => x.error).length;
+  const bomb = aliasBombRead();
+  out.push(`alias bomb (${bomb.bytes} bytes of YAML, 10^9 values expanded): refused in ${ms(bomb.ms)}: ${bomb.error}`);
   const verdicts = [
+    { target: `plan(${WORST_CASE}) ≤ 1 s`, value: ms(planM(WORST_CASE, "coldMs")), pass: planM(WORST_CASE, "coldMs") <= 1000 },
+    { target: "alias bomb refused ≤ 1 s", value: ms(bomb.ms), pass: bomb.ms <= 1000 && !!bomb.error },
     { target: `plan(${HEADLINE}) ≤ ${pct(TARGETS.homePlan)} of SDK load`, value: pct(planM(configs[0].label, "coldMs") / sdkLoad), pass: planM(configs[0].label, "coldMs") / sdkLoad <= TARGETS.homePlan },
     { target: `plan(1000) ≤ ${TARGETS.bigPlan}× SDK load`, value: ratio(planM("synthetic 1000", "coldMs") / sdkLoad), pass: planM("synthetic 1000", "coldMs") / sdkLoad <= TARGETS.bigPlan },
     { target: `plan time(1000)/time(100) ≤ ${TARGETS.growth}`, value: ratio(Math.max(growthCold, growthWarm)), pass: Math.max(growthCold, growthWarm) <= TARGETS.growth },

@@ -15,3 +15,22 @@ export function syntheticConfig(count: number): Record<string, unknown> {
     services,
   };
 }
+
+/**
+ * The allocator's worst case: `count` services, the first pinned to half of the pool (10.64.0.0/13), so
+ * about half of the others hash into the pinned block and must probe past it. A slot-by-slot probe took
+ * minutes here; jumping over taken blocks keeps it within the 1 s bound (tests/hardening/bounds.test.ts).
+ */
+export function worstCasePinnedConfig(count: number): Record<string, unknown> {
+  const raw = syntheticConfig(count);
+  const services = raw.services as Record<string, Record<string, unknown>>;
+  services["svc-1"] = { ...services["svc-1"], subnet: "10.64.0.0/13" };
+  return raw;
+}
+
+/** A stack file whose YAML aliases expand to 10^9 values (`a: [x×10]`, `b: [*a×10]`, …): about 1 KB of text. */
+export function aliasBombYaml(levels = 9): string {
+  const lines = ["config:", "  homelab:domain: bomb.example.com", '  homelab:bomb0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i <= levels; i++) lines.push(`  homelab:bomb${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+  return lines.join("\n") + "\n";
+}

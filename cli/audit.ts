@@ -76,7 +76,7 @@ export async function readEngineSnapshot(docker: Docker): Promise<EngineSnapshot
       labels: c.Labels ?? {},
       networkMode: c.HostConfig?.NetworkMode ?? "",
       networks: Object.keys(c.NetworkSettings?.Networks ?? {}).sort(),
-      mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, readOnly: !m.RW })),
+      mounts: (c.Mounts ?? []).map((m) => ({ source: m.Source, target: m.Destination, readOnly: !m.RW, type: m.Type })),
       hostPorts: [...new Set((c.Ports ?? []).map((p) => p.PublicPort).filter((p): p is number => !!p))],
     })),
     networks: networks.map((n) => ({

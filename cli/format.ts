@@ -1,3 +1,4 @@
+import { problemLine, visible } from "../config/echo";
 import type { Plan, PlanProblem } from "../topology/types";
 
 /** Text renderings of a plan for the terminal. JSON output is the plan itself (secrets are never in it). */
@@ -46,9 +47,9 @@ export function formatPublicUrls(plan: Plan): string {
 }
 
 export function formatProblems(stack: string, errors: PlanProblem[]): string {
-  return [`homelab: stack ${stack} has ${errors.length} configuration error${errors.length === 1 ? "" : "s"}:`, ...errors.map((e) => `  ${e.path}: ${e.message}`)].join("\n");
+  return [`homelab: stack ${stack} has ${errors.length} configuration error${errors.length === 1 ? "" : "s"}:`, ...errors.map(problemLine)].join("\n");
 }
 
 export function formatWarnings(warnings: string[]): string {
-  return warnings.map((w) => `warning: ${w}`).join("\n");
+  return warnings.map((w) => `warning: ${visible(w, 600)}`).join("\n");
 }

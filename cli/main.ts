@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { showSecretRefs } from "../config/secret";
 import { CATALOG_DOC_PATH, catalogMarkdown } from "../config/catalog/document";
 import { listStacks, readStackConfig, StackFileError } from "../config/load";
 import { renderDiagram } from "../topology/diagram";
@@ -121,7 +122,7 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      io.out(flags.has("--json") ? JSON.stringify(plan, null, 2) : formatPlan(stackArg(), plan));
+      io.out(flags.has("--json") ? JSON.stringify(plan, (_, v) => (typeof v === "string" ? showSecretRefs(v) : v), 2) : formatPlan(stackArg(), plan));
       return 0;
     }
     case "network": {
@@ -173,13 +174,14 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
       if (!stackArg()) break;
       const plan = planStack(stackArg(), io);
       if (!plan) return 1;
-      if (command === "up") {
-        // the lock is what keeps subnets stable across later changes, so what gets applied is always locked
+      // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
+      // plan: a refused, cancelled or failed run leaves the stack file as it was.
+      const lockApplied = () => {
         const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
         if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
-      }
+      };
       const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
-      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy") });
+      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy"), onApplied: command === "up" ? lockApplied : undefined });
     }
     case "backup":
     case "snapshots":

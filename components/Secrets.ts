@@ -1,9 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ARGON2ID } from "../topology/authelia";
+import { fillSecretRefs, secretRefsIn } from "../config/secret";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
-const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt):([a-z0-9-]+)\}\}/g;
+
+/**
+ * A key guarding data outside Pulumi is never replaced for a change in how it is generated (length,
+ * character set): new key + old data = unreadable data. Rotating one is deliberate (docs/operating.md).
+ */
+export function generatorOptions(s: PlannedSecret & { source: "generated" }): pulumi.CustomResourceOptions {
+  return s.guardsData ? { ignoreChanges: ["length", "special", "upper", "lower", "numeric", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial"] } : {};
+}
 
 /**
  * The plan's named secrets as Pulumi secrets: generated ones with @pulumi/random (stable in state, never
@@ -22,7 +30,7 @@ export class HostSecrets extends pulumi.ComponentResource {
         this.values.set(s.name, pulumi.secret(new random.RandomId(s.name, { byteLength: s.length / 2 }, { parent: this }).hex));
       } else if (s.source === "generated") {
         // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
-        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this });
+        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this, ...generatorOptions(s) });
         this.generated.set(s.name, password);
         this.values.set(s.name, pulumi.secret(password.result));
       } else {
@@ -66,15 +74,11 @@ export class HostSecrets extends pulumi.ComponentResource {
     return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
   }
 
-  /** A generated file's content: placeholders filled in; secret when the file is or when it holds a secret. */
+  /** A generated file's content: secret references (config/secret.ts) filled in; secret when the file is or when it holds a secret. */
   content(file: PlannedFile): pulumi.Input<string> {
-    const refs = [...file.content.matchAll(PLACEHOLDER)];
+    const refs = secretRefsIn(file.content);
     if (refs.length === 0) return file.secret ? pulumi.secret(file.content) : file.content;
-    const parts = refs.map(([, kind, name]) => (kind === "secret" ? this.value(name) : kind === "bcrypt" ? this.bcrypt(name) : this.argon2id(name)));
-    const content = pulumi.all(parts).apply((values) => {
-      let i = 0;
-      return file.content.replace(PLACEHOLDER, () => values[i++]);
-    });
-    return pulumi.secret(content);
+    const parts = refs.map(({ form, name }) => (form === "secret" ? this.value(name) : form === "bcrypt" ? this.bcrypt(name) : this.argon2id(name)));
+    return pulumi.secret(pulumi.all(parts).apply((values) => fillSecretRefs(file.content, (_, i) => values[i])));
   }
 }

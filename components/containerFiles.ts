@@ -7,6 +7,19 @@ import type { PlannedContainer, PlannedFile } from "../topology/types";
 /** Fills in a file's placeholders (HostSecrets.content); without secrets, the plan's text as it is. */
 export type FileContent = (file: PlannedFile) => pulumi.Input<string>;
 
+/**
+ * Who owns a generated file: the user the app runs as — PUID/PGID for LinuxServer.io-style images, else
+ * root (the other images here run as root) — so a secret file can be 0600 and still readable by the app.
+ */
+export function fileOwner(c: PlannedContainer): { uid: string; gid: string } {
+  const numeric = (v?: string) => (v && /^\d+$/.test(v) ? v : undefined);
+  return { uid: numeric(c.env.PUID) ?? "0", gid: numeric(c.env.PGID) ?? "0" };
+}
+
+/** A secret file is 0600 (the owner reads and writes it; nobody else, on the host's bind mount either); others 0644. */
+export const fileMode = (f: PlannedFile) => (f.secret ? "0600" : "0644");
+
+/** The files that are part of a container: Docker uploads, there from its first start, with an explicit mode and owner. */
 /** Fills the `{{tls:…}}` placeholders (components/InternalCa.ts), without loading the TLS SDK here. */
 export interface TlsMaterial {
   fill(content: pulumi.Input<string>): pulumi.Input<string>;
@@ -20,13 +33,15 @@ export function withInternalCa(content: FileContent, ca: TlsMaterial | undefined
 
 /** The files that are part of a container: Docker uploads, there from its first start. */
 export function containerUploads(c: PlannedContainer, content: FileContent): docker.types.input.ContainerUpload[] {
-  return (c.files ?? []).filter((f) => !f.reload).map((f) => ({ file: f.path, content: content(f) }));
+  const { uid, gid } = fileOwner(c);
+  return (c.files ?? []).filter((f) => !f.reload).map((f) => ({ file: f.path, content: content(f), permissions: fileMode(f), owner: uid, group: gid }));
 }
 
 /**
  * Copies stdin into the container as one file: a tar holding only that file, so `docker cp` creates
  * missing parent folders and leaves existing ones (and their owners) alone, whether the container runs
- * or not. The file is root's, whoever runs Pulumi (GNU and BSD tar spell that differently).
+ * or not. The file belongs to HOMELAB_FILE_OWNER (uid:gid, numeric), whoever runs Pulumi (GNU and BSD tar
+ * spell that differently).
  */
 const COPY_IN = `staging=$(mktemp -d)
 trap 'rm -rf "$staging"' EXIT
@@ -35,7 +50,8 @@ copy_in() {
   mkdir -p "$staging/$(dirname "$relative")"
   cat > "$staging/$relative"
   chmod "$HOMELAB_FILE_MODE" "$staging/$relative"
-  if tar --version 2>/dev/null | grep -q 'GNU tar'; then owner='--owner=0 --group=0 --numeric-owner'; else owner='--uid 0 --gid 0'; fi
+  uid=\${HOMELAB_FILE_OWNER%%:*}; gid=\${HOMELAB_FILE_OWNER#*:}
+  if tar --version 2>/dev/null | grep -q 'GNU tar'; then owner="--owner=$uid --group=$gid --numeric-owner"; else owner="--uid $uid --gid $gid"; fi
   tar -C "$staging" $owner -cf - "$relative" | docker cp - "$HOMELAB_CONTAINER:/"
 }`;
 
@@ -81,6 +97,7 @@ export function deliverLiveFiles(c: PlannedContainer, container: docker.Containe
   const live = (c.files ?? []).filter((f) => f.reload);
   if (live.length === 0) return;
   const cli = dockerCliEnvironment();
+  const owner = fileOwner(c);
   for (const f of live) {
     new command.local.Command(
       `${c.name}:${f.path}`,
@@ -89,7 +106,7 @@ export function deliverLiveFiles(c: PlannedContainer, container: docker.Containe
         update: WRITE_FILE,
         delete: REMOVE_FILE,
         stdin: content(f),
-        environment: { ...cli, HOMELAB_CONTAINER: container.id, HOMELAB_FILE: f.path, HOMELAB_FILE_MODE: f.secret ? "600" : "644", HOMELAB_RELOAD: f.reload! },
+        environment: { ...cli, HOMELAB_CONTAINER: container.id, HOMELAB_FILE: f.path, HOMELAB_FILE_MODE: fileMode(f), HOMELAB_FILE_OWNER: `${owner.uid}:${owner.gid}`, HOMELAB_RELOAD: f.reload! },
         addPreviousOutputInEnv: false,
       },
       { parent },

@@ -2,20 +2,21 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { Plan, PlannedNetwork, PlannedService } from "../topology/types";
 
+/** The docker.Network inputs for a planned network; its labels are what the policy pack and the audit judge it by. */
+export function networkArgs(n: PlannedNetwork): docker.NetworkArgs {
+  return {
+    name: n.name,
+    driver: "bridge",
+    ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway, ...(n.ipRange ? { ipRange: n.ipRange } : {}) }],
+    labels: [
+      { label: "homelab.network-kind", value: n.kind },
+      ...(n.service ? [{ label: "homelab.service", value: n.service }] : []),
+    ],
+  };
+}
+
 export function networkResource(n: PlannedNetwork, parent: pulumi.Resource): docker.Network {
-  return new docker.Network(
-    n.name,
-    {
-      name: n.name,
-      driver: "bridge",
-      ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway, ...(n.ipRange ? { ipRange: n.ipRange } : {}) }],
-      labels: [
-        { label: "homelab.network-kind", value: n.kind },
-        ...(n.service ? [{ label: "homelab.service", value: n.service }] : []),
-      ],
-    },
-    { parent },
-  );
+  return new docker.Network(n.name, networkArgs(n), { parent });
 }
 
 /**

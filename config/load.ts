@@ -1,6 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseYaml } from "./yaml";
+import { boundsProblem } from "./bounds";
+import { visible } from "./echo";
 import { SecretValue } from "./secret";
 
 export const NAMESPACE = "homelab";
@@ -17,6 +19,8 @@ export function rawConfigFromEntries(entries: Iterable<[string, unknown]>, secre
     if (ns !== NAMESPACE || rest.length !== 1) continue;
     const key = rest[0];
     const decoded = typeof value === "string" ? decodeConfigString(value) : value;
+    const tooBig = boundsProblem(decoded, fullKey);
+    if (tooBig) throw new StackFileError(visible(tooBig));
     raw[key] = secretKeys.has(fullKey) ? markSecret(decoded) : decoded;
   }
   return raw;
@@ -81,6 +85,8 @@ export function readStackConfig(projectDir: string, stack: string): Record<strin
   } catch (e) {
     throw new StackFileError(`${path.basename(file)} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
   }
+  const tooBig = boundsProblem(doc, path.basename(file));
+  if (tooBig) throw new StackFileError(visible(tooBig));
   const config = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
   if (typeof config !== "object" || Array.isArray(config)) throw new StackFileError(`${path.basename(file)}: 'config' must be a mapping`);
   return rawConfigFromEntries(Object.entries(config).map(([k, v]) => [k, markEncrypted(v)]));

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
 
@@ -32,7 +33,7 @@ const port = z.number().int().min(1).max(65535);
  * `paths.data` is mounted whole and `paths.config/<service>` per service, so `data: /` or `config: /var`
  * with a service named `run` would hand containers the system or the Docker socket.
  */
-const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker"];
+const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/spool"];
 const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
 const touchesSystemDir = (v: string) => {
   const p = path.posix.normalize(v).replace(/(?<=.)\/+$/, "");
@@ -47,7 +48,13 @@ const absolutePath = z
   .refine((v) => !path.posix.isAbsolute(v) || !touchesSystemDir(v), `must not be the host root, a system folder (${SYSTEM_DIRS.join(", ")}) or a folder above one`);
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
-const envValue = z.string().refine((v) => !v.includes("\0"), "must not contain NUL bytes");
+
+/** An env value: plain text without NUL bytes, or a secret (said as plainly as either alone would). */
+const envValueOrSecret = z.unknown().superRefine((v, ctx) => {
+  if (isSecret(v)) return;
+  if (typeof v !== "string") ctx.addIssue({ code: "custom", message: "expected string", input: v });
+  else if (v.includes("\0")) ctx.addIssue({ code: "custom", message: "must not contain NUL bytes", input: v });
+}) as unknown as z.ZodType<string | SecretValue>;
 
 /** A value that must be stored with `pulumi config set --secret`; plain text is refused so it never lands in a file. */
 export const secret = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret`");
@@ -58,6 +65,16 @@ export const CUSTOM_ROLES = ["web", "monitoring", "worker"] as const;
 export const REMOTE_AUTH = ["access", "authelia", "both"] as const;
 export const GPU_KINDS = ["intel", "nvidia"] as const;
 
+/**
+ * `pulumi config set --secret --path 'homelab:services.myapp.env.API_KEY'` makes Pulumi hand the program the
+ * whole `homelab:services` key as a secret, every string in it wrapped; only env values may really be secret,
+ * so the rest is unwrapped here (the offline CLI reads the stack file and sees exactly which leaf is secret).
+ */
+const unwrapAllButEnv = (v: unknown) =>
+  v && typeof v === "object" && !Array.isArray(v) && !isSecret(v)
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k !== "env" && isSecret(x) && x.value !== undefined ? x.value : x]))
+    : v;
+
 export const serviceConfig = z.strictObject({
   enabled: z.boolean().optional(),
   image: image.optional(),
@@ -66,7 +83,8 @@ export const serviceConfig = z.strictObject({
   expose: z.enum(EXPOSURES).optional(),
   subdomain: name.optional(),
   auth: z.enum(AUTH_LEVELS).optional(),
-  env: z.record(envName, envValue).optional(),
+  /** Plain values, or secrets (`pulumi config set --secret --path …env.KEY`): those reach the container as secret env, never printed. */
+  env: z.record(envName, envValueOrSecret).optional(),
   /** For custom services: what kind of container it is (catalog services know this). */
   role: z.enum(CUSTOM_ROLES).optional(),
   /** For custom services: needs the Docker API through the socket proxy. */
@@ -159,6 +177,14 @@ export const stackConfig = z.strictObject({
   pgid: z.number().int().min(0).max(65535).default(1000),
   paths: z
     .strictObject({ config: absolutePath.default("/srv/homelab/config"), data: absolutePath.default("/srv/data") })
+    // paths.data is mounted read-write into many apps: config inside it would hand them every service's
+    // config and secrets; data inside config would put media next to (and into) a service's folder.
+    .superRefine((p, ctx) => {
+      const [config, data] = [p.config, p.data].map((v) => path.posix.normalize(v).replace(/(?<=.)\/+$/, ""));
+      if (touchesSystemDir(config) || touchesSystemDir(data)) return; // already refused, and "/" contains everything
+      if (within(config, data)) ctx.addIssue({ code: "custom", path: ["config"], message: `must not be inside paths.data (${p.data}), which many apps mount read-write`, input: p.config });
+      else if (within(data, config)) ctx.addIssue({ code: "custom", path: ["data"], message: `must not be inside paths.config (${p.config}): every service's config folder is there`, input: p.data });
+    })
     .default({ config: "/srv/homelab/config", data: "/srv/data" }),
   lan: cidr.optional(),
   network: z
@@ -170,7 +196,7 @@ export const stackConfig = z.strictObject({
     })
     .default({ prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" }),
   proxy: z.enum(["traefik", "swag"]).default("traefik"),
-  services: z.record(name, serviceConfig).default({}),
+  services: z.record(name, z.preprocess(unwrapAllButEnv, serviceConfig)).default({}),
   links: z.record(name, linkConfig).default({}),
   authelia: autheliaConfig.prefault({}),
   socketProxy: socketProxyConfig.prefault({}),
@@ -181,6 +207,12 @@ export const stackConfig = z.strictObject({
   /** The allocation lock written by `homelab network pin`: network name (without prefix) → subnet. */
   allocations: z.record(z.string().regex(/^vnet-[a-z0-9-]+$/, "must be a vnet-<name> network"), cidr).default({}),
   cloudflare: cloudflareConfig.optional(),
+  /**
+   * Keys that guard data outside Pulumi (Authelia's storage encryption key, database passwords), held as
+   * stack secrets: `pulumi config set --secret --path 'homelab:keys.<name>' …`. A key held here survives
+   * destroy + up and any change to how it is generated (docs/operating.md says how to move one here and rotate it).
+   */
+  keys: z.record(z.string().regex(/^[a-z0-9-]+$/, "must be a key name like authelia-storage-encryption-key"), secret).default({}),
   /**
    * Plex's first start: a claim token from https://plex.tv/claim (valid 4 minutes) links the server to the account
    * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
@@ -199,7 +231,9 @@ export interface ConfigError {
 
 export function keyPath(segments: readonly PropertyKey[]): string {
   const [top, ...rest] = segments.map(String);
-  return `${NAMESPACE}:${top ?? ""}${rest.map((s) => (/^[A-Za-z0-9_-]+$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`)).join("")}`;
+  // Keys come from the config: long ones are cut, control and bidi characters written out (config/echo.ts).
+  const key = (s: string) => visible(s, 60);
+  return `${NAMESPACE}:${key(top ?? "")}${rest.map((s) => (/^[A-Za-z0-9_-]+$/.test(s) ? `.${key(s)}` : `[${key(JSON.stringify(s))}]`)).join("")}`;
 }
 
 function describe(v: unknown): string {
@@ -211,7 +245,7 @@ function describe(v: unknown): string {
     // BigInts and other values JSON cannot write: name the kind rather than fail the whole validation.
   }
   s ??= typeof v === "bigint" || typeof v === "symbol" || v === undefined ? String(v) : typeof v === "function" ? "a function" : Array.isArray(v) ? "a list" : `an ${typeof v}`;
-  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  return visible(s, 60);
 }
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; errors: ConfigError[] };

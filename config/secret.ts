@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+
 /**
  * A config value the owner stored as a Pulumi secret (`pulumi config set --secret`).
  * Outside a Pulumi run (the offline CLI) the ciphertext cannot be decrypted, so `value` is undefined;
@@ -15,4 +17,43 @@ export class SecretValue {
 
 export function isSecret(v: unknown): v is SecretValue {
   return v instanceof SecretValue;
+}
+
+/**
+ * References to named secrets inside generated files. Only code makes one, with `secretRef`: the marker
+ * carries a key drawn at random when the process starts and never printed, so no text from the config (a
+ * display name, an e-mail, an SMTP user) can ever be or contain one. The Pulumi layer puts the secret's
+ * value (or a hash of it) where the marker is; `plan --json` shows markers as `{{secret:<name>}}`.
+ *   secret   — the value
+ *   argon2id — its argon2id hash (a salt kept in state)
+ *   bcrypt   — the bcrypt hash the generator of a generated secret keeps in state
+ */
+export type SecretForm = "secret" | "argon2id" | "bcrypt";
+export interface SecretRef {
+  form: SecretForm;
+  name: string;
+}
+
+const REF_KEY = randomBytes(12).toString("hex");
+const REF_PATTERN = `\\{\\{(secret|argon2id|bcrypt):${REF_KEY}:([a-z0-9-]+)\\}\\}`;
+
+export function secretRef(name: string, form: SecretForm = "secret"): string {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`secret name ${JSON.stringify(name)} must be lower-case letters, digits and '-'`);
+  return `{{${form}:${REF_KEY}:${name}}}`;
+}
+
+/** The references in a text, in order. */
+export function secretRefsIn(text: string): SecretRef[] {
+  return [...text.matchAll(new RegExp(REF_PATTERN, "g"))].map(([, form, name]) => ({ form: form as SecretForm, name }));
+}
+
+/** The text with each reference replaced by `fill(ref)`. */
+export function fillSecretRefs(text: string, fill: (ref: SecretRef, index: number) => string): string {
+  let i = 0;
+  return text.replace(new RegExp(REF_PATTERN, "g"), (_, form, name) => fill({ form, name }, i++));
+}
+
+/** For people: `{{secret:<name>}}` where a reference is. */
+export function showSecretRefs(text: string): string {
+  return fillSecretRefs(text, (r) => `{{${r.form}:${r.name}}}`);
 }

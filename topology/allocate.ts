@@ -109,7 +109,7 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
   const taken = new Occupancy(args.reserved.map((r) => ({ block: parseBlock(r.cidr), what: r.what })));
   const requests = [...args.requests].sort((a, b) => compareNames(a.key, b.key));
 
-  const conflict = (block: Block) => taken.conflict(block);
+  const conflict = (block: Block): Taken | undefined => taken.conflict(block);
 
   for (const req of requests.filter((r) => r.pinned)) {
     const cidr = req.pinned!;
@@ -161,13 +161,20 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
     const blockSize = 2 ** (32 - prefix);
     const slots = prefix >= pool.prefix ? size(pool) / blockSize : 0;
     let placed = false;
-    for (let i = 0; i < slots && !placed; i++) {
+    // Probing jumps over whole taken blocks (every slot it skips overlaps the block that stopped it), so a
+    // large pinned block costs one step, not one per slot: the same slot as a slot-by-slot probe, found in
+    // at most as many steps as there are taken blocks.
+    for (let i = 0; i < slots && !placed; ) {
       const slot = (hash(req.key) + i) % slots;
       const block = { start: pool.start + slot * blockSize, prefix };
-      if (!conflict(block)) {
+      const clash = conflict(block);
+      if (!clash) {
         taken.push({ block, what: req.key });
         assignments.set(req.key, { subnet: formatBlock(block), origin: "allocated" });
         placed = true;
+      } else {
+        const after = Math.ceil((clash.block.start + size(clash.block) - pool.start) / blockSize);
+        i += Math.min(Math.max(after, slot + 1), slots) - slot;
       }
     }
     if (!placed) {

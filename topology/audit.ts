@@ -1,3 +1,4 @@
+import { ContainerView, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
 import { NETWORK_POLICY } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
@@ -10,6 +11,8 @@ export interface EngineMount {
   source: string;
   target: string;
   readOnly: boolean;
+  /** `bind`, `volume`, `tmpfs`…; absent counts as a bind (the cautious reading). */
+  type?: string;
 }
 
 export interface EngineContainer {
@@ -24,7 +27,7 @@ export interface EngineContainer {
   /** Names of the networks it is attached to (empty when it shares another container's namespace). */
   networks: string[];
   mounts: EngineMount[];
-  /** Host ports it publishes (when the engine reported them). */
+  /** Host ports it publishes (when the engine reported them); judged by the shared policy with the homelab.published label. */
   hostPorts?: number[];
 }
 
@@ -52,7 +55,7 @@ export const FINDING_KINDS = [
   "missing-from-network",
   "namespace",
   "docker-socket",
-  "host-ports",
+  "policy",
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -64,7 +67,24 @@ export interface Finding {
   actual: string;
 }
 
-const SOCKET_PATH = /(^|\/)docker\.sock$/;
+/** A running container as the shared policy sees it: its labels, and the engine's networks with theirs. */
+export function engineView(c: EngineContainer, networks: Map<string, EngineNetwork>, withDatabase: ReadonlySet<string> = new Set()): ContainerView {
+  return {
+    name: c.name,
+    ...viewFromLabels(c.labels),
+    sharedNamespace: c.networkMode.startsWith("container:") ? c.networkMode : undefined,
+    hostNetwork: c.networkMode === "host",
+    networks: c.networks.map((name) => {
+      const owner = networks.get(name)?.labels[LABELS.service];
+      return { name, kind: networks.get(name)?.labels[LABELS.networkKind], owner, ownerHasDatabase: !!owner && withDatabase.has(owner) };
+    }),
+    hostPorts: c.hostPorts ?? [],
+    hostname: false,
+    mounts: c.mounts.map((m) => ({ ...m, bind: m.type !== "volume" })),
+  };
+}
+
+const mountsSocket = (m: EngineMount) => (m.type !== "volume" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target);
 
 function sharedNamespace(networkMode: string | undefined): string | undefined {
   return networkMode?.startsWith("container:") ? networkMode.slice("container:".length) : undefined;
@@ -73,7 +93,7 @@ function sharedNamespace(networkMode: string | undefined): string | undefined {
 /** Why the policy forbids a planned container on a planned network, when it does. */
 function policyReason(c: PlannedContainer, net: PlannedNetwork | undefined): string {
   if (!net) return "";
-  if (net.kind === "service" && net.service !== c.service) return `; nothing joins another service's network`;
+  if (net.kind === "service" && net.service !== c.service) return NETWORK_POLICY[c.role].reachesDatabases ? "" : `; nothing joins another service's network`;
   const key = net.kind === "service" ? "own" : net.kind;
   return NETWORK_POLICY[c.role][key] === "never" ? `; a ${c.role} container must never be on ${net.kind === "service" ? "its service network" : `vnet-${net.kind}`}` : "";
 }
@@ -114,9 +134,6 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
       continue;
     }
     if (real.state !== "running") add("not-running", c.name, "running", real.state);
-    // A host port nobody asked for (only the proxy's and the owner's `publish` are planned) opens the container to the LAN.
-    const unasked = (real.hostPorts ?? []).filter((p) => !c.hostPorts.some((h) => h.external === p));
-    if (unasked.length) add("host-ports", c.name, `host ports ${c.hostPorts.map((p) => p.external).join(", ") || "none"} (the proxy's, and publish)`, `also publishes ${[...new Set(unasked)].sort((a, b) => a - b).join(", ")}`);
 
     const owner = sharedNamespace(c.networkMode);
     if (owner) {
@@ -148,13 +165,20 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy").map((c) => c.name);
   const inScope = (r: EngineContainer) => plannedContainers.has(r.name) || r.name.startsWith(plan.prefix) || r.networks.some((n) => plannedNetworks.has(n)) || managedNamespace(r);
   for (const real of engine.containers.filter(inScope)) {
-    const mounts = real.mounts.filter((m) => SOCKET_PATH.test(m.source) || SOCKET_PATH.test(m.target));
+    const mounts = real.mounts.filter(mountsSocket);
     if (!mounts.length) continue;
     const readWrite = mounts.some((m) => !m.readOnly);
     const how = `mounts ${mounts[0].source} ${readWrite ? "read-write" : "read-only"}`;
     if (socketProxies.includes(real.name)) {
       if (readWrite) add("docker-socket", real.name, "the Docker socket read-only", how);
     } else add("docker-socket", real.name, `no Docker socket (only ${socketProxies.join(", ") || "the socket proxy"} may mount it, read-only)`, how);
+  }
+
+  // Everything else the shared policy says, for every container of the stack that says what it is.
+  const judged = engine.containers.filter((r) => inScope(r) && r.labels[LABELS.role]);
+  const withDatabase = new Set(judged.filter((r) => r.labels[LABELS.role] === "database").map((r) => r.labels[LABELS.service]));
+  for (const real of judged) {
+    for (const v of judgeContainer(engineView(real, realNetworks, withDatabase))) if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);

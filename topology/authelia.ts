@@ -1,4 +1,5 @@
 import { yamlFile } from "../config/yaml";
+import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import { compareNames } from "./order";
@@ -70,7 +71,7 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     secrets.push(secret);
     const file = `${SECRETS_DIR}/${secret.name}`;
     env[`${envVar}_FILE`] = file;
-    secretFiles.push({ path: file, content: `{{secret:${secret.name}}}`, secret: true });
+    secretFiles.push({ path: file, content: secretRef(secret.name), secret: true });
   };
   const generated = (name: string, purpose: string, length = 64): PlannedSecret => ({ name, source: "generated", length, purpose });
 
@@ -103,11 +104,11 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     let hash: string;
     if (user.password) {
       secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
-      hash = `{{argon2id:${secretName}}}`;
+      hash = secretRef(secretName, "argon2id");
     } else {
       secrets.push(generated(secretName, `initial password of Authelia user ${name}`, 24));
       generatedPasswords[name] = secretName;
-      hash = `{{bcrypt:${secretName}}}`;
+      hash = secretRef(secretName, "bcrypt");
     }
     users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: hash };
   }

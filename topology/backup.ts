@@ -167,7 +167,7 @@ function resticScript(plan: BackupPlan): string {
 /**
  * `homelab:backup` → the backup plan, and the two backup containers wired to it: restic reads every
  * config folder (read-only, at the same path as on the host, so snapshots look the same whoever takes
- * them) and the dumps; the dump container joins each database's service network (REACHES_DATABASES).
+ * them) and the dumps; the dump container joins each database's service network (NETWORK_POLICY reachesDatabases, policy/networkPolicy.ts).
  */
 export function planBackup(cfg: StackConfig, containers: PlannedContainer[], networks: PlannedNetwork[], names: Naming): { backup?: BackupPlan; secrets: PlannedSecret[]; problems: PlanProblem[] } {
   if (!cfg.backup) return { secrets: [], problems: [] };

@@ -1,9 +1,11 @@
 import * as path from "node:path";
 import type { ContainerSpec, MountSource, NameContext } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import { DOCKER_SOCKET, joins, NETWORK_POLICY } from "./policy";
+import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
+import { exposureOf } from "./routes";
 import { ResolvedService, SOCKET_PROXY } from "./services";
-import type { PlannedContainer, PlannedMount } from "./types";
+import { isSecret } from "../config/secret";
+import type { PlannedContainer, PlannedMount, PlannedSecret } from "./types";
 
 export const SOCKET_PROXY_PORT = 2375;
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
@@ -46,10 +48,26 @@ function mountFor(source: MountSource, cfg: StackConfig, names: Naming, service:
   }
 }
 
+/**
+ * The owner's `env` for a service's main container: plain values as they are; secret ones
+ * (`pulumi config set --secret --path 'homelab:services.<svc>.env.<KEY>'`) as named config secrets the
+ * Pulumi layer passes as secret env, so the plan (and `plan --json`) only ever names them.
+ */
+export function userEnv(svc: ResolvedService): { plain: Record<string, string>; secret: { key: string; secret: PlannedSecret & { source: "config" } }[] } {
+  const plain: Record<string, string> = {};
+  const secret: { key: string; secret: PlannedSecret & { source: "config" } }[] = [];
+  for (const [key, value] of Object.entries(svc.config.env ?? {})) {
+    if (!isSecret(value)) plain[key] = value;
+    else secret.push({ key, secret: { name: `${svc.name}-env-${key}`, source: "config", path: `homelab:services.${svc.name}.env.${key}`, value, purpose: `${key} of ${svc.name}` } });
+  }
+  return { plain, secret };
+}
+
 /** Turns one service's catalog containers into planned containers with networks, env and mounts resolved. */
 export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Naming, links: string[]): PlannedContainer[] {
   const ctx: NameContext = { container: (suffix = "") => names.container(svc.name, suffix), service: (name) => names.container(name), domain: cfg.domain };
   const dockerApi = !!svc.entry.dockerApi;
+  const expose = exposureOf(svc);
   const specs = containerSpecs(svc);
   // The GPU goes to the containers that ask for it (Immich's machine learning), else to the main container.
   const gpuTakers = specs.some((s) => s.gpu) ? specs.filter((s) => s.gpu) : specs.slice(0, 1);
@@ -68,7 +86,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       ...(spec.linuxserver ? { PUID: String(cfg.puid), PGID: String(cfg.pgid) } : {}),
       ...(usesApi ? { DOCKER_HOST: `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}` } : {}),
       ...(spec.env?.(ctx) ?? {}),
-      ...(spec.suffix === "" ? (svc.config.env ?? {}) : {}),
+      ...(spec.suffix === "" ? userEnv(svc).plain : {}),
     };
     const ports = [...(spec.port ? [spec.port] : []), ...(spec.extraPorts ?? [])];
     // The owner's LAN ports (homelab:services.<name>.publish), on the main container; validated in publishProblems.
@@ -81,12 +99,16 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       networks,
       mounts: (spec.mounts ?? []).map((m) => ({ ...mountFor(m.source, cfg, names, svc.name), target: m.target, readOnly: m.readOnly ?? false })),
       env,
-      secretEnv: {},
+      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, s.secret.name])) : {},
       ports,
       hostPorts: [...(spec.hostPorts ?? []), ...published.map((p) => ({ internal: p, external: p }))],
       labels: {
-        "homelab.service": svc.name,
-        "homelab.role": spec.role,
+        ...policyLabels({
+          service: svc.name,
+          role: spec.role,
+          dockerApi: usesApi ? svc.entry.dockerApi : undefined,
+          expose: spec.suffix === "" && svc.entry.main.port && expose !== "none" ? expose : undefined,
+        }),
         ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
         ...(published.length ? { [PUBLISHED_LABEL]: published.join(",") } : {}),
       },

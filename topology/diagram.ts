@@ -1,3 +1,5 @@
+import { DOCKER_SOCKETS, exposesDockerSocket, judgeContainer } from "../policy/networkPolicy";
+import { networksByName, plannedView, servicesWithDatabase } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
 /**
@@ -36,7 +38,6 @@ const NODE_CLASSES = {
 type NodeClass = keyof typeof NODE_CLASSES;
 
 const SECURED_ROLES = new Set(["proxy", "auth", "ips", "vpn-gateway", "tunnel", "socket-proxy"]);
-const SOCKET_PATH = /(^|\/)docker\.sock$/;
 
 /** Mermaid ids allow letters, digits and `_`: names map one-to-one (`-` → `_`, anything else → `_<hex>`). */
 function mermaidId(kind: string, name: string): string {
@@ -89,15 +90,18 @@ export function renderDiagram(plan: Plan): string {
   const classify = (id: string, cls: NodeClass) => classes.set(cls, [...(classes.get(cls) ?? []), id]);
   const routedAuth = new Map(plan.routes.map((r) => [r.service, r.auth]));
   const servicesByName = new Map(plan.services.map((s) => [s.name, s]));
-  const mountsSocket = (c: PlannedContainer) => c.mounts.filter((m) => SOCKET_PATH.test(m.source) || SOCKET_PATH.test(m.target));
+  const mountsSocket = (c: PlannedContainer) => c.mounts.filter((m) => (m.type === "bind" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target));
+  // Red is whatever the shared network policy refuses, judged exactly as the planner, the pack and the audit judge it.
+  const index = networksByName(plan);
+  const withDatabase = servicesWithDatabase(plan.containers);
+  const breaksPolicy = (c: PlannedContainer) => judgeContainer(plannedView(plan, c, index, withDatabase)).length > 0;
 
   const nodeLine = (c: PlannedContainer, indent: string) => {
     const id = containerNodeId(c.name);
     const label = quote(`${c.name}<br/><small>${c.role}</small>`);
     const shape = c.role === "database" || c.role === "cache" ? `[(${label})]` : c.role === "proxy" ? `{{${label}}}` : `[${label}]`;
     lines.push(`${indent}${id}${shape}`);
-    const socketMounts = mountsSocket(c);
-    if (socketMounts.length && (c.role !== "socket-proxy" || socketMounts.some((m) => !m.readOnly))) classify(id, "danger");
+    if (breaksPolicy(c)) classify(id, "danger");
     else if (namespaceOwner(c) || SECURED_ROLES.has(c.role)) classify(id, "secured");
     else if (routedAuth.get(c.service) === "bypass" && servicesByName.get(c.service)?.containers[0] === c.name) classify(id, "bypass");
     else if (routedAuth.has(c.service) && servicesByName.get(c.service)?.containers[0] === c.name) classify(id, "secured");

@@ -1,7 +1,8 @@
 import { validateStackConfig, type StackConfig } from "../config/schema";
+import { secretRefsIn } from "../config/secret";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
-import { containerSpecs, naming, needsOwnNetwork, planContainers } from "./containers";
+import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
@@ -10,7 +11,7 @@ import { planRemoteAccess } from "./remoteAccess";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedService, PlanProblem, PlanResult } from "./types";
+import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -123,7 +124,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...host.secrets, ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...holdDataKeys(host.secrets, cfg, problems), ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
+  const portal = autheliaReachability(plan, cfg);
+  problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
+  warnings.push(...portal.warnings);
   if (problems.length === 0) problems.push(...checkPolicy(plan));
   return problems.length > 0 ? { ok: false, errors: problems, warnings } : { ok: true, plan, warnings };
 }
@@ -170,6 +174,73 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     else links[link] = members;
   }
   return links;
+}
+
+/** Generated secrets that guard data Pulumi does not own: a new value would lock the data away. */
+export const guardsData = (name: string) => name === "authelia-storage-encryption-key" || name.endsWith("-db-password");
+
+/**
+ * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up); one
+ * still generated is marked, so the Pulumi layer never replaces it for a change in how it is generated.
+ */
+export function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[]): PlannedSecret[] {
+  const guarded = secrets.filter((s) => s.source === "generated" && guardsData(s.name)).map((s) => s.name);
+  for (const name of Object.keys(cfg.keys).filter((k) => !guarded.includes(k)))
+    problems.push({ path: `homelab:keys.${name}`, message: `this stack has no data-guarding key of that name (it has: ${guarded.join(", ") || "none"})` });
+  return secrets.map((s): PlannedSecret => {
+    if (s.source !== "generated" || !guardsData(s.name)) return s;
+    const held = cfg.keys[s.name];
+    return held ? { name: s.name, source: "config", path: `homelab:keys.${s.name}`, value: held, purpose: s.purpose } : { ...s, guardsData: true };
+  });
+}
+
+const LOGIN_LEVELS = new Set(["one_factor", "two_factor"]);
+
+/**
+ * A route that asks for a login redirects to Authelia's portal: the portal must be served wherever such a
+ * route is — on the LAN, and on the tunnel for tunnelled routes Authelia guards (remoteAuth authelia or both).
+ * The tunnel case is a warning for now: the shipped home stack has it (its portal is LAN-only).
+ */
+export function autheliaReachability(plan: Plan, cfg: StackConfig): { problems: PlanProblem[]; warnings: string[] } {
+  const none = { problems: [], warnings: [] };
+  const needLogin = plan.routes.filter((r) => r.service !== "authelia" && LOGIN_LEVELS.has(r.auth));
+  if (!needLogin.length) return none;
+  const portal = plan.routes.find((r) => r.service === "authelia");
+  const path = "homelab:services.authelia.expose";
+  const hosts = (routes: typeof needLogin) => `${routes.slice(0, 5).map((r) => r.host).join(", ")}${routes.length > 5 ? ` and ${routes.length - 5} more` : ""}`;
+  if (!portal) return { problems: [{ path, message: `Authelia's login portal is not served (expose: none), but ${hosts(needLogin)} ask for a login and would redirect to it: expose it, or set those routes' auth to bypass or deny` }], warnings: [] };
+  const remote = needLogin.filter((r) => r.expose === "tunnel" && (cfg.services[r.service]?.remoteAuth ?? "both") !== "access");
+  if (remote.length && portal.expose !== "tunnel")
+    return { problems: [], warnings: [`${path}: ${hosts(remote)} are reached through the tunnel and guarded by Authelia, whose portal ${portal.host} is only on the LAN: set expose: tunnel for authelia, or remoteAuth: access for them`] };
+  return none;
+}
+
+/** DNS's limits, for every host the plan serves (routes, the tunnel's public names): 253 characters, 63 per label. */
+export function hostNameProblems(plan: Plan, cfg: StackConfig): PlanProblem[] {
+  const hosts = [...plan.routes.map((r) => ({ host: r.host, service: r.service })), ...(plan.dns ?? []).map((d) => ({ host: d.name, service: d.service }))];
+  const seen = new Set<string>();
+  const problems: PlanProblem[] = [];
+  for (const { host, service } of hosts) {
+    if (seen.has(host)) continue;
+    seen.add(host);
+    const long = host.split(".").find((label) => label.length > 63);
+    if (host.length <= 253 && !long) continue;
+    const path = service === "authelia" && !cfg.services.authelia?.subdomain ? "homelab:authelia.subdomain" : `homelab:services.${service}.subdomain`;
+    problems.push({ path, message: `host ${host.slice(0, 80)}… ${long ? `has a label of ${long.length} characters (DNS allows 63)` : `is ${host.length} characters long (DNS allows 253)`}: shorten the subdomain or homelab:domain` });
+  }
+  return problems;
+}
+
+/** Every secret a generated file refers to must be one the plan declares (bcrypt only of a generated one). */
+export function undeclaredSecretRefs(plan: Plan): PlanProblem[] {
+  const declared = new Map((plan.secrets ?? []).map((s) => [s.name, s]));
+  return plan.containers.flatMap((c) =>
+    (c.files ?? []).flatMap((f) =>
+      secretRefsIn(f.content)
+        .filter((r) => !declared.has(r.name) || (r.form === "bcrypt" && declared.get(r.name)!.source !== "generated"))
+        .map((r) => ({ path: `homelab:services.${c.service}`, message: `${c.name}:${f.path} refers to secret '${r.name}' (${r.form}), which the plan does not ${declared.has(r.name) ? "generate" : "declare"}` })),
+    ),
+  );
 }
 
 function duplicates(names: string[], what: string): PlanProblem[] {

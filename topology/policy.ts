@@ -1,112 +1,46 @@
-import type { Role } from "../config/catalog";
-import type { Plan, PlannedContainer, PlanProblem } from "./types";
+import { ContainerView, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
+import type { Plan, PlannedContainer, PlannedNetwork, PlanProblem } from "./types";
 
-/**
- * The seed's network policy as data: which networks a container of each role joins.
- * The planner builds memberships from this table and `checkPolicy` verifies any plan against it,
- * so the rule is written once.
- *   always         — must be on it
- *   never          — must not be on it
- *   if-docker-api  — on it exactly when its service reads the Docker API (through the socket proxy)
- *   optional       — only when the owner asks (link networks)
- */
-export type Allowance = "always" | "never" | "if-docker-api" | "optional";
-export interface RolePolicy {
-  ingress: Allowance;
-  own: Allowance;
-  socket: Allowance;
-  link: Allowance;
+// The policy itself lives in policy/networkPolicy.ts, shared with the CrossGuard pack, the audit and the diagram.
+export { DOCKER_SOCKET, exposesDockerSocket, joins, NETWORK_POLICY, protectedEnvReason } from "../policy/networkPolicy";
+export type { Allowance, RolePolicy } from "../policy/networkPolicy";
+
+/** A planned container as the shared policy sees it; its role, service and Docker API use come from the labels it will carry. */
+export function plannedView(plan: Plan, c: PlannedContainer, networks = networksByName(plan), withDatabase = servicesWithDatabase(plan.containers)): ContainerView {
+  return {
+    name: c.name,
+    ...viewFromLabels(c.labels),
+    sharedNamespace: c.networkMode?.startsWith("container:") ? c.networkMode : undefined,
+    hostNetwork: c.networkMode === "host",
+    networks: c.networks.map((name) => {
+      const n = networks.get(name);
+      return { name, kind: n?.kind, owner: n?.service, ownerHasDatabase: !!n?.service && withDatabase.has(n.service) };
+    }),
+    hostPorts: c.hostPorts.map((p) => p.external),
+    hostname: false,
+    mounts: c.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly, bind: m.type === "bind" })),
+  };
 }
 
-export const NETWORK_POLICY: Record<Role, RolePolicy> = {
-  web: { ingress: "always", own: "always", socket: "never", link: "optional" },
-  monitoring: { ingress: "always", own: "always", socket: "always", link: "optional" },
-  worker: { ingress: "never", own: "always", socket: "if-docker-api", link: "optional" },
-  database: { ingress: "never", own: "always", socket: "never", link: "never" },
-  cache: { ingress: "never", own: "always", socket: "never", link: "never" },
-  "socket-proxy": { ingress: "never", own: "never", socket: "always", link: "never" },
-  proxy: { ingress: "always", own: "always", socket: "if-docker-api", link: "never" },
-  auth: { ingress: "always", own: "always", socket: "never", link: "never" },
-  ips: { ingress: "always", own: "always", socket: "never", link: "never" },
-  "vpn-gateway": { ingress: "always", own: "always", socket: "never", link: "optional" },
-  tunnel: { ingress: "always", own: "never", socket: "never", link: "never" },
-  backup: { ingress: "never", own: "always", socket: "never", link: "never" },
-};
-
-/**
- * The one exception to "nothing joins another service's network": a backup container may join the own
- * network of a service that keeps a database, to dump it with pg_dump over that network (docs/backups.md).
- */
-export const REACHES_DATABASES: ReadonlySet<Role> = new Set<Role>(["backup"]);
-
-export const DOCKER_SOCKET = "/var/run/docker.sock";
-
-/** True when a bind of `source` puts the Docker socket in the container: the socket itself or any folder above it (`/run` is where `/var/run` points). */
-export function exposesDockerSocket(source: string): boolean {
-  const p = source.replace(/\/+/g, "/").replace(/(?<=.)\/$/, "");
-  return [DOCKER_SOCKET, "/run/docker.sock"].some((socket) => socket === p || socket.startsWith(p === "/" ? "/" : `${p}/`));
+/** The labels that let the pack and the audit judge a container as the planner does: who it is, whether it calls the Docker API, whether a route leads to it. */
+export function policyLabels(c: { service: string; role: string; dockerApi?: "read" | "write"; expose?: "lan" | "tunnel" }): Record<string, string> {
+  return {
+    [LABELS.service]: c.service,
+    [LABELS.role]: c.role,
+    ...(c.dockerApi ? { [LABELS.dockerApi]: c.dockerApi } : {}),
+    ...(c.expose ? { [LABELS.expose]: c.expose } : {}),
+  };
 }
 
-export function joins(allowance: Allowance, dockerApi: boolean): boolean {
-  return allowance === "always" || (allowance === "if-docker-api" && dockerApi);
-}
+export const networksByName = (plan: Plan): Map<string, PlannedNetwork> => new Map(plan.networks.map((n) => [n.name, n]));
+/** Services that keep a database: the backup agent may join their networks (NETWORK_POLICY reachesDatabases). */
+export const servicesWithDatabase = (containers: { role: string; service: string }[]): Set<string> => new Set(containers.filter((c) => c.role === "database").map((c) => c.service));
 
-/**
- * Verifies a finished plan against the policy: network memberships per role, nobody on another
- * service's network, the Docker socket mounted only by the socket proxy and only read-only,
- * namespace-sharing containers with no networks of their own, host ports only on the proxy.
- */
+/** Verifies a finished plan against the shared policy; each problem is located at the container's service. */
 export function checkPolicy(plan: Plan): PlanProblem[] {
-  const problems: PlanProblem[] = [];
-  const networks = new Map(plan.networks.map((n) => [n.name, n]));
-  const services = new Map(plan.services.map((s) => [s.name, s]));
-  const withDatabase = new Set(plan.containers.filter((c) => c.role === "database").map((c) => c.service));
-
-  for (const c of plan.containers) {
-    const path = `homelab:services.${c.service}`;
-    const fail = (message: string) => problems.push({ path, message: `${c.name} (${c.role}) ${message}` });
-    const rule = NETWORK_POLICY[c.role];
-    const dockerApi = !!services.get(c.service)?.dockerApi && c.role !== "database" && c.role !== "cache";
-
-    for (const m of c.mounts) {
-      if ((m.type === "bind" && exposesDockerSocket(m.source)) || m.target === DOCKER_SOCKET) {
-        if (c.role !== "socket-proxy") fail("mounts the Docker socket: only the socket proxy may");
-        else if (!m.readOnly) fail("mounts the Docker socket read-write: it must be read-only");
-      }
-    }
-    // Outside the proxy and the VPN gateway, a host port exists only where the owner asked for it (`publish`).
-    const asked = new Set(services.get(c.service)?.publish ?? []);
-    const unasked = c.hostPorts.filter((p) => !asked.has(p.external));
-    if (unasked.length > 0 && c.role !== "proxy" && c.role !== "vpn-gateway") fail(`publishes host ports ${unasked.map((p) => p.external).join(", ")}: only the proxy may, or a service whose owner lists them in publish`);
-
-    if (c.networkMode) {
-      if (c.networks.length > 0) fail(`shares ${c.networkMode} and must not join networks of its own`);
-      if (c.hostPorts.length > 0) fail(`shares ${c.networkMode} and cannot publish ports`);
-      continue;
-    }
-    const kinds = { ingress: false, own: false, socket: false, link: false };
-    for (const name of c.networks) {
-      const net = networks.get(name);
-      if (!net) {
-        fail(`joins ${name}, which is not in the plan`);
-        continue;
-      }
-      if (net.kind === "service") {
-        if (net.service !== c.service) {
-          if (!REACHES_DATABASES.has(c.role) || !withDatabase.has(net.service!)) fail(`joins ${name}, another service's network`);
-        }
-        else kinds.own = true;
-      } else kinds[net.kind] = true;
-    }
-    for (const kind of ["ingress", "own", "socket", "link"] as const) {
-      const allowance = rule[kind];
-      const label = kind === "own" ? "its own service network" : kind === "link" ? "a link network" : `vnet-${kind}`;
-      if (kinds[kind] && allowance === "never") fail(`must never be on ${label}`);
-      if (kinds[kind] && allowance === "if-docker-api" && !dockerApi) fail(`is on ${label} but does not use the Docker API`);
-      if (!kinds[kind] && joins(allowance, dockerApi)) fail(`must be on ${label}`);
-    }
-  }
-  return problems;
+  const networks = networksByName(plan);
+  const withDatabase = servicesWithDatabase(plan.containers);
+  return plan.containers.flatMap((c) => judgeContainer(plannedView(plan, c, networks, withDatabase)).map((v) => ({ path: `homelab:services.${c.service}`, message: v.message })));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { yamlFile } from "../config/yaml";
+import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { Naming } from "./containers";
@@ -164,7 +165,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
       },
     };
     files.push({ path: "/etc/traefik/dynamic/crowdsec.yml", content: yamlFile(dynamic), secret: false });
-    files.push({ path: CROWDSEC_KEY_FILE, content: "{{secret:crowdsec-bouncer-key}}", secret: true });
+    files.push({ path: CROWDSEC_KEY_FILE, content: secretRef("crowdsec-bouncer-key"), secret: true });
   }
   return files;
 }

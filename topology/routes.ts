@@ -1,13 +1,15 @@
+import { NETWORK_POLICY, ROUTABLE_ROLES as ROUTE_ALLOWED } from "../policy/networkPolicy";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
 import type { PlannedService, PlanProblem, Route } from "./types";
 
-const ROUTABLE_ROLES = new Set(["web", "monitoring", "auth"]);
+/** Roles routed by default when they have a web port; the policy allows routes to a few more when asked. */
+const ROUTED_BY_DEFAULT = new Set(["web", "monitoring", "auth"]);
 
 /** A service gets a route by default when its main container is a web UI; the owner can say otherwise. */
 export function exposureOf(svc: ResolvedService): PlannedService["expose"] {
-  return svc.config.expose ?? (svc.entry.main.port && ROUTABLE_ROLES.has(svc.entry.main.role) ? "lan" : "none");
+  return svc.config.expose ?? (svc.entry.main.port && ROUTED_BY_DEFAULT.has(svc.entry.main.role) ? "lan" : "none");
 }
 
 /** One route per exposed service: `<subdomain>.<domain>` → `<container>:<port>`, hosts unique. */
@@ -20,6 +22,11 @@ export function planRoutes(services: ResolvedService[], cfg: StackConfig, names:
     if (expose === "none") continue;
     const path = `homelab:services.${svc.name}`;
     const port = svc.entry.main.port;
+    const role = svc.entry.main.role;
+    if (!NETWORK_POLICY[role].route) {
+      problems.push({ path: `${path}.expose`, message: `'${svc.name}' (${role}) may never have a route (only ${ROUTE_ALLOWED.join(", ")} may): set expose: none` });
+      continue;
+    }
     if (!port) {
       problems.push({ path: `${path}.expose`, message: `'${svc.name}' is exposed (${expose}) but has no web port to route to` });
       continue;

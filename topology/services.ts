@@ -1,4 +1,5 @@
 import { CATALOG, CatalogEntry, catalogEntry, RETIRED, Role } from "../config/catalog";
+import { protectedEnvReason } from "../policy/networkPolicy";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { compareNames } from "./order";
@@ -87,6 +88,8 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
+  // Traefik's own dashboard gets a route by default (topology/host.ts), guarded at two_factor: it needs Authelia like any other.
+  const traefikDashboard = cfg.proxy === "traefik" && cfg.services.traefik?.expose !== "none" && SSO_LEVELS.has(cfg.services.traefik?.auth ?? "two_factor");
   const protectedRoutes = services.filter((s) => exposureOf(s) !== "none" && SSO_LEVELS.has(s.config.auth ?? s.entry.auth));
   // Every protected route redirects to the portal (Authelia's authz handlers answer with its URL), so a
   // protected route on the tunnel needs the portal on the tunnel too, or remote users can never sign in.
@@ -96,14 +99,30 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   const portalRemote: ServiceConfig = tunnelled.every((s) => s.config.remoteAuth === "authelia") ? { public: true, remoteAuth: "authelia" } : { remoteAuth: "access" };
   const ownerExpose = cfg.services.authelia?.expose;
   const onTunnel = ownerExpose ? ownerExpose === "tunnel" : tunnelled.length > 0;
-  if (protectedRoutes.length) ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
+  if (traefikDashboard || protectedRoutes.length) ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
   if (cfg.crowdsec.enabled) ensure("crowdsec");
   const authelia = services.find((s) => s.name === "authelia");
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
   if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
+  for (const s of services) problems.push(...protectedSettings(s.name, s.entry, s.config));
   services.sort((a, b) => compareNames(a.name, b.name));
   return { services, problems, warnings };
+}
+
+/**
+ * Settings the config may not override (the shared policy's PROTECTED_ENV): each refusal names its key.
+ * The socket proxy's image is fixed too: whatever image runs there gets the Docker socket.
+ */
+function protectedSettings(name: string, entry: CatalogEntry, svc: ServiceConfig): PlanProblem[] {
+  const path = `homelab:services.${name}`;
+  const problems: PlanProblem[] = [];
+  if (name === SOCKET_PROXY && svc.image) problems.push({ path: `${path}.image`, message: `the socket proxy's image cannot be changed: it is the one container with the Docker socket` });
+  for (const key of Object.keys(svc.env ?? {})) {
+    const reason = protectedEnvReason(entry.main.role, !!entry.dockerApi, key);
+    if (reason) problems.push({ path: `${path}.env.${key}`, message: reason });
+  }
+  return problems;
 }
 
 /** Owner overrides of a catalog entry's image and port apply to its main container only. */

@@ -24,6 +24,7 @@
  * site-confs/default.conf, whose port-80 server only redirects to https and whose 443 server is the
  * default_server for unknown hosts (root/defaults/nginx/site-confs/default.conf.sample).
  */
+import { secretRef } from "../config/secret";
 import type { Naming } from "./containers";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { ProxyContext } from "./proxy";
@@ -179,7 +180,7 @@ export function swagCertificate(ctx: ProxyContext, acmeTokenSecret: string): { e
         ...(cfg.acme.extraDomains?.length ? { EXTRA_DOMAINS: cfg.acme.extraDomains.join(",") } : {}),
         ...(cfg.acme.propagationSeconds ? { PROPAGATION: String(cfg.acme.propagationSeconds) } : {}),
       },
-      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = {{secret:${acmeTokenSecret}}}\n`, secret: true }],
+      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = ${secretRef(acmeTokenSecret)}\n`, secret: true }],
     };
   }
   const live = `/config/etc/letsencrypt/live/${cfg.domain}`;

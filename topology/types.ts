@@ -74,9 +74,8 @@ export interface VpnClient {
 }
 
 /**
- * A generated file. `content` may hold placeholders the Pulumi layer fills in: `{{secret:<name>}}` (the
- * secret's value), `{{argon2id:<name>}}` (its argon2id hash) and `{{bcrypt:<name>}}` (the bcrypt hash a
- * generated secret's generator keeps in state); a file with placeholders is a Pulumi secret.
+ * A generated file. `content` may hold secret references the Pulumi layer fills in, made only by
+ * `secretRef(name, form)` (config/secret.ts) — never from config text; a file holding one is a Pulumi secret.
  */
 export interface PlannedFile {
   path: string;
@@ -96,7 +95,7 @@ export type FileReload = "watched" | "restart";
 
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =
-  | { name: string; source: "generated"; length: number; purpose: string; format?: "alnum" | "hex" }
+  | { name: string; source: "generated"; length: number; purpose: string; guardsData?: boolean; format?: "alnum" | "hex" }
   | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
 
 export interface SocketProxyConsumer {

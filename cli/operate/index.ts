@@ -19,6 +19,8 @@ export interface OperateOptions {
   projectDir: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
+  /** Called once `up` has applied successfully (or found nothing to change): what must follow a real apply, like writing the allocation lock. */
+  onApplied?: () => void;
   /** Where answers to questions come from; defaults to process.stdin. */
   stdin?: NodeJS.ReadableStream;
   /** The environment for everything this does, the Pulumi CLI included; defaults to process.env. */
@@ -98,7 +100,9 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     const { target, backend } = await openStack(stack, opts, io, "create");
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
     if (opts.policy === false && CHECKS_POLICY.includes(op)) io.err(NO_POLICY_WARNING);
-    return await run(op, target, io, opts.beforeUp);
+    const code = await run(op, target, io, opts.beforeUp);
+    if (op === "up" && code === 0) opts.onApplied?.();
+    return code;
   } catch (e) {
     if (io.guard.state !== "none") return interrupted(op, stack, io);
     if (io.violations.mandatory > 0) io.err(io.violations.stoppedLine(op));

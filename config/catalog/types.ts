@@ -1,10 +1,11 @@
+import type { Role } from "../../policy/networkPolicy";
 import type { AUTH_LEVELS } from "../schema";
 
 export type AuthLevel = (typeof AUTH_LEVELS)[number];
 
-/** What a container is for; the network policy is written in these terms. */
-export const ROLES = ["web", "database", "cache", "monitoring", "socket-proxy", "proxy", "auth", "ips", "vpn-gateway", "tunnel", "worker", "backup"] as const;
-export type Role = (typeof ROLES)[number];
+/** What a container is for; the network policy (policy/networkPolicy.ts) is written in these terms. */
+export { ROLES } from "../../policy/networkPolicy";
+export type { Role } from "../../policy/networkPolicy";
 
 /**
  * Where a mount comes from: the service's folder under `paths.config`, the shared media folder

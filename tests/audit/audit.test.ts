@@ -11,7 +11,7 @@ import { planOf, stackConfig } from "../support/configs";
 export function snapshotOf(plan: Plan): EngineSnapshot {
   const ids = new Map(plan.containers.map((c, i) => [c.name, `${String(i + 1).padStart(4, "0")}${"ab".repeat(30)}`]));
   return {
-    networks: plan.networks.map((n, i) => ({ id: `net${i}`, name: n.name, subnets: [n.subnet], labels: { "homelab.network-kind": n.kind } })),
+    networks: plan.networks.map((n, i) => ({ id: `net${i}`, name: n.name, subnets: [n.subnet], labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) } })),
     containers: plan.containers.map((c) => {
       const owner = c.networkMode?.replace(/^container:/, "");
       return {
@@ -21,7 +21,8 @@ export function snapshotOf(plan: Plan): EngineSnapshot {
         labels: c.labels,
         networkMode: owner ? `container:${ids.get(owner)}` : c.networks[0],
         networks: [...c.networks],
-        mounts: c.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly })),
+        mounts: c.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly, type: m.type })),
+        hostPorts: c.hostPorts.map((p) => p.external),
       };
     }),
   };
@@ -42,7 +43,10 @@ function labWithVpn(): Plan {
   const plan = structuredClone(planOf(stackConfig("lab")));
   const ingress = plan.networks.find((n) => n.kind === "ingress")!.name;
   const base = plan.containers.find((c) => c.name === "lab-sonarr")!;
-  const gluetun: PlannedContainer = { ...base, name: "lab-gluetun", service: "gluetun", role: "vpn-gateway", networks: [ingress], mounts: [] };
+  const own = { ...plan.networks.find((n) => n.service === "sonarr")!, name: "lab-vnet-gluetun", service: "gluetun", subnet: "10.96.9.0/29", members: ["lab-gluetun"] };
+  const labels = { "homelab.service": "gluetun", "homelab.role": "vpn-gateway" };
+  const gluetun: PlannedContainer = { ...base, name: "lab-gluetun", service: "gluetun", role: "vpn-gateway", labels, networks: [ingress, own.name], mounts: [] };
+  plan.networks.push(own);
   const qbit = plan.containers.find((c) => c.name === "lab-qbittorrent")!;
   qbit.networks = [];
   qbit.networkMode = "container:lab-gluetun";
@@ -79,7 +83,9 @@ describe("homelab audit: auditFindings (pure)", () => {
     container(engine, "immich-db").networks.push("vnet-ingress");
     container(engine, "sonarr").networks.push("vnet-radarr");
     const findings = auditFindings(home, engine);
-    assert.deepEqual(kinds(findings), ["unexpected-network immich-db", "unexpected-network sonarr"]);
+    assert.deepEqual(kinds(findings), ["unexpected-network immich-db", "unexpected-network sonarr", "policy immich-db", "policy sonarr"]);
+    // The shared policy says it too, in its own words, without looking at the plan.
+    assert.deepEqual(findings.slice(2).map((f) => f.actual), ["immich-db (database) must never be on vnet-ingress", "sonarr (web) joins vnet-radarr, the network of service 'radarr': nobody joins another service's network"]);
     assert.match(findings[0].expected, /not on vnet-ingress \(plan: vnet-immich; a database container must never be on vnet-ingress\)/);
     assert.match(findings[1].expected, /nothing joins another service's network/);
   });
@@ -88,7 +94,10 @@ describe("homelab audit: auditFindings (pure)", () => {
     const engine = snapshotOf(lab);
     const dozzle = container(engine, "lab-dozzle");
     dozzle.networks = dozzle.networks.filter((n) => n !== "lab-vnet-socket");
-    assert.deepEqual(auditFindings(lab, engine), [{ kind: "missing-from-network", object: "lab-dozzle", expected: "on lab-vnet-socket", actual: "not on it (networks: lab-vnet-dozzle, lab-vnet-ingress)" }]);
+    assert.deepEqual(auditFindings(lab, engine), [
+      { kind: "missing-from-network", object: "lab-dozzle", expected: "on lab-vnet-socket", actual: "not on it (networks: lab-vnet-dozzle, lab-vnet-ingress)" },
+      { kind: "policy", object: "lab-dozzle", expected: "the network policy", actual: "lab-dozzle (monitoring) must be on vnet-socket" },
+    ]);
   });
 
   it("reports the Docker socket mounted by anything but the socket proxy, and the socket proxy mounting it read-write", () => {
@@ -113,6 +122,7 @@ describe("homelab audit: auditFindings (pure)", () => {
       { kind: "subnet", object: "lab-vnet-whoami", expected: "10.96.3.144/29", actual: "10.96.3.160/29" },
       { kind: "stray-network", object: "lab-vnet-oldapp", expected: "not in the plan", actual: "10.96.1.0/29" },
       { kind: "missing-from-network", object: "lab-sonarr", expected: "on lab-vnet-sonarr", actual: "not on it (networks: lab-vnet-ingress)" },
+      { kind: "policy", object: "lab-sonarr", expected: "the network policy", actual: "lab-sonarr (web) must be on its own service network" },
     ]);
   });
 
@@ -137,6 +147,7 @@ describe("homelab audit: auditFindings (pure)", () => {
       Object.assign(container(engine, "lab-qbittorrent"), { networkMode: "lab-vnet-ingress", networks: ["lab-vnet-ingress"] });
       assert.deepEqual(auditFindings(plan, engine), [
         { kind: "namespace", object: "lab-qbittorrent", expected: "in lab-gluetun's namespace (container:lab-gluetun)", actual: "networks: lab-vnet-ingress" },
+        { kind: "policy", object: "lab-qbittorrent", expected: "the network policy", actual: "lab-qbittorrent (web) must be on its own service network" },
       ]);
     });
 

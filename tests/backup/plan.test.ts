@@ -84,7 +84,10 @@ describe("homelab:backup (plan)", () => {
     sonarr.networks.push("vnet-immich");
     const dump = plan.containers.find((c) => c.name === "backup-dump")!;
     dump.networks.push("vnet-jellyfin");
-    assert.deepEqual(checkPolicy(plan).map((p) => p.message), ["sonarr (web) joins vnet-immich, another service's network", "backup-dump (backup) joins vnet-jellyfin, another service's network"]);
+    assert.deepEqual(checkPolicy(plan).map((p) => p.message), [
+      "sonarr (web) joins vnet-immich, the network of service 'immich': nobody joins another service's network",
+      "backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network",
+    ]);
   });
 
   it("the policy pack passes the registered backup containers and refuses the dump client on a network without a database", async function () {

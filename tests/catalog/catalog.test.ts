@@ -175,16 +175,16 @@ describe("publish (LAN ports, opt-in)", () => {
   it("the plan's policy refuses a host port the owner did not ask for", () => {
     const plan = structuredClone(planOf(minimalConfig()));
     plan.containers.find((c) => c.name === "jellyfin")!.hostPorts.push({ internal: 8096, external: 8096 });
-    assert.deepEqual(checkPolicy(plan).map((p) => p.message), ["jellyfin (web) publishes host ports 8096: only the proxy may, or a service whose owner lists them in publish"]);
+    assert.deepEqual(checkPolicy(plan).map((p) => p.message), ["jellyfin (web) publishes host port(s) 8096: only the proxy and the VPN gateway may, or ports the owner lists in publish"]);
   });
 
-  it("the audit reports a host port the plan does not have", () => {
+  it("the audit reports a host port the owner did not publish, once, as the shared policy's finding", () => {
     const plan = planOf(minimalConfig({ services: { jellyfin: { publish: [8096] } } }));
     const snapshot = snapshotOf(plan);
     snapshot.containers.find((c) => c.name === "jellyfin")!.hostPorts = [8096];
     assert.deepEqual(auditFindings(plan, snapshot), []);
     snapshot.containers.find((c) => c.name === "jellyfin")!.hostPorts = [8096, 8920];
-    assert.deepEqual(auditFindings(plan, snapshot).map((f) => `${f.kind} ${f.object}: ${f.actual}`), ["host-ports jellyfin: also publishes 8920"]);
+    assert.deepEqual(auditFindings(plan, snapshot).map((f) => `${f.kind} ${f.object}: ${f.actual}`), ["policy jellyfin: jellyfin (web) publishes host port(s) 8920: only the proxy and the VPN gateway may, or ports the owner lists in publish"]);
   });
 });
 

@@ -24,9 +24,9 @@ describe("live-file scripts on a real Docker engine", function () {
     assert.equal(r.exitCode, 0, r.stderr);
     return r.stdout.trim();
   };
-  const write = (file: string, content: string, reload: "watched" | "restart", mode = "644") =>
-    runScript(WRITE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: mode, HOMELAB_RELOAD: reload }, content);
-  const remove = (file: string) => runScript(REMOVE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: "644", HOMELAB_RELOAD: "watched" });
+  const write = (file: string, content: string, reload: "watched" | "restart", mode = "0644", owner = "0:0") =>
+    runScript(WRITE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: mode, HOMELAB_FILE_OWNER: owner, HOMELAB_RELOAD: reload }, content);
+  const remove = (file: string) => runScript(REMOVE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: "0644", HOMELAB_FILE_OWNER: "0:0", HOMELAB_RELOAD: "watched" });
   const startedAt = async () => (await docker.getContainer(id).inspect()).State.StartedAt;
 
   before(async () => {
@@ -53,9 +53,17 @@ describe("live-file scripts on a real Docker engine", function () {
     assert.equal(await startedAt(), before, "a watched file does not restart the container");
   });
 
+  it("lands a secret file 0600 and owned by the app's uid (what deliverLiveFiles passes for a LinuxServer.io image)", async () => {
+    const r = await write("/config/secrets/api-key", "s3cr3t\n", "watched", "0600", "911:911");
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.equal(await sh("stat -c '%u:%g %a' /config/secrets/api-key"), "911:911 600");
+    assert.equal(await sh("cat /config/secrets/api-key"), "s3cr3t");
+    assert.equal(await sh("stat -c '%u:%g %a' /config"), "911:911 750", "the existing folder keeps its owner and mode");
+  });
+
   it("overwrites in place, with a secret's mode, and restarts the container when asked (same container)", async () => {
     const before = await startedAt();
-    const r = await write("/config/nginx/proxy-confs/app.subdomain.conf", "server { listen 80; }\n", "restart", "600");
+    const r = await write("/config/nginx/proxy-confs/app.subdomain.conf", "server { listen 80; }\n", "restart", "0600");
     assert.equal(r.exitCode, 0, r.stderr);
     const info = await docker.getContainer(id).inspect();
     assert.equal(info.Id, id);
@@ -97,7 +105,7 @@ describe("live-file scripts on a real Docker engine", function () {
   });
 
   it("a removal succeeds when the container is gone; a write fails loudly", async () => {
-    const gone = { HOMELAB_CONTAINER: `${runPrefix(runId)}no-such-container`, HOMELAB_FILE: "/config/x", HOMELAB_FILE_MODE: "644", HOMELAB_RELOAD: "watched" };
+    const gone = { HOMELAB_CONTAINER: `${runPrefix(runId)}no-such-container`, HOMELAB_FILE: "/config/x", HOMELAB_FILE_MODE: "0644", HOMELAB_FILE_OWNER: "0:0", HOMELAB_RELOAD: "watched" };
     assert.equal((await runScript(REMOVE_FILE, gone)).exitCode, 0);
     const w = await runScript(WRITE_FILE, gone, "x");
     assert.notEqual(w.exitCode, 0);

@@ -192,9 +192,24 @@ describe("homelab audit --probe on a real Docker engine", function () {
     const killed = await runCommand("SIGKILL");
     assert.equal(killed.signal, "SIGKILL");
     assert.ok((await probeLeftovers(docker)).length > 0, "a killed run leaves probe containers");
+    // The engine still completes the creates the killed client had in flight (they show up as Created, never
+    // started); what the next run is to clean is what the killed run left once the engine has settled.
+    await settledLeftovers();
     await probe("lab after a killed run", { leftoverAgeSeconds: 0 });
     assert.deepEqual(await probeLeftovers(docker), []);
   });
+
+  /** Waits (at most 10 s) until the probe containers stop changing for a second: nothing of a killed run still in flight. */
+  async function settledLeftovers(): Promise<void> {
+    const ids = async () => (await probeLeftovers(docker)).map((c) => c.Id).sort().join(",");
+    let last = await ids();
+    let stableSince = Date.now();
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && Date.now() - stableSince < 1_000; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const now = await ids();
+      if (now !== last) [last, stableSince] = [now, Date.now()];
+    }
+  }
 
   /** `homelab audit lab --probe` in a child process, sent `signal` once its first probe container exists. */
   function runCommand(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {

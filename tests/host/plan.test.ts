@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { secretRef } from "../../config/secret";
 import { parse } from "yaml";
 import { image } from "../../config/schema";
 import { SecretValue } from "../../config/secret";
@@ -90,12 +91,12 @@ describe("host stack plan", () => {
           ["AUTHELIA_STORAGE_ENCRYPTION_KEY_FILE", "authelia-storage-encryption-key"],
         ]) {
           assert.equal(a.env[envVar], `/secrets/${name}`);
-          assert.equal(file(a, `/secrets/${name}`), `{{secret:${name}}}`);
+          assert.equal(file(a, `/secrets/${name}`), secretRef(name));
           assert.ok(plan.secrets!.some((s) => s.name === name && s.source === "generated"));
         }
         const users = parse(file(a, "/config/users_database.yml")).users;
         // Generated passwords: the generator's bcrypt hash; chosen ones are hashed with argon2id (see the SMTP/Duo case).
-        for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, `{{bcrypt:authelia-user-${name}}}`);
+        for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, secretRef(`authelia-user-${name}`, "bcrypt"));
         // The rules follow the routes and the users the config: delivered next to Authelia, which restarts for them; the rest is part of
         // the container, there from its first start (no template-and-exit), and Authelia reads the folder.
         assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [[AUTHELIA_RULES_FILE, "restart"], ["/config/users_database.yml", "restart"]]);
@@ -159,7 +160,7 @@ describe("host stack plan", () => {
       assert.ok(!traefik.networks.includes("vnet-socket") || traefik.env.DOCKER_HOST === "tcp://cetusguard:2375");
       const dynamic = parse(file(traefik, "/etc/traefik/dynamic/crowdsec.yml"));
       assert.equal(dynamic.http.middlewares.crowdsec.plugin.bouncer.crowdsecLapiHost, "crowdsec:8080");
-      assert.equal(file(traefik, "/etc/traefik/crowdsec-bouncer.key"), "{{secret:crowdsec-bouncer-key}}");
+      assert.equal(file(traefik, "/etc/traefik/crowdsec-bouncer.key"), secretRef("crowdsec-bouncer-key"));
     });
 
     it("serves HTTPS through an ACME DNS challenge when a Cloudflare token is configured", () => {
@@ -303,7 +304,7 @@ describe("host stack plan", () => {
       const names = plan.secrets!.map((s) => `${s.name}:${s.source}`);
       for (const n of ["authelia-smtp-password:config", "authelia-duo-secret-key:config", "authelia-user-a:config"]) assert.ok(names.includes(n), n);
       assert.deepEqual(plan.authelia!.generatedPasswords, {});
-      assert.equal(parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users.a.password, "{{argon2id:authelia-user-a}}");
+      assert.equal(parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users.a.password, secretRef("authelia-user-a", "argon2id"));
       assert.doesNotMatch(JSON.stringify(plan), /"(pw|smtp|duo)"/, "secret values never in the plan JSON");
     });
   });

@@ -108,10 +108,18 @@ describe("host stack under Pulumi mocks", function () {
           assert.deepEqual(uploaded, files.filter((f) => !f.reload).map((f) => f.path).sort(), `${planned.name}: uploads`);
           assert.deepEqual(
             live.map((r) => unwrapSecrets(r.inputs.environment)).map((e) => [e.HOMELAB_FILE, e.HOMELAB_RELOAD, e.HOMELAB_FILE_MODE]).sort(),
-            files.filter((f) => f.reload).map((f) => [f.path, f.reload, f.secret ? "600" : "644"]).sort(),
+            files.filter((f) => f.reload).map((f) => [f.path, f.reload, f.secret ? "0600" : "0644"]).sort(),
             `${planned.name}: live files`,
           );
           for (const r of live) assert.deepEqual([r.inputs.create, r.inputs.update, r.inputs.delete], [WRITE_FILE, WRITE_FILE, REMOVE_FILE]);
+          // Every file lands with an explicit mode (secrets 0600) and the app's user as owner (PUID:PGID, else root).
+          const owner = planned.env.PUID ? `${planned.env.PUID}:${planned.env.PGID}` : "0:0";
+          for (const r of live) assert.equal(unwrapSecrets(r.inputs.environment).HOMELAB_FILE_OWNER, owner, `${planned.name}: live file owner`);
+          const uploads = unwrapSecrets<{ file: string; permissions: string; owner: string; group: string }[]>(container.inputs.uploads ?? []);
+          for (const u of uploads) {
+            const secret = files.find((f) => f.path === u.file)!.secret;
+            assert.deepEqual([u.permissions, `${u.owner}:${u.group}`], [secret ? "0600" : "0644", owner], `${planned.name}: ${u.file}`);
+          }
         }
         assert.ok(commands.length > 0, "the stack has live files");
         // The ones a new service changes: Authelia's rules, and the dashboard or each SWAG route.

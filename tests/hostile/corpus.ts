@@ -9,7 +9,7 @@ import { stackConfig } from "../support/configs";
  */
 export interface HostileCase {
   name: string;
-  area: "cidr" | "names" | "paths" | "images" | "env" | "hosts" | "keys" | "types" | "scale" | "domain" | "secrets" | "lock" | "links";
+  area: "cidr" | "names" | "paths" | "images" | "env" | "hosts" | "keys" | "types" | "scale" | "domain" | "secrets" | "lock" | "links" | "policy";
   overrides: Record<string, unknown> | (() => Record<string, unknown>);
   expect: { path: string; message: string }[];
 }
@@ -100,6 +100,12 @@ export const CORPUS: HostileCase[] = [
   { name: "config path under /etc, spelled //etc/", area: "paths", overrides: { paths: { config: "//etc/", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: `${SYSTEM_FOLDER}` }] },
   { name: "path with a newline", area: "paths", overrides: { paths: { config: "/srv/a\n/etc", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: "may only contain letters, digits, '.', '_', '-' and '/'" }] },
   { name: "path with a shell substitution", area: "paths", overrides: { paths: { config: "/srv/$(id)", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: "may only contain letters, digits, '.', '_', '-' and '/'" }] },
+
+  { name: "data path is containerd's state", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/var/lib/containerd" } }, expect: [{ path: "homelab:paths.data", message: SYSTEM_FOLDER }] },
+  { name: "config path under the cron spool", area: "paths", overrides: { paths: { config: "/var/spool/cron", data: "/srv/data" } }, expect: [{ path: "homelab:paths.config", message: SYSTEM_FOLDER }] },
+  { name: "config path inside the data folder (mounted read-write into many apps)", area: "paths", overrides: { paths: { config: "/srv/data/config", data: "/srv/data/" } }, expect: [{ path: "homelab:paths.config", message: "must not be inside paths.data (/srv/data/), which many apps mount read-write" }] },
+  { name: "data path inside the config folder", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/srv/homelab/media" } }, expect: [{ path: "homelab:paths.data", message: "must not be inside paths.config (/srv/homelab)" }] },
+  { name: "config and data the same folder", area: "paths", overrides: { paths: { config: "/srv/homelab", data: "/srv//homelab" } }, expect: [{ path: "homelab:paths.config", message: "must not be inside paths.data" }] },
 
   // Images
   { name: "image with the latest tag", area: "images", overrides: services({ whoami: { ...WHOAMI, image: "traefik/whoami:latest" } }), expect: [{ path: "homelab:services.whoami.image", message: "must not use the 'latest' tag: pin a version" }] },
@@ -200,6 +206,37 @@ export const CORPUS: HostileCase[] = [
   { name: "link to a service that does not exist", area: "links", overrides: { links: { arr: { services: ["sonarr", "radarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "unknown or disabled service(s): radarr" }] },
   { name: "link that pulls the reverse proxy in", area: "links", overrides: { links: { arr: { services: ["swag", "sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "swag (proxy) may not join a link network" }] },
   { name: "link that pulls the socket proxy in", area: "links", overrides: { links: { arr: { services: ["cetusguard", "dozzle"] } } }, expect: [{ path: "homelab:links.arr.services", message: "cetusguard (socket-proxy) may not join a link network" }] },
+  // Hosts past DNS's limits, and echoed text that could fool a terminal
+  {
+    name: "host name longer than DNS allows (253)",
+    area: "hosts",
+    overrides: { domain: `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(40)}.com`, ...services({ sonarr: { subdomain: "s".repeat(32) } }) },
+    expect: [{ path: "homelab:services.sonarr.subdomain", message: "is 269 characters long (DNS allows 253)" }],
+  },
+  { name: "service name with a right-to-left override (shown, not obeyed)", area: "names", overrides: services({ "evil\u202etxt.exe": WHOAMI }), expect: [{ path: 'homelab:services["evil\\u{202e}txt.exe"]', message: 'key "evil\\u{202e}txt.exe" is not allowed' }] },
+  { name: "service name with a terminal escape sequence (a fake success line)", area: "names", overrides: services({ "x\u001b[2K\r\u001b[32mapplied": WHOAMI }), expect: [{ path: 'homelab:services["x\\u001b[2K\\r\\u001b[32mapplied"]', message: "is not allowed" }] },
+  // (300 KB and more is refused before validation: tests/hardening/bounds.test.ts)
+  { name: "image reference of 60 KB (echoed cut)", area: "scale", overrides: services({ whoami: { ...WHOAMI, image: `a/${"B".repeat(60_000)}:1` } }), expect: [{ path: "homelab:services.whoami.image", message: `is not a Docker image reference (got "a/${"B".repeat(57)}… (59946 more characters))` }] },
+
+  // SSO that cannot work
+  { name: "Authelia not exposed while routes ask for a login", area: "hosts", overrides: services({ authelia: { expose: "none" } }), expect: [{ path: "homelab:services.authelia.expose", message: "Authelia's login portal is not served (expose: none), but dozzle.lab.example.com, qbittorrent.lab.example.com, sonarr.lab.example.com, whoami.lab.example.com ask for a login and would redirect to it" }] },
+
+  // The network policy: routes and the settings the config may not override (policy/networkPolicy.ts)
+  { name: "route to the socket proxy (the Docker API without login)", area: "policy", overrides: services({ cetusguard: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.cetusguard.expose", message: "'cetusguard' (socket-proxy) may never have a route" }] },
+  { name: "route to the CrowdSec LAPI", area: "policy", overrides: services({ crowdsec: { expose: "lan", auth: "bypass" } }), expect: [{ path: "homelab:services.crowdsec.expose", message: "'crowdsec' (ips) may never have a route" }] },
+  { name: "socket proxy given another image (it would get the socket)", area: "policy", overrides: services({ cetusguard: { image: "alpine:3.20" } }), expect: [{ path: "homelab:services.cetusguard.image", message: "the socket proxy's image cannot be changed" }] },
+  { name: "socket proxy rules granting write through env", area: "policy", overrides: services({ cetusguard: { env: { CETUSGUARD_RULES: "POST .+" } } }), expect: [{ path: "homelab:services.cetusguard.env.CETUSGUARD_RULES", message: "CETUSGUARD_RULES is security-relevant and cannot be set here: the socket proxy's settings come only from homelab:socketProxy" }] },
+  { name: "Docker API client pointed around the socket proxy", area: "policy", overrides: services({ dozzle: { env: { DOCKER_HOST: "unix:///var/run/docker.sock" } } }), expect: [{ path: "homelab:services.dozzle.env.DOCKER_HOST", message: "DOCKER_HOST is set by the stack: a Docker API client reaches the engine only through the socket proxy" }] },
+  {
+    name: "Gluetun's control server published and DNS switched to plain",
+    area: "policy",
+    overrides: { vpn: VPN_MINIMAL, vpnCredentials: { $secret: { wireguardPrivateKey: "k" } }, ...services({ gluetun: { env: { HTTP_CONTROL_SERVER_ADDRESS: ":8000", DNS_UPSTREAM_RESOLVER_TYPE: "plain" } } }) },
+    expect: [
+      { path: "homelab:services.gluetun.env.HTTP_CONTROL_SERVER_ADDRESS", message: "HTTP_CONTROL_SERVER_ADDRESS is security-relevant and cannot be set here: Gluetun's control server" },
+      { path: "homelab:services.gluetun.env.DNS_UPSTREAM_RESOLVER_TYPE", message: "DNS_UPSTREAM_RESOLVER_TYPE is security-relevant" },
+    ],
+  },
+  { name: "Authelia's default policy switched off through env", area: "policy", overrides: services({ authelia: { env: { AUTHELIA_ACCESS_CONTROL_DEFAULT_POLICY: "bypass" } } }), expect: [{ path: "homelab:services.authelia.env.AUTHELIA_ACCESS_CONTROL_DEFAULT_POLICY", message: "Authelia's configuration is generated" }] },
   { name: "link with one service", area: "links", overrides: { links: { arr: { services: ["sonarr"] } } }, expect: [{ path: "homelab:links.arr.services", message: "a link joins at least two services" }] },
 ];
 

@@ -91,6 +91,7 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   policy?: boolean;
   signals?: EventEmitter;
+  onApplied?: () => void;
 }
 
 /** Runs one driver entry point (operate, printCaCertificate…) in the sandbox with captured streams. */
@@ -111,6 +112,7 @@ export async function invoke(box: Sandbox, entry: (opts: OperateOptions) => Prom
     policy: options.policy,
     // Never the test process's own signals: Ctrl-C is delivered through an emitter where a test wants it.
     signals: options.signals ?? new EventEmitter(),
+    onApplied: options.onApplied,
   });
   return { code, out: stdout.text(), err: stderr.text(), ms: Date.now() - started };
 }

@@ -107,6 +107,32 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       assert.ok(subcommands(box).includes("up --yes"));
     });
 
+    // `homelab up` passes the allocation lock's write as onApplied (cli/main.ts): it must follow a real apply only.
+    describe("what follows a successful apply (the allocation lock)", () => {
+      const counted = () => {
+        const hook = { calls: 0, onApplied: () => void hook.calls++ };
+        return hook;
+      };
+      it("runs after `up` applied", async () => {
+        const hook = counted();
+        const result = await run(sandbox(), "up", "lab", { yes: true, onApplied: hook.onApplied });
+        assert.strictEqual(result.code, 0, result.err);
+        assert.strictEqual(hook.calls, 1);
+      });
+      it("does not run when the apply fails", async () => {
+        const hook = counted();
+        const result = await run(sandbox({ FAKE_PULUMI_FAIL: "up" }), "up", "lab", { yes: true, onApplied: hook.onApplied });
+        assert.strictEqual(result.code, 1);
+        assert.strictEqual(hook.calls, 0);
+      });
+      it("does not run when the preview fails, or the answer is no", async () => {
+        const hook = counted();
+        assert.strictEqual((await run(sandbox({ FAKE_PULUMI_FAIL: "preview" }), "up", "lab", { yes: true, onApplied: hook.onApplied })).code, 1);
+        assert.strictEqual((await run(sandbox(), "up", "lab", { interactive: true, answers: "n\n", onApplied: hook.onApplied })).code, 1);
+        assert.strictEqual(hook.calls, 0);
+      });
+    });
+
     it("does not ask or apply when the preview shows no changes", async () => {
       const box = sandbox({ FAKE_PULUMI_SCENARIO: "clean" });
       const result = await run(box, "up", "lab", { interactive: true });

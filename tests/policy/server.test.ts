@@ -96,7 +96,7 @@ describe("policy pack, served the way Pulumi runs it", function () {
     assert.equal(found.length, 1);
     assert.equal(found[0].policy, "network-membership");
     assert.equal(found[0].urn, `urn:pulumi:home::homelab::${CONTAINER_TYPE}::immich-db`);
-    assert.match(found[0].message, /immich-db \(database\) is on vnet-ingress \(ingress\): databases and caches live only on their service's own network/);
+    assert.match(found[0].message, /immich-db \(database\) must never be on vnet-ingress$/);
     assert.equal(found[0].enforcementLevel, analyzer.EnforcementLevel.MANDATORY);
   });
 

@@ -16,6 +16,7 @@ describe("remote access: homelab plan", () => {
     assert.deepEqual(
       plan.tunnel.ingress.map((r: { hostname?: string; service: string }) => [r.hostname, r.service]),
       [
+        ["auth.home.example.com", "https://traefik:443"], // the portal follows the protected routes onto the tunnel
         ["home.home.example.com", "https://traefik:443"],
         ["photos.home.example.com", "https://traefik:443"],
         ["requests.home.example.com", "https://traefik:443"],
@@ -23,8 +24,9 @@ describe("remote access: homelab plan", () => {
       ],
     );
     for (const r of plan.dns) assert.deepEqual([r.type, r.content], ["CNAME", "<tunnel-id>.cfargotunnel.com"]);
-    assert.deepEqual(plan.dns.map((r: { name: string }) => r.name), ["home.home.example.com", "photos.home.example.com", "requests.home.example.com"]);
+    assert.deepEqual(plan.dns.map((r: { name: string }) => r.name), ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", "requests.home.example.com"]);
     assert.deepEqual(plan.access.map((a: { domain: string; policies: string[] }) => [a.domain, a.policies]), [
+      ["auth.home.example.com", ["allow"]],
       ["home.home.example.com", ["allow"]],
       ["requests.home.example.com", ["allow"]],
     ]);

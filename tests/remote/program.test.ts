@@ -87,7 +87,7 @@ describe("remote access: the home stack under mocks", function () {
     assert.deepEqual(cloudflared.inputs.networksAdvanced.map((n: { name: string }) => n.name), ["vnet-ingress"]);
     assert.equal(cloudflared.inputs.networksAdvanced[0].ipv4Address, "192.168.90.254", "the fixed address the proxy trusts");
     // The stack CA, filled in from the InternalCa component, to verify the proxy's certificate.
-    assert.deepEqual(cloudflared.inputs.uploads, [{ file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----" }]);
+    assert.deepEqual(cloudflared.inputs.uploads, [{ file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" }]);
     assert.deepEqual(cloudflared.inputs.ports, []);
     assert.deepEqual(cloudflared.inputs.command, ["tunnel", "--no-autoupdate", "run"]);
   });

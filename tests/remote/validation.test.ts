@@ -34,16 +34,13 @@ function assertError(raw: unknown, path: string, message: RegExp) {
 describe("remote access: planning", () => {
   it("plans ingress, DNS and Access for a tunnelled service behind Traefik", () => {
     const p = plan(config());
-    assert.deepEqual(p.tunnel?.ingress, [
-      {
-        hostname: "jellyseerr.home.example.com",
-        service: "https://traefik:443",
-        originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },
-      },
-      CATCH_ALL,
-    ]);
-    assert.deepEqual(p.dns, [{ name: "jellyseerr.home.example.com", type: "CNAME", content: "<tunnel-id>.cfargotunnel.com", proxied: true, ttl: 1, service: "jellyseerr" }]);
-    assert.deepEqual(p.access, [{ domain: "jellyseerr.home.example.com", service: "jellyseerr", policies: ["allow"], sessionDuration: "24h" }]);
+    const rule = (host: string) => ({ hostname: host, service: "https://traefik:443", originRequest: { httpHostHeader: host, originServerName: host, caPool: TUNNEL_CA_FILE } });
+    const record = (host: string, service: string) => ({ name: host, type: "CNAME", content: "<tunnel-id>.cfargotunnel.com", proxied: true, ttl: 1, service });
+    const app = (host: string, service: string) => ({ domain: host, service, policies: ["allow"], sessionDuration: "24h" });
+    // Authelia's portal comes along: jellyseerr's login redirects there (tests/remote/portal.test.ts).
+    assert.deepEqual(p.tunnel?.ingress, [rule("auth.home.example.com"), rule("jellyseerr.home.example.com"), CATCH_ALL]);
+    assert.deepEqual(p.dns, [record("auth.home.example.com", "authelia"), record("jellyseerr.home.example.com", "jellyseerr")]);
+    assert.deepEqual(p.access, [app("auth.home.example.com", "authelia"), app("jellyseerr.home.example.com", "jellyseerr")]);
     assert.deepEqual(p.cloudflare?.policies.map((x) => x.name), ["allow"]);
     const cloudflared = p.containers.find((c) => c.name === "cloudflared");
     assert.deepEqual(cloudflared?.networks, ["vnet-ingress"]);
@@ -57,7 +54,7 @@ describe("remote access: planning", () => {
 
   it("sends SWAG traffic to https://<prefix>swag:443 with its hostname as SNI, verified against the stack CA", () => {
     const p = plan(config(undefined, CLOUDFLARE, { proxy: "swag", network: { prefix: "lab-" } }));
-    assert.deepEqual(p.tunnel?.ingress[0], {
+    assert.deepEqual(p.tunnel?.ingress.find((r) => r.hostname === "jellyseerr.home.example.com"), {
       hostname: "jellyseerr.home.example.com",
       service: "https://lab-swag:443",
       originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },

@@ -159,8 +159,9 @@ describe("homelab import", function () {
     const dropped = result.report.dropped.map((d) => d.text).join("\n");
     assert.match(dropped, /homelab:timezone must be an IANA time zone.*: not carried/);
     assert.match(dropped, /homelab:paths\.config must not be the host root, a system folder/);
-    assert.match(dropped, /env SONARR__AUTH__APIKEY \(a secret\): homelab:services\.sonarr\.env holds plain text only/);
-    assert.deepEqual([result.config.timezone, result.config.paths, result.secrets], [undefined, undefined, []]);
+    // Service env takes secrets (issue 13): the API key is carried, as a secret command, never in the stack file.
+    assert.doesNotMatch(dropped, /SONARR__AUTH__APIKEY/);
+    assert.deepEqual([result.config.timezone, result.config.paths, result.secrets.map((x) => x.path.join("."))], [undefined, undefined, ["services.sonarr.env.SONARR__AUTH__APIKEY"]]);
     assert.ok(!JSON.stringify(result.config).includes("abc123secret"));
     assert.ok(buildPlan(result.config).ok);
   });
