@@ -25,10 +25,17 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 # The image needs the *static* busybox (Debian's plain `busybox` package is dynamically linked).
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+# nginx goes into the e2e image (tests/e2e/build-image.sh); restic and PostgreSQL serve the backup tests.
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v restic >/dev/null 2>&1 || missing+=(restic)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   as_root apt-get update -qq
+  # Only the binaries are wanted: keep the packages from starting nginx or a PostgreSQL cluster as services.
+  printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod +x /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  as_root rm -f /usr/sbin/policy-rc.d
 fi
 
 # --- 2. dockerd --------------------------------------------------------------------------
