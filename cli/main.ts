@@ -46,6 +46,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
 };
@@ -117,14 +118,23 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
     return 2;
   }
   const stackArg = (i = 0) => args[i];
+  const needsStack = () => {
+    io.err(`homelab: '${command}' needs a stack name (e.g. lab)\n${USAGE}`);
+    return 2;
+  };
+  /** Runs a command on the named stack's plan: a usage error without a stack, 1 (errors printed) when it does not plan. */
+  const withPlan = (run: (stack: string, plan: Plan) => number | Promise<number>) => {
+    const stack = stackArg();
+    if (!stack) return needsStack();
+    const plan = planStack(stack, io);
+    return plan ? run(stack, plan) : 1;
+  };
   switch (command) {
-    case "plan": {
-      if (!stackArg()) break;
-      const plan = planStack(stackArg(), io);
-      if (!plan) return 1;
-      io.out(flags.has("--json") ? JSON.stringify(plan, (_, v) => (typeof v === "string" ? showSecretRefs(v) : v), 2) : formatPlan(stackArg(), plan));
-      return 0;
-    }
+    case "plan":
+      return withPlan((stack, plan) => {
+        io.out(flags.has("--json") ? JSON.stringify(plan, (_, v) => (typeof v === "string" ? showSecretRefs(v) : v), 2) : formatPlan(stack, plan));
+        return 0;
+      });
     case "network": {
       const pin = args[0] === "pin";
       const stack = stackArg(pin ? 1 : 0);
@@ -159,49 +169,34 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
       }
       return 0;
     }
-    case "audit": {
-      if (!stackArg()) break;
-      const plan = planStack(stackArg(), io);
-      if (!plan) return 1;
-      if (flags.has("--probe")) return probeWithInterrupt(stackArg(), plan, flags.has("--json"), io);
-      return lazy.audit().audit(PROJECT_DIR, stackArg(), plan, io);
-    }
+    case "audit":
+      return withPlan((stack, plan) => (flags.has("--probe") ? probeWithInterrupt(stack, plan, flags.has("--json"), io) : lazy.audit().audit(PROJECT_DIR, stack, plan, io)));
     case "preview":
     case "up":
     case "destroy":
     case "refresh":
-    case "drift": {
-      if (!stackArg()) break;
-      const plan = planStack(stackArg(), io);
-      if (!plan) return 1;
-      // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
-      // plan: a refused, cancelled or failed run leaves the stack file as it was.
-      const lockApplied = () => {
-        const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stackArg(), plan);
-        if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stackArg()}.yaml: ${pinned.join(", ")}`);
-      };
-      const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack: stackArg(), plan }) : undefined;
-      return lazy.operate().operate(command, stackArg(), { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy"), onApplied: command === "up" ? lockApplied : undefined });
-    }
+    case "drift":
+      return withPlan((stack, plan) => {
+        // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
+        // plan: a refused, cancelled or failed run leaves the stack file as it was.
+        const lockApplied = () => {
+          const pinned = lazy.pin().pinAllocations(PROJECT_DIR, stack, plan);
+          if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stack}.yaml: ${pinned.join(", ")}`);
+        };
+        const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack, plan }) : undefined;
+        return lazy.operate().operate(command, stack, { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy"), onApplied: command === "up" ? lockApplied : undefined });
+      });
     case "backup":
     case "snapshots":
-    case "restore": {
-      if (!stackArg()) break;
-      const plan = planStack(stackArg(), io);
-      if (!plan) return 1;
-      return lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack: stackArg(), plan, services: args.slice(1), snapshot }, io);
-    }
-    case "ca": {
-      if (!stackArg()) break;
-      const { printCaCertificate } = require("./operate/ca") as typeof import("./operate/ca");
-      return printCaCertificate(stackArg(), { projectDir: PROJECT_DIR });
-    }
+    case "restore":
+      return withPlan((stack, plan) => lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack, plan, services: args.slice(1), snapshot }, io));
+    case "ca":
+      return stackArg() ? lazy.ca().printCaCertificate(stackArg(), { projectDir: PROJECT_DIR }) : needsStack();
     default:
       io.err(`homelab: unknown command '${command}'\n${USAGE}`);
       return 2;
   }
-  io.err(`homelab: '${command}' needs a stack name (e.g. lab)\n${USAGE}`);
-  return 2;
+  return needsStack();
 }
 
 if (require.main === module || process.argv[1]?.endsWith(path.join("bin", "homelab"))) {

@@ -7,6 +7,7 @@ export function networkArgs(n: PlannedNetwork): docker.NetworkArgs {
   return {
     name: n.name,
     driver: "bridge",
+    // ipRange: Docker's IPAM hands out container addresses only from it (docs.docker.com/reference/cli/docker/network/create, --ip-range).
     ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway, ...(n.ipRange ? { ipRange: n.ipRange } : {}) }],
     labels: [
       { label: "homelab.network-kind", value: n.kind },

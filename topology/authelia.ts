@@ -153,7 +153,8 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     // Its access_control follows the routes; Authelia reads it only at start-up.
     { path: AUTHELIA_RULES_FILE, content: yamlFile({ access_control: { rules } }), secret: false, reload: "restart" },
     // A user added or removed must not recreate Authelia (every protected service would lose its login):
-    // delivered next to the container and, with `watch: false`, read at the restart that follows.
+    // delivered next to the container and, with `watch: false`, read at the restart that follows (the file backend reads the
+    // database at start and re-reads it only when watch is on: authelia v4.39.13 docs configuration/first-factor/file.md, watch).
     { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true, reload: "restart" },
     ...secretFiles,
   ];

@@ -5,7 +5,7 @@ import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
-import { planTls, tunnelPeerAddress } from "./tls";
+import { tunnelPeerAddress, type TlsPlan } from "./tls";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { Widget } from "./wiring";
@@ -26,7 +26,7 @@ export interface HostSlice {
  * Homepage dashboard. Everything is plain data on the containers (env, secret env names, labels, files);
  * the Pulumi layer only translates it. `routes` gains Traefik's own dashboard route.
  */
-export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming, widgets: Map<string, Widget> = new Map()): HostSlice {
+export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming, tls: TlsPlan, widgets: Map<string, Widget> = new Map()): HostSlice {
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
@@ -65,7 +65,7 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     names,
     crowdsec: crowdsec?.lapi,
     authelia: has(AUTHELIA),
-    tls: planTls(cfg),
+    tls,
     tunnelPeer: cfg.cloudflare?.enabled ? tunnelPeerAddress(cfg.network.ingress) : undefined,
   };
   const proxy = main(cfg.proxy);

@@ -101,9 +101,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   warnings.push(...wiring.warnings);
   const plexClaim = planPlexClaim(cfg, containers, names);
   problems.push(...plexClaim.problems);
-  const host = planHostStack(cfg, services, containers, routes, names, wiring.widgets);
+  const tls = planTls(cfg);
+  const host = planHostStack(cfg, services, containers, routes, names, tls, wiring.widgets);
   problems.push(...host.problems);
-  const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names);
+  const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names, tls);
   problems.push(...remoteAccess.problems);
   warnings.push(...remoteAccess.warnings);
 
@@ -124,7 +125,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const unlocked = networks.filter((n) => n.origin === "allocated");
   if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls: planTls(cfg), secrets: [...holdDataKeys(host.secrets, cfg, problems), ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
+  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls, secrets: [...holdDataKeys(host.secrets, cfg, problems), ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);

@@ -1,7 +1,7 @@
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
-import { planTls, TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
+import { TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
 import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlannedContainer, PlanProblem, Route, TunnelPlan } from "./types";
 
 /** The catalog service that runs the tunnel; the planner adds it when Cloudflare is enabled. */
@@ -89,6 +89,7 @@ export function planRemoteAccess(
   routes: Route[],
   containers: PlannedContainer[],
   names: Naming,
+  tls: TlsPlan,
 ): { remote: RemoteAccessPlan; problems: PlanProblem[]; warnings: string[] } {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
@@ -115,7 +116,6 @@ export function planRemoteAccess(
   if (!cf.zoneId) problems.push({ path: "homelab:cloudflare.zoneId", message: "is required when homelab:cloudflare.enabled is true" });
   const zone = cf.zone ?? cfg.domain;
 
-  const tls = planTls(cfg);
   const byName = new Map(services.map((s) => [s.name, s]));
   const ingress: IngressRule[] = [];
   const dns: DnsRecordPlan[] = [];

@@ -205,7 +205,8 @@ export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; cont
     for (const link of args.linksOf(c.service)) links.add(names.linkNetwork(link));
     c.networks = [];
     c.networkMode = `container:${gateway.name}`;
-    // A routed app listens in Gluetun's namespace, so its LAN ports are published on Gluetun (Docker refuses them on a shared namespace).
+    // A routed app listens in Gluetun's namespace, so its LAN ports are published on Gluetun: Docker refuses port publishing
+    // with a container: network mode (moby runconfig/errors.go ErrConflictNetworkPublishPorts: "conflicting options: port publishing and the container type network mode").
     gateway.hostPorts.push(...c.hostPorts);
     if (c.labels[PUBLISHED_LABEL]) gateway.labels[PUBLISHED_LABEL] = [gateway.labels[PUBLISHED_LABEL], c.labels[PUBLISHED_LABEL]].filter(Boolean).join(",");
     c.hostPorts = [];
