@@ -32,12 +32,18 @@ if (!result.ok) {
 const plan = result.plan;
 
 const { secrets, ca } = withoutPromiseStackTraces(() => {
-  const shared = new SharedNetworks("shared", plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"));
+  const shared = new SharedNetworks(
+    "shared",
+    plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"),
+  );
   const images = new ImageCache();
   const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
   const secrets = new HostSecrets("secrets", plan.secrets ?? []);
   // Required here, not imported above: a stack with ACME never loads the TLS SDK.
-  const ca = plan.tls.mode === "internal" ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls) : undefined;
+  const ca =
+    plan.tls.mode === "internal"
+      ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls)
+      : undefined;
   const gatewayService = vpnGatewayService(plan);
   const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
   for (const service of plan.services) {

@@ -41,7 +41,16 @@ export async function backupBench(quick: boolean, rounds = quick ? 1 : 3): Promi
       fs.mkdirSync(dir, { recursive: true });
       fs.writeFileSync(path.join(dir, `f${i}.bin`), randomBytes(FILE_BYTES));
     }
-    const target: BackupTarget = { service: "app", paths: [configDir], configDir, dumpDir: path.join(root, "dumps"), liveDataDirs: [], databases: [], containers: [], stateful: [] };
+    const target: BackupTarget = {
+      service: "app",
+      paths: [configDir],
+      configDir,
+      dumpDir: path.join(root, "dumps"),
+      liveDataDirs: [],
+      databases: [],
+      containers: [],
+      stateful: [],
+    };
     const plan = { host: "bench-backup", exclude: [] } as unknown as BackupPlan;
     const run = async (repo: Repository) => {
       const started = performance.now();
@@ -63,7 +72,15 @@ export async function backupBench(quick: boolean, rounds = quick ? 1 : 3): Promi
       fs.rmSync(repo.url, { recursive: true, force: true });
     }
     const [firstMs, secondMs] = [median(first), median(second)];
-    return { treeMB, files, firstMs, secondMs, openMs: median(open), ratio: secondMs / firstMs, pass: quick ? undefined : secondMs / firstMs <= SECOND_RUN_TARGET };
+    return {
+      treeMB,
+      files,
+      firstMs,
+      secondMs,
+      openMs: median(open),
+      ratio: secondMs / firstMs,
+      pass: quick ? undefined : secondMs / firstMs <= SECOND_RUN_TARGET,
+    };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
@@ -73,7 +90,13 @@ export function backupTable(b: BackupBench): string {
   return table([
     ["backup (restic)", "tree", "time", "ratio", "verdict"],
     [`first backup`, `${b.treeMB} MB, ${b.files} files`, `${(b.firstMs / 1000).toFixed(2)} s`, "", ""],
-    [`unchanged second run`, `${b.treeMB} MB, ${b.files} files`, `${(b.secondMs / 1000).toFixed(2)} s`, `${(b.ratio * 100).toFixed(1)}%`, b.pass === undefined ? "n/a (quick: judged on 200 MB)" : `${b.pass ? "PASS" : "MISS"} (≤ ${SECOND_RUN_TARGET * 100}%)`],
+    [
+      `unchanged second run`,
+      `${b.treeMB} MB, ${b.files} files`,
+      `${(b.secondMs / 1000).toFixed(2)} s`,
+      `${(b.ratio * 100).toFixed(1)}%`,
+      b.pass === undefined ? "n/a (quick: judged on 200 MB)" : `${b.pass ? "PASS" : "MISS"} (≤ ${SECOND_RUN_TARGET * 100}%)`,
+    ],
     [`(opening the repository alone)`, "", `${(b.openMs / 1000).toFixed(2)} s`, `${((b.openMs / b.firstMs) * 100).toFixed(1)}%`, ""],
   ]);
 }

@@ -80,21 +80,47 @@ function sharedServiceEdits(raw: Record<string, unknown>, plan: Plan, candidates
     const base = withService(raw, "dozzle", undefined);
     const basePlan = buildPlan(base);
     if (basePlan.ok) changes.push(attempt("docker-api", "add Dozzle", "dozzle", basePlan.plan, raw, base));
-    else changes.push({ kind: "docker-api", label: "add Dozzle", service: "dozzle", na: `n/a: the stack without Dozzle does not plan (${basePlan.errors[0].message})`, ...identity(plan, "dozzle") });
+    else
+      changes.push({
+        kind: "docker-api",
+        label: "add Dozzle",
+        service: "dozzle",
+        na: `n/a: the stack without Dozzle does not plan (${basePlan.errors[0].message})`,
+        ...identity(plan, "dozzle"),
+      });
   } else {
     changes.push(attempt("docker-api", "add Dozzle", "dozzle", plan, withService(raw, "dozzle", {})));
   }
   if (configured.portainer) changes.push(attempt("docker-api", "remove Portainer", "portainer", plan, withService(raw, "portainer", undefined)));
-  else changes.push({ kind: "docker-api", label: "remove Portainer", service: "portainer", na: "n/a: the stack has no Portainer", ...identity(plan, "portainer") });
+  else
+    changes.push({
+      kind: "docker-api",
+      label: "remove Portainer",
+      service: "portainer",
+      na: "n/a: the stack has no Portainer",
+      ...identity(plan, "portainer"),
+    });
 
   const tunnelled = candidates.find((s) => s.expose === "tunnel")?.name;
   // remoteAuth only applies on the tunnel: it goes with it.
   const { remoteAuth: _tunnelOnly, ...offTunnel } = configured[tunnelled ?? ""] ?? {};
   if (tunnelled) changes.push(attempt("tunnel", `${tunnelled} off the tunnel`, tunnelled, plan, withService(raw, tunnelled, { ...offTunnel, expose: "lan" })));
-  else changes.push({ kind: "tunnel", label: "a service off the tunnel", service: "-", na: "n/a: no service of the owner's is on the tunnel", owners: [], tokens: [], images: [] });
+  else
+    changes.push({
+      kind: "tunnel",
+      label: "a service off the tunnel",
+      service: "-",
+      na: "n/a: no service of the owner's is on the tunnel",
+      owners: [],
+      tokens: [],
+      images: [],
+    });
 
   const authelia = (raw.authelia ?? {}) as Record<string, unknown>;
-  const users = { ...((authelia.users ?? {}) as Record<string, unknown>), [ADDED_USER]: { displayname: "Bench User", email: `${ADDED_USER}@example.com`, groups: ["users"] } };
+  const users = {
+    ...((authelia.users ?? {}) as Record<string, unknown>),
+    [ADDED_USER]: { displayname: "Bench User", email: `${ADDED_USER}@example.com`, groups: ["users"] },
+  };
   changes.push(attempt("user", "add a user to Authelia", ADDED_USER, plan, { ...raw, authelia: { ...authelia, users } }));
   return changes;
 }
@@ -111,7 +137,9 @@ export function changesFor(raw: Record<string, unknown>): Change[] {
   const plan = planOrThrow(raw);
   const linked = new Set(Object.values((raw.links ?? {}) as Record<string, { services: string[] }>).flatMap((l) => l.services));
   const configured = (raw.services ?? {}) as Record<string, Record<string, unknown>>;
-  const candidates = plan.services.filter((s) => !s.implicit && s.catalog && s.name !== plan.proxy && !s.dockerApi && !linked.has(s.name) && s.expose !== "none" && configured[s.name]);
+  const candidates = plan.services.filter(
+    (s) => !s.implicit && s.catalog && s.name !== plan.proxy && !s.dockerApi && !linked.has(s.name) && s.expose !== "none" && configured[s.name],
+  );
   const target = candidates[0] ?? plan.services.find((s) => !s.implicit && s.name !== plan.proxy)!;
   const t = target.name;
   const changes: Change[] = [];
@@ -120,13 +148,27 @@ export function changesFor(raw: Record<string, unknown>): Change[] {
   changes.push(attempt("remove", `remove ${t}`, t, plan, withService(raw, t, undefined)));
 
   const vpnTarget = candidates.find((s) => catalogEntry(s.name)?.vpnCapable)?.name ?? t;
-  if (!("vpn" in serviceConfig.shape)) changes.push({ kind: "vpn", label: `${vpnTarget} behind the VPN`, service: vpnTarget, na: "n/a: VPN not landed (services have no `vpn` key)", ...identity(plan, vpnTarget) });
+  if (!("vpn" in serviceConfig.shape))
+    changes.push({
+      kind: "vpn",
+      label: `${vpnTarget} behind the VPN`,
+      service: vpnTarget,
+      na: "n/a: VPN not landed (services have no `vpn` key)",
+      ...identity(plan, vpnTarget),
+    });
   else changes.push(attempt("vpn", `${vpnTarget} behind the VPN`, vpnTarget, plan, withService(raw, vpnTarget, { ...configured[vpnTarget], vpn: true })));
 
   const tunnelKey = Object.keys(stackConfig.shape).find((k) => /cloudflare|tunnel|remote/i.test(k));
   const tunnelTarget = candidates.find((s) => s.expose !== "tunnel")?.name ?? t;
   const label = `${tunnelTarget} on the tunnel`;
-  if (!tunnelKey) changes.push({ kind: "tunnel", label, service: tunnelTarget, na: "n/a: remote access not landed (no Cloudflare section in the schema)", ...identity(plan, tunnelTarget) });
+  if (!tunnelKey)
+    changes.push({
+      kind: "tunnel",
+      label,
+      service: tunnelTarget,
+      na: "n/a: remote access not landed (no Cloudflare section in the schema)",
+      ...identity(plan, tunnelTarget),
+    });
   else changes.push(attempt("tunnel", label, tunnelTarget, plan, withService(raw, tunnelTarget, { ...configured[tunnelTarget], expose: "tunnel" })));
 
   const current = plan.containers.find((c) => c.service === t && c.name === target.containers[0])!.image;
@@ -161,7 +203,11 @@ export interface ChurnResult {
  * Everything else is collateral — in particular any update to another service's container, since almost
  * every container input forces a replacement.
  */
-export function classifyChurn(change: Pick<Change, "kind" | "owners" | "tokens" | "images">, before: readonly RecordedResource[], after: readonly RecordedResource[]): ChurnResult {
+export function classifyChurn(
+  change: Pick<Change, "kind" | "owners" | "tokens" | "images">,
+  before: readonly RecordedResource[],
+  after: readonly RecordedResource[],
+): ChurnResult {
   const all = new Map<string, RecordedResource>([...before, ...after].map((r) => [r.urn, r]));
   const lineage = (r: RecordedResource): RecordedResource[] => {
     const chain = [r];
@@ -178,7 +224,10 @@ export function classifyChurn(change: Pick<Change, "kind" | "owners" | "tokens" 
   const beforeByUrn = new Map(before.map((r) => [r.urn, r]));
   const afterByUrn = new Map(after.map((r) => [r.urn, r]));
 
-  for (const [op, r] of [...after.filter((r) => !beforeByUrn.has(r.urn)).map((r) => ["create", r] as const), ...before.filter((r) => !afterByUrn.has(r.urn)).map((r) => ["delete", r] as const)]) {
+  for (const [op, r] of [
+    ...after.filter((r) => !beforeByUrn.has(r.urn)).map((r) => ["create", r] as const),
+    ...before.filter((r) => !afterByUrn.has(r.urn)).map((r) => ["delete", r] as const),
+  ]) {
     const f = { op, type: r.type, name: r.name };
     if (owned(r)) note(change.kind !== "image", { ...f, why: change.kind === "image" ? "an image change should update in place" : "the service's own" });
     else if (ofFeature(r) && op === "create") note(true, { ...f, why: `new ${change.kind} resource` });
@@ -200,7 +249,10 @@ export function classifyChurn(change: Pick<Change, "kind" | "owners" | "tokens" 
       note(false, { ...f, why: `replaces another container (${paths})` });
     } else {
       const stray = leaves.filter((l) => !mentions(JSON.stringify([l.before, l.after]), change.tokens));
-      note(stray.length === 0, { ...f, why: stray.length ? `changed without naming the service: ${stray.map((l) => l.path).join(", ")}` : `lists the service (${paths})` });
+      note(stray.length === 0, {
+        ...f,
+        why: stray.length ? `changed without naming the service: ${stray.map((l) => l.path).join(", ")}` : `lists the service (${paths})`,
+      });
     }
   }
   return result;

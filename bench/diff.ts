@@ -42,7 +42,8 @@ function hunks(a: unknown[], b: unknown[], at: (i: number) => string): Leaf[] {
   let start = 0;
   const flush = () => {
     if (removed.length === 1 && added.length === 1) leaves.push(...changedLeaves(removed[0], added[0], at(start)));
-    else if (removed.length || added.length) leaves.push({ path: at(start), before: removed.length ? removed : undefined, after: added.length ? added : undefined });
+    else if (removed.length || added.length)
+      leaves.push({ path: at(start), before: removed.length ? removed : undefined, after: added.length ? added : undefined });
     removed = [];
     added = [];
   };

@@ -54,7 +54,11 @@ function node(args: string[], input?: object, env?: Record<string, string>): Pro
   if (file) fs.writeFileSync(file, JSON.stringify(input));
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, [...args, ...(file ? [file] : [])], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...args, ...(file ? [file] : [])], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
@@ -120,10 +124,24 @@ const TSX: Runner = { key: "tsx", label: "node --import tsx index.ts (how the te
 
 /** Compiles the bench child (esbuild, which program.js builds with too); the program stays program.js. */
 function compileChild() {
-  require("esbuild").buildSync({ entryPoints: [path.join(ROOT, CHILD)], bundle: true, platform: "node", format: "cjs", target: "node20", packages: "external", outfile: CHILD_JS, logLevel: "error" });
+  require("esbuild").buildSync({
+    entryPoints: [path.join(ROOT, CHILD)],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    packages: "external",
+    outfile: CHILD_JS,
+    logLevel: "error",
+  });
 }
 
-async function program(raw: Record<string, unknown>, what: string, opts: Partial<ProgramInput> = {}, runner: Runner = SHIPPED): Promise<ProgramSample & { wallMs: number }> {
+async function program(
+  raw: Record<string, unknown>,
+  what: string,
+  opts: Partial<ProgramInput> = {},
+  runner: Runner = SHIPPED,
+): Promise<ProgramSample & { wallMs: number }> {
   const input: ProgramInput = { stack: "bench", ...toPulumiConfig(raw), entry: runner.entry, ...opts };
   const p = await node(runner.args, input, runner.env);
   const sample = lastJson<ProgramSample>(p, `program ${what} (${runner.key})`);
@@ -140,7 +158,13 @@ function startupRunners(): Runner[] {
     TSX,
     { key: "tsx-nomaps", label: "tsx, Node source maps off", args: TSX.args, env: { BENCH_SOURCE_MAPS: "off" }, entry: "source" },
     { key: "ts-node", label: "ts-node, transpile only", args: ["-r", "ts-node/register/transpile-only", CHILD], entry: "source", fullOnly: true },
-    { key: "ts-node-check", label: "ts-node type-checking (Pulumi's default for a .ts main)", args: ["-r", "ts-node/register", CHILD], entry: "source", fullOnly: true },
+    {
+      key: "ts-node-check",
+      label: "ts-node type-checking (Pulumi's default for a .ts main)",
+      args: ["-r", "ts-node/register", CHILD],
+      entry: "source",
+      fullOnly: true,
+    },
   ];
   return runners.filter((r) => !QUICK || !r.fullOnly);
 }
@@ -149,12 +173,14 @@ function startupRunners(): Runner[] {
 async function pool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+      while (next < tasks.length) {
+        const i = next++;
+        results[i] = await tasks[i]();
+      }
+    }),
+  );
   return results;
 }
 
@@ -271,7 +297,8 @@ async function measureChurn() {
   const rows: { stack: string; change: string; kind: string; na?: string; result?: ChurnResult; error?: string }[] = [];
   const tasks: (() => Promise<void>)[] = [];
   const perStack = STACKS.map((stack) => ({ stack, raw: readStackConfig(ROOT, stack) }));
-  for (const { stack, raw } of perStack) tasks.push(async () => void (baselines[stack] = await program(raw, `${stack} baseline`, { detail: true, graph: true, stack })));
+  for (const { stack, raw } of perStack)
+    tasks.push(async () => void (baselines[stack] = await program(raw, `${stack} baseline`, { detail: true, graph: true, stack })));
   await pool(tasks, 2);
   const after: (() => Promise<void>)[] = [];
   for (const { stack, raw } of perStack) {
@@ -340,7 +367,18 @@ function report(r: {
   const planRows = [["config", "services", "containers", "networks", "import", "cold", "warm", "heap Δ", "retained", "cold/SDK load"]];
   for (const c of configs) {
     const first = r.planSamples[c.label][0];
-    planRows.push([c.label, String(first.services), String(first.containers), String(first.networks), ms(planM(c.label, "importMs")), ms(planM(c.label, "coldMs")), ms(planM(c.label, "warmMs")), mib(planM(c.label, "heapDeltaBytes")), mib(planM(c.label, "retainedBytes")), pct(planM(c.label, "coldMs") / sdkLoad)]);
+    planRows.push([
+      c.label,
+      String(first.services),
+      String(first.containers),
+      String(first.networks),
+      ms(planM(c.label, "importMs")),
+      ms(planM(c.label, "coldMs")),
+      ms(planM(c.label, "warmMs")),
+      mib(planM(c.label, "heapDeltaBytes")),
+      mib(planM(c.label, "retainedBytes")),
+      pct(planM(c.label, "coldMs") / sdkLoad),
+    ]);
   }
   out.push(table(planRows));
   const growthCold = planM("synthetic 1000", "coldMs") / planM("synthetic 100", "coldMs");
@@ -352,11 +390,25 @@ function report(r: {
   const evalOf = (x: ProgramSample) => x.phases.program + x.phases.settle;
   for (const [label, samples] of Object.entries(r.programSamples)) {
     const ev = median(samples.map(evalOf));
-    progRows.push([label, String(samples.length), String(samples[0].registered), ms(median(samples.map((x) => x.wallMs))), ms(ev), ratio(ev / sdkLoad), (ev / samples[0].registered).toFixed(2), mib(median(samples.map((x) => x.maxRssBytes))), mib(median(samples.map((x) => x.heapUsedBytes)))]);
+    progRows.push([
+      label,
+      String(samples.length),
+      String(samples[0].registered),
+      ms(median(samples.map((x) => x.wallMs))),
+      ms(ev),
+      ratio(ev / sdkLoad),
+      (ev / samples[0].registered).toFixed(2),
+      mib(median(samples.map((x) => x.maxRssBytes))),
+      mib(median(samples.map((x) => x.heapUsedBytes))),
+    ]);
   }
   out.push(table(progRows));
   const headSamples = r.programSamples[HEADLINE];
-  out.push(`${HEADLINE} registers: ${Object.entries(headSamples[0].types).map(([t, n]) => `${n} ${t.replace(/^.*:/, "")}`).join(", ")}`);
+  out.push(
+    `${HEADLINE} registers: ${Object.entries(headSamples[0].types)
+      .map(([t, n]) => `${n} ${t.replace(/^.*:/, "")}`)
+      .join(", ")}`,
+  );
 
   section(`3. Start-up: whole process evaluating ${HEADLINE} under mocks vs the SDK floor`);
   const homeWall = median(headSamples.map((x) => x.wallMs));
@@ -376,13 +428,26 @@ function report(r: {
   variantRows.push([SHIPPED.label, String(headSamples.length), ms(homeWall), ms(phase("sdk")), ms(phase("program")), ratio(homeWall / floorWall)]);
   for (const v of r.runners) {
     const k = (x: string) => m(`startup.${v.key}.${x}`);
-    variantRows.push([`what-if: ${v.label}`, String(r.s[`startup.${v.key}.wall`]?.length ?? 0), ms(k("wall")), ms(k("sdk")), ms(k("program")), ratio(k("wall") / floorWall)]);
+    variantRows.push([
+      `what-if: ${v.label}`,
+      String(r.s[`startup.${v.key}.wall`]?.length ?? 0),
+      ms(k("wall")),
+      ms(k("sdk")),
+      ms(k("program")),
+      ratio(k("wall") / floorWall),
+    ]);
   }
   variantRows.push(["SDK floor: node -e 'require(\"@pulumi/pulumi\")'", String(r.s["floor.wall"].length), ms(floorWall), ms(sdkLoad), "", "1.00×"]);
   out.push(table(variantRows));
   const importRows = [["self time of first-time requires (import profile, as Pulumi runs it)", "time", "in the SDK floor too?"]];
-  for (const [owner, t] of Object.entries(r.importCost).sort(([, a], [, b]) => b - a).slice(0, 14))
-    importRows.push([owner === "project:dist" ? "project:dist (the compiled program; its body registers every resource)" : owner, ms(t), owner.startsWith("project:") ? "no (the program)" : floorPackages.has(owner) ? "yes" : "no"]);
+  for (const [owner, t] of Object.entries(r.importCost)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 14))
+    importRows.push([
+      owner === "project:dist" ? "project:dist (the compiled program; its body registers every resource)" : owner,
+      ms(t),
+      owner.startsWith("project:") ? "no (the program)" : floorPackages.has(owner) ? "yes" : "no",
+    ]);
   const programOnly = Object.entries(r.importCost).filter(([o]) => !o.startsWith("project:") && !floorPackages.has(o));
   importRows.push(["all packages the SDK alone does not load", ms(programOnly.reduce((a, [, t]) => a + t, 0)), programOnly.map(([o]) => o).join(" ")]);
   out.push(table(importRows));
@@ -390,7 +455,8 @@ function report(r: {
   out.push(
     `provider SDK load on top of @pulumi/pulumi: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random"].map((p) => `${p} ${ms(m(`load.${p}`))}`).join(", ")}`,
     ...Object.entries(r.churn.baselines).map(
-      ([stack, run]) => `loaded by the ${stack} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "@pulumi/command", "zod", "yaml", "js-yaml", "dockerode"].map((p) => `${p} ${run.packages.includes(p) ? "yes" : "no"}`).join(", ")}`,
+      ([stack, run]) =>
+        `loaded by the ${stack} program: ${["@pulumi/docker", "@pulumi/cloudflare", "@pulumi/random", "@pulumi/command", "zod", "yaml", "js-yaml", "dockerode"].map((p) => `${p} ${run.packages.includes(p) ? "yes" : "no"}`).join(", ")}`,
     ),
   );
 
@@ -399,11 +465,16 @@ function report(r: {
 
   section("5. Dependency depth (custom resources; a component stands for its children)");
   const depthRows = [["config", "resources", "depth", "widest level", "per level", "longest chain"]];
-  for (const [label, d] of Object.entries(r.depth)) depthRows.push([label, String(d.levels.reduce((a, b) => a + b, 0)), String(d.depth), String(d.widest), d.levels.join("/"), d.chain.join(" → ")]);
+  for (const [label, d] of Object.entries(r.depth))
+    depthRows.push([label, String(d.levels.reduce((a, b) => a + b, 0)), String(d.depth), String(d.widest), d.levels.join("/"), d.chain.join(" → ")]);
   out.push(table(depthRows));
 
   section("Targets");
-  const maxDepth = Math.max(...Object.entries(r.depth).filter(([k]) => STACKS.includes(k)).map(([, d]) => d.depth));
+  const maxDepth = Math.max(
+    ...Object.entries(r.depth)
+      .filter(([k]) => STACKS.includes(k))
+      .map(([, d]) => d.depth),
+  );
   const applicable = r.churn.rows.filter((x) => x.result).length;
   const naCount = r.churn.rows.filter((x) => x.na).length;
   const errors = r.churn.rows.filter((x) => x.error).length;
@@ -412,12 +483,32 @@ function report(r: {
   const verdicts = [
     { target: `plan(${WORST_CASE}) ≤ 1 s`, value: ms(planM(WORST_CASE, "coldMs")), pass: planM(WORST_CASE, "coldMs") <= 1000 },
     { target: "alias bomb refused ≤ 1 s", value: ms(bomb.ms), pass: bomb.ms <= 1000 && !!bomb.error },
-    { target: `plan(${HEADLINE}) ≤ ${pct(TARGETS.homePlan)} of SDK load`, value: pct(planM(configs[0].label, "coldMs") / sdkLoad), pass: planM(configs[0].label, "coldMs") / sdkLoad <= TARGETS.homePlan },
-    { target: `plan(1000) ≤ ${TARGETS.bigPlan}× SDK load`, value: ratio(planM("synthetic 1000", "coldMs") / sdkLoad), pass: planM("synthetic 1000", "coldMs") / sdkLoad <= TARGETS.bigPlan },
-    { target: `plan time(1000)/time(100) ≤ ${TARGETS.growth}`, value: ratio(Math.max(growthCold, growthWarm)), pass: Math.max(growthCold, growthWarm) <= TARGETS.growth },
+    {
+      target: `plan(${HEADLINE}) ≤ ${pct(TARGETS.homePlan)} of SDK load`,
+      value: pct(planM(configs[0].label, "coldMs") / sdkLoad),
+      pass: planM(configs[0].label, "coldMs") / sdkLoad <= TARGETS.homePlan,
+    },
+    {
+      target: `plan(1000) ≤ ${TARGETS.bigPlan}× SDK load`,
+      value: ratio(planM("synthetic 1000", "coldMs") / sdkLoad),
+      pass: planM("synthetic 1000", "coldMs") / sdkLoad <= TARGETS.bigPlan,
+    },
+    {
+      target: `plan time(1000)/time(100) ≤ ${TARGETS.growth}`,
+      value: ratio(Math.max(growthCold, growthWarm)),
+      pass: Math.max(growthCold, growthWarm) <= TARGETS.growth,
+    },
     { target: `start-up(${HEADLINE}) ≤ ${TARGETS.startup}× SDK floor`, value: ratio(homeWall / floorWall), pass: homeWall / floorWall <= TARGETS.startup },
-    { target: `homelab plan ${HEADLINE} ≤ ${TARGETS.cli}× node -e 0`, value: ratio(m("cli.plan.wall") / m("node.wall")), pass: m("cli.plan.wall") / m("node.wall") <= TARGETS.cli },
-    { target: "zero collateral churn", value: `${collateral} in ${applicable} edits (${naCount} n/a${errors ? `, ${errors} failed` : ""})`, pass: collateral === 0 && errors === 0 },
+    {
+      target: `homelab plan ${HEADLINE} ≤ ${TARGETS.cli}× node -e 0`,
+      value: ratio(m("cli.plan.wall") / m("node.wall")),
+      pass: m("cli.plan.wall") / m("node.wall") <= TARGETS.cli,
+    },
+    {
+      target: "zero collateral churn",
+      value: `${collateral} in ${applicable} edits (${naCount} n/a${errors ? `, ${errors} failed` : ""})`,
+      pass: collateral === 0 && errors === 0,
+    },
     { target: `dependency depth ≤ ${TARGETS.depth}`, value: String(maxDepth), pass: maxDepth <= TARGETS.depth },
   ];
   out.push(table([["target", "measured", "verdict"], ...verdicts.map((v) => [v.target, v.value, v.pass ? "PASS" : "MISS"])]));
@@ -432,11 +523,32 @@ function report(r: {
     rounds: RUNS,
     seconds: r.seconds,
     cli: { planWallMs: m("cli.plan.wall"), ratioToNode: m("cli.plan.wall") / m("node.wall") },
-    baselines: { nodeWallMs: m("node.wall"), tsxWallMs: m("tsx.wall"), sdkFloorWallMs: floorWall, sdkLoadMs: sdkLoad, providerLoadMs: Object.fromEntries(Object.keys(r.s).filter((k) => k.startsWith("load.")).map((k) => [k.slice(5), m(k)])) },
-    plan: Object.fromEntries(configs.map((c) => [c.label, { samples: r.planSamples[c.label], medianColdMs: planM(c.label, "coldMs"), medianWarmMs: planM(c.label, "warmMs") }])),
+    baselines: {
+      nodeWallMs: m("node.wall"),
+      tsxWallMs: m("tsx.wall"),
+      sdkFloorWallMs: floorWall,
+      sdkLoadMs: sdkLoad,
+      providerLoadMs: Object.fromEntries(
+        Object.keys(r.s)
+          .filter((k) => k.startsWith("load."))
+          .map((k) => [k.slice(5), m(k)]),
+      ),
+    },
+    plan: Object.fromEntries(
+      configs.map((c) => [c.label, { samples: r.planSamples[c.label], medianColdMs: planM(c.label, "coldMs"), medianWarmMs: planM(c.label, "warmMs") }]),
+    ),
     planGrowth: { cold: growthCold, warm: growthWarm },
     program: Object.fromEntries(Object.entries(r.programSamples).map(([k, v]) => [k, v.map((x) => ({ ...x, resources: undefined }))])),
-    startup: { wallMs: homeWall, floorWallMs: floorWall, ratio: homeWall / floorWall, whatIfs: Object.fromEntries(r.runners.map((v) => [v.key, { label: v.label, wallMs: m(`startup.${v.key}.wall`), ratio: m(`startup.${v.key}.wall`) / floorWall }])), importSelfMs: r.importCost, packagesLoaded: loaded },
+    startup: {
+      wallMs: homeWall,
+      floorWallMs: floorWall,
+      ratio: homeWall / floorWall,
+      whatIfs: Object.fromEntries(
+        r.runners.map((v) => [v.key, { label: v.label, wallMs: m(`startup.${v.key}.wall`), ratio: m(`startup.${v.key}.wall`) / floorWall }]),
+      ),
+      importSelfMs: r.importCost,
+      packagesLoaded: loaded,
+    },
     churn: r.churn.rows,
     depth: r.depth,
     targets: verdicts,
@@ -457,7 +569,14 @@ function churnTable(rows: ChurnRow[]): string[] {
     }
     const res = row.result!;
     const detail = res.collateral.length ? res.collateral.map((f) => `${f.op} ${f.name}: ${f.why}`).join("; ") : summarize(res);
-    churnRows.push([row.stack, row.change, String(res.needed.length + res.collateral.length), String(res.needed.length), String(res.collateral.length), detail.slice(0, 140)]);
+    churnRows.push([
+      row.stack,
+      row.change,
+      String(res.needed.length + res.collateral.length),
+      String(res.needed.length),
+      String(res.collateral.length),
+      detail.slice(0, 140),
+    ]);
   }
   out.push(table(churnRows));
   return out;
@@ -466,7 +585,9 @@ function churnTable(rows: ChurnRow[]): string[] {
 function summarize(res: ChurnResult): string {
   const counts: Record<string, number> = {};
   for (const f of res.needed) counts[`${f.op} ${f.type.replace(/^.*:/, "")}`] = (counts[`${f.op} ${f.type.replace(/^.*:/, "")}`] ?? 0) + 1;
-  return Object.entries(counts).map(([k, n]) => `${n}× ${k}`).join(", ");
+  return Object.entries(counts)
+    .map(([k, n]) => `${n}× ${k}`)
+    .join(", ");
 }
 
 main().catch((e) => {

@@ -31,6 +31,11 @@ export function worstCasePinnedConfig(count: number): Record<string, unknown> {
 /** A stack file whose YAML aliases expand to 10^9 values (`a: [x×10]`, `b: [*a×10]`, …): about 1 KB of text. */
 export function aliasBombYaml(levels = 9): string {
   const lines = ["config:", "  homelab:domain: bomb.example.com", '  homelab:bomb0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i <= levels; i++) lines.push(`  homelab:bomb${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
+  for (let i = 1; i <= levels; i++)
+    lines.push(
+      `  homelab:bomb${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(",")}]`,
+    );
   return lines.join("\n") + "\n";
 }

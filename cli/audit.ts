@@ -44,7 +44,14 @@ export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env,
     throw new Error(`docker host ${JSON.stringify(url)} is not a URL like unix:///var/run/docker.sock, tcp://nas:2375 or ssh://user@nas`);
   }
   if (parsed.protocol === "ssh:")
-    return { protocol: "ssh", host: parsed.hostname, port: parsed.port || 22, username: decodeURIComponent(parsed.username) || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK }, timeout: timeoutMs };
+    return {
+      protocol: "ssh",
+      host: parsed.hostname,
+      port: parsed.port || 22,
+      username: decodeURIComponent(parsed.username) || undefined,
+      sshOptions: { agent: env.SSH_AUTH_SOCK },
+      timeout: timeoutMs,
+    };
   if (parsed.protocol === "tcp:" || parsed.protocol === "http:" || parsed.protocol === "https:") {
     const port = parsed.port || (parsed.protocol === "https:" ? "2376" : "2375");
     const tls = parsed.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1" || port === "2376";
@@ -123,7 +130,9 @@ export async function audit(projectDir: string, stack: string, plan: Plan, io: A
   }
   const findings = auditFindings(plan, snapshot);
   if (findings.length === 0) {
-    io.out(`audit ${stack}: clean — ${plan.containers.length} containers and ${plan.networks.length} networks match the plan and the network policy on ${host.url}`);
+    io.out(
+      `audit ${stack}: clean — ${plan.containers.length} containers and ${plan.networks.length} networks match the plan and the network policy on ${host.url}`,
+    );
     return 0;
   }
   io.out(`audit ${stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"} on ${host.url} (from ${host.source})\n\n${formatFindings(findings)}`);
@@ -140,7 +149,14 @@ export interface ProbeIo extends AuditIo {
  * 0 when nothing unexpected answers and no routed service leaks, 1 otherwise; 130 when interrupted (the
  * probe containers are removed first). Warnings (a needed path that does not answer) do not fail it.
  */
-export async function auditProbe(projectDir: string, stack: string, plan: Plan, io: ProbeIo, options: { json: boolean; signal?: AbortSignal; overrides?: Partial<ProbeOptions> }, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function auditProbe(
+  projectDir: string,
+  stack: string,
+  plan: Plan,
+  io: ProbeIo,
+  options: { json: boolean; signal?: AbortSignal; overrides?: Partial<ProbeOptions> },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const engine = connect(projectDir, stack, io, env);
   if (!engine) return 1;
   let probeOptions;

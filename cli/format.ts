@@ -16,7 +16,9 @@ export function formatNetworkTable(plan: Plan): string {
 
 export function formatPlan(stack: string, plan: Plan): string {
   const out: string[] = [];
-  out.push(`Stack ${stack}: ${plan.services.length} services, ${plan.containers.length} containers, ${plan.networks.length} networks, proxy ${plan.proxy}, domain ${plan.domain}`);
+  out.push(
+    `Stack ${stack}: ${plan.services.length} services, ${plan.containers.length} containers, ${plan.networks.length} networks, proxy ${plan.proxy}, domain ${plan.domain}`,
+  );
   out.push("", formatNetworkTable(plan), "");
   const rows = [["CONTAINER", "ROLE", "IMAGE", "NETWORKS"]];
   for (const c of plan.containers) rows.push([c.name, c.role, c.image, c.networkMode ?? c.networks.join(", ")]);
@@ -30,7 +32,14 @@ export function formatPlan(stack: string, plan: Plan): string {
     );
   }
   const lanPorts = plan.containers.filter((c) => c.role !== "proxy" && c.hostPorts.length > 0);
-  if (lanPorts.length) out.push("", table([["LAN PORT", "CONTAINER", "FOR"], ...lanPorts.flatMap((c) => c.hostPorts.map((p) => [`:${p.external}`, c.name, c.role === "vpn-gateway" ? "routed services (publish)" : "publish"]))]));
+  if (lanPorts.length)
+    out.push(
+      "",
+      table([
+        ["LAN PORT", "CONTAINER", "FOR"],
+        ...lanPorts.flatMap((c) => c.hostPorts.map((p) => [`:${p.external}`, c.name, c.role === "vpn-gateway" ? "routed services (publish)" : "publish"])),
+      ]),
+    );
   if (plan.tunnel) out.push("", formatPublicUrls(plan));
   return out.join("\n");
 }

@@ -143,7 +143,11 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
       if (!plan) return 1;
       if (pin) {
         const changed = lazy.pin().pinAllocations(PROJECT_DIR, stack, plan);
-        io.out(changed.length ? `pinned ${changed.length} subnet(s) in Pulumi.${stack}.yaml: ${changed.join(", ")}` : `Pulumi.${stack}.yaml: every subnet is already pinned`);
+        io.out(
+          changed.length
+            ? `pinned ${changed.length} subnet(s) in Pulumi.${stack}.yaml: ${changed.join(", ")}`
+            : `Pulumi.${stack}.yaml: every subnet is already pinned`,
+        );
         return 0;
       }
       io.out(flags.has("--json") ? JSON.stringify(plan.networks, null, 2) : formatNetworkTable(plan));
@@ -170,7 +174,9 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
       return 0;
     }
     case "audit":
-      return withPlan((stack, plan) => (flags.has("--probe") ? probeWithInterrupt(stack, plan, flags.has("--json"), io) : lazy.audit().audit(PROJECT_DIR, stack, plan, io)));
+      return withPlan((stack, plan) =>
+        flags.has("--probe") ? probeWithInterrupt(stack, plan, flags.has("--json"), io) : lazy.audit().audit(PROJECT_DIR, stack, plan, io),
+      );
     case "preview":
     case "up":
     case "destroy":
@@ -184,12 +190,20 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
           if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stack}.yaml: ${pinned.join(", ")}`);
         };
         const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack, plan }) : undefined;
-        return lazy.operate().operate(command, stack, { projectDir: PROJECT_DIR, yes: flags.has("--yes"), beforeUp, policy: !flags.has("--no-policy"), onApplied: command === "up" ? lockApplied : undefined });
+        return lazy.operate().operate(command, stack, {
+          projectDir: PROJECT_DIR,
+          yes: flags.has("--yes"),
+          beforeUp,
+          policy: !flags.has("--no-policy"),
+          onApplied: command === "up" ? lockApplied : undefined,
+        });
       });
     case "backup":
     case "snapshots":
     case "restore":
-      return withPlan((stack, plan) => lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack, plan, services: args.slice(1), snapshot }, io));
+      return withPlan((stack, plan) =>
+        lazy.backup().runBackupCommand(command, { projectDir: PROJECT_DIR, stack, plan, services: args.slice(1), snapshot }, io),
+      );
     case "ca":
       return stackArg() ? lazy.ca().printCaCertificate(stackArg(), { projectDir: PROJECT_DIR }) : needsStack();
     default:

@@ -14,7 +14,11 @@ export function pinAllocations(projectDir: string, stack: string, plan: Plan): s
   const lock = allocationLock(plan);
   const previous = (doc.getIn(["config", "homelab:allocations"]) as { toJSON(): Record<string, string> } | undefined)?.toJSON() ?? {};
   const changed = Object.keys(lock).filter((k) => previous[k] !== lock[k]);
-  const sorted = Object.fromEntries(Object.keys(lock).sort().map((k) => [k, lock[k]]));
+  const sorted = Object.fromEntries(
+    Object.keys(lock)
+      .sort()
+      .map((k) => [k, lock[k]]),
+  );
   const same = JSON.stringify(previous) === JSON.stringify(sorted);
   if (!same) {
     doc.setIn(["config", "homelab:allocations"], doc.createNode(sorted));

@@ -37,7 +37,11 @@ export class InternalCa extends pulumi.ComponentResource {
       parent,
     );
     const key = new tls.PrivateKey("wildcard-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-    const request = new tls.CertRequest("wildcard-request", { privateKeyPem: key.privateKeyPem, subject: { commonName: `*.${plan.domain}` }, dnsNames: plan.dnsNames }, parent);
+    const request = new tls.CertRequest(
+      "wildcard-request",
+      { privateKeyPem: key.privateKeyPem, subject: { commonName: `*.${plan.domain}` }, dnsNames: plan.dnsNames },
+      parent,
+    );
     const cert = new tls.LocallySignedCert(
       "wildcard",
       {

@@ -16,7 +16,8 @@ import type { ImageCache } from "./images";
  */
 export function checkApiToken(config: [string, unknown][], isSecret: (key: string) => boolean): void {
   const key = "cloudflare:apiToken";
-  if (config.some(([k]) => k === key) && !isSecret(key)) throw new pulumi.RunError(`${key} must be a secret: set it with \`pulumi config set --secret ${key} <token>\``);
+  if (config.some(([k]) => k === key) && !isSecret(key))
+    throw new pulumi.RunError(`${key} must be a secret: set it with \`pulumi config set --secret ${key} <token>\``);
   if (!config.some(([k]) => k === key) && !process.env.CLOUDFLARE_API_TOKEN)
     pulumi.log.warn(`no Cloudflare API token: set it with \`pulumi config set --secret ${key} <token>\` (docs/remote-access.md lists the permissions)`);
 }
@@ -49,25 +50,44 @@ export class RemoteAccess extends pulumi.ComponentResource {
 
     // Generated once and kept in state: a new secret would mean a new tunnel.
     const tunnelSecret = new random.RandomBytes("tunnel-secret", { length: 32 }, parent);
-    this.tunnel = new cloudflare.ZeroTrustTunnelCloudflared("tunnel", { accountId, name: t.name, configSrc: "cloudflare", tunnelSecret: pulumi.secret(tunnelSecret.base64) }, parent);
+    this.tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
+      "tunnel",
+      { accountId, name: t.name, configSrc: "cloudflare", tunnelSecret: pulumi.secret(tunnelSecret.base64) },
+      parent,
+    );
     const tunnelId = this.tunnel.id;
 
     // Exactly one config per tunnel: it replaces the whole ingress list, so adding or removing a service edits it in place.
     const config = new cloudflare.ZeroTrustTunnelCloudflaredConfig(
       "tunnel-config",
-      { accountId, tunnelId, source: "cloudflare", config: { ingresses: t.ingress.map((r) => ({ hostname: r.hostname, service: r.service, originRequest: r.originRequest })) } },
+      {
+        accountId,
+        tunnelId,
+        source: "cloudflare",
+        config: { ingresses: t.ingress.map((r) => ({ hostname: r.hostname, service: r.service, originRequest: r.originRequest })) },
+      },
       parent,
     );
 
     for (const r of dns) {
       new cloudflare.DnsRecord(
         `dns-${r.service}`,
-        { zoneId: cf.zoneId, name: r.name, type: r.type, content: tunnelId.apply((id) => r.content.replace(TUNNEL_ID, id)), proxied: r.proxied, ttl: r.ttl, comment: `homelab: ${r.service} through tunnel ${t.name}` },
+        {
+          zoneId: cf.zoneId,
+          name: r.name,
+          type: r.type,
+          content: tunnelId.apply((id) => r.content.replace(TUNNEL_ID, id)),
+          proxied: r.proxied,
+          ttl: r.ttl,
+          comment: `homelab: ${r.service} through tunnel ${t.name}`,
+        },
         parent,
       );
     }
 
-    const oneTimePin = cf.oneTimePin ? new cloudflare.ZeroTrustAccessIdentityProvider("one-time-pin", { accountId, name: "One-time PIN", type: "onetimepin", config: {} }, parent) : undefined;
+    const oneTimePin = cf.oneTimePin
+      ? new cloudflare.ZeroTrustAccessIdentityProvider("one-time-pin", { accountId, name: "One-time PIN", type: "onetimepin", config: {} }, parent)
+      : undefined;
     const allowedIdps: pulumi.Input<string>[] = [...(oneTimePin ? [oneTimePin.id] : []), ...cf.identityProviderIds];
 
     const policies = new Map(
@@ -110,7 +130,10 @@ export class RemoteAccess extends pulumi.ComponentResource {
     const c = plan.containers.find((c) => c.name === t.connector);
     if (!c) throw new Error(`the plan has no ${t.connector} container`);
     // dependsOn the tunnel and its config: destroy removes cloudflared first (live connections block deleting a tunnel).
-    const uploads = containerUploads(c, withInternalCa((f) => f.content, args.ca));
+    const uploads = containerUploads(
+      c,
+      withInternalCa((f) => f.content, args.ca),
+    );
     this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
       parent: this,
       deleteBeforeReplace: true,

@@ -4,13 +4,14 @@ import { ARGON2ID } from "../topology/authelia";
 import { fillSecretRefs, secretRefsIn } from "../config/secret";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
-
 /**
  * A key guarding data outside Pulumi is never replaced for a change in how it is generated (length,
  * character set): new key + old data = unreadable data. Rotating one is deliberate (docs/operating.md).
  */
 export function generatorOptions(s: PlannedSecret & { source: "generated" }): pulumi.CustomResourceOptions {
-  return s.guardsData ? { ignoreChanges: ["length", "special", "upper", "lower", "numeric", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial"] } : {};
+  return s.guardsData
+    ? { ignoreChanges: ["length", "special", "upper", "lower", "numeric", "minLower", "minUpper", "minNumeric", "minSpecial", "overrideSpecial"] }
+    : {};
 }
 
 /**
@@ -57,7 +58,15 @@ export class HostSecrets extends pulumi.ComponentResource {
     return pulumi.secret(
       pulumi.all([this.value(name), salt]).apply(([password, s]) =>
         // Loaded here: only a stack with a chosen password hashes one (generated ones come with their bcrypt hash).
-        (require("hash-wasm") as typeof import("hash-wasm")).argon2id({ password, salt: Buffer.from(s, "utf8"), iterations: ARGON2ID.iterations, memorySize: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, hashLength: ARGON2ID.keyLength, outputType: "encoded" }),
+        (require("hash-wasm") as typeof import("hash-wasm")).argon2id({
+          password,
+          salt: Buffer.from(s, "utf8"),
+          iterations: ARGON2ID.iterations,
+          memorySize: ARGON2ID.memory,
+          parallelism: ARGON2ID.parallelism,
+          hashLength: ARGON2ID.keyLength,
+          outputType: "encoded",
+        }),
       ),
     );
   }

@@ -36,7 +36,11 @@ export class ServiceStack extends pulumi.ComponentResource {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
       const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
       const content = withInternalCa((f) => (args.secrets ? args.secrets.content(f) : f.content), args.ca);
-      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(c, containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)), args.namespaces);
+      const { args: containerInputs, opts: namespaceOpts } = joinNamespace(
+        c,
+        containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)),
+        args.namespaces,
+      );
       const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts });
       this.containers.push(container);
       deliverLiveFiles(c, container, content, this);

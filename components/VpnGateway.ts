@@ -53,7 +53,11 @@ export class VpnGateway extends pulumi.ComponentResource {
  * Gluetun has a new id, which changes `networkMode` and replaces every client in the same update
  * (`replaceOnChanges` states that independently of the provider's schema).
  */
-export function joinNamespace(c: PlannedContainer, args: docker.ContainerArgs, namespaces: ReadonlyMap<string, docker.Container> | undefined): { args: docker.ContainerArgs; opts: pulumi.CustomResourceOptions } {
+export function joinNamespace(
+  c: PlannedContainer,
+  args: docker.ContainerArgs,
+  namespaces: ReadonlyMap<string, docker.Container> | undefined,
+): { args: docker.ContainerArgs; opts: pulumi.CustomResourceOptions } {
   const owner = c.networkMode?.startsWith("container:") ? c.networkMode.slice("container:".length) : undefined;
   if (!owner) return { args, opts: {} };
   const gateway = namespaces?.get(owner);

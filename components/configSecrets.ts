@@ -12,7 +12,8 @@ export function secretResolver(raw: Record<string, unknown>): (path: string) => 
     let value: unknown = ns === NAMESPACE ? raw : undefined;
     for (const segment of (keyPath ?? "").split(".")) value = value && typeof value === "object" ? (value as Record<string, unknown>)[segment] : undefined;
     const plain = isSecret(value) ? value.value : value;
-    if (typeof plain !== "string") throw new pulumi.RunError(`${path} is not set (or cannot be decrypted): pulumi config set --secret --path '${keyPath}' <value>`);
+    if (typeof plain !== "string")
+      throw new pulumi.RunError(`${path} is not set (or cannot be decrypted): pulumi config set --secret --path '${keyPath}' <value>`);
     return pulumi.secret(plain);
   };
 }

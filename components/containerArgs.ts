@@ -25,7 +25,9 @@ export function containerArgs(
   uploads: docker.types.input.ContainerUpload[] = [],
 ): docker.ContainerArgs {
   const env = sortedEntries(c.env).map(([k, v]) => `${k}=${v}`);
-  const secrets = Object.keys(secretEnv).sort().map((k) => pulumi.interpolate`${k}=${secretEnv[k]}`);
+  const secrets = Object.keys(secretEnv)
+    .sort()
+    .map((k) => pulumi.interpolate`${k}=${secretEnv[k]}`);
   return {
     name: c.name,
     image,
@@ -38,7 +40,15 @@ export function containerArgs(
     labels: sortedEntries(c.labels).map(([label, value]) => ({ label, value })),
     mounts: c.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })),
     ports: c.hostPorts.map((p) => ({ internal: p.internal, external: p.external, protocol: p.protocol ?? "tcp" })),
-    healthcheck: c.healthcheck ? { tests: c.healthcheck.test, interval: c.healthcheck.interval, timeout: c.healthcheck.timeout, retries: c.healthcheck.retries, startPeriod: c.healthcheck.startPeriod } : undefined,
+    healthcheck: c.healthcheck
+      ? {
+          tests: c.healthcheck.test,
+          interval: c.healthcheck.interval,
+          timeout: c.healthcheck.timeout,
+          retries: c.healthcheck.retries,
+          startPeriod: c.healthcheck.startPeriod,
+        }
+      : undefined,
     command: c.command,
     entrypoints: c.entrypoint,
     devices: c.devices?.length ? c.devices.map((d) => ({ hostPath: d, containerPath: d })) : undefined,

@@ -9,10 +9,7 @@ export function networkArgs(n: PlannedNetwork): docker.NetworkArgs {
     driver: "bridge",
     // ipRange: Docker's IPAM hands out container addresses only from it (docs.docker.com/reference/cli/docker/network/create, --ip-range).
     ipamConfigs: [{ subnet: n.subnet, gateway: n.gateway, ...(n.ipRange ? { ipRange: n.ipRange } : {}) }],
-    labels: [
-      { label: "homelab.network-kind", value: n.kind },
-      ...(n.service ? [{ label: "homelab.service", value: n.service }] : []),
-    ],
+    labels: [{ label: "homelab.network-kind", value: n.kind }, ...(n.service ? [{ label: "homelab.service", value: n.service }] : [])],
   };
 }
 

@@ -6,18 +6,29 @@ import { secretValue } from "./hostSchema";
  * (https://restic.readthedocs.io/en/stable/030_preparing_a_new_repo.html): `sftp:user@host:/path`,
  * `s3:https://host/bucket[/path]` (any S3-compatible endpoint), `b2:bucket[:path]`.
  */
-const REPOSITORY_FORMS = [/^\/[A-Za-z0-9._\/-]+$/, /^sftp:[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(\/)?[A-Za-z0-9._\/-]+$/, /^s3:https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._\/-]*)?$/, /^b2:[A-Za-z0-9-]+(:[A-Za-z0-9._\/-]+)?$/];
+const REPOSITORY_FORMS = [
+  /^\/[A-Za-z0-9._\/-]+$/,
+  /^sftp:[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(\/)?[A-Za-z0-9._\/-]+$/,
+  /^s3:https?:\/\/[A-Za-z0-9.-]+(:\d+)?\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._\/-]*)?$/,
+  /^b2:[A-Za-z0-9-]+(:[A-Za-z0-9._\/-]+)?$/,
+];
 export const isRepository = (v: string) => REPOSITORY_FORMS.some((form) => form.test(v)) && !v.split(/[/:]/).includes("..");
 
 const keep = z.number().int().min(0).max(1000);
 /** A path pattern restic's --exclude understands; no newlines or NULs, since it lands in a command line and a script. */
-const excludePattern = z.string().min(1).regex(/^[^\n\r\0'"`$\\]+$/, "must be a restic exclude pattern without quotes, '$', '`' or backslashes");
+const excludePattern = z
+  .string()
+  .min(1)
+  .regex(/^[^\n\r\0'"`$\\]+$/, "must be a restic exclude pattern without quotes, '$', '`' or backslashes");
 
 /** `homelab:backup`: plain settings. Its secrets live in `homelab:backupCredentials`, so this key stays readable. */
 export const backupConfig = z.strictObject({
   repository: z.string().refine(isRepository, "must be a restic repository: an absolute path, sftp:user@host:/path, s3:https://host/bucket or b2:bucket:path"),
   /** The daily time (in homelab:timezone) the backup container runs. */
-  schedule: z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, "must be a daily time like 03:30").default("03:30"),
+  schedule: z
+    .string()
+    .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, "must be a daily time like 03:30")
+    .default("03:30"),
   keep: z
     .strictObject({ daily: keep.default(7), weekly: keep.default(4), monthly: keep.default(6) })
     .refine((k) => k.daily + k.weekly + k.monthly > 0, "must keep at least one snapshot")

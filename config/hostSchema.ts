@@ -57,7 +57,13 @@ export const acmeConfig = z.strictObject({
   cloudflareApiToken: secretValue,
   staging: z.boolean().default(false),
   /** More names on the certificate (SWAG's EXTRA_DOMAINS), e.g. example.net or *.example.org. */
-  extraDomains: z.array(plain(z.string().regex(/^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case domain like example.net or *.example.org"))).optional(),
+  extraDomains: z
+    .array(
+      plain(
+        z.string().regex(/^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case domain like example.net or *.example.org"),
+      ),
+    )
+    .optional(),
   /** Seconds to wait for the DNS-01 record to propagate (SWAG's PROPAGATION), instead of the plugin's default. */
   propagationSeconds: plain(z.number().int().min(1).max(3600)).optional(),
 });

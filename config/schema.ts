@@ -19,7 +19,8 @@ const CIDR_PATTERN = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[
 const cidr = z.string().refine((v) => CIDR_PATTERN.test(v) && ipaddr.IPv4.isValidCIDR(v), "is not an IPv4 CIDR like 192.168.16.0/20");
 
 /** `repo[:tag][@sha256:…]` with a real tag or digest: `latest` or no tag would let a rebuild change silently. */
-const IMAGE_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+const IMAGE_PATTERN =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 export const image = z
   .string()
   .regex(IMAGE_PATTERN, "is not a Docker image reference")
@@ -33,7 +34,25 @@ const port = z.number().int().min(1).max(65535);
  * `paths.data` is mounted whole and `paths.config/<service>` per service, so `data: /` or `config: /var`
  * with a service named `run` would hand containers the system or the Docker socket.
  */
-const SYSTEM_DIRS = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/root", "/run", "/sbin", "/sys", "/usr", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/spool"];
+const SYSTEM_DIRS = [
+  "/bin",
+  "/boot",
+  "/dev",
+  "/etc",
+  "/lib",
+  "/lib32",
+  "/lib64",
+  "/proc",
+  "/root",
+  "/run",
+  "/sbin",
+  "/sys",
+  "/usr",
+  "/var/run",
+  "/var/lib/docker",
+  "/var/lib/containerd",
+  "/var/spool",
+];
 const within = (inner: string, outer: string) => inner === outer || inner.startsWith(outer === "/" ? "/" : `${outer}/`);
 const touchesSystemDir = (v: string) => {
   const p = path.posix.normalize(v).replace(/(?<=.)\/+$/, "");
@@ -45,7 +64,10 @@ const absolutePath = z
   .refine((v) => path.posix.isAbsolute(v), "must be an absolute path")
   .refine((v) => !v.split("/").includes(".."), "must not contain '..'")
   .refine((v) => /^[A-Za-z0-9._/-]+$/.test(v), "may only contain letters, digits, '.', '_', '-' and '/'")
-  .refine((v) => !path.posix.isAbsolute(v) || !touchesSystemDir(v), `must not be the host root, a system folder (${SYSTEM_DIRS.join(", ")}) or a folder above one`);
+  .refine(
+    (v) => !path.posix.isAbsolute(v) || !touchesSystemDir(v),
+    `must not be the host root, a system folder (${SYSTEM_DIRS.join(", ")}) or a folder above one`,
+  );
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "is not a valid environment variable name");
 
@@ -143,7 +165,9 @@ export const vpnCredentials = z.strictObject({
   shadowsocksPassword: secret.optional(),
 });
 export type VpnCredentials = z.infer<typeof vpnCredentials>;
-const domainName = z.string().regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS domain like home.example.com");
+const domainName = z
+  .string()
+  .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lower-case DNS domain like home.example.com");
 const cloudflareId = z.string().regex(/^[0-9a-f]{32}$/, "must be a Cloudflare id (32 lower-case hex digits, from the dashboard's overview page)");
 
 /** Cloudflare Zero Trust remote access. The API token is provider config (`cloudflare:apiToken`, secret), not part of this. */
@@ -155,9 +179,7 @@ export const cloudflareConfig = z.strictObject({
   zone: domainName.optional(),
   tunnelName: name.optional(),
   /** Who Cloudflare Access lets in. */
-  allow: z
-    .strictObject({ emails: z.array(z.email()).default([]), emailDomains: z.array(domainName).default([]) })
-    .default({ emails: [], emailDomains: [] }),
+  allow: z.strictObject({ emails: z.array(z.email()).default([]), emailDomains: z.array(domainName).default([]) }).default({ emails: [], emailDomains: [] }),
   /**
    * Login methods Access offers: a one-time PIN by e-mail (created here unless turned off) plus identity
    * providers already set up in the account (GitHub, Google, …), by id.
@@ -166,13 +188,20 @@ export const cloudflareConfig = z.strictObject({
     .strictObject({ oneTimePin: z.boolean().default(true), identityProviderIds: z.array(z.uuid()).default([]) })
     .default({ oneTimePin: true, identityProviderIds: [] }),
   /** How long an Access login lasts, in Go duration form. */
-  sessionDuration: z.string().regex(/^(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, "must be a duration like 24h or 30m").refine((v) => v !== "", "must not be empty").default("24h"),
+  sessionDuration: z
+    .string()
+    .regex(/^(?:\d+h)?(?:\d+m)?(?:\d+s)?$/, "must be a duration like 24h or 30m")
+    .refine((v) => v !== "", "must not be empty")
+    .default("24h"),
 });
 export type CloudflareConfig = z.infer<typeof cloudflareConfig>;
 
 export const stackConfig = z.strictObject({
   domain: domainName,
-  timezone: z.string().regex(/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/, "must be an IANA time zone like Europe/Berlin").default("Etc/UTC"),
+  timezone: z
+    .string()
+    .regex(/^[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)*$/, "must be an IANA time zone like Europe/Berlin")
+    .default("Etc/UTC"),
   puid: z.number().int().min(0).max(65535).default(1000),
   pgid: z.number().int().min(0).max(65535).default(1000),
   paths: z
@@ -182,14 +211,29 @@ export const stackConfig = z.strictObject({
     .superRefine((p, ctx) => {
       const [config, data] = [p.config, p.data].map((v) => path.posix.normalize(v).replace(/(?<=.)\/+$/, ""));
       if (touchesSystemDir(config) || touchesSystemDir(data)) return; // already refused, and "/" contains everything
-      if (within(config, data)) ctx.addIssue({ code: "custom", path: ["config"], message: `must not be inside paths.data (${p.data}), which many apps mount read-write`, input: p.config });
-      else if (within(data, config)) ctx.addIssue({ code: "custom", path: ["data"], message: `must not be inside paths.config (${p.config}): every service's config folder is there`, input: p.data });
+      if (within(config, data))
+        ctx.addIssue({
+          code: "custom",
+          path: ["config"],
+          message: `must not be inside paths.data (${p.data}), which many apps mount read-write`,
+          input: p.config,
+        });
+      else if (within(data, config))
+        ctx.addIssue({
+          code: "custom",
+          path: ["data"],
+          message: `must not be inside paths.config (${p.config}): every service's config folder is there`,
+          input: p.data,
+        });
     })
     .default({ config: "/srv/homelab/config", data: "/srv/data" }),
   lan: cidr.optional(),
   network: z
     .strictObject({
-      prefix: z.string().regex(/^(?:[a-z][a-z0-9-]{0,14})?$/, "must be empty or a short lower-case prefix like 'lab-'").default(""),
+      prefix: z
+        .string()
+        .regex(/^(?:[a-z][a-z0-9-]{0,14})?$/, "must be empty or a short lower-case prefix like 'lab-'")
+        .default(""),
       ingress: cidr.default("192.168.90.0/24"),
       socket: cidr.default("192.168.91.0/24"),
       pool: cidr.default("192.168.16.0/20"),
@@ -244,7 +288,14 @@ function describe(v: unknown): string {
   } catch {
     // BigInts and other values JSON cannot write: name the kind rather than fail the whole validation.
   }
-  s ??= typeof v === "bigint" || typeof v === "symbol" || v === undefined ? String(v) : typeof v === "function" ? "a function" : Array.isArray(v) ? "a list" : `an ${typeof v}`;
+  s ??=
+    typeof v === "bigint" || typeof v === "symbol" || v === undefined
+      ? String(v)
+      : typeof v === "function"
+        ? "a function"
+        : Array.isArray(v)
+          ? "a list"
+          : `an ${typeof v}`;
   return visible(s, 60);
 }
 

@@ -145,7 +145,12 @@ export interface Violation {
   message: string;
 }
 
-const KIND_LABEL: Record<"ingress" | "own" | "socket" | "link", string> = { ingress: "vnet-ingress", own: "its own service network", socket: "vnet-socket", link: "a link network" };
+const KIND_LABEL: Record<"ingress" | "own" | "socket" | "link", string> = {
+  ingress: "vnet-ingress",
+  own: "its own service network",
+  socket: "vnet-socket",
+  link: "a link network",
+};
 
 /** Every way a container breaks the policy, each as a rule name and a message naming the container. */
 export function judgeContainer(c: ContainerView): Violation[] {
@@ -163,11 +168,17 @@ export function judgeContainer(c: ContainerView): Violation[] {
     else if (!m.readOnly) fail("docker-socket", "mounts the Docker socket read-write: it must be read-only");
   }
   const unasked = c.hostPorts.filter((p) => !(c.published ?? []).includes(p));
-  if (unasked.length && !(role && NETWORK_POLICY[role].hostPorts)) fail("host-ports", `publishes host port(s) ${unasked.join(", ")}: only the ${HOST_PORT_ROLES.map(roleWords).join(" and the ")} may, or ports the owner lists in publish`);
-  if (c.expose && c.expose !== "none" && !(role && NETWORK_POLICY[role].route)) fail("route", `has a route (${c.expose}): a ${c.role ?? "container without a role"} is never routed to (only ${ROUTABLE_ROLES.join(", ")} are)`);
+  if (unasked.length && !(role && NETWORK_POLICY[role].hostPorts))
+    fail(
+      "host-ports",
+      `publishes host port(s) ${unasked.join(", ")}: only the ${HOST_PORT_ROLES.map(roleWords).join(" and the ")} may, or ports the owner lists in publish`,
+    );
+  if (c.expose && c.expose !== "none" && !(role && NETWORK_POLICY[role].route))
+    fail("route", `has a route (${c.expose}): a ${c.role ?? "container without a role"} is never routed to (only ${ROUTABLE_ROLES.join(", ")} are)`);
 
   if (c.sharedNamespace) {
-    if (c.networks.length) fail("shared-namespace", `shares ${c.sharedNamespace} and must not join networks of its own (${c.networks.map((n) => n.name).join(", ")})`);
+    if (c.networks.length)
+      fail("shared-namespace", `shares ${c.sharedNamespace} and must not join networks of its own (${c.networks.map((n) => n.name).join(", ")})`);
     if (c.hostPorts.length) fail("shared-namespace", `shares ${c.sharedNamespace} and cannot publish ports`);
     if (c.hostname) fail("shared-namespace", `shares ${c.sharedNamespace} and cannot set a hostname`);
     return out;
@@ -176,14 +187,19 @@ export function judgeContainer(c: ContainerView): Violation[] {
     fail("own-networks", "uses the host's network stack: it must live on the stack's own networks");
     return out;
   }
-  if (c.networks.length === 0) fail("own-networks", "joins none of the stack's networks, so it would sit on Docker's default bridge with every other such container");
+  if (c.networks.length === 0)
+    fail("own-networks", "joins none of the stack's networks, so it would sit on Docker's default bridge with every other such container");
 
   const on: Record<keyof typeof KIND_LABEL, string[]> = { ingress: [], own: [], socket: [], link: [] };
   for (const n of c.networks) {
     if (!n.kind || !(NETWORK_KINDS as readonly string[]).includes(n.kind)) fail("foreign-network", `joins ${n.name}, which is not a network of this stack`);
     else if (n.kind === "service") {
       if (n.owner !== c.service && role && NETWORK_POLICY[role].reachesDatabases && n.ownerHasDatabase) continue;
-      if (n.owner !== c.service) fail("foreign-network", `joins ${n.name}, the network of ${n.owner ? `service '${n.owner}'` : "an unnamed service"}: nobody joins another service's network`);
+      if (n.owner !== c.service)
+        fail(
+          "foreign-network",
+          `joins ${n.name}, the network of ${n.owner ? `service '${n.owner}'` : "an unnamed service"}: nobody joins another service's network`,
+        );
       else on.own.push(n.name);
     } else on[n.kind as "ingress" | "socket" | "link"].push(n.name);
   }
@@ -203,7 +219,10 @@ export function judgeContainer(c: ContainerView): Violation[] {
 /** Reads `homelab.*` labels into the parts of a view they decide. */
 export function viewFromLabels(labels: Record<string, string>): Pick<ContainerView, "role" | "service" | "dockerApi" | "expose" | "published"> {
   const expose = labels[LABELS.expose];
-  const published = String(labels[LABELS.published] ?? "").split(",").filter((p) => /^\d+$/.test(p)).map(Number);
+  const published = String(labels[LABELS.published] ?? "")
+    .split(",")
+    .filter((p) => /^\d+$/.test(p))
+    .map(Number);
   return {
     published,
     role: labels[LABELS.role] || undefined,
@@ -221,8 +240,14 @@ export function viewFromLabels(labels: Record<string, string>): Pick<ContainerVi
  */
 export const PROTECTED_ENV: Partial<Record<Role, { pattern: RegExp; why: string }>> = {
   "socket-proxy": { pattern: /^/, why: "the socket proxy's settings come only from homelab:socketProxy (allowWrite)" },
-  "vpn-gateway": { pattern: /^(HTTP_CONTROL_SERVER_|DNS_|DOT|FIREWALL|VPN_|WIREGUARD_|OPENVPN_|HTTPPROXY|SHADOWSOCKS|PUBLICIP_|HEALTH_)/, why: "Gluetun's control server, DNS, firewall and VPN settings come only from homelab:vpn and homelab:vpnCredentials" },
-  proxy: { pattern: /^(TRAEFIK_|CROWDSEC_|DNSPLUGIN|VALIDATION|URL$|SUBDOMAINS|ONLY_SUBDOMAINS|EXTRA_DOMAINS|STAGING|EMAIL)/, why: "the reverse proxy's configuration is generated from the plan" },
+  "vpn-gateway": {
+    pattern: /^(HTTP_CONTROL_SERVER_|DNS_|DOT|FIREWALL|VPN_|WIREGUARD_|OPENVPN_|HTTPPROXY|SHADOWSOCKS|PUBLICIP_|HEALTH_)/,
+    why: "Gluetun's control server, DNS, firewall and VPN settings come only from homelab:vpn and homelab:vpnCredentials",
+  },
+  proxy: {
+    pattern: /^(TRAEFIK_|CROWDSEC_|DNSPLUGIN|VALIDATION|URL$|SUBDOMAINS|ONLY_SUBDOMAINS|EXTRA_DOMAINS|STAGING|EMAIL)/,
+    why: "the reverse proxy's configuration is generated from the plan",
+  },
   auth: { pattern: /^AUTHELIA_/, why: "Authelia's configuration is generated from homelab:authelia" },
   tunnel: { pattern: /^TUNNEL_/, why: "cloudflared's settings come only from homelab:cloudflare" },
   ips: { pattern: /^(BOUNCER_KEY_|DISABLE_|LOCAL_API_URL|AGENT_)/, why: "CrowdSec's settings come only from homelab:crowdsec" },
@@ -232,7 +257,8 @@ export const DOCKER_CLIENT_ENV = /^DOCKER_(HOST|TLS_VERIFY|CERT_PATH|CONTEXT|CON
 
 /** Why the config may not set `key` in the env of a service whose main container has `role`, or undefined when it may. */
 export function protectedEnvReason(role: Role, dockerApi: boolean, key: string): string | undefined {
-  if (DOCKER_CLIENT_ENV.test(key) && (dockerApi || role === "socket-proxy")) return `${key} is set by the stack: a Docker API client reaches the engine only through the socket proxy`;
+  if (DOCKER_CLIENT_ENV.test(key) && (dockerApi || role === "socket-proxy"))
+    return `${key} is set by the stack: a Docker API client reaches the engine only through the socket proxy`;
   const rule = PROTECTED_ENV[role];
   return rule?.pattern.test(key) ? `${key} is security-relevant and cannot be set here: ${rule.why}` : undefined;
 }

@@ -34,12 +34,19 @@ function mountsOf(props: ContainerProps): MountView[] {
   const volumes = Array.isArray(props.volumes) ? props.volumes : [];
   return [
     ...mounts.map((m: any) => ({ source: String(m?.source ?? ""), target: String(m?.target ?? ""), readOnly: m?.readOnly === true, bind: m?.type === "bind" })),
-    ...volumes.filter((v: any) => typeof v?.hostPath === "string").map((v: any) => ({ source: v.hostPath, target: String(v.containerPath ?? ""), readOnly: v.readOnly === true, bind: true })),
+    ...volumes
+      .filter((v: any) => typeof v?.hostPath === "string")
+      .map((v: any) => ({ source: v.hostPath, target: String(v.containerPath ?? ""), readOnly: v.readOnly === true, bind: true })),
   ];
 }
 
 /** A registered container as the shared policy sees it; `networks` tells what each network of the stack is (by Docker name). */
-export function containerView(props: ContainerProps, name: string | undefined, networks: Map<string, Record<string, string>> = new Map(), withDatabase: ReadonlySet<string> = new Set()): ContainerView {
+export function containerView(
+  props: ContainerProps,
+  name: string | undefined,
+  networks: Map<string, Record<string, string>> = new Map(),
+  withDatabase: ReadonlySet<string> = new Set(),
+): ContainerView {
   const mode = typeof props.networkMode === "string" ? props.networkMode : undefined;
   const joined = (Array.isArray(props.networksAdvanced) ? props.networksAdvanced : []).map((n: any) => String(n?.name));
   return {
@@ -59,12 +66,31 @@ export function containerView(props: ContainerProps, name: string | undefined, n
 
 /** Rules a single container's inputs decide; the rest need the stack's networks (the stack policy). */
 const RESOURCE_RULES: Record<Exclude<RuleName, "foreign-network" | "membership">, { name: string; description: string }> = {
-  labels: { name: "homelab-container-labels", description: "Every container carries homelab.service and homelab.role, the labels the network policy is judged by." },
-  "docker-socket": { name: "docker-socket-only-socket-proxy-read-only", description: "Only the socket proxy mounts the Docker socket (or a folder above it), and only read-only." },
-  "shared-namespace": { name: "shared-namespace-no-networks-or-ports", description: "A container sharing another's network namespace (VPN-routed) has no networks, ports or hostname of its own." },
-  "own-networks": { name: "own-networks-not-default-bridge-or-host", description: "Every container is on the stack's own networks (or shares a container's namespace), never the host network or Docker's default bridge." },
-  "host-ports": { name: "host-ports-only-proxy-or-vpn-gateway", description: "Only the reverse proxy and the VPN gateway publish host ports, and any container the ports its owner lists in publish (the homelab.published label)." },
-  route: { name: "routes-only-to-routable-roles", description: "No route ever leads to the socket proxy, the CrowdSec LAPI, a database, a cache, the VPN gateway or the tunnel connector." },
+  labels: {
+    name: "homelab-container-labels",
+    description: "Every container carries homelab.service and homelab.role, the labels the network policy is judged by.",
+  },
+  "docker-socket": {
+    name: "docker-socket-only-socket-proxy-read-only",
+    description: "Only the socket proxy mounts the Docker socket (or a folder above it), and only read-only.",
+  },
+  "shared-namespace": {
+    name: "shared-namespace-no-networks-or-ports",
+    description: "A container sharing another's network namespace (VPN-routed) has no networks, ports or hostname of its own.",
+  },
+  "own-networks": {
+    name: "own-networks-not-default-bridge-or-host",
+    description: "Every container is on the stack's own networks (or shares a container's namespace), never the host network or Docker's default bridge.",
+  },
+  "host-ports": {
+    name: "host-ports-only-proxy-or-vpn-gateway",
+    description:
+      "Only the reverse proxy and the VPN gateway publish host ports, and any container the ports its owner lists in publish (the homelab.published label).",
+  },
+  route: {
+    name: "routes-only-to-routable-roles",
+    description: "No route ever leads to the socket proxy, the CrowdSec LAPI, a database, a cache, the VPN gateway or the tunnel connector.",
+  },
 };
 
 /** One check per rule a container's own inputs decide, reported in the shared policy's words. Exported for unit tests. */
@@ -94,8 +120,10 @@ export const networkChecks = {
   labels(props: Record<string, any>, report: ReportViolation): void {
     const labels = labelsOf(props);
     const kind = labels["homelab.network-kind"];
-    if (!(NETWORK_KINDS as readonly string[]).includes(kind)) report(`network ${props.name} has no valid 'homelab.network-kind' label (got ${JSON.stringify(kind)}; expected one of ${NETWORK_KINDS.join(", ")})`);
-    if ((kind === "service" || kind === "link") && !labels["homelab.service"]) report(`${kind} network ${props.name} has no 'homelab.service' label naming its owner`);
+    if (!(NETWORK_KINDS as readonly string[]).includes(kind))
+      report(`network ${props.name} has no valid 'homelab.network-kind' label (got ${JSON.stringify(kind)}; expected one of ${NETWORK_KINDS.join(", ")})`);
+    if ((kind === "service" || kind === "link") && !labels["homelab.service"])
+      report(`${kind} network ${props.name} has no 'homelab.service' label naming its owner`);
   },
   privateSubnets(props: Record<string, any>, report: ReportViolation): void {
     const ipam = Array.isArray(props.ipamConfigs) ? props.ipamConfigs : [];
@@ -104,7 +132,8 @@ export const networkChecks = {
       const range = parseCidr(subnet);
       if (!range) report(`network ${props.name} has an unreadable subnet ${JSON.stringify(subnet)}`);
       else if (!PRIVATE_RANGES.some((p) => within(range, p))) report(`network ${props.name} subnet ${subnet} is not in a private range`);
-      else if (overlapsRange(range, DOCKER_DEFAULT_BRIDGE)) report(`network ${props.name} subnet ${subnet} overlaps Docker's default bridge ${DOCKER_DEFAULT_BRIDGE}`);
+      else if (overlapsRange(range, DOCKER_DEFAULT_BRIDGE))
+        report(`network ${props.name} subnet ${subnet} overlaps Docker's default bridge ${DOCKER_DEFAULT_BRIDGE}`);
     }
   },
 };
@@ -125,28 +154,46 @@ export function membershipViolations(resources: StackResource[]): { urn?: string
   for (const r of resources.filter((r) => r.type === NETWORK_TYPE)) networks.set(r.props.name, labelsOf(r.props));
   const containers = resources.filter((r) => r.type === CONTAINER_TYPE);
   // services that keep a database: the backup agent may join their networks (NETWORK_POLICY reachesDatabases)
-  const withDatabase = new Set(containers.map((r) => labelsOf(r.props)).filter((l) => l[LABELS.role] === "database").map((l) => l[LABELS.service]));
-  return containers
-    .flatMap((r) =>
-      judgeContainer(containerView(r.props, r.name, networks, withDatabase))
-        .filter((v) => v.rule === "foreign-network" || v.rule === "membership")
-        .map((v) => ({ urn: r.urn, message: v.message })),
-    );
+  const withDatabase = new Set(
+    containers
+      .map((r) => labelsOf(r.props))
+      .filter((l) => l[LABELS.role] === "database")
+      .map((l) => l[LABELS.service]),
+  );
+  return containers.flatMap((r) =>
+    judgeContainer(containerView(r.props, r.name, networks, withDatabase))
+      .filter((v) => v.rule === "foreign-network" || v.rule === "membership")
+      .map((v) => ({ urn: r.urn, message: v.message })),
+  );
 }
 
-const onContainer = (check: (props: ContainerProps, report: ReportViolation) => void) => validateResourceOfType(docker.Container, (props, _args, report) => check(props as ContainerProps, report));
-const onNetwork = (check: (props: Record<string, any>, report: ReportViolation) => void) => validateResourceOfType(docker.Network, (props, _args, report) => check(props as Record<string, any>, report));
+const onContainer = (check: (props: ContainerProps, report: ReportViolation) => void) =>
+  validateResourceOfType(docker.Container, (props, _args, report) => check(props as ContainerProps, report));
+const onNetwork = (check: (props: Record<string, any>, report: ReportViolation) => void) =>
+  validateResourceOfType(docker.Network, (props, _args, report) => check(props as Record<string, any>, report));
 
 export const resourcePolicies: ResourceValidationPolicy[] = [
-  ...Object.entries(RESOURCE_RULES).map(([rule, p]) => ({ ...p, validateResource: onContainer((props, report) => containerViolations(props, rule as RuleName, report)) })),
-  { name: "homelab-network-labels", description: "Every network says what it is (homelab.network-kind) and, for service and link networks, whose it is.", validateResource: onNetwork(networkChecks.labels) },
-  { name: "private-fixed-subnets", description: "Every network has a fixed subnet in a private range, clear of Docker's default bridge.", validateResource: onNetwork(networkChecks.privateSubnets) },
+  ...Object.entries(RESOURCE_RULES).map(([rule, p]) => ({
+    ...p,
+    validateResource: onContainer((props, report) => containerViolations(props, rule as RuleName, report)),
+  })),
+  {
+    name: "homelab-network-labels",
+    description: "Every network says what it is (homelab.network-kind) and, for service and link networks, whose it is.",
+    validateResource: onNetwork(networkChecks.labels),
+  },
+  {
+    name: "private-fixed-subnets",
+    description: "Every network has a fixed subnet in a private range, clear of Docker's default bridge.",
+    validateResource: onNetwork(networkChecks.privateSubnets),
+  },
 ];
 
 export const stackPolicies: StackValidationPolicy[] = [
   {
     name: "network-membership",
-    description: "Every container on exactly the networks its role allows (the shared table): databases and caches only on their own service network, nobody on another service's network, only Docker API clients and the socket proxy on vnet-socket, no network from outside the stack.",
+    description:
+      "Every container on exactly the networks its role allows (the shared table): databases and caches only on their own service network, nobody on another service's network, only Docker API clients and the socket proxy on vnet-socket, no network from outside the stack.",
     validateStack: (args, report) => {
       const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
       for (const v of membershipViolations(resources)) report(v.message, v.urn);

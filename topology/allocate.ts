@@ -102,7 +102,13 @@ function hash(name: string): number {
  *      or removing *other* services cannot move it unless two names collide — which the lock then settles.
  * Config order never matters: requests are processed sorted by name.
  */
-export function allocateServiceSubnets(args: { pool: string; poolPath: string; requests: SubnetRequest[]; lock: Record<string, string>; reserved: Reserved[] }): AllocationResult {
+export function allocateServiceSubnets(args: {
+  pool: string;
+  poolPath: string;
+  requests: SubnetRequest[];
+  lock: Record<string, string>;
+  reserved: Reserved[];
+}): AllocationResult {
   const problems: PlanProblem[] = [];
   const warnings: string[] = [];
   const assignments = new Map<string, Assignment>();
@@ -115,14 +121,26 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
     const cidr = req.pinned!;
     const block = parseBlock(cidr);
     const before = problems.length;
-    if (!isNetworkAddress(cidr)) problems.push({ path: req.path, message: `${cidr} is not a network address (host bits set); did you mean ${formatBlock({ start: block.start - (block.start % size(block)), prefix: block.prefix })}?` });
+    if (!isNetworkAddress(cidr))
+      problems.push({
+        path: req.path,
+        message: `${cidr} is not a network address (host bits set); did you mean ${formatBlock({ start: block.start - (block.start % size(block)), prefix: block.prefix })}?`,
+      });
     if (!isPrivate(block)) problems.push({ path: req.path, message: `${cidr} is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)` });
-    if (block.prefix > SMALLEST_SERVICE_PREFIX) problems.push({ path: req.path, message: `/${block.prefix} is too small for a service network: use /${SMALLEST_SERVICE_PREFIX} or larger` });
-    else if (containerCapacity(block.prefix) < req.containers) problems.push({ path: req.path, message: `${cidr} holds ${containerCapacity(block.prefix)} containers besides the gateway, but ${req.key} has ${req.containers}` });
+    if (block.prefix > SMALLEST_SERVICE_PREFIX)
+      problems.push({ path: req.path, message: `/${block.prefix} is too small for a service network: use /${SMALLEST_SERVICE_PREFIX} or larger` });
+    else if (containerCapacity(block.prefix) < req.containers)
+      problems.push({
+        path: req.path,
+        message: `${cidr} holds ${containerCapacity(block.prefix)} containers besides the gateway, but ${req.key} has ${req.containers}`,
+      });
     const clash = conflict(block);
     if (clash) problems.push({ path: req.path, message: `${cidr} overlaps ${clash.what} (${formatBlock(clash.block)})` });
     if (problems.length > before) continue;
-    if (block.prefix > guidelinePrefix(req.containers)) warnings.push(`${req.key}: pinned ${cidr} is smaller than the /${guidelinePrefix(req.containers)} guideline for ${req.containers} containers (it fits, so it is kept)`);
+    if (block.prefix > guidelinePrefix(req.containers))
+      warnings.push(
+        `${req.key}: pinned ${cidr} is smaller than the /${guidelinePrefix(req.containers)} guideline for ${req.containers} containers (it fits, so it is kept)`,
+      );
     taken.push({ block, what: `${req.key} (pinned)` });
     assignments.set(req.key, { subnet: cidr, origin: "pinned" });
   }
@@ -134,7 +152,10 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
     const block = parseBlock(locked);
     const clash = conflict(block);
     if (!isPrivate(block)) {
-      problems.push({ path: `homelab:allocations.${req.key}`, message: `locked ${locked} is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)` });
+      problems.push({
+        path: `homelab:allocations.${req.key}`,
+        message: `locked ${locked} is not in a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)`,
+      });
     } else if (!isNetworkAddress(locked) || block.prefix > SMALLEST_SERVICE_PREFIX) {
       warnings.push(`${req.key}: ignoring locked ${locked} (not a usable network); it gets a new subnet`);
     } else if (containerCapacity(block.prefix) < req.containers) {
@@ -164,7 +185,7 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
     // Probing jumps over whole taken blocks (every slot it skips overlaps the block that stopped it), so a
     // large pinned block costs one step, not one per slot: the same slot as a slot-by-slot probe, found in
     // at most as many steps as there are taken blocks.
-    for (let i = 0; i < slots && !placed; ) {
+    for (let i = 0; i < slots && !placed;) {
       const slot = (hash(req.key) + i) % slots;
       const block = { start: pool.start + slot * blockSize, prefix };
       const clash = conflict(block);
@@ -184,7 +205,12 @@ export function allocateServiceSubnets(args: { pool: string; poolPath: string; r
   }
   if (homeless.length > 0) {
     const needed = homeless.reduce((n, r) => n + 2 ** (32 - guidelinePrefix(r.containers)), 0);
-    const free = size(pool) - taken.all().filter((t) => contains(pool, t.block)).reduce((n, t) => n + size(t.block), 0);
+    const free =
+      size(pool) -
+      taken
+        .all()
+        .filter((t) => contains(pool, t.block))
+        .reduce((n, t) => n + size(t.block), 0);
     problems.push({
       path: args.poolPath,
       message: `pool ${args.pool} is exhausted: ${homeless.length} more service network(s) (${listSome(homeless.map((r) => r.key))}) need ${needed} addresses, ${Math.max(free, 0)} are free; widen the pool or pin subnets outside it`,

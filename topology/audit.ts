@@ -95,7 +95,9 @@ function policyReason(c: PlannedContainer, net: PlannedNetwork | undefined): str
   if (!net) return "";
   if (net.kind === "service" && net.service !== c.service) return NETWORK_POLICY[c.role].reachesDatabases ? "" : `; nothing joins another service's network`;
   const key = net.kind === "service" ? "own" : net.kind;
-  return NETWORK_POLICY[c.role][key] === "never" ? `; a ${c.role} container must never be on ${net.kind === "service" ? "its service network" : `vnet-${net.kind}`}` : "";
+  return NETWORK_POLICY[c.role][key] === "never"
+    ? `; a ${c.role} container must never be on ${net.kind === "service" ? "its service network" : `vnet-${net.kind}`}`
+    : "";
 }
 
 export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
@@ -115,9 +117,12 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   };
   const describeNamespace = (mode: string) => {
     const holder = namespaceHolder(mode);
-    return holder ? `in ${holder.name}'s namespace` : `in the namespace of ${mode.slice("container:".length, "container:".length + 12)}, a container that no longer exists`;
+    return holder
+      ? `in ${holder.name}'s namespace`
+      : `in the namespace of ${mode.slice("container:".length, "container:".length + 12)}, a container that no longer exists`;
   };
-  const describeNetworks = (r: EngineContainer) => (sharedNamespace(r.networkMode) ? describeNamespace(r.networkMode) : `networks: ${[...r.networks].sort().join(", ") || "none"}`);
+  const describeNetworks = (r: EngineContainer) =>
+    sharedNamespace(r.networkMode) ? describeNamespace(r.networkMode) : `networks: ${[...r.networks].sort().join(", ") || "none"}`;
 
   for (const n of plan.networks) {
     const real = realNetworks.get(n.name);
@@ -125,7 +130,8 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
     else if (!real.subnets.includes(n.subnet)) add("subnet", n.name, n.subnet, real.subnets.join(", ") || "no subnet");
   }
   for (const real of engine.networks)
-    if (real.name.startsWith(`${plan.prefix}vnet-`) && !plannedNetworks.has(real.name)) add("stray-network", real.name, "not in the plan", real.subnets.join(", ") || "exists");
+    if (real.name.startsWith(`${plan.prefix}vnet-`) && !plannedNetworks.has(real.name))
+      add("stray-network", real.name, "not in the plan", real.subnets.join(", ") || "exists");
 
   for (const c of plan.containers) {
     const real = realByName.get(c.name);
@@ -147,7 +153,8 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
     }
     for (const net of real.networks.filter((n) => !c.networks.includes(n)))
       add("unexpected-network", c.name, `not on ${net} (plan: ${c.networks.join(", ") || "none"}${policyReason(c, plannedNetworks.get(net))})`, `on ${net}`);
-    for (const net of c.networks.filter((n) => !real.networks.includes(n))) add("missing-from-network", c.name, `on ${net}`, `not on it (networks: ${[...real.networks].sort().join(", ") || "none"})`);
+    for (const net of c.networks.filter((n) => !real.networks.includes(n)))
+      add("missing-from-network", c.name, `on ${net}`, `not on it (networks: ${[...real.networks].sort().join(", ") || "none"})`);
   }
 
   const managedNamespace = (r: EngineContainer) => {
@@ -158,12 +165,14 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
     if (plannedContainers.has(real.name)) continue;
     const managed = real.networks.filter((n) => plannedNetworks.has(n));
     if (managed.length) add("unknown-container", real.name, `only planned containers on ${managed.join(", ")}`, `on ${managed.join(", ")}`);
-    else if (managedNamespace(real)) add("unknown-container", real.name, "only planned containers in a stack container's namespace", describeNamespace(real.networkMode));
+    else if (managedNamespace(real))
+      add("unknown-container", real.name, "only planned containers in a stack container's namespace", describeNamespace(real.networkMode));
   }
 
   // The socket is a host-wide risk: every container that belongs to the stack or touches it is checked.
   const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy").map((c) => c.name);
-  const inScope = (r: EngineContainer) => plannedContainers.has(r.name) || r.name.startsWith(plan.prefix) || r.networks.some((n) => plannedNetworks.has(n)) || managedNamespace(r);
+  const inScope = (r: EngineContainer) =>
+    plannedContainers.has(r.name) || r.name.startsWith(plan.prefix) || r.networks.some((n) => plannedNetworks.has(n)) || managedNamespace(r);
   for (const real of engine.containers.filter(inScope)) {
     const mounts = real.mounts.filter(mountsSocket);
     if (!mounts.length) continue;
@@ -178,7 +187,8 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   const judged = engine.containers.filter((r) => inScope(r) && r.labels[LABELS.role]);
   const withDatabase = new Set(judged.filter((r) => r.labels[LABELS.role] === "database").map((r) => r.labels[LABELS.service]));
   for (const real of judged) {
-    for (const v of judgeContainer(engineView(real, realNetworks, withDatabase))) if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
+    for (const v of judgeContainer(engineView(real, realNetworks, withDatabase)))
+      if (v.rule !== "docker-socket") add("policy", real.name, "the network policy", v.message);
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);

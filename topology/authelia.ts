@@ -51,7 +51,9 @@ export function needsForwardAuth(route: Route): boolean {
 export function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
   const routed = routes.filter((r) => r.service !== AUTHELIA);
   return [
-    ...routed.filter((r) => apiBypass.includes(r.service) && r.auth !== "deny").map((r): AccessRule => ({ domain: [r.host], policy: "bypass", resources: [API_PATHS] })),
+    ...routed
+      .filter((r) => apiBypass.includes(r.service) && r.auth !== "deny")
+      .map((r): AccessRule => ({ domain: [r.host], policy: "bypass", resources: [API_PATHS] })),
     ...routed.map((r): AccessRule => ({ domain: [r.host], policy: r.auth })),
   ];
 }
@@ -78,7 +80,8 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   for (const [i, service] of a.apiBypass.entries()) {
     const route = routes.find((r) => r.service === service);
     if (!route) problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' is not a routed service: nothing to bypass` });
-    else if (route.auth === "deny") problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
+    else if (route.auth === "deny")
+      problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
   }
 
   const portal = routes.find((r) => r.service === AUTHELIA);
@@ -89,13 +92,30 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   useSecret("AUTHELIA_SESSION_SECRET", generated("authelia-session-secret", "Authelia session secret"));
   useSecret("AUTHELIA_STORAGE_ENCRYPTION_KEY", generated("authelia-storage-encryption-key", "Authelia storage encryption key"));
   if (a.storage === "postgres") useSecret("AUTHELIA_STORAGE_POSTGRES_PASSWORD", generated(AUTHELIA_DB_PASSWORD, "Authelia PostgreSQL password", 32));
-  if (a.smtp) useSecret("AUTHELIA_NOTIFIER_SMTP_PASSWORD", { name: "authelia-smtp-password", source: "config", path: "homelab:authelia.smtp.password", value: a.smtp.password, purpose: "SMTP password" });
-  if (a.duo) useSecret("AUTHELIA_DUO_API_SECRET_KEY", { name: "authelia-duo-secret-key", source: "config", path: "homelab:authelia.duo.secretKey", value: a.duo.secretKey, purpose: "Duo API secret key" });
+  if (a.smtp)
+    useSecret("AUTHELIA_NOTIFIER_SMTP_PASSWORD", {
+      name: "authelia-smtp-password",
+      source: "config",
+      path: "homelab:authelia.smtp.password",
+      value: a.smtp.password,
+      purpose: "SMTP password",
+    });
+  if (a.duo)
+    useSecret("AUTHELIA_DUO_API_SECRET_KEY", {
+      name: "authelia-duo-secret-key",
+      source: "config",
+      path: "homelab:authelia.duo.secretKey",
+      value: a.duo.secretKey,
+      purpose: "Duo API secret key",
+    });
 
   const generatedPasswords: Record<string, string> = {};
   const users: Record<string, unknown> = {};
   // Nobody configured: one admin with a generated password (a stack output), rather than SSO nobody can pass.
-  const configured = Object.keys(a.users).length > 0 ? a.users : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
+  const configured =
+    Object.keys(a.users).length > 0
+      ? a.users
+      : { admin: { displayname: "Administrator", email: `admin@${cfg.domain}`, groups: ["admins"], password: undefined } };
   for (const [name, user] of Object.entries(configured).sort(([x], [y]) => compareNames(x, y))) {
     const secretName = `authelia-user-${name}`;
     // A chosen password gets argon2id, hashed by the program. A generated one (24 random alphanumerics, far
@@ -103,7 +123,13 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     // state, instead of a 64 MiB argon2id run on every preview. Authelia verifies both formats.
     let hash: string;
     if (user.password) {
-      secrets.push({ name: secretName, source: "config", path: `homelab:authelia.users.${name}.password`, value: user.password, purpose: `password of Authelia user ${name}` });
+      secrets.push({
+        name: secretName,
+        source: "config",
+        path: `homelab:authelia.users.${name}.password`,
+        value: user.password,
+        purpose: `password of Authelia user ${name}`,
+      });
       hash = secretRef(secretName, "argon2id");
     } else {
       secrets.push(generated(secretName, `initial password of Authelia user ${name}`, 24));
@@ -126,7 +152,14 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
         watch: false,
         password: {
           algorithm: "argon2",
-          argon2: { variant: "argon2id", iterations: ARGON2ID.iterations, memory: ARGON2ID.memory, parallelism: ARGON2ID.parallelism, key_length: ARGON2ID.keyLength, salt_length: ARGON2ID.saltLength },
+          argon2: {
+            variant: "argon2id",
+            iterations: ARGON2ID.iterations,
+            memory: ARGON2ID.memory,
+            parallelism: ARGON2ID.parallelism,
+            key_length: ARGON2ID.keyLength,
+            salt_length: ARGON2ID.saltLength,
+          },
         },
       },
     },
@@ -160,4 +193,3 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
   ];
   return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };
 }
-

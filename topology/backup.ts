@@ -103,7 +103,12 @@ export function backupTargets(cfg: StackConfig, containers: PlannedContainer[]):
       dumpDir: path.posix.join(dumpRoot, service),
       paths: [configDir, ...(databases.length ? [path.posix.join(dumpRoot, service)] : []), ...(backup.includeMedia && usesMedia ? [cfg.paths.data] : [])],
       liveDataDirs: databases.flatMap((db) => db.mounts.filter((m) => m.target === PG_DATA && m.type === "bind").map((m) => m.source)),
-      databases: databases.map((db) => ({ container: db.name, user: db.env.POSTGRES_USER, database: db.env.POSTGRES_DB ?? db.env.POSTGRES_USER, passwordEnv: envName(service) })),
+      databases: databases.map((db) => ({
+        container: db.name,
+        user: db.env.POSTGRES_USER,
+        database: db.env.POSTGRES_DB ?? db.env.POSTGRES_USER,
+        passwordEnv: envName(service),
+      })),
       containers: members.map((c) => c.name),
       stateful,
     });
@@ -142,7 +147,20 @@ export function backupArgs(plan: BackupPlan, target: BackupTarget, tags: string[
 /** restic forget with the configured retention, per service (restic groups by host and paths). */
 export function forgetArgs(plan: BackupPlan): string[] {
   const { daily, weekly, monthly } = plan.keep;
-  return ["forget", "--host", plan.host, "--tag", "homelab", "--keep-daily", String(daily), "--keep-weekly", String(weekly), "--keep-monthly", String(monthly), "--prune"];
+  return [
+    "forget",
+    "--host",
+    plan.host,
+    "--tag",
+    "homelab",
+    "--keep-daily",
+    String(daily),
+    "--keep-weekly",
+    String(weekly),
+    "--keep-monthly",
+    String(monthly),
+    "--prune",
+  ];
 }
 
 /** The schedule loop of the restic container: waits for the day's dumps (at most 30 minutes), backs up, applies retention. */
@@ -154,7 +172,9 @@ function resticScript(plan: BackupPlan): string {
     "while :; do",
     `  if [ "$(date +%H:%M)" = ${quote(plan.schedule)} ] && [ "$last" != "$(date +%F)" ]; then`,
     "    last=$(date +%F)",
-    ...(hasDumps ? [`    i=0; while [ $i -lt 180 ] && [ -z "$(find ${quote(`${plan.dumpRoot}/.complete`)} -mmin -30 2>/dev/null)" ]; do sleep 10; i=$((i+1)); done`] : []),
+    ...(hasDumps
+      ? [`    i=0; while [ $i -lt 180 ] && [ -z "$(find ${quote(`${plan.dumpRoot}/.complete`)} -mmin -30 2>/dev/null)" ]; do sleep 10; i=$((i+1)); done`]
+      : []),
     "    restic cat config >/dev/null 2>&1 || restic init",
     ...plan.targets.map((t) => `    ${restic(backupArgs(plan, t, ["scheduled"]))}`),
     `    ${restic(forgetArgs(plan))}`,
@@ -169,15 +189,32 @@ function resticScript(plan: BackupPlan): string {
  * config folder (read-only, at the same path as on the host, so snapshots look the same whoever takes
  * them) and the dumps; the dump container joins each database's service network (NETWORK_POLICY reachesDatabases, policy/networkPolicy.ts).
  */
-export function planBackup(cfg: StackConfig, containers: PlannedContainer[], networks: PlannedNetwork[], names: Naming): { backup?: BackupPlan; secrets: PlannedSecret[]; problems: PlanProblem[] } {
+export function planBackup(
+  cfg: StackConfig,
+  containers: PlannedContainer[],
+  networks: PlannedNetwork[],
+  names: Naming,
+): { backup?: BackupPlan; secrets: PlannedSecret[]; problems: PlanProblem[] } {
   if (!cfg.backup) return { secrets: [], problems: [] };
   const problems: PlanProblem[] = [];
   const creds: Partial<BackupCredentials> = cfg.backupCredentials ?? {};
-  if (!creds.password) problems.push({ path: "homelab:backupCredentials.password", message: "is required with homelab:backup: pulumi config set --secret --path 'homelab:backupCredentials.password' <password>" });
+  if (!creds.password)
+    problems.push({
+      path: "homelab:backupCredentials.password",
+      message: "is required with homelab:backup: pulumi config set --secret --path 'homelab:backupCredentials.password' <password>",
+    });
   const repo = cfg.backup.repository;
-  const needs: [string, (keyof BackupCredentials)[]][] = [["s3:", ["awsAccessKeyId", "awsSecretAccessKey"]], ["b2:", ["b2AccountId", "b2AccountKey"]]];
+  const needs: [string, (keyof BackupCredentials)[]][] = [
+    ["s3:", ["awsAccessKeyId", "awsSecretAccessKey"]],
+    ["b2:", ["b2AccountId", "b2AccountKey"]],
+  ];
   for (const [scheme, fields] of needs)
-    if (repo.startsWith(scheme)) for (const f of fields.filter((f) => !creds[f])) problems.push({ path: `homelab:backupCredentials.${f}`, message: `is required for a ${scheme} repository: pulumi config set --secret --path 'homelab:backupCredentials.${f}' <value>` });
+    if (repo.startsWith(scheme))
+      for (const f of fields.filter((f) => !creds[f]))
+        problems.push({
+          path: `homelab:backupCredentials.${f}`,
+          message: `is required for a ${scheme} repository: pulumi config set --secret --path 'homelab:backupCredentials.${f}' <value>`,
+        });
 
   const targets = backupTargets(cfg, containers);
   const plan: BackupPlan = {
@@ -211,7 +248,9 @@ export function planBackup(cfg: StackConfig, containers: PlannedContainer[], net
     secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, `backup-${field.toLowerCase()}`])),
   });
   // docker-library/postgres runs docker-entrypoint.sh (which starts a server); the dump container only needs the client.
-  const databaseNetworks = networks.filter((n) => n.kind === "service" && targets.some((t) => t.service === n.service && t.databases.length > 0)).map((n) => n.name);
+  const databaseNetworks = networks
+    .filter((n) => n.kind === "service" && targets.some((t) => t.service === n.service && t.databases.length > 0))
+    .map((n) => n.name);
   Object.assign(dump, {
     entrypoint: ["/bin/sh", "-c"],
     command: [dumpScript(plan)],

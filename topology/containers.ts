@@ -58,7 +58,11 @@ export function userEnv(svc: ResolvedService): { plain: Record<string, string>; 
   const secret: { key: string; secret: PlannedSecret & { source: "config" } }[] = [];
   for (const [key, value] of Object.entries(svc.config.env ?? {})) {
     if (!isSecret(value)) plain[key] = value;
-    else secret.push({ key, secret: { name: `${svc.name}-env-${key}`, source: "config", path: `homelab:services.${svc.name}.env.${key}`, value, purpose: `${key} of ${svc.name}` } });
+    else
+      secret.push({
+        key,
+        secret: { name: `${svc.name}-env-${key}`, source: "config", path: `homelab:services.${svc.name}.env.${key}`, value, purpose: `${key} of ${svc.name}` },
+      });
   }
   return { plain, secret };
 }

@@ -12,7 +12,13 @@ export const HOMEPAGE_DOCKER = "homelab";
  * with a dashboard entry: link to its route when routed, live status from the socket proxy when Homepage has it.
  * docker.yaml points Homepage at the socket proxy, never at the raw socket.
  */
-export function homepageFiles(services: ResolvedService[], routes: Route[], names: Naming, socketProxy?: SocketProxyPlan, widgets: Map<string, Widget> = new Map()): PlannedFile[] {
+export function homepageFiles(
+  services: ResolvedService[],
+  routes: Route[],
+  names: Naming,
+  socketProxy?: SocketProxyPlan,
+  widgets: Map<string, Widget> = new Map(),
+): PlannedFile[] {
   const groups = new Map<string, Record<string, unknown>[]>();
   // One lookup per service: a map rather than a search of every route for each (the first route wins).
   const routeOf = new Map<string, Route>();

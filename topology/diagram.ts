@@ -90,7 +90,8 @@ export function renderDiagram(plan: Plan): string {
   const classify = (id: string, cls: NodeClass) => classes.set(cls, [...(classes.get(cls) ?? []), id]);
   const routedAuth = new Map(plan.routes.map((r) => [r.service, r.auth]));
   const servicesByName = new Map(plan.services.map((s) => [s.name, s]));
-  const mountsSocket = (c: PlannedContainer) => c.mounts.filter((m) => (m.type === "bind" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target));
+  const mountsSocket = (c: PlannedContainer) =>
+    c.mounts.filter((m) => (m.type === "bind" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target));
   // Red is whatever the shared network policy refuses, judged exactly as the planner, the pack and the audit judge it.
   const index = networksByName(plan);
   const withDatabase = servicesWithDatabase(plan.containers);
@@ -181,7 +182,8 @@ export function renderDiagram(plan: Plan): string {
         edge(containerNodeId(connector.name), "==>", containerNodeId(target), "secure", `${count} hostname${count === 1 ? "" : "s"}`);
     }
   }
-  for (const c of published) edge("lan", "-->", containerNodeId(c.name), "internal", c.hostPorts.map((p) => `:${p.external}${p.protocol === "udp" ? "/udp" : ""}`).join(" "));
+  for (const c of published)
+    edge("lan", "-->", containerNodeId(c.name), "internal", c.hostPorts.map((p) => `:${p.external}${p.protocol === "udp" ? "/udp" : ""}`).join(" "));
 
   if (proxy) {
     for (const r of plan.routes) {
@@ -201,7 +203,8 @@ export function renderDiagram(plan: Plan): string {
 
   const socketProxy = plan.containers.find((c) => c.role === "socket-proxy");
   if (socket && socketProxy)
-    for (const c of plan.containers) if (c !== socketProxy && c.networks.includes(socket.name)) edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxy.name), "api", "Docker API");
+    for (const c of plan.containers)
+      if (c !== socketProxy && c.networks.includes(socket.name)) edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxy.name), "api", "Docker API");
   for (const c of socketUsers) {
     const ro = mountsSocket(c).every((m) => m.readOnly);
     edge(containerNodeId(c.name), "-->", "dockersock", c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");

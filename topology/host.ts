@@ -26,7 +26,15 @@ export interface HostSlice {
  * Homepage dashboard. Everything is plain data on the containers (env, secret env names, labels, files);
  * the Pulumi layer only translates it. `routes` gains Traefik's own dashboard route.
  */
-export function planHostStack(cfg: StackConfig, services: ResolvedService[], containers: PlannedContainer[], routes: Route[], names: Naming, tls: TlsPlan, widgets: Map<string, Widget> = new Map()): HostSlice {
+export function planHostStack(
+  cfg: StackConfig,
+  services: ResolvedService[],
+  containers: PlannedContainer[],
+  routes: Route[],
+  names: Naming,
+  tls: TlsPlan,
+  widgets: Map<string, Widget> = new Map(),
+): HostSlice {
   const problems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [];
   const has = (service: string) => services.some((s) => s.name === service);
@@ -45,7 +53,14 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
     const host = `${cfg.services.traefik?.subdomain ?? "traefik"}.${cfg.domain}`;
     const owner = routes.find((r) => r.host === host);
     if (owner) problems.push({ path: "homelab:services.traefik.subdomain", message: `host ${host} is already routed to '${owner.service}'` });
-    else routes.push({ host, service: "traefik", upstream: TRAEFIK_API, auth: cfg.services.traefik?.auth ?? "two_factor", expose: cfg.services.traefik?.expose ?? "lan" });
+    else
+      routes.push({
+        host,
+        service: "traefik",
+        upstream: TRAEFIK_API,
+        auth: cfg.services.traefik?.auth ?? "two_factor",
+        expose: cfg.services.traefik?.expose ?? "lan",
+      });
   }
 
   const socket = planSocketProxy(services, cfg.socketProxy.allowWrite, names);
@@ -71,8 +86,19 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   const proxy = main(cfg.proxy);
 
   // Traefik asks for one certificate per routed host: a name no router serves would never be requested.
-  if (cfg.acme?.extraDomains?.length && cfg.proxy === "traefik") problems.push({ path: "homelab:acme.extraDomains", message: "only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)" });
-  if (cfg.acme) secrets.push({ name: ACME_TOKEN_SECRET, source: "config", path: "homelab:acme.cloudflareApiToken", value: cfg.acme.cloudflareApiToken, purpose: "Cloudflare API token for the ACME DNS challenge" });
+  if (cfg.acme?.extraDomains?.length && cfg.proxy === "traefik")
+    problems.push({
+      path: "homelab:acme.extraDomains",
+      message: "only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)",
+    });
+  if (cfg.acme)
+    secrets.push({
+      name: ACME_TOKEN_SECRET,
+      source: "config",
+      path: "homelab:acme.cloudflareApiToken",
+      value: cfg.acme.cloudflareApiToken,
+      purpose: "Cloudflare API token for the ACME DNS challenge",
+    });
 
   if (cfg.proxy === "traefik") {
     for (const route of routes) {
@@ -94,7 +120,12 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
 
   if (crowdsec) {
     secrets.push(...crowdsec.secrets);
-    add(main(CROWDSEC), { env: crowdsec.crowdsecEnv, secretEnv: crowdsec.crowdsecSecretEnv, files: crowdsec.crowdsecFiles, mounts: [crowdsec.crowdsecLogMount] });
+    add(main(CROWDSEC), {
+      env: crowdsec.crowdsecEnv,
+      secretEnv: crowdsec.crowdsecSecretEnv,
+      files: crowdsec.crowdsecFiles,
+      mounts: [crowdsec.crowdsecLogMount],
+    });
     add(proxy, { env: crowdsec.proxyEnv, secretEnv: crowdsec.proxySecretEnv, mounts: [crowdsec.proxyLogMount] });
   }
 
@@ -113,7 +144,10 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
       for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
         const name = `${[svc.name, spec.suffix].filter(Boolean).join("-")}-${env.toLowerCase().replace(/_/g, "-")}`;
         secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
-        add(containers.find((c) => c.name === names.container(svc.name, spec.suffix)), { secretEnv: { [env]: name } });
+        add(
+          containers.find((c) => c.name === names.container(svc.name, spec.suffix)),
+          { secretEnv: { [env]: name } },
+        );
       }
     }
   }
@@ -130,7 +164,17 @@ export function planHostStack(cfg: StackConfig, services: ResolvedService[], con
   }
 
   const homepageRoute = routes.find((r) => r.service === "homepage");
-  if (has("homepage")) add(main("homepage"), { env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {}, files: homepageFiles(services, routes, names, socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined, widgets) });
+  if (has("homepage"))
+    add(main("homepage"), {
+      env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {},
+      files: homepageFiles(
+        services,
+        routes,
+        names,
+        socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined,
+        widgets,
+      ),
+    });
 
   return { secrets, socketProxy: socket.socketProxy, authelia, problems };
 }

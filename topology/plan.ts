@@ -41,7 +41,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const links = planLinks(cfg, services, problems);
   warnings.push(...missingLinks(services, links));
   warnings.push(...deprecationWarnings(services));
-  const linksOf = (service: string) => Object.entries(links).filter(([, members]) => members.includes(service)).map(([link]) => link);
+  const linksOf = (service: string) =>
+    Object.entries(links)
+      .filter(([, members]) => members.includes(service))
+      .map(([link]) => link);
 
   // A warning, not an error: a pin can outlive a change that takes the network away, and should not block it.
   for (const s of services.filter((s) => s.config.subnet && !needsOwnNetwork(s))) {
@@ -55,7 +58,12 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       pinned: s.config.subnet,
       path: `homelab:services.${s.name}.subnet`,
     })),
-    ...Object.entries(links).map(([link, members]) => ({ key: `vnet-link-${link}`, containers: members.length, pinned: cfg.links[link].subnet, path: `homelab:links.${link}.subnet` })),
+    ...Object.entries(links).map(([link, members]) => ({
+      key: `vnet-link-${link}`,
+      containers: members.length,
+      pinned: cfg.links[link].subnet,
+      path: `homelab:links.${link}.subnet`,
+    })),
   ];
   const reserved: Reserved[] = [
     { cidr: cfg.network.ingress, what: "vnet-ingress", path: "homelab:network.ingress" },
@@ -69,10 +77,27 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const containers: PlannedContainer[] = services.flatMap((s) => planContainers(s, cfg, names, linksOf(s.name)));
   const networks: PlannedNetwork[] = [];
-  const addNetwork = (name: string, kind: PlannedNetwork["kind"], subnet: string | undefined, origin: PlannedNetwork["origin"], service?: string, ipRange?: string) => {
+  const addNetwork = (
+    name: string,
+    kind: PlannedNetwork["kind"],
+    subnet: string | undefined,
+    origin: PlannedNetwork["origin"],
+    service?: string,
+    ipRange?: string,
+  ) => {
     if (!subnet) return;
     const block = parseBlock(subnet);
-    networks.push({ name, kind, subnet: formatBlock(block), gateway: gatewayOf(block), usableHosts: usableHosts(block.prefix), service, origin, members: [], ...(ipRange ? { ipRange } : {}) });
+    networks.push({
+      name,
+      kind,
+      subnet: formatBlock(block),
+      gateway: gatewayOf(block),
+      usableHosts: usableHosts(block.prefix),
+      service,
+      origin,
+      members: [],
+      ...(ipRange ? { ipRange } : {}),
+    });
   };
   // Always the lower half, tunnel or not: turning remote access on later must not replace vnet-ingress.
   addNetwork(names.ingress, "ingress", cfg.network.ingress, "shared", undefined, ingressDynamicRange(cfg.network.ingress));
@@ -91,7 +116,16 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const membersOf = new Map(networks.map((n) => [n.name, n.members]));
   for (const c of containers) for (const name of c.networks) membersOf.get(name)?.push(c.name);
 
-  problems.push(...duplicates(containers.map((c) => c.name), "container"), ...duplicates(networks.map((n) => n.name), "network"));
+  problems.push(
+    ...duplicates(
+      containers.map((c) => c.name),
+      "container",
+    ),
+    ...duplicates(
+      networks.map((n) => n.name),
+      "network",
+    ),
+  );
   problems.push(...publishProblems(services, containers));
 
   const { routes, problems: routeProblems } = planRoutes(services, cfg, names);
@@ -123,9 +157,33 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   }));
 
   const unlocked = networks.filter((n) => n.origin === "allocated");
-  if (unlocked.length > 0) warnings.push(`${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`);
+  if (unlocked.length > 0)
+    warnings.push(
+      `${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`,
+    );
 
-  const plan: Plan = { domain: cfg.domain, prefix: cfg.network.prefix, proxy: cfg.proxy, networks, containers, services: plannedServices, routes, tls, secrets: [...holdDataKeys(host.secrets, cfg, problems), ...wiring.secrets, ...plexClaim.secrets, ...backup.secrets, ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret))], socketProxy: host.socketProxy, authelia: host.authelia, warnings, ...remoteAccess.remote, ...(backup.backup ? { backup: backup.backup } : {}) };
+  const plan: Plan = {
+    domain: cfg.domain,
+    prefix: cfg.network.prefix,
+    proxy: cfg.proxy,
+    networks,
+    containers,
+    services: plannedServices,
+    routes,
+    tls,
+    secrets: [
+      ...holdDataKeys(host.secrets, cfg, problems),
+      ...wiring.secrets,
+      ...plexClaim.secrets,
+      ...backup.secrets,
+      ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret)),
+    ],
+    socketProxy: host.socketProxy,
+    authelia: host.authelia,
+    warnings,
+    ...remoteAccess.remote,
+    ...(backup.backup ? { backup: backup.backup } : {}),
+  };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);
@@ -142,7 +200,10 @@ function checkSharedNetworks(cfg: StackConfig): PlanProblem[] {
   // The LAN may be any range, but "192.168.1.1/24" (the router's address) would shift every overlap check by one.
   if (cfg.lan && !isNetworkAddress(cfg.lan)) {
     const { start, prefix } = parseBlock(cfg.lan);
-    problems.push({ path: "homelab:lan", message: `${cfg.lan} is not a network address (host bits set); did you mean ${formatBlock({ start: start - (start % 2 ** (32 - prefix)), prefix })}?` });
+    problems.push({
+      path: "homelab:lan",
+      message: `${cfg.lan} is not a network address (host bits set); did you mean ${formatBlock({ start: start - (start % 2 ** (32 - prefix)), prefix })}?`,
+    });
   }
   const shared = [
     { cidr: cfg.network.ingress, what: "vnet-ingress", path: "homelab:network.ingress" },
@@ -170,8 +231,13 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
     // Said here, at the link, rather than by checkPolicy at a service the owner may not even have listed (the proxy).
     const barred = members.map((s) => byName.get(s)).filter((s) => s && NETWORK_POLICY[s.entry.main.role].link === "never");
     if (missing.length) problems.push({ path: `homelab:links.${link}.services`, message: `unknown or disabled service(s): ${missing.join(", ")}` });
-    else if (barred.length) problems.push({ path: `homelab:links.${link}.services`, message: `${barred.map((s) => `${s!.name} (${s!.entry.main.role})`).join(", ")} may not join a link network` });
-    else if (members.length < 2) problems.push({ path: `homelab:links.${link}.services`, message: `a link joins at least two different services (got only '${members[0]}')` });
+    else if (barred.length)
+      problems.push({
+        path: `homelab:links.${link}.services`,
+        message: `${barred.map((s) => `${s!.name} (${s!.entry.main.role})`).join(", ")} may not join a link network`,
+      });
+    else if (members.length < 2)
+      problems.push({ path: `homelab:links.${link}.services`, message: `a link joins at least two different services (got only '${members[0]}')` });
     else links[link] = members;
   }
   return links;
@@ -208,11 +274,29 @@ export function autheliaReachability(plan: Plan, cfg: StackConfig): { problems: 
   if (!needLogin.length) return none;
   const portal = plan.routes.find((r) => r.service === "authelia");
   const path = "homelab:services.authelia.expose";
-  const hosts = (routes: typeof needLogin) => `${routes.slice(0, 5).map((r) => r.host).join(", ")}${routes.length > 5 ? ` and ${routes.length - 5} more` : ""}`;
-  if (!portal) return { problems: [{ path, message: `Authelia's login portal is not served (expose: none), but ${hosts(needLogin)} ask for a login and would redirect to it: expose it, or set those routes' auth to bypass or deny` }], warnings: [] };
+  const hosts = (routes: typeof needLogin) =>
+    `${routes
+      .slice(0, 5)
+      .map((r) => r.host)
+      .join(", ")}${routes.length > 5 ? ` and ${routes.length - 5} more` : ""}`;
+  if (!portal)
+    return {
+      problems: [
+        {
+          path,
+          message: `Authelia's login portal is not served (expose: none), but ${hosts(needLogin)} ask for a login and would redirect to it: expose it, or set those routes' auth to bypass or deny`,
+        },
+      ],
+      warnings: [],
+    };
   const remote = needLogin.filter((r) => r.expose === "tunnel" && (cfg.services[r.service]?.remoteAuth ?? "both") !== "access");
   if (remote.length && portal.expose !== "tunnel")
-    return { problems: [], warnings: [`${path}: ${hosts(remote)} are reached through the tunnel and guarded by Authelia, whose portal ${portal.host} is only on the LAN: set expose: tunnel for authelia, or remoteAuth: access for them`] };
+    return {
+      problems: [],
+      warnings: [
+        `${path}: ${hosts(remote)} are reached through the tunnel and guarded by Authelia, whose portal ${portal.host} is only on the LAN: set expose: tunnel for authelia, or remoteAuth: access for them`,
+      ],
+    };
   return none;
 }
 
@@ -227,7 +311,10 @@ export function hostNameProblems(plan: Plan, cfg: StackConfig): PlanProblem[] {
     const long = host.split(".").find((label) => label.length > 63);
     if (host.length <= 253 && !long) continue;
     const path = service === "authelia" && !cfg.services.authelia?.subdomain ? "homelab:authelia.subdomain" : `homelab:services.${service}.subdomain`;
-    problems.push({ path, message: `host ${host.slice(0, 80)}… ${long ? `has a label of ${long.length} characters (DNS allows 63)` : `is ${host.length} characters long (DNS allows 253)`}: shorten the subdomain or homelab:domain` });
+    problems.push({
+      path,
+      message: `host ${host.slice(0, 80)}… ${long ? `has a label of ${long.length} characters (DNS allows 63)` : `is ${host.length} characters long (DNS allows 253)`}: shorten the subdomain or homelab:domain`,
+    });
   }
   return problems;
 }
@@ -239,7 +326,10 @@ export function undeclaredSecretRefs(plan: Plan): PlanProblem[] {
     (c.files ?? []).flatMap((f) =>
       secretRefsIn(f.content)
         .filter((r) => !declared.has(r.name) || (r.form === "bcrypt" && declared.get(r.name)!.source !== "generated"))
-        .map((r) => ({ path: `homelab:services.${c.service}`, message: `${c.name}:${f.path} refers to secret '${r.name}' (${r.form}), which the plan does not ${declared.has(r.name) ? "generate" : "declare"}` })),
+        .map((r) => ({
+          path: `homelab:services.${c.service}`,
+          message: `${c.name}:${f.path} refers to secret '${r.name}' (${r.form}), which the plan does not ${declared.has(r.name) ? "generate" : "declare"}`,
+        })),
     ),
   );
 }

@@ -68,7 +68,8 @@ function unexpectedReason(plan: Plan, p: MeasuredProbe): string {
   const target = plan.containers.find((c) => c.name === p.to);
   const src = namespaceOwner(plan, p.from);
   const onNet = (name: string) => namespaceOwner(plan, name)?.networks.includes(p.network) ?? false;
-  const where = !onNet(p.from) && !onNet(p.to) ? "neither is planned on it" : !onNet(p.from) ? `${p.from} is not planned on it` : `${p.to} is not planned on it`;
+  const where =
+    !onNet(p.from) && !onNet(p.to) ? "neither is planned on it" : !onNet(p.from) ? `${p.from} is not planned on it` : `${p.to} is not planned on it`;
   const what =
     target?.role === "database" || target?.role === "cache"
       ? `; a ${target.role} must be reachable from its own service only`
@@ -99,7 +100,9 @@ export function judgeProbes(plan: Plan, measured: MeasuredProbe[]): { probes: Ju
   const neededFailures: NeededFailure[] = [];
   for (const need of neededPaths(plan)) {
     const from = namespaceOwner(plan, need.from)?.name;
-    const cells = probes.filter((p) => p.from === from && p.port === need.port && p.allowed && namespaceOwner(plan, p.to)?.name === namespaceOwner(plan, need.to)?.name);
+    const cells = probes.filter(
+      (p) => p.from === from && p.port === need.port && p.allowed && namespaceOwner(plan, p.to)?.name === namespaceOwner(plan, need.to)?.name,
+    );
     // A namespace that did not run (stopped container) has no cells: the config audit reports that, not a path.
     if (cells.length === 0 || cells.some((c) => c.reachable)) continue;
     neededFailures.push({ ...need, tried: cells.map((c) => `${c.ip}:${c.port} (${c.network})`) });
@@ -151,10 +154,13 @@ export interface EgressVerdict extends RoutedContainer {
 export function judgeEgress(routed: RoutedContainer, observed: EgressObservation, host: EgressObservation): EgressVerdict {
   const leaks: string[] = [];
   const unknown: string[] = [];
-  if (observed.defaultRoute !== undefined && observed.defaultRoute === host.defaultRoute) leaks.push(`its default route is the host's (${observed.defaultRoute})`);
-  if (observed.egressIp !== undefined && host.egressIp !== undefined && observed.egressIp === host.egressIp) leaks.push(`it leaves from the host's public address ${observed.egressIp}`);
+  if (observed.defaultRoute !== undefined && observed.defaultRoute === host.defaultRoute)
+    leaks.push(`its default route is the host's (${observed.defaultRoute})`);
+  if (observed.egressIp !== undefined && host.egressIp !== undefined && observed.egressIp === host.egressIp)
+    leaks.push(`it leaves from the host's public address ${observed.egressIp}`);
   if (observed.egressIp === undefined) unknown.push(`its public address could not be measured (${observed.egressError ?? "no answer"})`);
-  else if (host.egressIp === undefined) unknown.push(`the host's public address could not be measured (${host.egressError ?? "no answer"}), so ${observed.egressIp} cannot be compared`);
+  else if (host.egressIp === undefined)
+    unknown.push(`the host's public address could not be measured (${host.egressError ?? "no answer"}), so ${observed.egressIp} cannot be compared`);
   const foreign = observed.nameservers.filter((ns) => ns !== routed.resolver);
   if (observed.nameservers.length === 0) leaks.push(`it has no resolver, not Gluetun's ${routed.resolver}`);
   else if (foreign.length > 0) leaks.push(`it resolves names through ${foreign.join(", ")}, not only Gluetun's ${routed.resolver}`);

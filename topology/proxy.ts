@@ -119,7 +119,12 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     },
     providers: {
       // Only through the socket proxy, never the raw socket; only this stack's containers, only when asked.
-      docker: { endpoint: dockerEndpoint, exposedByDefault: false, network: names.ingress, constraints: `Label(\`${PROXY_LABEL}\`,\`${names.container("traefik")}\`)` },
+      docker: {
+        endpoint: dockerEndpoint,
+        exposedByDefault: false,
+        network: names.ingress,
+        constraints: `Label(\`${PROXY_LABEL}\`,\`${names.container("traefik")}\`)`,
+      },
       file: { directory: "/etc/traefik/dynamic", watch: true },
     },
     ...(cfg.acme
@@ -159,7 +164,16 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
       http: {
         middlewares: {
           [names.container("crowdsec")]: {
-            plugin: { bouncer: { enabled: true, crowdsecMode: "stream", crowdsecLapiScheme: "http", crowdsecLapiHost: ctx.crowdsec, crowdsecLapiKeyFile: CROWDSEC_KEY_FILE, ...bouncerClientIp(ctx) } },
+            plugin: {
+              bouncer: {
+                enabled: true,
+                crowdsecMode: "stream",
+                crowdsecLapiScheme: "http",
+                crowdsecLapiHost: ctx.crowdsec,
+                crowdsecLapiKeyFile: CROWDSEC_KEY_FILE,
+                ...bouncerClientIp(ctx),
+              },
+            },
           },
         },
       },

@@ -58,12 +58,14 @@ export function neededPaths(plan: Plan): NeededPath[] {
     const hp = hostPort(target);
     if (hp && names.has(hp.host) && names.has(from) && from !== hp.host) paths.push({ from, to: hp.host, port: hp.port, why });
   };
-  for (const proxy of plan.containers.filter((c) => c.role === "proxy")) for (const r of plan.routes) add(proxy.name, r.upstream, `the proxy routes ${r.host} there`);
+  for (const proxy of plan.containers.filter((c) => c.role === "proxy"))
+    for (const r of plan.routes) add(proxy.name, r.upstream, `the proxy routes ${r.host} there`);
   if (plan.tunnel) for (const rule of plan.tunnel.ingress) add(plan.tunnel.connector, rule.service, `the tunnel sends ${rule.hostname ?? "traffic"} there`);
   const sp = plan.socketProxy;
   if (sp) {
     for (const consumer of sp.consumers) {
-      for (const c of plan.containers.filter((x) => x.service === consumer.service && x.role !== "database" && x.role !== "cache")) add(c.name, sp.endpoint, `${consumer.service} reads the Docker API there`);
+      for (const c of plan.containers.filter((x) => x.service === consumer.service && x.role !== "database" && x.role !== "cache"))
+        add(c.name, sp.endpoint, `${consumer.service} reads the Docker API there`);
     }
   }
   for (const store of plan.containers.filter((c) => c.role === "database" || c.role === "cache")) {

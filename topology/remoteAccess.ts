@@ -33,7 +33,10 @@ export function hostnameProblems(host: string, zone: string): string[] {
   const problems: string[] = [];
   if (host.length > 253) problems.push(`host ${host} is longer than 253 characters`);
   const bad = host.split(".").filter((label) => !LABEL.test(label));
-  if (bad.length) problems.push(`host ${host} has invalid DNS label(s) ${bad.map((l) => JSON.stringify(l)).join(", ")}: a-z, 0-9 and '-', 1–63 characters, not starting or ending with '-'`);
+  if (bad.length)
+    problems.push(
+      `host ${host} has invalid DNS label(s) ${bad.map((l) => JSON.stringify(l)).join(", ")}: a-z, 0-9 and '-', 1–63 characters, not starting or ending with '-'`,
+    );
   if (host !== zone && !host.endsWith(`.${zone}`)) problems.push(`host ${host} is not inside the Cloudflare zone ${zone}`);
   return problems;
 }
@@ -105,10 +108,17 @@ export function planRemoteAccess(
     if (svc.config.remoteAuth !== undefined) problems.push({ path: `${path}.remoteAuth`, message: `only applies to services with expose: tunnel` });
   }
   if (!enabled) {
-    for (const r of tunnelled) problems.push({ path: `homelab:services.${r.service}.expose`, message: `is tunnel but Cloudflare remote access is off: set homelab:cloudflare.enabled: true (with accountId and zoneId)` });
+    for (const r of tunnelled)
+      problems.push({
+        path: `homelab:services.${r.service}.expose`,
+        message: `is tunnel but Cloudflare remote access is off: set homelab:cloudflare.enabled: true (with accountId and zoneId)`,
+      });
     const listed = cfg.services[TUNNEL_CONNECTOR];
     if (listed && listed.enabled !== false)
-      problems.push({ path: `homelab:services.${TUNNEL_CONNECTOR}`, message: `cloudflared runs the Cloudflare tunnel: enable homelab:cloudflare instead of listing it` });
+      problems.push({
+        path: `homelab:services.${TUNNEL_CONNECTOR}`,
+        message: `cloudflared runs the Cloudflare tunnel: enable homelab:cloudflare instead of listing it`,
+      });
     return { remote: {}, problems, warnings };
   }
 
@@ -145,14 +155,20 @@ export function planRemoteAccess(
     if (guardedByAccess) access.push({ domain: route.host, service: svc.name, policies: [ALLOW_POLICY], sessionDuration: cf.sessionDuration });
   }
   const deep = dns.map((r) => r.name).filter((host) => host.split(".").length - zone.split(".").length > 1);
-  if (deep.length) warnings.push(`${deep.join(", ")} lie more than one level below the zone ${zone}: Cloudflare's free Universal SSL certificate does not cover them (an advanced certificate does)`);
+  if (deep.length)
+    warnings.push(
+      `${deep.join(", ")} lie more than one level below the zone ${zone}: Cloudflare's free Universal SSL certificate does not cover them (an advanced certificate does)`,
+    );
   ingress.push({ ...CATCH_ALL });
   problems.push(...ingressProblems(ingress, zone).map((message) => ({ path: "homelab:cloudflare", message })));
 
   const policies: AccessPolicyPlan[] = [];
   if (access.length) {
     if (cf.allow.emails.length + cf.allow.emailDomains.length === 0)
-      problems.push({ path: "homelab:cloudflare.allow", message: `nobody could pass Cloudflare Access to ${access.map((a) => a.domain).join(", ")}: list emails or emailDomains` });
+      problems.push({
+        path: "homelab:cloudflare.allow",
+        message: `nobody could pass Cloudflare Access to ${access.map((a) => a.domain).join(", ")}: list emails or emailDomains`,
+      });
     policies.push({ name: ALLOW_POLICY, decision: "allow", emails: cf.allow.emails, emailDomains: cf.allow.emailDomains, sessionDuration: cf.sessionDuration });
   }
 
@@ -166,7 +182,14 @@ export function planRemoteAccess(
 
   return {
     remote: {
-      cloudflare: { accountId: cf.accountId ?? "", zoneId: cf.zoneId ?? "", zone, oneTimePin: cf.login.oneTimePin, identityProviderIds: cf.login.identityProviderIds, policies },
+      cloudflare: {
+        accountId: cf.accountId ?? "",
+        zoneId: cf.zoneId ?? "",
+        zone,
+        oneTimePin: cf.login.oneTimePin,
+        identityProviderIds: cf.login.identityProviderIds,
+        policies,
+      },
       tunnel: { name: cf.tunnelName ?? `${cfg.network.prefix}homelab`, connector, ingress },
       dns,
       access,

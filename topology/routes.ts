@@ -24,7 +24,10 @@ export function planRoutes(services: ResolvedService[], cfg: StackConfig, names:
     const port = svc.entry.main.port;
     const role = svc.entry.main.role;
     if (!NETWORK_POLICY[role].route) {
-      problems.push({ path: `${path}.expose`, message: `'${svc.name}' (${role}) may never have a route (only ${ROUTE_ALLOWED.join(", ")} may): set expose: none` });
+      problems.push({
+        path: `${path}.expose`,
+        message: `'${svc.name}' (${role}) may never have a route (only ${ROUTE_ALLOWED.join(", ")} may): set expose: none`,
+      });
       continue;
     }
     if (!port) {

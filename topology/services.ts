@@ -69,7 +69,10 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
       problems.push({ path: `${path}.expose`, message: `'${name}' has no web port to route to: set port or expose: none` });
     }
     if (known && (svc.role || svc.dockerApi)) {
-      problems.push({ path: `${path}.${svc.role ? "role" : "dockerApi"}`, message: `only custom services set this; the catalog entry for '${name}' already decides it` });
+      problems.push({
+        path: `${path}.${svc.role ? "role" : "dockerApi"}`,
+        message: `only custom services set this; the catalog entry for '${name}' already decides it`,
+      });
     }
     if (svc.gpu && known && !known.gpu) {
       const capable = [...CATALOG.values()].filter((e) => e.gpu).map((e) => e.name);
@@ -85,7 +88,8 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
     if (listed) listed.config = { ...defaults, ...listed.config };
     else services.push({ name, entry: catalogEntry(name)!, config: { ...defaults, ...cfg.services[name] }, catalog: name, implicit: true });
   };
-  if (cfg.services[cfg.proxy]?.enabled === false) problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
+  if (cfg.services[cfg.proxy]?.enabled === false)
+    problems.push({ path: `homelab:services.${cfg.proxy}.enabled`, message: `the reverse proxy ${cfg.proxy} cannot be disabled` });
   ensure(cfg.proxy);
   if (services.some((s) => s.entry.dockerApi)) ensure(SOCKET_PROXY);
   // Traefik's own dashboard gets a route by default (topology/host.ts), guarded at two_factor: it needs Authelia like any other.
@@ -96,10 +100,13 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   // Behind the tunnel the portal is guarded like the routes that send users to it: by Cloudflare Access, unless
   // every one of them chose Authelia alone (remoteAuth: authelia), whose login then is the portal itself.
   const tunnelled = protectedRoutes.filter((s) => exposureOf(s) === "tunnel");
-  const portalRemote: ServiceConfig = tunnelled.every((s) => s.config.remoteAuth === "authelia") ? { public: true, remoteAuth: "authelia" } : { remoteAuth: "access" };
+  const portalRemote: ServiceConfig = tunnelled.every((s) => s.config.remoteAuth === "authelia")
+    ? { public: true, remoteAuth: "authelia" }
+    : { remoteAuth: "access" };
   const ownerExpose = cfg.services.authelia?.expose;
   const onTunnel = ownerExpose ? ownerExpose === "tunnel" : tunnelled.length > 0;
-  if (traefikDashboard || protectedRoutes.length) ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
+  if (traefikDashboard || protectedRoutes.length)
+    ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
   if (cfg.crowdsec.enabled) ensure("crowdsec");
   const authelia = services.find((s) => s.name === "authelia");
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
@@ -117,7 +124,8 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
 function protectedSettings(name: string, entry: CatalogEntry, svc: ServiceConfig): PlanProblem[] {
   const path = `homelab:services.${name}`;
   const problems: PlanProblem[] = [];
-  if (name === SOCKET_PROXY && svc.image) problems.push({ path: `${path}.image`, message: `the socket proxy's image cannot be changed: it is the one container with the Docker socket` });
+  if (name === SOCKET_PROXY && svc.image)
+    problems.push({ path: `${path}.image`, message: `the socket proxy's image cannot be changed: it is the one container with the Docker socket` });
   for (const key of Object.keys(svc.env ?? {})) {
     const reason = protectedEnvReason(entry.main.role, !!entry.dockerApi, key);
     if (reason) problems.push({ path: `${path}.env.${key}`, message: reason });
@@ -140,7 +148,10 @@ function withPostgresStorage(entry: CatalogEntry): CatalogEntry {
 export function deprecationWarnings(services: ResolvedService[]): string[] {
   return services
     .filter((s) => s.entry.deprecated)
-    .map((s) => `homelab:services.${s.name}: the ${s.entry.main.image} image is deprecated since ${s.entry.deprecated!.since} and gets no updates; switch to ${s.entry.deprecated!.replacement}`);
+    .map(
+      (s) =>
+        `homelab:services.${s.name}: the ${s.entry.main.image} image is deprecated since ${s.entry.deprecated!.since} and gets no updates; switch to ${s.entry.deprecated!.replacement}`,
+    );
 }
 
 /**

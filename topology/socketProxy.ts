@@ -63,7 +63,9 @@ export function planSocketProxy(services: ResolvedService[], allowWrite: boolean
   // consumer that comes or goes adds or removes exactly its own block, and the diff names it.
   const rules: string[] = [];
   for (const svc of services.filter((s) => s.entry.dockerApi)) {
-    const allowed = needsOf(svc).filter((n) => n !== "manage" || allowWrite).flatMap((n) => CAPABILITIES[n]);
+    const allowed = needsOf(svc)
+      .filter((n) => n !== "manage" || allowWrite)
+      .flatMap((n) => CAPABILITIES[n]);
     if (allowed.length) rules.push(`! ${svc.name} (${svc.entry.dockerApi})`, ...allowed);
   }
   return {

@@ -184,8 +184,21 @@ export function swagCertificate(ctx: ProxyContext, acmeTokenSecret: string): { e
     };
   }
   const live = `/config/etc/letsencrypt/live/${cfg.domain}`;
-  const parameters = { URL: cfg.domain, SUBDOMAINS: "", ONLY_SUBDOMAINS: "", EXTRA_DOMAINS: "", VALIDATION: "http", DNSPLUGIN: "", PROPAGATION: "", STAGING: "", CERTPROVIDER: "", EMAIL: "" };
-  const remembered = Object.entries(parameters).map(([k, v]) => `ORIG${k}="${v}"`).join(" ");
+  const parameters = {
+    URL: cfg.domain,
+    SUBDOMAINS: "",
+    ONLY_SUBDOMAINS: "",
+    EXTRA_DOMAINS: "",
+    VALIDATION: "http",
+    DNSPLUGIN: "",
+    PROPAGATION: "",
+    STAGING: "",
+    CERTPROVIDER: "",
+    EMAIL: "",
+  };
+  const remembered = Object.entries(parameters)
+    .map(([k, v]) => `ORIG${k}="${v}"`)
+    .join(" ");
   return {
     env: { VALIDATION: "http" },
     files: [

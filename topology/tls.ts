@@ -10,8 +10,7 @@ import { formatBlock, fromInt, parseBlock, size } from "./cidr";
  * so there is no plain-HTTP mode at all.
  */
 export type TlsPlan =
-  | { mode: "acme"; domain: string; staging: boolean }
-  | { mode: "internal"; domain: string; /** The names on the wildcard certificate. */ dnsNames: string[] };
+  { mode: "acme"; domain: string; staging: boolean } | { mode: "internal"; domain: string; /** The names on the wildcard certificate. */ dnsNames: string[] };
 
 /** Placeholders the Pulumi layer fills in generated files (see components/InternalCa.ts). */
 export const TLS_PLACEHOLDERS = {

@@ -84,7 +84,15 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
   if (!cfg.lan) warnings.push("homelab:lan is not set: services routed through the VPN cannot reach the LAN");
 
   const routable = services.filter((s) => !notRoutable(s));
-  const { remapped, problems: clashes, warnings: remaps } = resolvePortClashes(services.filter((s) => routed.has(s.name)), routable, gatewayPorts(cfg));
+  const {
+    remapped,
+    problems: clashes,
+    warnings: remaps,
+  } = resolvePortClashes(
+    services.filter((s) => routed.has(s.name)),
+    routable,
+    gatewayPorts(cfg),
+  );
   problems.push(...clashes);
   warnings.push(...remaps);
   const result = services.map((s) => remapped.get(s.name) ?? s);
@@ -92,7 +100,10 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
     result.push({ name: GLUETUN, entry: catalogEntry(GLUETUN)!, config: cfg.services[GLUETUN] ?? {}, catalog: GLUETUN, implicit: true });
     result.sort((a, b) => compareNames(a.name, b.name));
   }
-  const forwarded = planPortForwarding(cfg, result.filter((s) => routed.has(s.name)));
+  const forwarded = planPortForwarding(
+    cfg,
+    result.filter((s) => routed.has(s.name)),
+  );
   problems.push(...forwarded.problems);
   warnings.push(...forwarded.warnings);
   return { routed, services: result, problems, warnings, forwardedPortCommand: forwarded.command };
@@ -102,9 +113,15 @@ export function routeServices(cfg: StackConfig, services: ResolvedService[]): Vp
 function planPortForwarding(cfg: StackConfig, routed: ResolvedService[]): { command?: string; problems: PlanProblem[]; warnings: string[] } {
   if (!cfg.vpn?.portForwarding) return { problems: [], warnings: [] };
   const takers = routed.filter((s) => s.entry.forwardedPortCommand && s.entry.main.port);
-  if (takers.length === 0) return { problems: [], warnings: ["homelab:vpn.portForwarding is on but no routed service takes the forwarded port (qbittorrent does)"] };
+  if (takers.length === 0)
+    return { problems: [], warnings: ["homelab:vpn.portForwarding is on but no routed service takes the forwarded port (qbittorrent does)"] };
   if (takers.length > 1) {
-    return { problems: [{ path: "homelab:vpn.portForwarding", message: `the provider forwards one port, but ${takers.map((s) => s.name).join(" and ")} would both take it` }], warnings: [] };
+    return {
+      problems: [
+        { path: "homelab:vpn.portForwarding", message: `the provider forwards one port, but ${takers.map((s) => s.name).join(" and ")} would both take it` },
+      ],
+      warnings: [],
+    };
   }
   const [taker] = takers;
   return { command: taker.entry.forwardedPortCommand!(taker.entry.main.port!), problems: [], warnings: [] };
@@ -117,22 +134,25 @@ function checkCredentials(cfg: StackConfig): PlanProblem[] {
   const needed: [keyof VpnCredentials, string][] = [
     ...(vpn.type === "wireguard" ? [["wireguardPrivateKey", "vpn.type is wireguard"] as [keyof VpnCredentials, string]] : []),
     ...(vpn.type === "openvpn"
-      ? [
+      ? ([
           ["openvpnUser", "vpn.type is openvpn"],
           ["openvpnPassword", "vpn.type is openvpn"],
-        ] as [keyof VpnCredentials, string][]
+        ] as [keyof VpnCredentials, string][])
       : []),
     ...(vpn.httpProxy
-      ? [
+      ? ([
           ["httpProxyUser", "vpn.httpProxy is on"],
           ["httpProxyPassword", "vpn.httpProxy is on"],
-        ] as [keyof VpnCredentials, string][]
+        ] as [keyof VpnCredentials, string][])
       : []),
     ...(vpn.shadowsocks ? [["shadowsocksPassword", "vpn.shadowsocks is on"] as [keyof VpnCredentials, string]] : []),
   ];
   return needed
     .filter(([field]) => creds[field] === undefined)
-    .map(([field, why]) => ({ path: `${CREDENTIALS_KEY}.${field}`, message: `is required because ${why}: pulumi config set --secret --path 'vpnCredentials.${field}' <value>` }));
+    .map(([field, why]) => ({
+      path: `${CREDENTIALS_KEY}.${field}`,
+      message: `is required because ${why}: pulumi config set --secret --path 'vpnCredentials.${field}' <value>`,
+    }));
 }
 
 /** The web port a clash may move, when the image reads it from an env var (LinuxServer qBittorrent: WEBUI_PORT). */
@@ -151,17 +171,23 @@ function resolvePortClashes(routed: ResolvedService[], routable: ResolvedService
   const warnings: string[] = [];
   const remapped = new Map<string, ResolvedService>();
   const byName = (a: ResolvedService, b: ResolvedService) => compareNames(a.name, b.name);
-  const fixedPorts = (svc: ResolvedService) => containerSpecs(svc).flatMap((c) => [...(c.port && c.port !== movablePort(svc) ? [c.port] : []), ...(c.extraPorts ?? [])]);
+  const fixedPorts = (svc: ResolvedService) =>
+    containerSpecs(svc).flatMap((c) => [...(c.port && c.port !== movablePort(svc) ? [c.port] : []), ...(c.extraPorts ?? [])]);
   const owner = new Map(reserved);
   for (const svc of [...routed].sort(byName)) {
     for (const port of fixedPorts(svc)) {
       const taken = owner.get(port);
-      if (taken) problems.push({ path: `homelab:services.${svc.name}.vpn`, message: `'${svc.name}' and ${taken} both listen on port ${port} inside Gluetun's network namespace: route only one of them through the VPN (vpn: false)` });
+      if (taken)
+        problems.push({
+          path: `homelab:services.${svc.name}.vpn`,
+          message: `'${svc.name}' and ${taken} both listen on port ${port} inside Gluetun's network namespace: route only one of them through the VPN (vpn: false)`,
+        });
       else owner.set(port, `'${svc.name}'`);
     }
   }
   const claimed = new Map(owner);
-  for (const svc of routable.filter((s) => !routed.includes(s))) for (const port of [...fixedPorts(svc), ...(movablePort(svc) ? [movablePort(svc)!] : [])]) if (!claimed.has(port)) claimed.set(port, `'${svc.name}'`);
+  for (const svc of routable.filter((s) => !routed.includes(s)))
+    for (const port of [...fixedPorts(svc), ...(movablePort(svc) ? [movablePort(svc)!] : [])]) if (!claimed.has(port)) claimed.set(port, `'${svc.name}'`);
   for (const svc of [...routed].sort(byName)) {
     const port = movablePort(svc);
     if (port === undefined) continue;
@@ -171,7 +197,9 @@ function resolvePortClashes(routed: ResolvedService[], routable: ResolvedService
     }
     let free = port + 1;
     while (claimed.has(free)) free++;
-    warnings.push(`${svc.name}: port ${port} inside Gluetun's namespace belongs to ${claimed.get(port)}, so ${svc.name} listens on ${free} instead (${svc.entry.main.portEnv})`);
+    warnings.push(
+      `${svc.name}: port ${port} inside Gluetun's namespace belongs to ${claimed.get(port)}, so ${svc.name} listens on ${free} instead (${svc.entry.main.portEnv})`,
+    );
     claimed.set(free, `'${svc.name}'`);
     remapped.set(svc.name, { ...svc, entry: { ...svc.entry, main: movePort(svc.entry.main, port, free) } });
   }
@@ -193,7 +221,14 @@ function movePort(spec: ContainerSpec, from: number, to: number): ContainerSpec 
  * Step 2, on the planned containers (networks already allocated): routed containers share Gluetun's namespace
  * and lose their own networks and ports; Gluetun gets their ports, joins their link networks, and its settings.
  */
-export function attachToGateway(args: { cfg: StackConfig; vpn: VpnDecision; containers: PlannedContainer[]; networks: PlannedNetwork[]; linksOf: (service: string) => string[]; names: Naming }): void {
+export function attachToGateway(args: {
+  cfg: StackConfig;
+  vpn: VpnDecision;
+  containers: PlannedContainer[];
+  networks: PlannedNetwork[];
+  linksOf: (service: string) => string[];
+  names: Naming;
+}): void {
   const { cfg, containers, networks, names } = args;
   const { routed, forwardedPortCommand } = args.vpn;
   const gateway = containers.find((c) => c.name === names.container(GLUETUN));

@@ -27,7 +27,13 @@ export interface Wiring {
  * secret is handed to Unpackerr (`UN_<APP>_0_API_KEY`, Unpackerr/unpackerr@v0.14.5:examples/docker-compose.yml) and
  * to Homepage's widgets (`{{HOMEPAGE_VAR_*}}` in services.yaml, gethomepage/homepage@v1.5.0:src/utils/config/config.js).
  */
-export function planWiring(services: ResolvedService[], containers: PlannedContainer[], names: Naming, routed: Set<string>, linksOf: (service: string) => string[]): Wiring {
+export function planWiring(
+  services: ResolvedService[],
+  containers: PlannedContainer[],
+  names: Naming,
+  routed: Set<string>,
+  linksOf: (service: string) => string[],
+): Wiring {
   const secrets: PlannedSecret[] = [];
   const warnings: string[] = [];
   const widgets = new Map<string, Widget>();
@@ -76,5 +82,8 @@ export function planPlexClaim(cfg: StackConfig, containers: PlannedContainer[], 
   const plex = containers.find((c) => c.name === names.container("plex"));
   if (!plex) return { secrets: [], problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
   plex.secretEnv.PLEX_CLAIM = "plex-claim";
-  return { secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }], problems: [] };
+  return {
+    secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }],
+    problems: [],
+  };
 }

@@ -30,7 +30,12 @@ async function main(): Promise<ProgramSample> {
   const register = MockMonitor.prototype.registerResource;
   let pending: Pick<RecordedResource, "urn" | "parent" | "deps" | "custom"> | undefined;
   MockMonitor.prototype.registerResource = function (this: { newUrn(p: string, t: string, n: string): string }, req: any, callback: unknown) {
-    pending = { urn: this.newUrn(req.getParent(), req.getType(), req.getName()), parent: req.getParent() || undefined, deps: req.getDependenciesList(), custom: req.getCustom() };
+    pending = {
+      urn: this.newUrn(req.getParent(), req.getType(), req.getName()),
+      parent: req.getParent() || undefined,
+      deps: req.getDependenciesList(),
+      custom: req.getCustom(),
+    };
     return register.call(this, req, callback);
   };
 
@@ -70,7 +75,13 @@ async function main(): Promise<ProgramSample> {
     error = e instanceof Error ? e.message : String(e);
   }
   const doneMs = performance.now();
-  const packages = [...new Set(Object.keys(require.cache).map(packageOf).filter((p): p is string => !!p))].sort();
+  const packages = [
+    ...new Set(
+      Object.keys(require.cache)
+        .map(packageOf)
+        .filter((p): p is string => !!p),
+    ),
+  ].sort();
   return {
     phases: { boot: bootMs, sdk: sdkMs - bootMs, setup: setupMs - sdkMs, program: evalMs - setupMs, settle: doneMs - evalMs, total: doneMs },
     maxRssBytes: process.resourceUsage().maxRSS * 1024,

@@ -36,7 +36,16 @@ export function targetsAtRisk(backup: BackupPlan, changes: PlannedChange[]): Bac
     const service = c.name.slice(prefix.length).replace(COMPANION, "");
     if (service === "backup" || chosen.has(service)) continue;
     const configDir = path.posix.join(configRoot, service);
-    chosen.set(service, { service, configDir, paths: [configDir], dumpDir: path.posix.join(backup.dumpRoot, service), liveDataDirs: [path.posix.join(configDir, "postgres")], databases: [], containers: [], stateful: [] });
+    chosen.set(service, {
+      service,
+      configDir,
+      paths: [configDir],
+      dumpDir: path.posix.join(backup.dumpRoot, service),
+      liveDataDirs: [path.posix.join(configDir, "postgres")],
+      databases: [],
+      containers: [],
+      stateful: [],
+    });
   }
   return [...chosen.values()];
 }
@@ -54,6 +63,9 @@ export async function snapshotBeforeChange(ctx: BackupContext, changes: PlannedC
   const change = `change:up-${now.toISOString().replace(/[-:]/g, "").slice(0, 15)}`;
   ctx.out(`Snapshot before the change (${targets.map((t) => t.service).join(", ")}); skip with --no-snapshot`);
   const taken = await backupNow({ ...ctx, backup: { ...ctx.backup, targets } }, [], [change], false);
-  const lines = taken.map((s) => `Snapshot ${s.id.slice(0, 8)} holds ${s.service} as it was before this change: homelab restore ${ctx.stack} ${s.service} --snapshot ${s.id.slice(0, 8)}`);
+  const lines = taken.map(
+    (s) =>
+      `Snapshot ${s.id.slice(0, 8)} holds ${s.service} as it was before this change: homelab restore ${ctx.stack} ${s.service} --snapshot ${s.id.slice(0, 8)}`,
+  );
   return { taken, lines };
 }

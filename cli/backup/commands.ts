@@ -23,7 +23,8 @@ function targetsNamed(backup: BackupPlan, services: string[]): BackupTarget[] {
   if (services.length === 0) return backup.targets;
   const known = new Map(backup.targets.map((t) => [t.service, t]));
   const unknown = services.filter((s) => !known.has(s));
-  if (unknown.length) throw new BackupError(`homelab: no state to back up for ${unknown.join(", ")} (services with state: ${[...known.keys()].join(", ") || "none"})`);
+  if (unknown.length)
+    throw new BackupError(`homelab: no state to back up for ${unknown.join(", ")} (services with state: ${[...known.keys()].join(", ") || "none"})`);
   return services.map((s) => known.get(s)!);
 }
 
@@ -103,7 +104,12 @@ export async function restoreService(ctx: BackupContext, service: string, snapsh
   await checkRepository(ctx.repo, false);
   const candidates = await snapshots(ctx.repo, ["--host", ctx.backup.host, "--tag", `homelab,service:${service}`]);
   const snapshot = snapshotId ? candidates.find((s) => s.id.startsWith(snapshotId) || s.short_id === snapshotId) : candidates.at(-1);
-  if (!snapshot) throw new BackupError(snapshotId ? `homelab: no snapshot ${snapshotId} of ${service} (see 'homelab snapshots ${ctx.stack} ${service}'); nothing was changed` : `homelab: no snapshot of ${service} yet; nothing was changed`);
+  if (!snapshot)
+    throw new BackupError(
+      snapshotId
+        ? `homelab: no snapshot ${snapshotId} of ${service} (see 'homelab snapshots ${ctx.stack} ${service}'); nothing was changed`
+        : `homelab: no snapshot of ${service} yet; nothing was changed`,
+    );
 
   const staging = path.join(path.dirname(target.configDir), `.homelab-restore-${service}-${Date.now()}`);
   ctx.out(`restore ${service}: reading snapshot ${snapshot.short_id} (${snapshot.time.slice(0, 19).replace("T", " ")})`);
@@ -125,14 +131,16 @@ export async function restoreService(ctx: BackupContext, service: string, snapsh
   await startContainers(databases.map((db) => db.container));
   for (const db of databases) {
     const dump = path.join(target.dumpDir, `${db.container}.sql`);
-    if (!fs.existsSync(dump)) throw new BackupError(`homelab: snapshot ${snapshot.short_id} has no dump of ${db.container}; its config is restored, the database is as it was`);
+    if (!fs.existsSync(dump))
+      throw new BackupError(`homelab: snapshot ${snapshot.short_id} has no dump of ${db.container}; its config is restored, the database is as it was`);
     await waitForDatabase(db);
     ctx.out(`restore ${service}: replaying the dump into ${db.container}`);
     await restoreDatabase(db, dump);
   }
   await startContainers(containers);
   const down = await notRunning(containers);
-  if (down.length) throw new BackupError(`homelab: restored ${service} from ${snapshot.short_id}, but ${down.join(", ")} did not stay running: docker logs ${down[0]}`);
+  if (down.length)
+    throw new BackupError(`homelab: restored ${service} from ${snapshot.short_id}, but ${down.join(", ")} did not stay running: docker logs ${down[0]}`);
   fs.rmSync(staging, { recursive: true, force: true });
   ctx.out(`restore ${service}: done from snapshot ${snapshot.short_id}; ${containers.length} container(s) running`);
   return snapshot;

@@ -18,9 +18,16 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): Record<string, strin
 /** `homelab:backupCredentials` from a decrypted stack config (Automation API `getAllConfig`). */
 export function credentialsFromConfig(config: ConfigMap): Record<string, string> {
   const raw = config["homelab:backupCredentials"]?.value;
-  if (raw === undefined) throw new BackupError("homelab: homelab:backupCredentials.password is not set: pulumi config set --secret --path 'homelab:backupCredentials.password' <password>");
+  if (raw === undefined)
+    throw new BackupError(
+      "homelab: homelab:backupCredentials.password is not set: pulumi config set --secret --path 'homelab:backupCredentials.password' <password>",
+    );
   const fields = JSON.parse(raw) as Record<string, string>;
-  return Object.fromEntries(Object.entries(CREDENTIAL_ENV).filter(([field]) => typeof fields[field] === "string").map(([field, env]) => [env, fields[field]]));
+  return Object.fromEntries(
+    Object.entries(CREDENTIAL_ENV)
+      .filter(([field]) => typeof fields[field] === "string")
+      .map(([field, env]) => [env, fields[field]]),
+  );
 }
 
 export function repositoryOf(backup: BackupPlan, credentials: Record<string, string>): Repository {
@@ -36,11 +43,18 @@ export async function configFromPulumi(projectDir: string, stack: string, env: N
   const { findPulumi } = await import("../operate/pulumiCli");
   const { NO_PASSPHRASE, passphraseFromEnv, resolveBackendUrl } = await import("../operate/environment");
   const executable = findPulumi(env);
-  if (!executable) throw new BackupError("homelab: set RESTIC_PASSWORD (or RESTIC_PASSWORD_FILE), or install the Pulumi CLI so homelab can read homelab:backupCredentials; nothing was changed");
+  if (!executable)
+    throw new BackupError(
+      "homelab: set RESTIC_PASSWORD (or RESTIC_PASSWORD_FILE), or install the Pulumi CLI so homelab can read homelab:backupCredentials; nothing was changed",
+    );
   const secrets = passphraseFromEnv(env);
   if (!secrets) throw new BackupError(`${NO_PASSPHRASE.replace(/\.$/, "")} (or set RESTIC_PASSWORD); nothing was changed`);
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(executable)) });
-  const envVars = { ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)), PULUMI_BACKEND_URL: resolveBackendUrl(env), ...secrets };
+  const envVars = {
+    ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    PULUMI_BACKEND_URL: resolveBackendUrl(env),
+    ...secrets,
+  };
   const selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: projectDir }, { pulumiCommand, envVars });
   return selected.getAllConfig();
 }

@@ -17,7 +17,10 @@ function docker(args: string[], io: { stdin?: string; stdout?: string } = {}): P
     if (io.stdin) fs.createReadStream(io.stdin).pipe(child.stdin!);
     child.on("error", (e) => reject(new BackupError(`homelab: docker could not start: ${e.message}`)));
     child.on("close", (code) => {
-      const done = () => (code === 0 ? resolve(out) : reject(new BackupError(`homelab: docker ${args[0]} ${args[1] ?? ""} failed: ${err.trim().split("\n").at(-1) ?? `exit ${code}`}`)));
+      const done = () =>
+        code === 0
+          ? resolve(out)
+          : reject(new BackupError(`homelab: docker ${args[0]} ${args[1] ?? ""} failed: ${err.trim().split("\n").at(-1) ?? `exit ${code}`}`));
       if (sink) sink.end(done);
       else done();
     });

@@ -28,8 +28,12 @@ interface RunOptions {
  * distinct exit codes for these (0.17 added 10 and 12), so the messages decide.
  */
 export function describeFailure(repo: string, stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
-  if (lines.some((l) => /wrong password|no key found/i.test(l))) return `homelab: wrong password for the restic repository ${repo} (homelab:backupCredentials.password); nothing was changed`;
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (lines.some((l) => /wrong password|no key found/i.test(l)))
+    return `homelab: wrong password for the restic repository ${repo} (homelab:backupCredentials.password); nothing was changed`;
   if (lines.some((l) => /Is there a repository at the following location|repository does not exist/i.test(l)))
     return `homelab: no restic repository at ${repo} yet: 'homelab backup <stack>' creates it; nothing was changed`;
   if (lines.some((l) => /unable to open|connection refused|no such host|dial tcp|ssh command exited|permission denied|timeout/i.test(l)))
@@ -64,7 +68,13 @@ export function restic(repo: Repository, args: string[], options: RunOptions = {
     });
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.on("error", (err: NodeJS.ErrnoException) =>
-      reject(new BackupError(err.code === "ENOENT" ? "homelab: restic is not installed (Debian: apt-get install restic); nothing was changed" : `homelab: restic could not start: ${err.message}`)),
+      reject(
+        new BackupError(
+          err.code === "ENOENT"
+            ? "homelab: restic is not installed (Debian: apt-get install restic); nothing was changed"
+            : `homelab: restic could not start: ${err.message}`,
+        ),
+      ),
     );
     child.on("close", (code) => (code === 0 ? resolve({ stdout, stderr }) : reject(new BackupError(describeFailure(repo.url, stderr)))));
   });

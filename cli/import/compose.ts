@@ -48,7 +48,22 @@ export interface ComposeService {
 export class ComposeError extends Error {}
 
 /** Keys worth a line in the report when they are not carried over (the rest — restart, healthcheck, networks, depends_on … — homelab decides). */
-const NOTABLE_KEYS = ["privileged", "cap_add", "devices", "sysctls", "security_opt", "user", "extra_hosts", "env_file", "deploy", "gpus", "runtime", "shm_size", "secrets", "configs"];
+const NOTABLE_KEYS = [
+  "privileged",
+  "cap_add",
+  "devices",
+  "sysctls",
+  "security_opt",
+  "user",
+  "extra_hosts",
+  "env_file",
+  "deploy",
+  "gpus",
+  "runtime",
+  "shm_size",
+  "secrets",
+  "configs",
+];
 
 export interface LoadedCompose {
   services: ComposeService[];

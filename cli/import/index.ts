@@ -116,21 +116,32 @@ export function runImport(argv: string[], io: Io, projectDir: string, environmen
 
     const planned = buildPlan(withSecretsSet(result.config, result.secrets));
     const hasSecrets = result.secrets.length > 0;
-    fs.writeFileSync(stackFile, stackDocument(result, args.files.map((f) => path.basename(f)), hasSecrets ? path.basename(secretsFile) : undefined));
+    fs.writeFileSync(
+      stackFile,
+      stackDocument(
+        result,
+        args.files.map((f) => path.basename(f)),
+        hasSecrets ? path.basename(secretsFile) : undefined,
+      ),
+    );
     if (hasSecrets) {
       fs.writeFileSync(secretsFile, secretScript(args.stack!, result.secrets), { mode: 0o600 });
       fs.chmodSync(secretsFile, 0o600); // an older file keeps its mode on write
     }
     io.out(formatReport(result.report, path.basename(stackFile), compose.services.length));
     if (hasSecrets) {
-      io.out(`secrets to set (${result.secrets.length}), saved with their values in ${path.basename(secretsFile)} (mode 0600): run \`sh ${path.basename(secretsFile)}\`, then delete it`);
+      io.out(
+        `secrets to set (${result.secrets.length}), saved with their values in ${path.basename(secretsFile)} (mode 0600): run \`sh ${path.basename(secretsFile)}\`, then delete it`,
+      );
       for (const s of result.secrets) io.out(`  ${secretCommand(args.stack!, s, false)}`);
     }
     if (!planned.ok) {
       io.err(`homelab import: ${path.basename(stackFile)} does not plan yet:\n${planned.errors.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`);
       return 1;
     }
-    io.out(`homelab plan ${args.stack}: ${planned.plan.services.length} services, ${planned.plan.containers.length} containers, policy passed${hasSecrets ? " (once the secrets are set)" : ""}`);
+    io.out(
+      `homelab plan ${args.stack}: ${planned.plan.services.length} services, ${planned.plan.containers.length} containers, policy passed${hasSecrets ? " (once the secrets are set)" : ""}`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof ImportError || e instanceof ComposeError) {

@@ -58,7 +58,8 @@ export function interpolate(text: string, lookup: Lookup): Interpolated {
         i = end;
       } else {
         const name = NAME.exec(s.slice(i + 1))?.[0];
-        if (!name) out += "$"; // not a variable: Compose keeps the `$` as it is
+        if (!name)
+          out += "$"; // not a variable: Compose keeps the `$` as it is
         else {
           out += direct(name);
           i += name.length;
@@ -75,7 +76,10 @@ export function interpolate(text: string, lookup: Lookup): Interpolated {
   };
   const braced = (body: string, whole: string): string => {
     const m = BRACED.exec(body);
-    if (!m) throw new InterpolationError(`invalid interpolation format for "${whole}": Compose supports \${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR:?error}, \${VAR?error}, \${VAR:+alt} and \${VAR+alt}`);
+    if (!m)
+      throw new InterpolationError(
+        `invalid interpolation format for "${whole}": Compose supports \${VAR}, \${VAR:-default}, \${VAR-default}, \${VAR:?error}, \${VAR?error}, \${VAR:+alt} and \${VAR+alt}`,
+      );
     const [, name, op, arg = ""] = m;
     if (!op) return direct(name);
     vars.add(name);

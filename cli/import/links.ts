@@ -16,14 +16,24 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export function linksFromCompose(services: ComposeService[], listed: ReadonlyMap<string, string>, enabled: (name: string) => boolean): ImportedLinks {
   const hostPatterns = services
     .filter((s) => listed.has(s.name))
-    .map((s) => ({ compose: s.name, pattern: new RegExp(`(^|[/@=,\\s])(${[s.name, s.containerName].filter(Boolean).map((n) => escape(n!)).join("|")})(:\\d+|/|,|\\s|$)`) }));
+    .map((s) => ({
+      compose: s.name,
+      pattern: new RegExp(
+        `(^|[/@=,\\s])(${[s.name, s.containerName]
+          .filter(Boolean)
+          .map((n) => escape(n!))
+          .join("|")})(:\\d+|/|,|\\s|$)`,
+      ),
+    }));
   const links: Record<string, { services: string[] }> = {};
   const changes: string[] = [];
   const seen = new Set<string>();
   for (const svc of services) {
     const self = listed.get(svc.name);
     if (!self || !enabled(self)) continue;
-    const byEnv = hostPatterns.filter((h) => h.compose !== svc.name && [...svc.environment.values()].some((v) => h.pattern.test(v.value))).map((h) => h.compose);
+    const byEnv = hostPatterns
+      .filter((h) => h.compose !== svc.name && [...svc.environment.values()].some((v) => h.pattern.test(v.value)))
+      .map((h) => h.compose);
     const peers = [...new Set([...svc.dependsOn, ...byEnv])].map((p) => listed.get(p)).filter((p): p is string => !!p && p !== self && enabled(p));
     if (!peers.length) continue;
     const members = [...new Set([self, ...peers])].sort();

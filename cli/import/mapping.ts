@@ -22,14 +22,21 @@ const DOCKER_SOCKET = /(^|\/)docker\.sock$/;
 
 /** A compose service name as a homelab service name (a lower-case DNS label). */
 export function serviceName(name: string): string | undefined {
-  const n = name.toLowerCase().replace(/[_.\s]+/g, "-").replace(/[^a-z0-9-]/g, "").replace(/^[^a-z]+/, "").slice(0, 32).replace(/-+$/, "");
+  const n = name
+    .toLowerCase()
+    .replace(/[_.\s]+/g, "-")
+    .replace(/[^a-z0-9-]/g, "")
+    .replace(/^[^a-z]+/, "")
+    .slice(0, 32)
+    .replace(/-+$/, "");
   return NAME_PATTERN.test(n) ? n : undefined;
 }
 
 export function mapCompose(composeServices: ComposeService[], options: { domain?: string } = {}): ImportResult {
   const errors: string[] = [];
   for (const s of composeServices) {
-    if (!s.image && s.build) errors.push(`${s.build.at}: service '${s.name}' has only build: — homelab runs published images: build and push it, then give it an image:`);
+    if (!s.image && s.build)
+      errors.push(`${s.build.at}: service '${s.name}' has only build: — homelab runs published images: build and push it, then give it an image:`);
     else if (!s.image) errors.push(`${s.at}: service '${s.name}' has no image`);
   }
   const domain = findDomain(composeServices, options.domain);
@@ -60,8 +67,10 @@ export function mapCompose(composeServices: ComposeService[], options: { domain?
     else mapApp(svc, entry, gatewayRefs, ctx);
   }
   if (!stack.proxy) stack.proxy = "traefik";
-  if (stack.proxy === "traefik" && !composeServices.some((s) => entryOf(s)?.main.role === "proxy")) ctx.report.changes.push("no reverse proxy in the compose files: Traefik is added (homelab:proxy: traefik)");
-  if (!composeServices.some((s) => entryOf(s)?.main.role === "ips")) ctx.report.changes.push("CrowdSec is added in front of the proxy (homelab:crowdsec.enabled: false turns it off)");
+  if (stack.proxy === "traefik" && !composeServices.some((s) => entryOf(s)?.main.role === "proxy"))
+    ctx.report.changes.push("no reverse proxy in the compose files: Traefik is added (homelab:proxy: traefik)");
+  if (!composeServices.some((s) => entryOf(s)?.main.role === "ips"))
+    ctx.report.changes.push("CrowdSec is added in front of the proxy (homelab:crowdsec.enabled: false turns it off)");
 
   Object.assign(stack, stackIds(ctx));
   if (ctx.socketWrite) stack.socketProxy = { allowWrite: true };
@@ -113,7 +122,11 @@ function mapApp(svc: ComposeService, entry: CatalogEntry | undefined, gatewayRef
   const catalog = entry && !taken ? entry : undefined;
   const name = catalog?.name ?? serviceName(svc.name);
   if (!name || ctx.services[name]) {
-    ctx.report.dropped.push({ service: svc.name, text: `the service: its name cannot be a homelab service name${name ? ` ('${name}' is taken)` : ""}; add it by hand under another name`, at: svc.at });
+    ctx.report.dropped.push({
+      service: svc.name,
+      text: `the service: its name cannot be a homelab service name${name ? ` ('${name}' is taken)` : ""}; add it by hand under another name`,
+      at: svc.at,
+    });
     return;
   }
   ctx.listed.set(svc.name, name);
@@ -143,17 +156,23 @@ function mapApp(svc: ComposeService, entry: CatalogEntry | undefined, gatewayRef
   }
   if (svc.networkMode) {
     if (gatewayRefs.has(svc.networkMode.value)) ctx.routedInCompose.add(name);
-    else ctx.report.dropped.push({ service: svc.name, text: `network_mode: ${svc.networkMode.value}: homelab gives it its own network`, at: svc.networkMode.at });
+    else
+      ctx.report.dropped.push({ service: svc.name, text: `network_mode: ${svc.networkMode.value}: homelab gives it its own network`, at: svc.networkMode.at });
   }
   mapVolumes(svc, name, named, cfg, ctx);
   mapEnv(svc, name, named, cfg, ctx);
   for (const n of svc.notCarried) ctx.report.dropped.push({ service: svc.name, text: n.value, at: n.at });
-  if (!named && svc.command) ctx.report.dropped.push({ service: svc.name, text: "command/entrypoint: custom services run their image's own", at: svc.command.at });
+  if (!named && svc.command)
+    ctx.report.dropped.push({ service: svc.name, text: "command/entrypoint: custom services run their image's own", at: svc.command.at });
   const url = `https://${String(cfg.subdomain ?? name)}.${ctx.domain}`;
   const webPort = named?.main.port ?? (cfg.port as number | undefined);
   for (const p of svc.ports.filter((p) => p.value.published)) {
     const web = p.value.target === webPort;
-    ctx.report.dropped.push({ service: svc.name, text: `host port ${p.value.published}:${p.value.target}${web ? ` (the web UI moves behind the proxy: ${url})` : ": homelab publishes only the proxy's 80/443"}`, at: p.at });
+    ctx.report.dropped.push({
+      service: svc.name,
+      text: `host port ${p.value.published}:${p.value.target}${web ? ` (the web UI moves behind the proxy: ${url})` : ": homelab publishes only the proxy's 80/443"}`,
+      at: p.at,
+    });
     const keep = PUBLISH_KEY ? ` (publish: [${p.value.target}] keeps IP:port too)` : "";
     if (web) ctx.report.changes.push(`${name}: ${url} instead of port ${p.value.published!.split(":").pop()} on the host's IP${keep}`);
   }
@@ -172,7 +191,9 @@ function mainPort(svc: ComposeService): number | undefined {
 }
 
 function mapVolumes(svc: ComposeService, name: string, catalog: CatalogEntry | undefined, cfg: Record<string, unknown>, ctx: Context): void {
-  const mounts = catalog ? [catalog.main, ...(catalog.companions ?? [])].flatMap((c) => c.mounts ?? []) : [{ source: { kind: "config" as const }, target: "/config" }];
+  const mounts = catalog
+    ? [catalog.main, ...(catalog.companions ?? [])].flatMap((c) => c.mounts ?? [])
+    : [{ source: { kind: "config" as const }, target: "/config" }];
   const configTargets = new Set(mounts.filter((m) => m.source.kind === "config").map((m) => m.target));
   const dataTargets = new Set(mounts.filter((m) => m.source.kind === "data").map((m) => m.target));
   for (const v of svc.volumes) {
@@ -191,7 +212,11 @@ function mapVolumes(svc: ComposeService, name: string, catalog: CatalogEntry | u
       ctx.ids.data.push(source!);
       continue;
     }
-    ctx.report.dropped.push({ service: svc.name, text: `volume ${describeVolume(v.value)}: homelab mounts <paths.config>/${name}${dataTargets.size ? " and <paths.data> at /data" : " at /config"}`, at: v.at });
+    ctx.report.dropped.push({
+      service: svc.name,
+      text: `volume ${describeVolume(v.value)}: homelab mounts <paths.config>/${name}${dataTargets.size ? " and <paths.data> at /data" : " at /config"}`,
+      at: v.at,
+    });
   }
 }
 
@@ -201,7 +226,9 @@ const describeVolume = (v: VolumeSpec) => `${v.source ?? "(anonymous)"}:${v.targ
 function socketMount(svc: ComposeService, catalog: CatalogEntry | undefined, v: Located<VolumeSpec>, cfg: Record<string, unknown>, ctx: Context): void {
   if (catalog?.dockerApi) {
     ctx.socketWrite ||= catalog.dockerApi === "write" && !v.value.readOnly;
-    ctx.report.changes.push(`${catalog.name}: reads the Docker API through the socket proxy instead of ${v.value.source}${catalog.dockerApi === "write" ? " (write access granted: homelab:socketProxy.allowWrite)" : ""}`);
+    ctx.report.changes.push(
+      `${catalog.name}: reads the Docker API through the socket proxy instead of ${v.value.source}${catalog.dockerApi === "write" ? " (write access granted: homelab:socketProxy.allowWrite)" : ""}`,
+    );
     return;
   }
   if (!catalog) {
@@ -217,7 +244,12 @@ function socketMount(svc: ComposeService, catalog: CatalogEntry | undefined, v: 
 
 /** Plain env stays in the stack file; secret env goes to the secret commands (or is reported when the schema cannot hold it). */
 function mapEnv(svc: ComposeService, name: string, catalog: CatalogEntry | undefined, cfg: Record<string, unknown>, ctx: Context): void {
-  const decided = new Set([...STACK_ENV, ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []), ...(catalog?.dockerApi ? ["DOCKER_HOST"] : []), ...Object.keys(catalog?.main.env?.({ container: () => "", service: () => "", domain: "" }) ?? {})]);
+  const decided = new Set([
+    ...STACK_ENV,
+    ...(catalog?.main.portEnv ? [catalog.main.portEnv] : []),
+    ...(catalog?.dockerApi ? ["DOCKER_HOST"] : []),
+    ...Object.keys(catalog?.main.env?.({ container: () => "", service: () => "", domain: "" }) ?? {}),
+  ]);
   const env: Record<string, string> = {};
   for (const [key, v] of svc.environment) {
     if (decided.has(key)) {
@@ -237,7 +269,11 @@ function mapEnv(svc: ComposeService, name: string, catalog: CatalogEntry | undef
 function carrySecretEnv(stack: Record<string, unknown>, ctx: Context): void {
   ctx.secrets = ctx.secrets.filter((s) => {
     if (s.path[0] !== "services" || schemaTakesSecretAt(stack, s.path)) return true;
-    ctx.report.dropped.push({ service: s.path[1], text: `env ${s.path[3]} (a secret): homelab:services.${s.path[1]}.env holds plain text only, so it is not carried; set it in the app`, at: s.at });
+    ctx.report.dropped.push({
+      service: s.path[1],
+      text: `env ${s.path[3]} (a secret): homelab:services.${s.path[1]}.env holds plain text only, so it is not carried; set it in the app`,
+      at: s.at,
+    });
     return false;
   });
 }
@@ -247,6 +283,12 @@ function applyRouting(stack: Record<string, unknown>, routing: VpnRouting, ctx: 
   if (stack.vpn) (stack.vpn as Record<string, unknown>).mode = routing.mode;
   for (const [name, vpn] of routing.overrides) ctx.services[name].vpn = vpn;
   for (const [name, reason] of routing.notRoutable) ctx.report.dropped.push({ service: name, text: `network_mode through Gluetun: ${reason}`, at: "" });
-  if (routing.mode !== "off") ctx.report.changes.push(`VPN mode ${routing.mode}: routed through Gluetun: ${[...routing.routed].sort().join(", ")}; a routed service shares Gluetun's network namespace`);
-  ctx.report.changes.push("every service gets its own network (vnet-<service>) instead of the compose networks; web UIs sit behind the proxy and Authelia at https://<service>." + ctx.domain);
+  if (routing.mode !== "off")
+    ctx.report.changes.push(
+      `VPN mode ${routing.mode}: routed through Gluetun: ${[...routing.routed].sort().join(", ")}; a routed service shares Gluetun's network namespace`,
+    );
+  ctx.report.changes.push(
+    "every service gets its own network (vnet-<service>) instead of the compose networks; web UIs sit behind the proxy and Authelia at https://<service>." +
+      ctx.domain,
+  );
 }

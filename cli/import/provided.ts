@@ -11,7 +11,8 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
   const line = (text: string) => ctx.report.provided.push({ service: svc.name, text, at: svc.image!.at });
   switch (entry.main.role) {
     case "proxy": {
-      if (stack.proxy && stack.proxy !== entry.name) ctx.report.warnings.push(`${svc.image!.at}: two reverse proxies (${stack.proxy} and ${entry.name}); homelab runs one: ${stack.proxy}`);
+      if (stack.proxy && stack.proxy !== entry.name)
+        ctx.report.warnings.push(`${svc.image!.at}: two reverse proxies (${stack.proxy} and ${entry.name}); homelab runs one: ${stack.proxy}`);
       stack.proxy ??= entry.name;
       line(`homelab:proxy: ${entry.name}`);
       const acme = acmeSettings(svc);
@@ -19,7 +20,12 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
         stack.acme = { email: acme.email };
         ctx.secrets.push({ path: ["acme", "cloudflareApiToken"], value: acme.token.value, at: acme.token.at });
         line(`homelab:acme (Let's Encrypt through Cloudflare DNS, e-mail ${acme.email})`);
-      } else if (acme.token) ctx.report.dropped.push({ service: svc.name, text: "the Cloudflare DNS token: no ACME e-mail found; set homelab:acme.email and homelab:acme.cloudflareApiToken (secret) for HTTPS certificates", at: acme.token.at });
+      } else if (acme.token)
+        ctx.report.dropped.push({
+          service: svc.name,
+          text: "the Cloudflare DNS token: no ACME e-mail found; set homelab:acme.email and homelab:acme.cloudflareApiToken (secret) for HTTPS certificates",
+          at: acme.token.at,
+        });
       break;
     }
     case "vpn-gateway": {
@@ -27,8 +33,11 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
       stack.vpn = g.vpn;
       if (g.lan) stack.lan = g.lan;
       ctx.secrets.push(...g.secrets);
-      line(`homelab:vpn: provider ${String(g.vpn.provider ?? "?")}, ${String(g.vpn.type ?? "wireguard")}${g.vpn.countries ? `, ${(g.vpn.countries as string[]).join(", ")}` : ""}`);
-      for (const v of g.ignored) ctx.report.dropped.push({ service: svc.name, text: `env ${v.value}: Gluetun's other settings are decided by homelab`, at: v.at });
+      line(
+        `homelab:vpn: provider ${String(g.vpn.provider ?? "?")}, ${String(g.vpn.type ?? "wireguard")}${g.vpn.countries ? `, ${(g.vpn.countries as string[]).join(", ")}` : ""}`,
+      );
+      for (const v of g.ignored)
+        ctx.report.dropped.push({ service: svc.name, text: `env ${v.value}: Gluetun's other settings are decided by homelab`, at: v.at });
       break;
     }
     case "tunnel": {
@@ -48,7 +57,10 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
   }
   ctx.report.changes.push(...publishedPorts(svc, `${svc.name}'s`));
   // its files and options are homelab's to generate: the owner should know which of theirs are not read
-  const socketWhy = entry.main.role === "socket-proxy" ? `${entry.name} mounts it read-only in its place` : "only the socket proxy mounts the Docker socket; the others read the API through it";
+  const socketWhy =
+    entry.main.role === "socket-proxy"
+      ? `${entry.name} mounts it read-only in its place`
+      : "only the socket proxy mounts the Docker socket; the others read the API through it";
   for (const v of svc.volumes) {
     const why = /(^|\/)docker\.sock$/.test(v.value.source ?? "") ? socketWhy : `homelab generates ${entry.name}'s configuration`;
     ctx.report.dropped.push({ service: svc.name, text: `volume ${v.value.source ?? "(anonymous)"}:${v.value.target}: ${why}`, at: v.at });
@@ -56,13 +68,16 @@ export function provided(svc: ComposeService, entry: CatalogEntry, stack: Record
   for (const n of svc.notCarried) ctx.report.dropped.push({ service: svc.name, text: n.value, at: n.at });
   // the proxy's, Gluetun's and the tunnel's env were read above; the others' settings and secrets homelab makes
   if (!ENV_READ_ROLES.has(entry.main.role)) {
-    for (const [key, v] of svc.environment) if (!["TZ", "PUID", "PGID"].includes(key)) ctx.report.dropped.push({ service: svc.name, text: `env ${key}: homelab generates ${entry.name}'s settings and secrets`, at: v.at });
+    for (const [key, v] of svc.environment)
+      if (!["TZ", "PUID", "PGID"].includes(key))
+        ctx.report.dropped.push({ service: svc.name, text: `env ${key}: homelab generates ${entry.name}'s settings and secrets`, at: v.at });
   }
 }
 
 const ENV_READ_ROLES = new Set(["proxy", "vpn-gateway", "tunnel"]);
 
 function publishedPorts(svc: ComposeService, whose: string): string[] {
-  return svc.ports.filter((p) => p.value.published).map((p) => `${p.at}: ${whose} host port ${p.value.published}:${p.value.target} is not published; homelab publishes only the proxy's 80/443`);
+  return svc.ports
+    .filter((p) => p.value.published)
+    .map((p) => `${p.at}: ${whose} host port ${p.value.published}:${p.value.target} is not published; homelab publishes only the proxy's 80/443`);
 }
-

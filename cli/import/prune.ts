@@ -47,7 +47,8 @@ export function pruneInvalid(config: Record<string, unknown>, secrets: readonly 
     const fatal: string[] = [];
     for (const e of result.errors) {
       const removed = remove(config, segments(e.path));
-      if (removed) report.dropped.push({ service: removed[0] === "services" ? removed[1] : `homelab:${removed[0]}`, text: `${e.path} ${e.message}: not carried`, at: "" });
+      if (removed)
+        report.dropped.push({ service: removed[0] === "services" ? removed[1] : `homelab:${removed[0]}`, text: `${e.path} ${e.message}: not carried`, at: "" });
       else fatal.push(`${e.path} ${e.message}`);
     }
     if (fatal.length) throw new ImportError(fatal);

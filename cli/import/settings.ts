@@ -19,7 +19,9 @@ const HOST_RULE = /Host\(\s*`([^`]+)`/g;
 
 /** Hosts named in Traefik router rules (`traefik.http.routers.<r>.rule=Host(`a.example.com`)`). */
 export function ruleHosts(svc: ComposeService): string[] {
-  return [...svc.labels].filter(([k]) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k)).flatMap(([, v]) => [...v.value.matchAll(HOST_RULE)].map((m) => m[1].toLowerCase()));
+  return [...svc.labels]
+    .filter(([k]) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k))
+    .flatMap(([, v]) => [...v.value.matchAll(HOST_RULE)].map((m) => m[1].toLowerCase()));
 }
 
 /** The domain: `--domain`, SWAG's URL, or the parent domain most Traefik rules share. */
@@ -27,7 +29,12 @@ export function findDomain(services: ComposeService[], given?: string): string |
   if (given) return given.toLowerCase();
   const swagUrl = services.map((s) => s.environment.get("URL")?.value).find((u) => u && /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(u));
   if (swagUrl) return swagUrl.toLowerCase();
-  return mostCommon(services.flatMap(ruleHosts).filter((h) => h.split(".").length > 2).map((h) => h.slice(h.indexOf(".") + 1)));
+  return mostCommon(
+    services
+      .flatMap(ruleHosts)
+      .filter((h) => h.split(".").length > 2)
+      .map((h) => h.slice(h.indexOf(".") + 1)),
+  );
 }
 
 /** The subdomain a Traefik rule gave the service, when it lies in the domain. */
@@ -38,7 +45,13 @@ export function ruleSubdomain(svc: ComposeService, domain: string): string | und
 }
 
 const on = (v?: Located<string>) => !!v && /^(on|true|yes|1)$/i.test(v.value);
-const list = (v?: Located<string>) => (v?.value ? v.value.split(",").map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (v?: Located<string>) =>
+  v?.value
+    ? v.value
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** Gluetun's env names (github.com/qdm12/gluetun-wiki, setup/options) → `homelab:vpnCredentials` fields. */
 const GLUETUN_CREDENTIALS: Record<string, string> = {
@@ -51,7 +64,16 @@ const GLUETUN_CREDENTIALS: Record<string, string> = {
   SHADOWSOCKS_PASSWORD: "shadowsocksPassword",
 };
 /** Gluetun settings homelab carries over; the rest of its env is decided by the catalog entry. */
-const GLUETUN_SETTINGS = ["VPN_SERVICE_PROVIDER", "VPN_TYPE", "SERVER_COUNTRIES", "SERVER_CITIES", "VPN_PORT_FORWARDING", "HTTPPROXY", "SHADOWSOCKS", "FIREWALL_OUTBOUND_SUBNETS"];
+const GLUETUN_SETTINGS = [
+  "VPN_SERVICE_PROVIDER",
+  "VPN_TYPE",
+  "SERVER_COUNTRIES",
+  "SERVER_CITIES",
+  "VPN_PORT_FORWARDING",
+  "HTTPPROXY",
+  "SHADOWSOCKS",
+  "FIREWALL_OUTBOUND_SUBNETS",
+];
 
 export interface GluetunSettings {
   vpn: Record<string, unknown>;
@@ -75,7 +97,9 @@ export function gluetunSettings(svc: ComposeService): GluetunSettings {
   const secrets = Object.entries(GLUETUN_CREDENTIALS)
     .filter(([name]) => env.get(name)?.value)
     .map(([name, field]) => ({ path: ["vpnCredentials", field], value: env.get(name)!.value, at: env.get(name)!.at }));
-  const ignored = [...env].filter(([k]) => !GLUETUN_CREDENTIALS[k] && !GLUETUN_SETTINGS.includes(k) && !["TZ", "PUID", "PGID"].includes(k)).map(([k, v]) => ({ ...v, value: k }));
+  const ignored = [...env]
+    .filter(([k]) => !GLUETUN_CREDENTIALS[k] && !GLUETUN_SETTINGS.includes(k) && !["TZ", "PUID", "PGID"].includes(k))
+    .map(([k, v]) => ({ ...v, value: k }));
   const lan = list(env.get("FIREWALL_OUTBOUND_SUBNETS"))?.[0];
   return { vpn: dropUndefined(vpn), secrets, lan, ignored };
 }
@@ -90,7 +114,10 @@ export function tunnelAccount(svc: ComposeService): { accountId?: string; tunnel
   if (!token) return {};
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64").toString("utf8")) as { a?: unknown; t?: unknown };
-    return { accountId: typeof parsed.a === "string" && /^[0-9a-f]{32}$/.test(parsed.a) ? parsed.a : undefined, tunnelId: typeof parsed.t === "string" ? parsed.t : undefined };
+    return {
+      accountId: typeof parsed.a === "string" && /^[0-9a-f]{32}$/.test(parsed.a) ? parsed.a : undefined,
+      tunnelId: typeof parsed.t === "string" ? parsed.t : undefined,
+    };
   } catch {
     return {};
   }

@@ -28,8 +28,14 @@ export function chooseVpnMode(cfg: StackConfig, listed: ReadonlySet<string>, rou
   }
   if (wanted.size === 0) return { mode: "off", overrides: new Map(), routed: wanted, notRoutable: refused };
   const overridesFor = (mode: "full" | "minimal") =>
-    new Map(services.filter((s) => wantsVpn({ ...s, config: { ...s.config, vpn: undefined } }, mode) !== wanted.has(s.name)).map((s) => [s.name, wanted.has(s.name)] as const));
+    new Map(
+      services
+        .filter((s) => wantsVpn({ ...s, config: { ...s.config, vpn: undefined } }, mode) !== wanted.has(s.name))
+        .map((s) => [s.name, wanted.has(s.name)] as const),
+    );
   const minimal = overridesFor("minimal");
   const full = overridesFor("full");
-  return full.size < minimal.size ? { mode: "full", overrides: full, routed: wanted, notRoutable: refused } : { mode: "minimal", overrides: minimal, routed: wanted, notRoutable: refused };
+  return full.size < minimal.size
+    ? { mode: "full", overrides: full, routed: wanted, notRoutable: refused }
+    : { mode: "minimal", overrides: minimal, routed: wanted, notRoutable: refused };
 }

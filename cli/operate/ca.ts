@@ -13,7 +13,8 @@ export async function printCaCertificate(stack: string, opts: OperateOptions): P
   try {
     assertKnownStack(opts.projectDir, stack);
     const { target } = await openStack(stack, opts, io, "select").catch((err: unknown) => {
-      if (err instanceof CommandError && /no stack named/i.test(describeError(err))) throw new OperateError(`homelab: stack '${stack}' has not been deployed yet: run 'homelab up ${stack}' first.`);
+      if (err instanceof CommandError && /no stack named/i.test(describeError(err)))
+        throw new OperateError(`homelab: stack '${stack}' has not been deployed yet: run 'homelab up ${stack}' first.`);
       throw err;
     });
     const output = (await target.outputs())[CA_OUTPUT];

@@ -6,7 +6,10 @@ import * as path from "node:path";
 
 /** Thrown for problems the user fixes by changing their setup; printed as one line, no stack trace. */
 export class OperateError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
     this.name = "OperateError";
   }

@@ -36,7 +36,11 @@ export interface OperateOptions {
 }
 
 /** Gets the preview's changes and the stack's decrypted config; throwing stops the `up` before anything is applied. */
-export type BeforeUp = (changes: ResourceChange[], config: () => Promise<Record<string, { value: string; secret?: boolean }>>, out: (line: string) => void) => Promise<string[]>;
+export type BeforeUp = (
+  changes: ResourceChange[],
+  config: () => Promise<Record<string, { value: string; secret?: boolean }>>,
+  out: (line: string) => void,
+) => Promise<string[]>;
 
 export interface Io {
   out: (line: string) => void;
@@ -92,9 +96,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     assertKnownStack(opts.projectDir, stack);
     // Refuse before any slow work: a script without --yes must not get halfway.
     if (CHANGES[op] && !io.yes && !io.interactive) {
-      throw new OperateError(
-        `homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`,
-      );
+      throw new OperateError(`homelab: '${op}' ${CHANGES[op]} and needs confirmation: re-run with --yes (or run 'homelab preview ${stack}' to only look).`);
     }
     if (op === "up" || op === "destroy") assertDockerCli(op, env);
     const { target, backend } = await openStack(stack, opts, io, "create");
@@ -145,7 +147,14 @@ function interrupted(op: Operation, stack: string, io: OperateIo): number {
  */
 export async function openStack(stack: string, opts: OperateOptions, io: Io, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
   const env = opts.env ?? process.env;
-  const command = await pulumiCommand({ env, yes: io.yes, interactive: io.interactive, stdin: io.stdin, stdout: opts.stdout ?? process.stdout, stderr: io.stderr });
+  const command = await pulumiCommand({
+    env,
+    yes: io.yes,
+    interactive: io.interactive,
+    stdin: io.stdin,
+    stdout: opts.stdout ?? process.stdout,
+    stderr: io.stderr,
+  });
   const secrets = passphraseFromEnv(env) ?? (await askPassphrase(stack, io));
   const backend = resolveBackendUrl(env);
   const envVars = { ...definedOnly(env), PULUMI_BACKEND_URL: backend, PULUMI_SKIP_UPDATE_CHECK: "true", ...secrets };
@@ -167,24 +176,45 @@ async function run(op: Operation, stack: Stack, io: OperateIo, beforeUp?: Before
     case "drift": {
       const drift = await observe(io, { phase: "plan", refresh: true }, (p) => stack.previewRefresh(events(p)));
       if (drift.changes.length === 0) return 0;
-      io.out(`Drift in ${drift.changes.length} resource(s): 'homelab up ${stack.name}' restores the declared config, 'homelab refresh ${stack.name}' records reality in the state.`);
+      io.out(
+        `Drift in ${drift.changes.length} resource(s): 'homelab up ${stack.name}' restores the declared config, 'homelab refresh ${stack.name}' records reality in the state.`,
+      );
       return 1;
     }
     case "up": {
       let outputs: OutputMap = {};
       let notes: string[] = [];
       const snapshot = beforeUp && (async (planned: Progress) => void (notes = await beforeUp(planned.changes, () => stack.getAllConfig(), io.out)));
-      const code = await planThenApply(io, stack.name, false, (p) => stack.preview(checked(p)), async (p) => {
-        outputs = (await stack.up(checked(p))).outputs;
-      }, snapshot);
+      const code = await planThenApply(
+        io,
+        stack.name,
+        false,
+        (p) => stack.preview(checked(p)),
+        async (p) => {
+          outputs = (await stack.up(checked(p))).outputs;
+        },
+        snapshot,
+      );
       printOutputs(io, outputs);
       for (const line of notes) io.out(line);
       return code;
     }
     case "destroy":
-      return planThenApply(io, stack.name, false, (p) => stack.previewDestroy(events(p)), (p) => stack.destroy(events(p)));
+      return planThenApply(
+        io,
+        stack.name,
+        false,
+        (p) => stack.previewDestroy(events(p)),
+        (p) => stack.destroy(events(p)),
+      );
     case "refresh":
-      return planThenApply(io, stack.name, true, (p) => stack.previewRefresh(events(p)), (p) => stack.refresh(events(p)));
+      return planThenApply(
+        io,
+        stack.name,
+        true,
+        (p) => stack.previewRefresh(events(p)),
+        (p) => stack.refresh(events(p)),
+      );
   }
 }
 

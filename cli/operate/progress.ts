@@ -45,7 +45,15 @@ const SYMBOL: Record<Change, string> = { create: "+", update: "~", replace: "+-"
 const WORDS: Record<"plan" | "apply" | "refresh", Record<Change, string>> = {
   plan: { create: "to create", update: "to update", replace: "to replace", delete: "to delete", import: "to import", read: "to read", same: "unchanged" },
   apply: { create: "created", update: "updated", replace: "replaced", delete: "deleted", import: "imported", read: "read", same: "unchanged" },
-  refresh: { create: "appeared", update: "changed outside homelab", replace: "replaced outside homelab", delete: "gone", import: "imported", read: "read", same: "unchanged" },
+  refresh: {
+    create: "appeared",
+    update: "changed outside homelab",
+    replace: "replaced outside homelab",
+    delete: "gone",
+    import: "imported",
+    read: "read",
+    same: "unchanged",
+  },
 };
 
 /** The order changes are listed in the summary: the destructive ones stand out at the end. */

@@ -55,12 +55,20 @@ function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
 export function describeError(err: unknown): string {
   if (err instanceof CommandError) {
     const stderr = (err as unknown as { commandResult?: { stderr?: string } }).commandResult?.stderr ?? "";
-    const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+    const lines = stderr
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
     const errors = lines.filter((line) => line.startsWith("error:")).map((line) => line.slice("error:".length).trim());
     return errors.length > 0 ? errors.join("; ") : (lines.at(-1) ?? "no error output");
   }
   const text = err instanceof Error ? err.message : String(err);
-  return text.split("\n").map((line) => line.trim()).find(Boolean) ?? "unknown error";
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .find(Boolean) ?? "unknown error"
+  );
 }
 
 async function install(ctx: CliContext): Promise<PulumiCommand> {

@@ -16,10 +16,19 @@ interface CommandResultLike {
   stderr: string;
   code: number;
 }
-const sdkCmd = require("@pulumi/pulumi/automation/cmd") as { CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => CommandResultLike };
+const sdkCmd = require("@pulumi/pulumi/automation/cmd") as {
+  CommandResult: new (stdout: string, stderr: string, code: number, err?: Error) => CommandResultLike;
+};
 const sdkErrors = require("@pulumi/pulumi/automation/errors") as { createCommandError: (result: CommandResultLike) => Error };
 
-type Run = (args: string[], cwd: string, additionalEnv: Record<string, string>, onOutput?: (data: string) => void, onError?: (data: string) => void, signal?: AbortSignal) => Promise<CommandResultLike>;
+type Run = (
+  args: string[],
+  cwd: string,
+  additionalEnv: Record<string, string>,
+  onOutput?: (data: string) => void,
+  onError?: (data: string) => void,
+  signal?: AbortSignal,
+) => Promise<CommandResultLike>;
 
 /** The CLI processes running now: the second interrupt goes to them directly. */
 export class PulumiProcesses {
@@ -39,7 +48,15 @@ export class PulumiProcesses {
     return Object.assign(Object.create(command) as PulumiCommand, { run });
   }
 
-  private run(command: string, args: string[], cwd: string, additionalEnv: Record<string, string>, onOutput?: (data: string) => void, onError?: (data: string) => void, signal?: AbortSignal): Promise<CommandResultLike> {
+  private run(
+    command: string,
+    args: string[],
+    cwd: string,
+    additionalEnv: Record<string, string>,
+    onOutput?: (data: string) => void,
+    onError?: (data: string) => void,
+    signal?: AbortSignal,
+  ): Promise<CommandResultLike> {
     // As the SDK's run: never prompt, find the plugins bundled next to the CLI, tell it who drives it.
     const argv = args.includes("--non-interactive") ? args : [...args, "--non-interactive"];
     const env: Record<string, string | undefined> = { ...process.env, ...additionalEnv, PULUMI_AUTOMATION_API: "true" };

@@ -13,7 +13,8 @@ export function formatProbeReport(r: ProbeReport): string {
   for (const p of r.probes.filter((x) => x.verdict === "finding")) {
     rows.push([p.to === HOST_DOCKER_API ? "docker-api" : "reachable", p.from, p.to, p.network, `${p.ip}:${p.port}`, p.reason ?? ""]);
   }
-  for (const v of r.vpn.filter((x) => x.verdict === "finding")) rows.push(["vpn-leak", v.container, v.gateway, "-", v.observed.egressIp ?? "-", `${v.service} leaks: ${v.problems.join("; ")}`]);
+  for (const v of r.vpn.filter((x) => x.verdict === "finding"))
+    rows.push(["vpn-leak", v.container, v.gateway, "-", v.observed.egressIp ?? "-", `${v.service} leaks: ${v.problems.join("; ")}`]);
   for (const n of r.neededFailures) rows.push(["needed-path", n.from, n.to, "-", `:${n.port}`, `does not answer (${n.why}); tried ${n.tried.join(", ")}`]);
   for (const v of r.vpn.filter((x) => x.verdict === "warning")) rows.push(["vpn-unknown", v.container, v.gateway, "-", "-", v.problems.join("; ")]);
   if (rows.length > 1) out.push("", table(rows));
@@ -23,7 +24,13 @@ export function formatProbeReport(r: ProbeReport): string {
     if (h) egress.push(["(host)", h.defaultRoute ?? "none", h.egressIp ?? `unknown: ${h.egressError}`, h.nameservers.join(",") || "none", "reference"]);
     for (const v of r.vpn) {
       const o = v.observed;
-      egress.push([`${v.service} (${v.container})`, o.defaultRoute ?? "none", o.egressIp ?? "unknown", o.nameservers.join(",") || "none", v.verdict === "ok" ? "through the tunnel" : v.verdict === "finding" ? "LEAK" : "unknown"]);
+      egress.push([
+        `${v.service} (${v.container})`,
+        o.defaultRoute ?? "none",
+        o.egressIp ?? "unknown",
+        o.nameservers.join(",") || "none",
+        v.verdict === "ok" ? "through the tunnel" : v.verdict === "finding" ? "LEAK" : "unknown",
+      ]);
     }
     out.push("", table(egress));
   }

@@ -122,7 +122,8 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
       const answers = parseTcpAnswers(out, list.length);
       return list.map((t, i): MeasuredProbe => ({ ...t, reachable: answers[i] }));
     });
-  const egress = (networkMode: string) => async () => parseEgress(await runner.run(networkMode, egressScript(options.echoUrl, timeout * 2), budgetMs(timeout * 2)));
+  const egress = (networkMode: string) => async () =>
+    parseEgress(await runner.run(networkMode, egressScript(options.echoUrl, timeout * 2), budgetMs(timeout * 2)));
 
   const groups = bySource(targets);
   // The echo endpoint is asked only when a routed service runs: without one, nothing needs the host's address.
@@ -141,7 +142,9 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
 
   const [measured, observed] = await guarded(async () => {
     const tcpJobs = tcp(groups, timeout);
-    const results = await pool<MeasuredProbe[] | EgressObservation>([...tcpJobs, ...egressJobs], options.concurrency, options.signal, (done) => options.progress?.(done, total));
+    const results = await pool<MeasuredProbe[] | EgressObservation>([...tcpJobs, ...egressJobs], options.concurrency, options.signal, (done) =>
+      options.progress?.(done, total),
+    );
     if (options.signal?.aborted) throw new Error("interrupted");
     return [results.slice(0, tcpJobs.length).flat() as MeasuredProbe[], results.slice(tcpJobs.length) as EgressObservation[]];
   });
@@ -153,7 +156,10 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
     const again = (await guarded(() => pool(tcp(bySource(doubtful), timeout * 3), options.concurrency, options.signal))).flat();
     const key = (p: ProbeTarget) => `${p.from}>${p.ip}:${p.port}`;
     const answers = new Map(again.map((p) => [key(p), p.reachable]));
-    judged = judgeProbes(plan, measured.map((p) => ({ ...p, reachable: answers.get(key(p)) ?? p.reachable })));
+    judged = judgeProbes(
+      plan,
+      measured.map((p) => ({ ...p, reachable: answers.get(key(p)) ?? p.reachable })),
+    );
   }
   const [host, ...fromRouted] = observed;
   return {
@@ -177,5 +183,7 @@ async function ensureImage(docker: Docker, image: string): Promise<void> {
     // not there: pull it below
   }
   const stream = await docker.pull(image);
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(new Error(`pulling the probe image ${image}: ${err.message}`)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(new Error(`pulling the probe image ${image}: ${err.message}`)) : resolve())),
+  );
 }

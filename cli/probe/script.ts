@@ -55,16 +55,29 @@ export function egressScript(echoUrl: string, timeoutSeconds: number): string {
 
 export function parseEgress(stdout: string): EgressObservation {
   const lines = stdout.replace(/\r/g, "").split("\n");
-  const value = (prefix: string) => lines.find((l) => l.startsWith(`${prefix} `))?.slice(prefix.length + 1).trim();
+  const value = (prefix: string) =>
+    lines
+      .find((l) => l.startsWith(`${prefix} `))
+      ?.slice(prefix.length + 1)
+      .trim();
   const route = value("route");
   // An echo behind a dual-stack socket may answer an IPv4 caller as `[::ffff:a.b.c.d]`.
-  const egress = value("egress")?.replace(/^\[(.*)\]$/, "$1").replace(/^::ffff:(?=\d+\.)/i, "");
+  const egress = value("egress")
+    ?.replace(/^\[(.*)\]$/, "$1")
+    .replace(/^::ffff:(?=\d+\.)/i, "");
   const observation: EgressObservation = {
     // `linkdown`, `proto`, `metric` and friends do not say where traffic goes.
-    defaultRoute: route ? route.split(/\s+/).filter((w, i, all) => ["via", "dev"].includes(w) || ["via", "dev"].includes(all[i - 1])).join(" ") : undefined,
+    defaultRoute: route
+      ? route
+          .split(/\s+/)
+          .filter((w, i, all) => ["via", "dev"].includes(w) || ["via", "dev"].includes(all[i - 1]))
+          .join(" ")
+      : undefined,
     nameservers: lines.filter((l) => l.startsWith("dns ")).map((l) => l.slice(4).trim().split(/\s+/)[0]),
   };
   if (egress !== undefined && (IPV4.test(egress) || /^[0-9a-f:]+$/i.test(egress))) observation.egressIp = egress;
-  else observation.egressError = egress !== undefined ? `the echo endpoint answered ${JSON.stringify(egress.slice(0, 80))}, not an address` : value("egress-error") || "no answer";
+  else
+    observation.egressError =
+      egress !== undefined ? `the echo endpoint answered ${JSON.stringify(egress.slice(0, 80))}, not an address` : value("egress-error") || "no answer";
   return observation;
 }

@@ -32,7 +32,14 @@ export const apps: CatalogEntry[] = [
       healthcheck: immichHealthcheck,
     },
     companions: [
-      { suffix: "ml", image: "ghcr.io/immich-app/immich-machine-learning:v2.1.0", role: "worker", port: 3003, gpu: true, mounts: [configMount("/cache", "model-cache")] },
+      {
+        suffix: "ml",
+        image: "ghcr.io/immich-app/immich-machine-learning:v2.1.0",
+        role: "worker",
+        port: 3003,
+        gpu: true,
+        mounts: [configMount("/cache", "model-cache")],
+      },
       postgres("ghcr.io/immich-app/postgres:14-vectorchord0.4.3-pgvectors0.2.0", "immich"),
       redis("valkey/valkey:8.1.4-alpine"),
     ],

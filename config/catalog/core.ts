@@ -29,7 +29,8 @@ export const core: CatalogEntry[] = [
       tag: "traefik/traefik@v3.5.3 (git tag; the official image is built from it by traefik/traefik-library-image)",
       ports: "traefik/traefik@v3.5.3:Dockerfile (EXPOSE 80); 443 and the :8080 API are our entrypoints",
       mounts: "/etc/traefik: where the library image's entrypoint looks for traefik.yml (dynamic files next to it)",
-      healthcheck: "traefik/traefik@v3.5.3:cmd/healthcheck/healthcheck.go (`traefik healthcheck --ping`); traefik-library-image installs /usr/local/bin/traefik",
+      healthcheck:
+        "traefik/traefik@v3.5.3:cmd/healthcheck/healthcheck.go (`traefik healthcheck --ping`); traefik-library-image installs /usr/local/bin/traefik",
       user: "traefik/traefik@v3.5.3:Dockerfile (no USER: root; reads the socket only through the proxy)",
     },
   },
@@ -52,7 +53,15 @@ export const core: CatalogEntry[] = [
       ],
       mounts: [configMount()],
     },
-    evidence: { ...linuxserverEvidence("swag", "5.1.0-ls421", "alpine-nginx-3.22", "linuxserver/docker-swag@5.1.0-ls421:readme-vars.yml (URL, VALIDATION, DNSPLUGIN, EXTRA_DOMAINS, PROPAGATION)"), healthcheck: "none set: certbot may hold the init for minutes (DESIGN.md); curl is in its base image" },
+    evidence: {
+      ...linuxserverEvidence(
+        "swag",
+        "5.1.0-ls421",
+        "alpine-nginx-3.22",
+        "linuxserver/docker-swag@5.1.0-ls421:readme-vars.yml (URL, VALIDATION, DNSPLUGIN, EXTRA_DOMAINS, PROPAGATION)",
+      ),
+      healthcheck: "none set: certbot may hold the init for minutes (DESIGN.md); curl is in its base image",
+    },
   },
   {
     name: "authelia",
@@ -132,7 +141,13 @@ export const core: CatalogEntry[] = [
       // The token arrives as TUNNEL_TOKEN (secret env); the metrics server stays on loopback for the healthcheck.
       command: ["tunnel", "--no-autoupdate", "run"],
       env: () => ({ TUNNEL_METRICS: "127.0.0.1:20241" }),
-      healthcheck: { test: ["CMD", "cloudflared", "tunnel", "--metrics", "127.0.0.1:20241", "ready"], interval: "30s", timeout: "10s", retries: 3, startPeriod: "30s" },
+      healthcheck: {
+        test: ["CMD", "cloudflared", "tunnel", "--metrics", "127.0.0.1:20241", "ready"],
+        interval: "30s",
+        timeout: "10s",
+        retries: 3,
+        startPeriod: "30s",
+      },
     },
     evidence: {
       tag: "cloudflare/cloudflared@2025.10.0 (git tag; Docker Hub cloudflare/cloudflared:<version>)",

@@ -1,7 +1,8 @@
 import { configMount, dataMount, httpHealthcheck, linuxserverEvidence, mediaApp } from "./builders";
 import type { CatalogEntry } from "./types";
 
-const SERVARR_APIKEY = "Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178 binds <App>:Auth from env (<APP>__AUTH__APIKEY); ConfigFileProvider.cs:188 prefers it";
+const SERVARR_APIKEY =
+  "Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178 binds <App>:Auth from env (<APP>__AUTH__APIKEY); ConfigFileProvider.cs:188 prefers it";
 const TDARR = "HaveAGitGat/Tdarr@c9715e1";
 const tdarrEvidence = (extra: string, healthcheck = `curl: ${TDARR}:docker/Dockerfile.final (apt-get install -y curl)`) => ({
   tag: "alexbelgium/hassio-addons#2194 (2.49.01 shipped before 2.50.01); truenas/charts#1840 (ghcr tags are the bare version)",
@@ -35,7 +36,10 @@ export const media: CatalogEntry[] = [
       healthPath: "/identity",
       gpu: true,
       // LSIO runs Plex with host networking, so readme-vars.yml lists no ports: 32400 is Plex's own.
-      evidence: { ...linuxserverEvidence("plex", "1.42.2.10156-f737b826c-ls292", "ubuntu-noble"), ports: "linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292:readme-vars.yml (host networking; the web app at :32400)" },
+      evidence: {
+        ...linuxserverEvidence("plex", "1.42.2.10156-f737b826c-ls292", "ubuntu-noble"),
+        ports: "linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292:readme-vars.yml (host networking; the web app at :32400)",
+      },
     }),
     auth: "bypass",
   },
@@ -53,12 +57,14 @@ export const media: CatalogEntry[] = [
       tag: "fallenbagel/jellyseerr@v2.7.3 (git tag; the release workflow pushes the image)",
       ports: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (EXPOSE 5055)",
       mounts: "fallenbagel/jellyseerr@v2.7.3:docs/getting-started/docker.mdx (/app/config)",
-      healthcheck: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
+      healthcheck:
+        "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
       user: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (no USER, no PUID: runs as root)",
     },
   }),
   mediaApp({
-    name: "prowlarr", servarr: { app: "prowlarr", homepageWidget: true },
+    name: "prowlarr",
+    servarr: { app: "prowlarr", homepageWidget: true },
     description: "Indexer manager",
     image: "lscr.io/linuxserver/prowlarr:2.0.5",
     port: 9696,
@@ -67,19 +73,51 @@ export const media: CatalogEntry[] = [
     media: false,
     evidence: linuxserverEvidence("prowlarr", "2.0.5.5160-ls130", "alpine-3.22", SERVARR_APIKEY),
   }),
-  mediaApp({ name: "radarr", servarr: { app: "radarr", homepageWidget: true, unpackerr: true }, description: "Movies", image: "lscr.io/linuxserver/radarr:5.28.0", port: 7878, healthPath: "/ping", evidence: linuxserverEvidence("radarr", "5.28.0.10274-ls286", "alpine-3.22", SERVARR_APIKEY) }),
+  mediaApp({
+    name: "radarr",
+    servarr: { app: "radarr", homepageWidget: true, unpackerr: true },
+    description: "Movies",
+    image: "lscr.io/linuxserver/radarr:5.28.0",
+    port: 7878,
+    healthPath: "/ping",
+    evidence: linuxserverEvidence("radarr", "5.28.0.10274-ls286", "alpine-3.22", SERVARR_APIKEY),
+  }),
   {
-    ...mediaApp({ name: "readarr", servarr: { app: "readarr", homepageWidget: true, unpackerr: true }, description: "Books", image: "lscr.io/linuxserver/readarr:0.4.18-develop", port: 8787, healthPath: "/ping", evidence: linuxserverEvidence("readarr", "develop-0.4.18.2805-ls156", "alpine-3.21", SERVARR_APIKEY) }),
+    ...mediaApp({
+      name: "readarr",
+      servarr: { app: "readarr", homepageWidget: true, unpackerr: true },
+      description: "Books",
+      image: "lscr.io/linuxserver/readarr:0.4.18-develop",
+      port: 8787,
+      healthPath: "/ping",
+      evidence: linuxserverEvidence("readarr", "develop-0.4.18.2805-ls156", "alpine-3.21", SERVARR_APIKEY),
+    }),
     deprecated: {
       since: "2025-06-27",
       replacement: "LazyLibrarian (lscr.io/linuxserver/lazylibrarian, maintained by LinuxServer.io)",
       source: "linuxserver/docker-readarr@develop-0.4.18.2805-ls157:readme-vars.yml (project_deprecation_status: true; upstream retired the project)",
     },
   },
-  mediaApp({ name: "sonarr", servarr: { app: "sonarr", homepageWidget: true, unpackerr: true }, description: "TV series", image: "lscr.io/linuxserver/sonarr:4.0.15", port: 8989, healthPath: "/ping", evidence: linuxserverEvidence("sonarr", "4.0.15.2941-ls296", "alpine-3.22", SERVARR_APIKEY) }),
-  mediaApp({ name: "mylar", description: "Comics", image: "lscr.io/linuxserver/mylar3:0.8.3", port: 8090, icon: "mylar.png", evidence: linuxserverEvidence("mylar3", "v0.8.3-ls241", "ubuntu-jammy") }),
   mediaApp({
-    name: "whisparr", servarr: { app: "whisparr", unpackerr: true },
+    name: "sonarr",
+    servarr: { app: "sonarr", homepageWidget: true, unpackerr: true },
+    description: "TV series",
+    image: "lscr.io/linuxserver/sonarr:4.0.15",
+    port: 8989,
+    healthPath: "/ping",
+    evidence: linuxserverEvidence("sonarr", "4.0.15.2941-ls296", "alpine-3.22", SERVARR_APIKEY),
+  }),
+  mediaApp({
+    name: "mylar",
+    description: "Comics",
+    image: "lscr.io/linuxserver/mylar3:0.8.3",
+    port: 8090,
+    icon: "mylar.png",
+    evidence: linuxserverEvidence("mylar3", "v0.8.3-ls241", "ubuntu-jammy"),
+  }),
+  mediaApp({
+    name: "whisparr",
+    servarr: { app: "whisparr", unpackerr: true },
     description: "Adult media",
     // hotio tags images `<branch>-<version>` (hotio/build-workflow); v2 is at 2.1.0-release.53 (hotio/whisparr@9585ed3:meta.json).
     image: "ghcr.io/hotio/whisparr:v2-2.1.0-release.53",
@@ -94,8 +132,22 @@ export const media: CatalogEntry[] = [
       env: SERVARR_APIKEY,
     },
   }),
-  mediaApp({ name: "bazarr", description: "Subtitles", image: "lscr.io/linuxserver/bazarr:1.5.3", port: 6767, evidence: linuxserverEvidence("bazarr", "v1.5.3-ls329", "alpine-3.22") }),
-  mediaApp({ name: "lidarr", servarr: { app: "lidarr", homepageWidget: true, unpackerr: true }, description: "Music", image: "lscr.io/linuxserver/lidarr:2.13.3", port: 8686, healthPath: "/ping", evidence: linuxserverEvidence("lidarr", "2.13.3.4711-ls5", "alpine-3.22", SERVARR_APIKEY) }),
+  mediaApp({
+    name: "bazarr",
+    description: "Subtitles",
+    image: "lscr.io/linuxserver/bazarr:1.5.3",
+    port: 6767,
+    evidence: linuxserverEvidence("bazarr", "v1.5.3-ls329", "alpine-3.22"),
+  }),
+  mediaApp({
+    name: "lidarr",
+    servarr: { app: "lidarr", homepageWidget: true, unpackerr: true },
+    description: "Music",
+    image: "lscr.io/linuxserver/lidarr:2.13.3",
+    port: 8686,
+    healthPath: "/ping",
+    evidence: linuxserverEvidence("lidarr", "2.13.3.4711-ls5", "alpine-3.22", SERVARR_APIKEY),
+  }),
   mediaApp({
     name: "tdarr",
     description: "Transcoding",
@@ -140,7 +192,15 @@ export const media: CatalogEntry[] = [
       user: "Unpackerr/unpackerr@v0.14.5:init/docker/Dockerfile (FROM scratch, no USER: set with Docker's user)",
     },
   },
-  mediaApp({ name: "sabnzbd", description: "Usenet downloader", image: "lscr.io/linuxserver/sabnzbd:4.5.3", port: 8080, group: "Downloads", healthPath: "/api?mode=version", evidence: linuxserverEvidence("sabnzbd", "4.5.3-ls234", "alpine-3.22") }),
+  mediaApp({
+    name: "sabnzbd",
+    description: "Usenet downloader",
+    image: "lscr.io/linuxserver/sabnzbd:4.5.3",
+    port: 8080,
+    group: "Downloads",
+    healthPath: "/api?mode=version",
+    evidence: linuxserverEvidence("sabnzbd", "4.5.3-ls234", "alpine-3.22"),
+  }),
   {
     ...mediaApp({
       name: "qbittorrent",
@@ -151,9 +211,15 @@ export const media: CatalogEntry[] = [
       group: "Downloads",
       downloader: true,
       portEnv: "WEBUI_PORT",
-      evidence: linuxserverEvidence("qbittorrent", "5.1.2-r4-ls426", "alpine-edge", "linuxserver/docker-qbittorrent@5.1.2-r4-ls426:readme-vars.yml (WEBUI_PORT, TORRENTING_PORT)"),
+      evidence: linuxserverEvidence(
+        "qbittorrent",
+        "5.1.2-r4-ls426",
+        "alpine-edge",
+        "linuxserver/docker-qbittorrent@5.1.2-r4-ls426:readme-vars.yml (WEBUI_PORT, TORRENTING_PORT)",
+      ),
     }),
     // qBittorrent's Web API sets the torrent listening port; it needs "bypass authentication for 127.0.0.1/32" in its Web UI settings.
-    forwardedPortCommand: (webPort) => `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:${webPort}/api/v2/app/setPreferences 2>&1'`,
+    forwardedPortCommand: (webPort) =>
+      `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:${webPort}/api/v2/app/setPreferences 2>&1'`,
   },
 ];

@@ -13,7 +13,13 @@ export const tools: CatalogEntry[] = [
     dockerApi: "read",
     auth: "two_factor",
     dashboard: { group: "Monitoring", icon: "dozzle.svg" },
-    main: { suffix: "", image: "amir20/dozzle:v8.14.5", role: "monitoring", port: 8080, healthcheck: { test: ["CMD", "/dozzle", "healthcheck"], interval: "30s", timeout: "5s", retries: 3 } },
+    main: {
+      suffix: "",
+      image: "amir20/dozzle:v8.14.5",
+      role: "monitoring",
+      port: 8080,
+      healthcheck: { test: ["CMD", "/dozzle", "healthcheck"], interval: "30s", timeout: "5s", retries: 3 },
+    },
     evidence: {
       tag: "amir20/dozzle@v8.14.5 (git tag; Docker Hub amir20/dozzle:v<version>)",
       ports: "amir20/dozzle@v8.14.5:Dockerfile (EXPOSE 8080)",
@@ -32,8 +38,9 @@ export const tools: CatalogEntry[] = [
     // 2.33.3: a published 2.33 patch release on record (portainer/k8s#194); plain HTTP on 9000 stays on by default.
     main: { suffix: "", image: "portainer/portainer-ce:2.33.3", role: "monitoring", port: 9000, mounts: [configMount("/data")] },
     evidence: {
-      tag: "portainer/k8s#194 (\"2.33.3 update\", merged: the chart moved to the 2.33.3 images); 2.33.2 was not found on record",
-      ports: "portainer/portainer@2.23.0:api/cli/defaults.go (bind :9000 HTTP, :9443 HTTPS, http-disabled false) and build/linux/Dockerfile (EXPOSE 9000 9443 8000); 2.33 sources not in the stored snapshot",
+      tag: 'portainer/k8s#194 ("2.33.3 update", merged: the chart moved to the 2.33.3 images); 2.33.2 was not found on record',
+      ports:
+        "portainer/portainer@2.23.0:api/cli/defaults.go (bind :9000 HTTP, :9443 HTTPS, http-disabled false) and build/linux/Dockerfile (EXPOSE 9000 9443 8000); 2.33 sources not in the stored snapshot",
       mounts: "portainer/portainer@2.23.0:build/linux/Dockerfile (VOLUME /data; defaultDataDirectory /data)",
       healthcheck: "none: portainer/portainer@2.23.0:build/linux/Dockerfile is FROM portainer/base with only the portainer binaries (no shell, curl or wget)",
       user: "portainer/portainer@2.23.0:build/linux/Dockerfile (no USER: root)",

@@ -12,7 +12,8 @@ export type { Role } from "../../policy/networkPolicy";
  * (`paths.data`, one mount for every media app so hardlinks work), a named Docker volume, or the
  * Docker socket (only the socket proxy may ask for it; the planner enforces that).
  */
-export type MountSource = { kind: "config"; subpath?: string } | { kind: "data"; subpath?: string } | { kind: "volume"; name: string } | { kind: "docker-socket" };
+export type MountSource =
+  { kind: "config"; subpath?: string } | { kind: "data"; subpath?: string } | { kind: "volume"; name: string } | { kind: "docker-socket" };
 
 export interface MountSpec {
   source: MountSource;

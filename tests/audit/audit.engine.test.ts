@@ -27,7 +27,10 @@ const CALL_TIMEOUT_MS = 15000;
 
 function bounded<T>(promise: Promise<T>, what: string, ms = CALL_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Why the engine cannot be used, or undefined when it can (answers pings, lists networks, has the image). */
@@ -70,7 +73,10 @@ describe("homelab audit against a real Docker engine", function () {
   let fakeSocket: string;
 
   const createNetwork = async (name: string, subnet: string, labels: Record<string, string>) => {
-    await bounded(docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, IPAM: { Config: [{ Subnet: subnet }] }, Labels: labels }), `create network ${name}`);
+    await bounded(
+      docker.createNetwork({ Name: name, Driver: "bridge", CheckDuplicate: true, IPAM: { Config: [{ Subnet: subnet }] }, Labels: labels }),
+      `create network ${name}`,
+    );
     createdNetworks.push(name);
   };
 
@@ -93,7 +99,8 @@ describe("homelab audit against a real Docker engine", function () {
     await bounded(created.start(), `start ${name}`);
   };
 
-  const socketBind = (c: PlannedContainer) => c.mounts.filter((m) => m.source === "/var/run/docker.sock").map((m) => `${fakeSocket}:${m.target}:${m.readOnly ? "ro" : "rw"}`);
+  const socketBind = (c: PlannedContainer) =>
+    c.mounts.filter((m) => m.source === "/var/run/docker.sock").map((m) => `${fakeSocket}:${m.target}:${m.readOnly ? "ro" : "rw"}`);
 
   const homelabAudit = (): Promise<{ code: number; out: string; err: string }> =>
     new Promise((resolve) =>
@@ -122,7 +129,8 @@ describe("homelab audit against a real Docker engine", function () {
       const config = testStack(prefix);
       plan = planOf(Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^homelab:/, ""), v])));
       try {
-        for (const n of plan.networks) await createNetwork(n.name, n.subnet, { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) });
+        for (const n of plan.networks)
+          await createNetwork(n.name, n.subnet, { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) });
         fs.writeFileSync(path.join(projectDir, "Pulumi.audittest.yaml"), stringify({ config }));
         break;
       } catch (e) {
@@ -147,7 +155,12 @@ describe("homelab audit against a real Docker engine", function () {
   it("reports a world built exactly from the plan as clean, exit 0", async () => {
     const result = await homelabAudit();
     assert.equal(result.code, 0, `audit failed:\n${result.out}\n${result.err}`);
-    assert.match(result.out, new RegExp(`^audit audittest: clean — ${plan.containers.length} containers and ${plan.networks.length} networks match the plan and the network policy on ${ENGINE_URL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n$`));
+    assert.match(
+      result.out,
+      new RegExp(
+        `^audit audittest: clean — ${plan.containers.length} containers and ${plan.networks.length} networks match the plan and the network policy on ${ENGINE_URL.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\n$`,
+      ),
+    );
   });
 
   it("reports an unknown container on vnet-ingress, the Docker socket in a web service and a changed subnet, exit 1", async () => {

@@ -11,7 +11,12 @@ import { planOf, stackConfig } from "../support/configs";
 export function snapshotOf(plan: Plan): EngineSnapshot {
   const ids = new Map(plan.containers.map((c, i) => [c.name, `${String(i + 1).padStart(4, "0")}${"ab".repeat(30)}`]));
   return {
-    networks: plan.networks.map((n, i) => ({ id: `net${i}`, name: n.name, subnets: [n.subnet], labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) } })),
+    networks: plan.networks.map((n, i) => ({
+      id: `net${i}`,
+      name: n.name,
+      subnets: [n.subnet],
+      labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) },
+    })),
     containers: plan.containers.map((c) => {
       const owner = c.networkMode?.replace(/^container:/, "");
       return {
@@ -43,9 +48,23 @@ function labWithVpn(): Plan {
   const plan = structuredClone(planOf(stackConfig("lab")));
   const ingress = plan.networks.find((n) => n.kind === "ingress")!.name;
   const base = plan.containers.find((c) => c.name === "lab-sonarr")!;
-  const own = { ...plan.networks.find((n) => n.service === "sonarr")!, name: "lab-vnet-gluetun", service: "gluetun", subnet: "10.96.9.0/29", members: ["lab-gluetun"] };
+  const own = {
+    ...plan.networks.find((n) => n.service === "sonarr")!,
+    name: "lab-vnet-gluetun",
+    service: "gluetun",
+    subnet: "10.96.9.0/29",
+    members: ["lab-gluetun"],
+  };
   const labels = { "homelab.service": "gluetun", "homelab.role": "vpn-gateway" };
-  const gluetun: PlannedContainer = { ...base, name: "lab-gluetun", service: "gluetun", role: "vpn-gateway", labels, networks: [ingress, own.name], mounts: [] };
+  const gluetun: PlannedContainer = {
+    ...base,
+    name: "lab-gluetun",
+    service: "gluetun",
+    role: "vpn-gateway",
+    labels,
+    networks: [ingress, own.name],
+    mounts: [],
+  };
   plan.networks.push(own);
   const qbit = plan.containers.find((c) => c.name === "lab-qbittorrent")!;
   qbit.networks = [];
@@ -68,14 +87,19 @@ describe("homelab audit: auditFindings (pure)", () => {
   it("ignores containers and networks that have nothing to do with the stack", () => {
     const engine = snapshotOf(lab);
     engine.containers.push(stranger("someone-elses-app", ["bridge"]), stranger("other-db", ["other-net"]));
-    engine.networks.push({ id: "x", name: "other-net", subnets: ["10.250.0.0/24"], labels: {} }, { id: "y", name: "vnet-jellyfin", subnets: ["10.1.0.0/29"], labels: {} });
+    engine.networks.push(
+      { id: "x", name: "other-net", subnets: ["10.250.0.0/24"], labels: {} },
+      { id: "y", name: "vnet-jellyfin", subnets: ["10.1.0.0/29"], labels: {} },
+    );
     assert.deepEqual(auditFindings(lab, engine), []);
   });
 
   it("reports an unknown container on a managed network", () => {
     const engine = snapshotOf(lab);
     engine.containers.push(stranger("intruder", ["lab-vnet-ingress", "bridge"]));
-    assert.deepEqual(auditFindings(lab, engine), [{ kind: "unknown-container", object: "intruder", expected: "only planned containers on lab-vnet-ingress", actual: "on lab-vnet-ingress" }]);
+    assert.deepEqual(auditFindings(lab, engine), [
+      { kind: "unknown-container", object: "intruder", expected: "only planned containers on lab-vnet-ingress", actual: "on lab-vnet-ingress" },
+    ]);
   });
 
   it("reports a planned container on a network it should not be on, with the policy's reason", () => {
@@ -85,7 +109,13 @@ describe("homelab audit: auditFindings (pure)", () => {
     const findings = auditFindings(home, engine);
     assert.deepEqual(kinds(findings), ["unexpected-network immich-db", "unexpected-network sonarr", "policy immich-db", "policy sonarr"]);
     // The shared policy says it too, in its own words, without looking at the plan.
-    assert.deepEqual(findings.slice(2).map((f) => f.actual), ["immich-db (database) must never be on vnet-ingress", "sonarr (web) joins vnet-radarr, the network of service 'radarr': nobody joins another service's network"]);
+    assert.deepEqual(
+      findings.slice(2).map((f) => f.actual),
+      [
+        "immich-db (database) must never be on vnet-ingress",
+        "sonarr (web) joins vnet-radarr, the network of service 'radarr': nobody joins another service's network",
+      ],
+    );
     assert.match(findings[0].expected, /not on vnet-ingress \(plan: vnet-immich; a database container must never be on vnet-ingress\)/);
     assert.match(findings[1].expected, /nothing joins another service's network/);
   });
@@ -165,7 +195,12 @@ describe("homelab audit: auditFindings (pure)", () => {
       Object.assign(container(engine, "lab-sonarr"), { networkMode: "container:lab-gluetun", networks: [] });
       engine.containers.push(stranger("hitchhiker", [], { networkMode: `container:${container(engine, "lab-gluetun").id}` }));
       assert.deepEqual(auditFindings(plan, engine), [
-        { kind: "unknown-container", object: "hitchhiker", expected: "only planned containers in a stack container's namespace", actual: "in lab-gluetun's namespace" },
+        {
+          kind: "unknown-container",
+          object: "hitchhiker",
+          expected: "only planned containers in a stack container's namespace",
+          actual: "in lab-gluetun's namespace",
+        },
         { kind: "namespace", object: "lab-sonarr", expected: "networks: lab-vnet-ingress, lab-vnet-sonarr", actual: "in lab-gluetun's namespace" },
       ]);
     });

@@ -51,7 +51,12 @@ describe("audit --probe: the plan's prediction", () => {
 
   it("needs the proxy's upstreams, the socket proxy for its consumers, and each service's own cache", () => {
     const needed = neededPaths(plan).map((p) => `${p.from} -> ${p.to}:${p.port}`);
-    for (const path of ["lab-swag -> lab-gluetun:8096", "lab-swag -> lab-authelia:9091", "lab-dozzle -> lab-cetusguard:2375", "lab-authelia -> lab-authelia-redis:6379"]) {
+    for (const path of [
+      "lab-swag -> lab-gluetun:8096",
+      "lab-swag -> lab-authelia:9091",
+      "lab-dozzle -> lab-cetusguard:2375",
+      "lab-authelia -> lab-authelia-redis:6379",
+    ]) {
       assert.ok(needed.includes(path), `${path} in ${needed.join(", ")}`);
     }
     assert.ok(!needed.some((p) => p.startsWith("lab-jellyfin ->")), "nothing needs jellyfin to reach anything");
@@ -66,15 +71,24 @@ describe("audit --probe: targets and verdicts", () => {
     assert.ok(fromSwag.some((t) => t.to === "lab-jellyfin" && t.port === 8096));
     assert.ok(!fromSwag.some((t) => t.to === "lab-gluetun"));
     assert.deepEqual(
-      fromSwag.filter((t) => t.to === HOST_DOCKER_API).map((t) => `${t.ip}:${t.port}`).sort(),
-      namespaces().find((n) => n.owner === "lab-swag")!.addresses.flatMap((a) => [`${a.gateway}:2375`, `${a.gateway}:2376`]).sort(),
+      fromSwag
+        .filter((t) => t.to === HOST_DOCKER_API)
+        .map((t) => `${t.ip}:${t.port}`)
+        .sort(),
+      namespaces()
+        .find((n) => n.owner === "lab-swag")!
+        .addresses.flatMap((a) => [`${a.gateway}:2375`, `${a.gateway}:2376`])
+        .sort(),
     );
     assert.ok(!targets.some((t) => t.from === t.to));
   });
 
   it("a host that follows the plan gives no finding and no warning", () => {
     const { probes, neededFailures } = judgeProbes(plan, measuredAsPlanned());
-    assert.deepEqual(probes.filter((p) => p.verdict !== "ok"), []);
+    assert.deepEqual(
+      probes.filter((p) => p.verdict !== "ok"),
+      [],
+    );
     assert.deepEqual(neededFailures, []);
   });
 
@@ -93,7 +107,10 @@ describe("audit --probe: targets and verdicts", () => {
   it("a needed path none of whose addresses answers is a warning, naming what needs it", () => {
     const measured = measuredAsPlanned().map((p) => (p.from === "lab-dozzle" && p.to === "lab-cetusguard" ? { ...p, reachable: false } : p));
     const { probes, neededFailures } = judgeProbes(plan, measured);
-    assert.deepEqual(neededFailures.map((n) => `${n.from} -> ${n.to}:${n.port}: ${n.why}`), ["lab-dozzle -> lab-cetusguard:2375: dozzle reads the Docker API there"]);
+    assert.deepEqual(
+      neededFailures.map((n) => `${n.from} -> ${n.to}:${n.port}: ${n.why}`),
+      ["lab-dozzle -> lab-cetusguard:2375: dozzle reads the Docker API there"],
+    );
     assert.ok(probes.filter((p) => p.verdict === "warning").every((p) => p.from === "lab-dozzle" && p.to === "lab-cetusguard"));
     assert.equal(probes.filter((p) => p.verdict === "finding").length, 0);
   });
@@ -105,7 +122,10 @@ describe("audit --probe: VPN egress verdicts", () => {
   const tunnel: EgressObservation = { defaultRoute: "dev wg0", nameservers: ["127.0.0.1"], egressIp: "198.51.100.20" };
 
   it("lists every service that shares a VPN gateway's namespace, with Gluetun's resolver", () => {
-    assert.deepEqual(routed.map((r) => `${r.service}@${r.gateway} ${r.resolver}`), ["jellyfin@lab-gluetun 127.0.0.1", "qbittorrent@lab-gluetun 127.0.0.1", "sonarr@lab-gluetun 127.0.0.1", "whoami@lab-gluetun 127.0.0.1"]);
+    assert.deepEqual(
+      routed.map((r) => `${r.service}@${r.gateway} ${r.resolver}`),
+      ["jellyfin@lab-gluetun 127.0.0.1", "qbittorrent@lab-gluetun 127.0.0.1", "sonarr@lab-gluetun 127.0.0.1", "whoami@lab-gluetun 127.0.0.1"],
+    );
   });
 
   it("through the tunnel: passes", () => {
@@ -133,7 +153,13 @@ describe("audit --probe: VPN egress verdicts", () => {
 
 describe("audit --probe: scripts and their answers", () => {
   it("probes every target in parallel and reads one answer each", () => {
-    const script = tcpProbeScript([{ ip: "10.0.0.2", port: 80 }, { ip: "10.0.0.3", port: 5432 }], 2);
+    const script = tcpProbeScript(
+      [
+        { ip: "10.0.0.2", port: 80 },
+        { ip: "10.0.0.3", port: 5432 },
+      ],
+      2,
+    );
     assert.match(script, /p 10\.0\.0\.2 80 0 & p 10\.0\.0\.3 5432 1 & wait$/);
     assert.match(script, /nc -w 2 /);
     assert.deepEqual(parseTcpAnswers("tcp 1 0\r\ntcp 0 1\n", 2), [true, false]);
@@ -144,7 +170,11 @@ describe("audit --probe: scripts and their answers", () => {
   it("reads the route, the resolvers and the echoed address", () => {
     const seen = parseEgress("route via 10.1.0.1 dev eth0 proto static metric 100 \r\ndns 127.0.0.11\r\ndns 10.0.0.2\r\negress [::ffff:10.2.0.5]\r\n");
     assert.deepEqual(seen, { defaultRoute: "via 10.1.0.1 dev eth0", nameservers: ["127.0.0.11", "10.0.0.2"], egressIp: "10.2.0.5" });
-    assert.deepEqual(parseEgress("route \ndns 127.0.0.1\negress-error wget: download timed out\n"), { defaultRoute: undefined, nameservers: ["127.0.0.1"], egressError: "wget: download timed out" });
+    assert.deepEqual(parseEgress("route \ndns 127.0.0.1\negress-error wget: download timed out\n"), {
+      defaultRoute: undefined,
+      nameservers: ["127.0.0.1"],
+      egressError: "wget: download timed out",
+    });
     assert.match(parseEgress("route dev wg0\negress <html>blocked</html>\n").egressError!, /not an address/);
   });
 
@@ -161,7 +191,12 @@ describe("audit --probe: options and report", () => {
     assert.match(DEFAULT_PROBE_IMAGE, /^busybox:\d+\.\d+\.\d+$/);
     assert.equal(d.echoUrl, DEFAULT_ECHO_URL);
     assert.equal(d.hostNetworkMode, "host");
-    const o = probeOptionsFromEnv({ HOMELAB_PROBE_IMAGE: "busybox:local", HOMELAB_PROBE_ECHO_URL: "http://10.0.0.9/", HOMELAB_PROBE_TIMEOUT_SECONDS: "3", HOMELAB_PROBE_CONCURRENCY: "4" });
+    const o = probeOptionsFromEnv({
+      HOMELAB_PROBE_IMAGE: "busybox:local",
+      HOMELAB_PROBE_ECHO_URL: "http://10.0.0.9/",
+      HOMELAB_PROBE_TIMEOUT_SECONDS: "3",
+      HOMELAB_PROBE_CONCURRENCY: "4",
+    });
     assert.deepEqual([o.image, o.echoUrl, o.timeoutSeconds, o.concurrency], ["busybox:local", "http://10.0.0.9/", 3, 4]);
     assert.throws(() => probeOptionsFromEnv({ HOMELAB_PROBE_TIMEOUT_SECONDS: "soon" }), /HOMELAB_PROBE_TIMEOUT_SECONDS must be a positive number, got "soon"/);
   });
@@ -175,7 +210,9 @@ describe("audit --probe: options and report", () => {
       namespaces: 7,
       probes: judged.probes,
       neededFailures: judged.neededFailures,
-      vpn: routedContainers(plan).map((r) => judgeEgress(r, r.service === "whoami" ? host : { defaultRoute: "dev wg0", nameservers: ["127.0.0.1"], egressIp: "198.51.100.20" }, host)),
+      vpn: routedContainers(plan).map((r) =>
+        judgeEgress(r, r.service === "whoami" ? host : { defaultRoute: "dev wg0", nameservers: ["127.0.0.1"], egressIp: "198.51.100.20" }, host),
+      ),
       host,
       rechecked: 0,
       durationMs: 2500,
@@ -216,16 +253,24 @@ describe("audit --probe: the probe pool and leftovers", () => {
     let running = 0;
     let peak = 0;
     const finished: number[] = [];
-    const job = (i: number, fail = false) => async () => {
-      running++;
-      peak = Math.max(peak, running);
-      await tick(fail ? 1 : 20);
-      running--;
-      finished.push(i);
-      if (fail) throw new Error(`job ${i} failed`);
-      return i;
-    };
-    assert.deepEqual(await pool([0, 1, 2, 3, 4].map((i) => job(i)), 2), [0, 1, 2, 3, 4]);
+    const job =
+      (i: number, fail = false) =>
+      async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await tick(fail ? 1 : 20);
+        running--;
+        finished.push(i);
+        if (fail) throw new Error(`job ${i} failed`);
+        return i;
+      };
+    assert.deepEqual(
+      await pool(
+        [0, 1, 2, 3, 4].map((i) => job(i)),
+        2,
+      ),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(peak, 2);
     finished.length = 0;
     await assert.rejects(pool([job(0), job(1, true), job(2), job(3)], 2), /job 1 failed/);

@@ -37,9 +37,18 @@ describe("backups on the real engine (restic + PostgreSQL)", function () {
     const out: string[] = [];
     const taken = await backupNow(w.ctx(PASSWORD, out), ["immich"]);
     assert.equal(taken.length, 1);
-    assert.ok(out.some((l) => l.startsWith("initialised a new restic repository")), out.join("\n"));
-    assert.ok(out.some((l) => /^backup immich: pg_dump of bk\d+-immich-db$/.test(l)), out.join("\n"));
-    assert.ok(out.some((l) => new RegExp(`^backup immich: snapshot ${taken[0].id.slice(0, 8)}, \\d+ files`).test(l)), out.join("\n"));
+    assert.ok(
+      out.some((l) => l.startsWith("initialised a new restic repository")),
+      out.join("\n"),
+    );
+    assert.ok(
+      out.some((l) => /^backup immich: pg_dump of bk\d+-immich-db$/.test(l)),
+      out.join("\n"),
+    );
+    assert.ok(
+      out.some((l) => new RegExp(`^backup immich: snapshot ${taken[0].id.slice(0, 8)}, \\d+ files`).test(l)),
+      out.join("\n"),
+    );
     const { stdout } = await restic(w.ctx().repo, ["ls", taken[0].id]);
     const listed = stdout.split("\n");
     assert.ok(listed.includes(path.join(w.target.configDir, "config.xml")));
@@ -68,23 +77,44 @@ describe("backups on the real engine (restic + PostgreSQL)", function () {
     assert.deepEqual(after, files, "the config folder is exactly the snapshot's");
     assert.equal(w.sql(ROWS), rows, "every row is back, and only those");
     assert.equal(docker("inspect", "-f", "{{.State.Running}}", w.app, w.db), "true\ntrue");
-    assert.ok(out.some((l) => /^restore immich: done from snapshot [0-9a-f]{8}; 2 container\(s\) running$/.test(l)), out.join("\n"));
+    assert.ok(
+      out.some((l) => /^restore immich: done from snapshot [0-9a-f]{8}; 2 container\(s\) running$/.test(l)),
+      out.join("\n"),
+    );
     assert.ok(!fs.readdirSync(path.dirname(w.target.configDir)).some((f) => f.startsWith(".homelab-restore-")), "the staging folder is removed");
   });
 
   it("a wrong password is one clear line and changes nothing: no dump, no stop, no snapshot", async () => {
     const w = world!;
-    const before = { snapshots: (await snapshots(w.ctx().repo, [])).length, app: startedAt(w.app), db: startedAt(w.db), dump: fs.statSync(path.join(w.target.dumpDir, `${w.db}.sql`)).mtimeMs };
-    await assert.rejects(backupNow(w.ctx("wrong"), ["immich"]), (e: Error) => e instanceof BackupError && /^homelab: wrong password for the restic repository .* nothing was changed$/.test(e.message));
+    const before = {
+      snapshots: (await snapshots(w.ctx().repo, [])).length,
+      app: startedAt(w.app),
+      db: startedAt(w.db),
+      dump: fs.statSync(path.join(w.target.dumpDir, `${w.db}.sql`)).mtimeMs,
+    };
+    await assert.rejects(
+      backupNow(w.ctx("wrong"), ["immich"]),
+      (e: Error) => e instanceof BackupError && /^homelab: wrong password for the restic repository .* nothing was changed$/.test(e.message),
+    );
     await assert.rejects(restoreService(w.ctx("wrong"), "immich"), /wrong password/);
-    assert.deepEqual({ snapshots: (await snapshots(w.ctx().repo, [])).length, app: startedAt(w.app), db: startedAt(w.db), dump: fs.statSync(path.join(w.target.dumpDir, `${w.db}.sql`)).mtimeMs }, before);
+    assert.deepEqual(
+      {
+        snapshots: (await snapshots(w.ctx().repo, [])).length,
+        app: startedAt(w.app),
+        db: startedAt(w.db),
+        dump: fs.statSync(path.join(w.target.dumpDir, `${w.db}.sql`)).mtimeMs,
+      },
+      before,
+    );
   });
 
   it("a missing repository is one clear line for listing and restoring, and nothing is touched", async () => {
     const w = world!;
     const gone = { ...w.ctx(), repo: { url: path.join(w.root, "no-such-repo"), env: { RESTIC_PASSWORD: PASSWORD } } };
     const app = startedAt(w.app);
-    await assert.rejects(listSnapshots(gone), (e: Error) => /^homelab: no restic repository at .*no-such-repo yet: 'homelab backup <stack>' creates it; nothing was changed$/.test(e.message));
+    await assert.rejects(listSnapshots(gone), (e: Error) =>
+      /^homelab: no restic repository at .*no-such-repo yet: 'homelab backup <stack>' creates it; nothing was changed$/.test(e.message),
+    );
     await assert.rejects(restoreService(gone, "immich"), /no restic repository/);
     assert.equal(startedAt(w.app), app);
   });
@@ -95,22 +125,33 @@ describe("backups on the real engine (restic + PostgreSQL)", function () {
     const out: string[] = [];
     const noConfig = () => Promise.reject(new Error("the password comes from RESTIC_PASSWORD"));
     // stateless: a cache replaced, a stateful container only updated in place, a new one created
-    const stateless = await hook([
-      { urn: "", type: "docker:Container", name: `${w.prefix}immich-redis`, change: "replace", properties: [], failed: false },
-      { urn: "", type: "docker:Container", name: `${w.prefix}whoami`, change: "update", properties: [], failed: false },
-      { urn: "", type: "docker:Container", name: `${w.prefix}immich-ml`, change: "create", properties: [], failed: false },
-    ], noConfig, (l) => out.push(l));
+    const stateless = await hook(
+      [
+        { urn: "", type: "docker:Container", name: `${w.prefix}immich-redis`, change: "replace", properties: [], failed: false },
+        { urn: "", type: "docker:Container", name: `${w.prefix}whoami`, change: "update", properties: [], failed: false },
+        { urn: "", type: "docker:Container", name: `${w.prefix}immich-ml`, change: "create", properties: [], failed: false },
+      ],
+      noConfig,
+      (l) => out.push(l),
+    );
     assert.deepEqual(stateless, []);
     const count = (await snapshots(w.ctx().repo, [])).length;
 
-    const lines = await hook([
-      { urn: "", type: "docker:Container", name: w.db, change: "replace", properties: ["image (replace)"], failed: false },
-      { urn: "", type: "docker:Network", name: `${w.prefix}vnet-whoami`, change: "replace", properties: [], failed: false },
-    ], noConfig, (l) => out.push(l));
+    const lines = await hook(
+      [
+        { urn: "", type: "docker:Container", name: w.db, change: "replace", properties: ["image (replace)"], failed: false },
+        { urn: "", type: "docker:Network", name: `${w.prefix}vnet-whoami`, change: "replace", properties: [], failed: false },
+      ],
+      noConfig,
+      (l) => out.push(l),
+    );
     const all = await snapshots(w.ctx().repo, []);
     assert.equal(all.length, count + 1, "one snapshot: immich only (whoami's config folder does not exist, and its network holds no state)");
     const taken = all.at(-1)!;
-    assert.ok(taken.tags?.includes("service:immich") && taken.tags.includes("stack:test") && taken.tags.some((t) => /^change:up-\d{8}T\d{6}$/.test(t)), String(taken.tags));
+    assert.ok(
+      taken.tags?.includes("service:immich") && taken.tags.includes("stack:test") && taken.tags.some((t) => /^change:up-\d{8}T\d{6}$/.test(t)),
+      String(taken.tags),
+    );
     assert.deepEqual(lines, [`Snapshot ${taken.short_id} holds immich as it was before this change: homelab restore test immich --snapshot ${taken.short_id}`]);
   });
 

@@ -66,7 +66,13 @@ describe("homelab backup | snapshots | restore (CLI)", function () {
   it("a wrong password: one line, exit 1, no new snapshot", async () => {
     const wrong = await homelab(project, ["backup", "t"], { RESTIC_PASSWORD: "nope" });
     assert.equal(wrong.code, 1);
-    assert.deepEqual(wrong.stderr.trim().split("\n").filter((l) => !l.startsWith("warning:")), [`homelab: wrong password for the restic repository ${root}/repo (homelab:backupCredentials.password); nothing was changed`]);
+    assert.deepEqual(
+      wrong.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("warning:")),
+      [`homelab: wrong password for the restic repository ${root}/repo (homelab:backupCredentials.password); nothing was changed`],
+    );
     const list = await homelab(project, ["snapshots", "t", "whoami"]);
     assert.equal(list.stdout.trim().split("\n").length, 1);
   });

@@ -13,18 +13,29 @@ import { CONTAINER, recordProgram } from "../support/program";
 
 const password = { password: new SecretValue("pw") };
 const withBackup = (backup: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
-  minimalConfig({ services: { jellyfin: {}, immich: {}, sonarr: {} }, backup: { repository: "/srv/backups/restic", ...backup }, backupCredentials: password, ...extra });
+  minimalConfig({
+    services: { jellyfin: {}, immich: {}, sonarr: {} },
+    backup: { repository: "/srv/backups/restic", ...backup },
+    backupCredentials: password,
+    ...extra,
+  });
 
 describe("homelab:backup (plan)", () => {
   it("refuses bad settings, each at its key path, and a password in plain text", () => {
-    const errors = errorsOf(buildPlan(minimalConfig({ backup: { repository: "ftp://nas/x", schedule: "25:00", keep: { daily: 0, weekly: 0, monthly: 0 }, exclude: ["$(rm -rf /)"] }, backupCredentials: { password: "hunter2-in-clear" } })));
-    assert.deepEqual(errors.map((e) => e.split(":").slice(0, 2).join(":")), [
-      "homelab:backup.repository",
-      "homelab:backup.schedule",
-      "homelab:backup.keep",
-      "homelab:backup.exclude[0]",
-      "homelab:backupCredentials.password",
-    ].map((p) => p.replace(/\[0\]$/, ".0")));
+    const errors = errorsOf(
+      buildPlan(
+        minimalConfig({
+          backup: { repository: "ftp://nas/x", schedule: "25:00", keep: { daily: 0, weekly: 0, monthly: 0 }, exclude: ["$(rm -rf /)"] },
+          backupCredentials: { password: "hunter2-in-clear" },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      errors.map((e) => e.split(":").slice(0, 2).join(":")),
+      ["homelab:backup.repository", "homelab:backup.schedule", "homelab:backup.keep", "homelab:backup.exclude[0]", "homelab:backupCredentials.password"].map(
+        (p) => p.replace(/\[0\]$/, ".0"),
+      ),
+    );
     assert.ok(!errors.join("\n").includes("hunter2"), "a plain-text password is never echoed");
   });
 
@@ -35,7 +46,11 @@ describe("homelab:backup (plan)", () => {
       "homelab:backupCredentials.awsSecretAccessKey: is required for a s3: repository: pulumi config set --secret --path 'homelab:backupCredentials.awsSecretAccessKey' <value>",
     ]);
     for (const repository of ["/srv/backups", "sftp:backup@nas.lan:/srv/restic", "b2:my-bucket:homelab", "s3:https://minio.lan:9000/restic"]) {
-      const keys = repository.startsWith("b2") ? { b2AccountId: new SecretValue("a"), b2AccountKey: new SecretValue("b") } : repository.startsWith("s3") ? { awsAccessKeyId: new SecretValue("a"), awsSecretAccessKey: new SecretValue("b") } : {};
+      const keys = repository.startsWith("b2")
+        ? { b2AccountId: new SecretValue("a"), b2AccountKey: new SecretValue("b") }
+        : repository.startsWith("s3")
+          ? { awsAccessKeyId: new SecretValue("a"), awsSecretAccessKey: new SecretValue("b") }
+          : {};
       assert.deepEqual(errorsOf(buildPlan(withBackup({ repository }, { backupCredentials: { ...password, ...keys } }))), [], repository);
     }
   });
@@ -52,7 +67,12 @@ describe("homelab:backup (plan)", () => {
     assert.deepEqual(backup.targets.find((t) => t.service === "jellyfin")!.paths, ["/srv/homelab/config/jellyfin"], "no /data by default");
     assert.ok(backup.targets.every((t) => t.service !== "backup"));
     const args = backupArgs(backup, immich);
-    assert.deepEqual(args.slice(args.indexOf("--exclude")), ["--exclude", "/srv/homelab/config/immich/postgres", "/srv/homelab/config/immich", "/srv/homelab/config/backup/dumps/immich"]);
+    assert.deepEqual(args.slice(args.indexOf("--exclude")), [
+      "--exclude",
+      "/srv/homelab/config/immich/postgres",
+      "/srv/homelab/config/immich",
+      "/srv/homelab/config/backup/dumps/immich",
+    ]);
     const media = planOf(withBackup({ includeMedia: true })).backup!;
     assert.ok(media.targets.find((t) => t.service === "jellyfin")!.paths.includes("/srv/data"));
   });
@@ -84,10 +104,13 @@ describe("homelab:backup (plan)", () => {
     sonarr.networks.push("vnet-immich");
     const dump = plan.containers.find((c) => c.name === "backup-dump")!;
     dump.networks.push("vnet-jellyfin");
-    assert.deepEqual(checkPolicy(plan).map((p) => p.message), [
-      "sonarr (web) joins vnet-immich, the network of service 'immich': nobody joins another service's network",
-      "backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network",
-    ]);
+    assert.deepEqual(
+      checkPolicy(plan).map((p) => p.message),
+      [
+        "sonarr (web) joins vnet-immich, the network of service 'immich': nobody joins another service's network",
+        "backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network",
+      ],
+    );
   });
 
   it("the policy pack passes the registered backup containers and refuses the dump client on a network without a database", async function () {
@@ -100,9 +123,10 @@ describe("homelab:backup (plan)", () => {
     assert.ok(dump.inputs.networksAdvanced.some((n: { name: string }) => n.name === "vnet-immich"));
     assert.ok(JSON.stringify(dump.inputs.entrypoints) === JSON.stringify(["/bin/sh", "-c"]));
     dump.inputs.networksAdvanced.push({ name: "vnet-jellyfin" });
-    assert.deepEqual(membershipViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message), [
-      "backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network",
-    ]);
+    assert.deepEqual(
+      membershipViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message),
+      ["backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"],
+    );
   });
 });
 
@@ -111,18 +135,36 @@ describe("backup CLI pieces", () => {
     const backup = planOf(withBackup()).backup!;
     const change = (name: string, kind: string, type = "docker:Container") => ({ type, name, change: kind });
     const services = (changes: ReturnType<typeof change>[]) => targetsAtRisk(backup, changes).map((t) => t.service);
-    assert.deepEqual(services([change("immich-redis", "replace"), change("jellyfin", "update"), change("sonarr", "create"), change("vnet-jellyfin", "replace", "docker:Network")]), []);
+    assert.deepEqual(
+      services([
+        change("immich-redis", "replace"),
+        change("jellyfin", "update"),
+        change("sonarr", "create"),
+        change("vnet-jellyfin", "replace", "docker:Network"),
+      ]),
+      [],
+    );
     assert.deepEqual(services([change("immich-db", "replace"), change("immich", "replace"), change("jellyfin", "delete")]), ["immich", "jellyfin"]);
     // a service removed from the stack: recognised by name, its config folder kept
     const removed = targetsAtRisk(backup, [change("radarr", "delete")]);
-    assert.deepEqual(removed.map((t) => [t.service, t.paths]), [["radarr", ["/srv/homelab/config/radarr"]]]);
+    assert.deepEqual(
+      removed.map((t) => [t.service, t.paths]),
+      [["radarr", ["/srv/homelab/config/radarr"]]],
+    );
   });
 
   it("reports progress in files and bytes at most every interval, and a summary", () => {
     const lines: string[] = [];
     const p = backupProgress("backup immich", (l) => lines.push(l), 0);
     p.onJson({ message_type: "status", percent_done: 0.5, total_files: 2000, files_done: 1000, total_bytes: 200 * 1024 * 1024, bytes_done: 100 * 1024 * 1024 });
-    p.onJson({ message_type: "summary", snapshot_id: "0123456789abcdef", total_files_processed: 2000, total_bytes_processed: 209715200, data_added: 1048576, total_duration: 12.34 });
+    p.onJson({
+      message_type: "summary",
+      snapshot_id: "0123456789abcdef",
+      total_files_processed: 2000,
+      total_bytes_processed: 209715200,
+      data_added: 1048576,
+      total_duration: 12.34,
+    });
     assert.deepEqual(lines, ["backup immich: 1,000/2,000 files, 100.0 MB/200.0 MB (50%)"]);
     assert.equal(describeSummary("backup immich", p.summary()!), "backup immich: snapshot 01234567, 2,000 files, 200.0 MB (1.0 MB new) in 12.3s");
     const quiet: string[] = [];
@@ -132,11 +174,23 @@ describe("backup CLI pieces", () => {
   });
 
   it("says in one line whether the password is wrong or the repository unreachable", () => {
-    assert.equal(describeFailure("/r", "Fatal: wrong password or no key found\n"), "homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed");
     assert.equal(
-      describeFailure("sftp:u@nas:/r", "subprocess ssh: ssh: Could not resolve hostname nas\nFatal: unable to open repository at sftp:u@nas:/r: unable to start the sftp session, error: EOF\n"),
+      describeFailure("/r", "Fatal: wrong password or no key found\n"),
+      "homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed",
+    );
+    assert.equal(
+      describeFailure(
+        "sftp:u@nas:/r",
+        "subprocess ssh: ssh: Could not resolve hostname nas\nFatal: unable to open repository at sftp:u@nas:/r: unable to start the sftp session, error: EOF\n",
+      ),
       "homelab: the restic repository sftp:u@nas:/r is unreachable (unable to open repository at sftp:u@nas:/r: unable to start the sftp session, error: EOF); nothing was changed",
     );
-    assert.match(describeFailure("/r", "Fatal: unable to open config file: stat /r/config: no such file or directory\nIs there a repository at the following location?\n/r\n"), /^homelab: no restic repository at \/r yet/);
+    assert.match(
+      describeFailure(
+        "/r",
+        "Fatal: unable to open config file: stat /r/config: no such file or directory\nIs there a repository at the following location?\n/r\n",
+      ),
+      /^homelab: no restic repository at \/r yet/,
+    );
   });
 });

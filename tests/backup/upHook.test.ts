@@ -11,7 +11,16 @@ async function up(box: ReturnType<typeof sandbox>, beforeUp: BeforeUp) {
   let out = "";
   let err = "";
   const sink = (append: (s: string) => void) => Object.assign(new PassThrough(), { write: (chunk: string) => (append(String(chunk)), true) });
-  const code = await operate("up", "lab", { projectDir: box.projectDir, env: box.env, yes: true, interactive: false, stdin: new PassThrough(), stdout: sink((s) => (out += s)) as never, stderr: sink((s) => (err += s)) as never, beforeUp });
+  const code = await operate("up", "lab", {
+    projectDir: box.projectDir,
+    env: box.env,
+    yes: true,
+    interactive: false,
+    stdin: new PassThrough(),
+    stdout: sink((s) => (out += s)) as never,
+    stderr: sink((s) => (err += s)) as never,
+    beforeUp,
+  });
   return { code, out, err };
 }
 
@@ -38,10 +47,20 @@ describe("homelab up: the snapshot before a risky change", () => {
   it("a failed snapshot stops the up in one line, before anything is applied", async () => {
     const box = sandbox();
     const result = await up(box, async () => {
-      throw new OperateError("homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed; the change was not applied (--no-snapshot skips the snapshot)");
+      throw new OperateError(
+        "homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed; the change was not applied (--no-snapshot skips the snapshot)",
+      );
     });
     assert.equal(result.code, 1);
-    assert.deepEqual(result.err.trim().split("\n").filter((l) => l.startsWith("homelab:")), ["homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed; the change was not applied (--no-snapshot skips the snapshot)"]);
+    assert.deepEqual(
+      result.err
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("homelab:")),
+      [
+        "homelab: wrong password for the restic repository /r (homelab:backupCredentials.password); nothing was changed; the change was not applied (--no-snapshot skips the snapshot)",
+      ],
+    );
     assert.ok(!calls(box).some((c) => c.argv[0] === "up"), "pulumi up never ran");
   });
 

@@ -78,13 +78,52 @@ export async function startWorld(): Promise<World> {
   const pgGroup = Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" }));
   fs.chownSync(dataDir, pgUser, pgGroup);
   const bin = postgresBin()!;
-  docker("run", "-d", "--name", app, "--network", "none", "-v", `${target.configDir}:/config`, IMAGE, "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done");
+  docker(
+    "run",
+    "-d",
+    "--name",
+    app,
+    "--network",
+    "none",
+    "-v",
+    `${target.configDir}:/config`,
+    IMAGE,
+    "sh",
+    "-c",
+    "trap 'exit 0' TERM; while :; do sleep 1; done",
+  );
   // Debian's server, as the postgres user, on its own socket only (no TCP), trust on that socket as in the
   // official image, whose entrypoint only adds a `host` rule (docker-library/postgres docker-entrypoint.sh pg_setup_hba_conf).
-  docker("run", "-d", "--name", db, "--network", "none", "--user", `${pgUser}:${pgGroup}`,
-    "-v", "/usr:/usr:ro", "-v", "/lib:/lib:ro", "-v", "/lib64:/lib64:ro", "-v", "/etc/passwd:/etc/passwd:ro", "-v", "/etc/group:/etc/group:ro",
-    "-v", `${dataDir}:/var/lib/postgresql/data`, "-e", `PATH=${bin}:/bin`, "-e", "PGHOST=/tmp", IMAGE,
-    "sh", "-c", "[ -s /var/lib/postgresql/data/PG_VERSION ] || initdb -D /var/lib/postgresql/data -U immich --auth=trust >/dev/null; exec postgres -D /var/lib/postgresql/data -k /tmp -c listen_addresses=");
+  docker(
+    "run",
+    "-d",
+    "--name",
+    db,
+    "--network",
+    "none",
+    "--user",
+    `${pgUser}:${pgGroup}`,
+    "-v",
+    "/usr:/usr:ro",
+    "-v",
+    "/lib:/lib:ro",
+    "-v",
+    "/lib64:/lib64:ro",
+    "-v",
+    "/etc/passwd:/etc/passwd:ro",
+    "-v",
+    "/etc/group:/etc/group:ro",
+    "-v",
+    `${dataDir}:/var/lib/postgresql/data`,
+    "-e",
+    `PATH=${bin}:/bin`,
+    "-e",
+    "PGHOST=/tmp",
+    IMAGE,
+    "sh",
+    "-c",
+    "[ -s /var/lib/postgresql/data/PG_VERSION ] || initdb -D /var/lib/postgresql/data -U immich --auth=trust >/dev/null; exec postgres -D /var/lib/postgresql/data -k /tmp -c listen_addresses=",
+  );
   const sql = (query: string) => docker("exec", db, "psql", "-U", "immich", "-d", "immich", "-At", "-c", query);
   const deadline = Date.now() + 30000;
   for (;;) {

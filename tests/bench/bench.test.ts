@@ -116,12 +116,12 @@ describe("bench helpers", () => {
     it("makes the four edits of issue 19 on the home stack", () => {
       const dozzle = byLabel.get("add Dozzle")!;
       assert.ok(dozzle.raw && dozzle.base, "adding Dozzle, which home has, starts from home without it");
-      assert.equal(((dozzle.base!.services as Record<string, unknown>).dozzle), undefined);
-      assert.equal(((byLabel.get("remove Portainer")!.raw!.services as Record<string, unknown>).portainer), undefined);
+      assert.equal((dozzle.base!.services as Record<string, unknown>).dozzle, undefined);
+      assert.equal((byLabel.get("remove Portainer")!.raw!.services as Record<string, unknown>).portainer, undefined);
       const off = [...byLabel.values()].find((c) => c.label.endsWith("off the tunnel"))!;
-      assert.equal(((off.raw!.services as Record<string, Record<string, unknown>>)[off.service]).expose, "lan");
+      assert.equal((off.raw!.services as Record<string, Record<string, unknown>>)[off.service].expose, "lan");
       const user = byLabel.get("add a user to Authelia")!;
-      assert.ok(((user.raw!.authelia as { users: Record<string, unknown> }).users)[ADDED_USER]);
+      assert.ok((user.raw!.authelia as { users: Record<string, unknown> }).users[ADDED_USER]);
     });
 
     it("counts the socket proxy created for the first Docker-API reader as needed, not for an unrelated service", () => {

@@ -46,11 +46,20 @@ describe("homelab CLI (offline commands)", function () {
   it("plan --json and network agree with what the program registers under mocks", async () => {
     const [json, table, run] = await Promise.all([homelab(["plan", "home", "--json"]), homelab(["network", "home"]), recordProgram("home")]);
     const plan = JSON.parse(json.stdout);
-    const registeredNets = byType(run, NETWORK).map((n) => `${n.inputs.name} ${n.inputs.ipamConfigs[0].subnet}`).sort();
+    const registeredNets = byType(run, NETWORK)
+      .map((n) => `${n.inputs.name} ${n.inputs.ipamConfigs[0].subnet}`)
+      .sort();
     assert.deepEqual(plan.networks.map((n: { name: string; subnet: string }) => `${n.name} ${n.subnet}`).sort(), registeredNets);
-    const tableNets = table.stdout.trim().split("\n").slice(1).map((l) => l.split(/\s+/).slice(0, 2).join(" ")).sort();
+    const tableNets = table.stdout
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((l) => l.split(/\s+/).slice(0, 2).join(" "))
+      .sort();
     assert.deepEqual(tableNets, registeredNets);
-    const registered = byType(run, CONTAINER).map((c) => `${c.inputs.name} ${(c.inputs.networksAdvanced ?? []).map((n: { name: string }) => n.name).join(",")}`).sort();
+    const registered = byType(run, CONTAINER)
+      .map((c) => `${c.inputs.name} ${(c.inputs.networksAdvanced ?? []).map((n: { name: string }) => n.name).join(",")}`)
+      .sort();
     assert.deepEqual(plan.containers.map((c: { name: string; networks: string[] }) => `${c.name} ${c.networks.join(",")}`).sort(), registered);
   });
 
@@ -74,12 +83,23 @@ describe("homelab CLI (offline commands)", function () {
     it("lists every config error at once and exits 1", async () => {
       fs.writeFileSync(
         path.join(dir, "Pulumi.bad.yaml"),
-        ["config:", "  homelab:domain: home example", "  homelab:lan: 192.168.1.0/24", "  homelab:services:", "    jellyfin: { subnet: 192.168.1.0/29 }", "    myapp: { port: 3000 }", "    sonarr: { subnet: 192.168.20.0/30 }"].join("\n"),
+        [
+          "config:",
+          "  homelab:domain: home example",
+          "  homelab:lan: 192.168.1.0/24",
+          "  homelab:services:",
+          "    jellyfin: { subnet: 192.168.1.0/29 }",
+          "    myapp: { port: 3000 }",
+          "    sonarr: { subnet: 192.168.20.0/30 }",
+        ].join("\n"),
       );
       const r = await homelab(["plan", "bad"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^homelab: stack bad has 1 configuration error:\n  homelab:domain: must be a lower-case DNS domain/m);
-      fs.writeFileSync(path.join(dir, "Pulumi.bad.yaml"), fs.readFileSync(path.join(dir, "Pulumi.bad.yaml"), "utf8").replace("home example", "home.example.com"));
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.bad.yaml"),
+        fs.readFileSync(path.join(dir, "Pulumi.bad.yaml"), "utf8").replace("home example", "home.example.com"),
+      );
       const r2 = await homelab(["plan", "bad"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r2.code, 1);
       assert.match(r2.stderr, /has 3 configuration errors/);
@@ -104,7 +124,10 @@ describe("homelab CLI (offline commands)", function () {
       assert.match(r.stdout, /pinned 4 subnet\(s\) in Pulumi\.dev\.yaml: vnet-authelia, vnet-crowdsec, vnet-jellyfin, vnet-traefik/);
       const text = fs.readFileSync(file, "utf8");
       assert.match(text, /^# my dev stack/);
-      assert.match(text, /homelab:allocations:\n {4}vnet-authelia: 192\.168\.\d+\.\d+\/29\n {4}vnet-crowdsec: 192\.168\.\d+\.\d+\/29\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /);
+      assert.match(
+        text,
+        /homelab:allocations:\n {4}vnet-authelia: 192\.168\.\d+\.\d+\/29\n {4}vnet-crowdsec: 192\.168\.\d+\.\d+\/29\n {4}vnet-jellyfin: 192\.168\.\d+\.\d+\/29\n {4}vnet-traefik: /,
+      );
       const again = await homelab(["network", "pin", "dev"], { HOMELAB_PROJECT_DIR: dir });
       assert.match(again.stdout, /every subnet is already pinned/);
       assert.equal(fs.readFileSync(file, "utf8"), text);

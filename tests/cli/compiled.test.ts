@@ -6,7 +6,9 @@ import { PROJECT_DIR } from "../support/program";
 
 const run = (args: string[]) =>
   new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
-    execFile(process.execPath, args, { cwd: PROJECT_DIR, maxBuffer: 16 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve({ stdout, stderr }))),
+    execFile(process.execPath, args, { cwd: PROJECT_DIR, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(stderr)) : resolve({ stdout, stderr }),
+    ),
   );
 
 /** bin/homelab runs cli/main.ts compiled ahead of time (dist/cli.js, via bin/compiled.js), not through tsx. */
@@ -26,7 +28,10 @@ describe("the homelab command as it ships (bin/homelab → dist/cli.js)", functi
   it("is built from the CLI's sources, with the pure parsing packages bundled in", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "dist", "cli.json"), "utf8"));
     assert.ok(manifest.sources["cli/main.ts"] && manifest.sources["topology/plan.ts"]);
-    assert.ok(Object.keys(manifest.sources).some((f) => f.startsWith("node_modules/zod/")), "zod is bundled");
+    assert.ok(
+      Object.keys(manifest.sources).some((f) => f.startsWith("node_modules/zod/")),
+      "zod is bundled",
+    );
     assert.ok(!Object.keys(manifest.sources).some((f) => f.startsWith("node_modules/@pulumi/")), "the SDK is not");
   });
 
@@ -35,6 +40,7 @@ describe("the homelab command as it ships (bin/homelab → dist/cli.js)", functi
 process.on("exit",()=>process.stderr.write("\\nLOADED "+JSON.stringify([...seen])));require("./bin/homelab");`;
     const { stderr } = await run(["-e", probe, "--", "plan", "lab"]).catch((e: Error) => ({ stderr: e.message }));
     const loaded: string[] = JSON.parse(stderr.slice(stderr.indexOf("LOADED ") + 7));
-    for (const heavy of ["dockerode", "yaml", "@pulumi/pulumi", "@pulumi/pulumi/automation", "zod", "esbuild"]) assert.ok(!loaded.includes(heavy), `${heavy} is not loaded by plan`);
+    for (const heavy of ["dockerode", "yaml", "@pulumi/pulumi", "@pulumi/pulumi/automation", "zod", "esbuild"])
+      assert.ok(!loaded.includes(heavy), `${heavy} is not loaded by plan`);
   });
 });

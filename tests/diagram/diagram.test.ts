@@ -69,7 +69,10 @@ describe("homelab diagram", () => {
         const file = path.join(PROJECT_DIR, diagramPath(stack));
         const expected = diagramMarkdown(stack, planOf(stackConfig(stack)));
         const actual = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
-        assert.ok(actual === expected, `${diagramPath(stack)} is ${actual === undefined ? "missing" : "stale"}: run \`homelab diagram ${stack} --write\` (or \`homelab diagram --all --write\`) and commit it`);
+        assert.ok(
+          actual === expected,
+          `${diagramPath(stack)} is ${actual === undefined ? "missing" : "stale"}: run \`homelab diagram ${stack} --write\` (or \`homelab diagram --all --write\`) and commit it`,
+        );
       });
     }
   });
@@ -86,13 +89,21 @@ describe("homelab diagram", () => {
     });
 
     it("draws every network as a subgraph with its subnet and every container once", () => {
-      for (const [plan, text] of [[lab, labText], [home, homeText]] as const) {
+      for (const [plan, text] of [
+        [lab, labText],
+        [home, homeText],
+      ] as const) {
         const where = enclosures(text);
         for (const n of plan.networks.filter((n) => n.kind !== "link")) {
           assert.ok(where.has(networkNodeId(n.name)), `${n.name} has no subgraph`);
           assert.ok(text.includes(`${n.name}<br/>${n.subnet}`), `${n.name} is drawn without its subnet`);
         }
-        for (const c of plan.containers) assert.equal(text.split("\n").filter((l) => l.trim().startsWith(`${containerNodeId(c.name)}[`) || l.trim().startsWith(`${containerNodeId(c.name)}{`)).length, 1, `${c.name} is not declared exactly once`);
+        for (const c of plan.containers)
+          assert.equal(
+            text.split("\n").filter((l) => l.trim().startsWith(`${containerNodeId(c.name)}[`) || l.trim().startsWith(`${containerNodeId(c.name)}{`)).length,
+            1,
+            `${c.name} is not declared exactly once`,
+          );
       }
     });
 
@@ -109,7 +120,8 @@ describe("homelab diagram", () => {
       const where = enclosures(homeText);
       assert.deepEqual(where.get(containerNodeId("cetusguard")), [networkNodeId("vnet-socket"), "host"]);
       assert.ok(homeText.includes(`${containerNodeId("cetusguard")} -->|"read-only"| dockersock`));
-      for (const tool of ["dozzle", "homepage", "portainer", "traefik"]) assert.ok(homeText.includes(`${containerNodeId(tool)} -.->|"Docker API"| ${containerNodeId("cetusguard")}`), tool);
+      for (const tool of ["dozzle", "homepage", "portainer", "traefik"])
+        assert.ok(homeText.includes(`${containerNodeId(tool)} -.->|"Docker API"| ${containerNodeId("cetusguard")}`), tool);
     });
 
     it("routes every host from the proxy: SSO-guarded ones green and thick, bypass ones orange and dotted", () => {
@@ -147,7 +159,11 @@ describe("homelab diagram", () => {
     it("draws Internet → Cloudflare → tunnel connector → proxy when the plan has a tunnel", () => {
       const all = edges(text);
       const order = ["internet ==>", "cloudflare ==>", `${containerNodeId("lab-cloudflared")} ==>`];
-      for (const start of order) assert.ok(all.some((e) => e.startsWith(start)), `missing an edge starting '${start}'`);
+      for (const start of order)
+        assert.ok(
+          all.some((e) => e.startsWith(start)),
+          `missing an edge starting '${start}'`,
+        );
       assert.ok(all.includes(`${containerNodeId("lab-cloudflared")} ==>|"1 hostname"| ${containerNodeId("lab-swag")}`));
       assert.match(text, /Zero Trust Access: 1 app"/);
       assert.match(text, /jellyfin<br\/>bypass · remote/);
@@ -161,7 +177,9 @@ describe("homelab diagram", () => {
 
     it("marks a Docker socket mounted outside the socket proxy red", () => {
       const bad = structuredClone(planOf(stackConfig("lab")));
-      bad.containers.find((c) => c.name === "lab-whoami")!.mounts.push({ source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: false, type: "bind" });
+      bad.containers
+        .find((c) => c.name === "lab-whoami")!
+        .mounts.push({ source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: false, type: "bind" });
       const badText = renderDiagram(bad);
       assert.match(badText, /class c_lab_whoami danger/);
       const i = edges(badText).indexOf(`${containerNodeId("lab-whoami")} -->|"read-write"| dockersock`);
@@ -177,8 +195,11 @@ describe("homelab diagram", () => {
         for (const f of ["Pulumi.yaml", "Pulumi.lab.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));
         const run = (args: string[]) =>
           new Promise<{ code: number; out: string }>((resolve) =>
-            execFile(process.execPath, [path.join(PROJECT_DIR, "bin", "homelab"), ...args], { env: { ...process.env, HOMELAB_PROJECT_DIR: dir }, timeout: 25000 }, (err, out) =>
-              resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out }),
+            execFile(
+              process.execPath,
+              [path.join(PROJECT_DIR, "bin", "homelab"), ...args],
+              { env: { ...process.env, HOMELAB_PROJECT_DIR: dir }, timeout: 25000 },
+              (err, out) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 1) : 0, out }),
             ),
           );
         const printed = await run(["diagram", "lab"]);

@@ -29,11 +29,23 @@ export const API_PATH = "/api/v3/system/status";
 
 /** What the Cloudflare edge adds to every request it proxies (developers.cloudflare.com/fundamentals/reference/http-headers/). */
 const edgeHeaders = { "CF-Connecting-IP": VISITOR_IP, "X-Forwarded-For": VISITOR_IP, "X-Forwarded-Proto": "https", "CF-Visitor": '{"scheme":"https"}' };
-const spoofedHeaders = { "CF-Connecting-IP": SPOOFED_IP, "X-Forwarded-For": SPOOFED_IP, "X-Real-IP": SPOOFED_IP, "X-Forwarded-Proto": "https", "True-Client-IP": SPOOFED_IP };
+const spoofedHeaders = {
+  "CF-Connecting-IP": SPOOFED_IP,
+  "X-Forwarded-For": SPOOFED_IP,
+  "X-Real-IP": SPOOFED_IP,
+  "X-Forwarded-Proto": "https",
+  "True-Client-IP": SPOOFED_IP,
+};
 
 export function probesFor(plan: Plan, apiBypass: string[], sessionCookie: string): Probe[] {
   const probes: Probe[] = [];
-  const add = (vantage: Vantage, flow: Flow, route: Route | undefined, host: string, opts: { path?: string; session?: boolean; follow?: number; scheme?: string } = {}) => {
+  const add = (
+    vantage: Vantage,
+    flow: Flow,
+    route: Route | undefined,
+    host: string,
+    opts: { path?: string; session?: boolean; follow?: number; scheme?: string } = {},
+  ) => {
     const id = `${vantage}-${flow}-${route?.service ?? host.split(".")[0]}`;
     const headers: Record<string, string> = {
       "User-Agent": `e2e/${id}`,

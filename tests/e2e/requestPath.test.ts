@@ -118,7 +118,10 @@ async function autheliaDecisions(world: World): Promise<Map<string, { status: nu
   return decisions;
 }
 
-const describeResult = (r: Result | undefined) => (r ? r.hops.map((h) => `${h.status}${h.location ? ` → ${h.location}` : ""}${h.error ? ` (${h.error})` : ""} ${h.body.trim().slice(0, 120)}`).join(" | ") : "no result");
+const describeResult = (r: Result | undefined) =>
+  r
+    ? r.hops.map((h) => `${h.status}${h.location ? ` → ${h.location}` : ""}${h.error ? ` (${h.error})` : ""} ${h.body.trim().slice(0, 120)}`).join(" | ")
+    : "no result";
 
 describe("the request path end to end: real nginx (SWAG confs), Authelia double, cloudflared peer", function () {
   this.timeout(240_000);
@@ -201,9 +204,12 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
       });
       if (plan.tunnel) each("tunnel", "unknown-host", (_, r) => assert.equal(r.status, 404, "the tunnel's catch-all"));
 
-      const expectedClient = (p: Probe) => (p.vantage === "tunnel" ? VISITOR_IP : p.vantage === "lan" ? world.lanClient.ips[world.lan] : world.outsider.ips[world.ingress]);
+      const expectedClient = (p: Probe) =>
+        p.vantage === "tunnel" ? VISITOR_IP : p.vantage === "lan" ? world.lanClient.ips[world.lan] : world.outsider.ips[world.ingress];
       it("the access log shows every original client's address (the visitor's behind the tunnel)", function () {
-        const wrong = probes.filter((p) => p.flow !== "unknown-host" && logged.get(p.id) !== expectedClient(p)).map((p) => `${p.id}: logged ${logged.get(p.id) ?? "nothing"}, expected ${expectedClient(p)}`);
+        const wrong = probes
+          .filter((p) => p.flow !== "unknown-host" && logged.get(p.id) !== expectedClient(p))
+          .map((p) => `${p.id}: logged ${logged.get(p.id) ?? "nothing"}, expected ${expectedClient(p)}`);
         assert.deepEqual(wrong, []);
       });
       it("apps and Authelia see the original client's address too", function () {
@@ -227,7 +233,8 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
           const r = results.get(p.id)!;
           assert.equal(logged.get(p.id), own, `${p.id}: nginx must log the outsider's own address, not ${SPOOFED_IP}`);
           assert.equal(r.status, 200, `${p.id}: ${describeResult(r)}`);
-          if (p.flow !== "portal") assert.match(r.body, new RegExp(` realip=${own.replaceAll(".", "\\.")} `), `${p.id}: the app must be told the outsider's own address`);
+          if (p.flow !== "portal")
+            assert.match(r.body, new RegExp(` realip=${own.replaceAll(".", "\\.")} `), `${p.id}: the app must be told the outsider's own address`);
           if (p.session || p.flow === "portal") assert.equal(decisions.get(p.id)?.remoteIp, own, `${p.id}: Authelia must see the outsider's own address`);
         }
       });
@@ -242,7 +249,11 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
     // SWAG's ssl.conf reads /config/keys/cert.{crt,key}, linked to the live folder whether certbot filled it
     // (ACME) or the plan did (internal CA): the confs must not differ, so the LAN-only ACME cells are the runs above.
     const nginxFiles = (plan: Plan) =>
-      Object.fromEntries((plan.containers.find((c) => c.name === `${plan.prefix}swag`)!.files ?? []).filter((f) => f.path.startsWith(`${SWAG_NGINX}/`)).map((f) => [f.path, f.content]));
+      Object.fromEntries(
+        (plan.containers.find((c) => c.name === `${plan.prefix}swag`)!.files ?? [])
+          .filter((f) => f.path.startsWith(`${SWAG_NGINX}/`))
+          .map((f) => [f.path, f.content]),
+      );
     for (const stack of [LAN_STACK, TUNNEL_STACK]) {
       it(stack === LAN_STACK ? "lab" : "lab with the tunnel", () => {
         const internal = planOf("lab", stack);

@@ -177,7 +177,7 @@ async function createNetwork(
 export async function containerLog(docker: Docker, id: string, streams: { stdout: boolean; stderr: boolean }): Promise<string> {
   const raw = (await docker.getContainer(id).logs({ ...streams, follow: false })) as unknown as Buffer;
   const parts: Buffer[] = [];
-  for (let at = 0; at + 8 <= raw.length; ) {
+  for (let at = 0; at + 8 <= raw.length;) {
     const size = raw.readUInt32BE(at + 4);
     parts.push(raw.subarray(at + 8, at + 8 + size));
     at += 8 + size;
@@ -195,7 +195,6 @@ async function waitForPorts(docker: Docker, e: Endpoint, ports: number[], what: 
   const logs = await containerLog(docker, e.id, { stdout: true, stderr: true });
   throw new Error(`${what} did not listen on ${ports.join(",")}:\n${logs.split("\n").slice(-30).join("\n")}`);
 }
-
 
 export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   const docker = connectEngine();
@@ -231,14 +230,25 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
   const appsUp = Promise.all(
     apps.map(async (r) => {
       const [host, port] = r.upstream.split(":");
-      const e = await startContainer(w, { role: `app-${r.service}`, cmd: ["httpd", "-f", "-p", port, "-h", "/www"], networks: [onIngress(host)], binds: [`${app}:/www:ro`], env: { APP: r.service } });
+      const e = await startContainer(w, {
+        role: `app-${r.service}`,
+        cmd: ["httpd", "-f", "-p", port, "-h", "/www"],
+        networks: [onIngress(host)],
+        binds: [`${app}:/www:ro`],
+        env: { APP: r.service },
+      });
       await waitForPorts(docker, e, [Number(port)], `the ${r.service} stand-in`);
     }),
   );
   appsUp.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
   const [swag, authelia, lanClient, outsider, peer] = await Promise.all([
     // The LAN network stands in for SWAG's published ports: a LAN client reaches it directly, from its own address.
-    startContainer(w, { role: "swag", cmd: ["nginx", "-c", `${SWAG_NGINX}/nginx.conf`], networks: [onIngress(swagName), { name: lan, aliases: [swagName] }], binds: [`${swagRoot}:/config`] }),
+    startContainer(w, {
+      role: "swag",
+      cmd: ["nginx", "-c", `${SWAG_NGINX}/nginx.conf`],
+      networks: [onIngress(swagName), { name: lan, aliases: [swagName] }],
+      binds: [`${swagRoot}:/config`],
+    }),
     startContainer(w, {
       role: "authelia",
       cmd: ["node", "/opt/doubles/authelia.js"],
@@ -266,5 +276,19 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
     waitForPorts(docker, authelia, [Number(autheliaPlan.ports[0] ?? 9091)], "the Authelia double"),
     ...(peer ? [waitForPorts(docker, peer, [PEER_PORT], "the cloudflared peer")] : []),
   ]);
-  return { runId, docker, work, pki, ingress, lan, swag, authelia, peer, lanClient, outsider, accessLog: path.join(swagRoot, "log", "nginx", "access.log"), user };
+  return {
+    runId,
+    docker,
+    work,
+    pki,
+    ingress,
+    lan,
+    swag,
+    authelia,
+    peer,
+    lanClient,
+    outsider,
+    accessLog: path.join(swagRoot, "log", "nginx", "access.log"),
+    user,
+  };
 }

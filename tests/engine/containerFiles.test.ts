@@ -26,7 +26,8 @@ describe("live-file scripts on a real Docker engine", function () {
   };
   const write = (file: string, content: string, reload: "watched" | "restart", mode = "0644", owner = "0:0") =>
     runScript(WRITE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: mode, HOMELAB_FILE_OWNER: owner, HOMELAB_RELOAD: reload }, content);
-  const remove = (file: string) => runScript(REMOVE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: "0644", HOMELAB_FILE_OWNER: "0:0", HOMELAB_RELOAD: "watched" });
+  const remove = (file: string) =>
+    runScript(REMOVE_FILE, { HOMELAB_CONTAINER: name, HOMELAB_FILE: file, HOMELAB_FILE_MODE: "0644", HOMELAB_FILE_OWNER: "0:0", HOMELAB_RELOAD: "watched" });
   const startedAt = async () => (await docker.getContainer(id).inspect()).State.StartedAt;
 
   before(async () => {
@@ -40,7 +41,7 @@ describe("live-file scripts on a real Docker engine", function () {
     });
     id = container.id;
     await container.start();
-    await sh("i=0; until [ \"$(stat -c %u /config)\" = 911 ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.1; done; stat -c %u /config");
+    await sh('i=0; until [ "$(stat -c %u /config)" = 911 ] || [ $i -gt 50 ]; do i=$((i+1)); sleep 0.1; done; stat -c %u /config');
   });
 
   it("writes a file under missing folders, root's with the given mode, and leaves existing folders alone", async () => {
@@ -69,7 +70,10 @@ describe("live-file scripts on a real Docker engine", function () {
     assert.equal(info.Id, id);
     assert.notEqual(info.State.StartedAt, before, "restarted");
     assert.ok(info.State.Running);
-    assert.equal(await sh("cat /config/nginx/proxy-confs/app.subdomain.conf; stat -c '%a' /config/nginx/proxy-confs/app.subdomain.conf"), "server { listen 80; }\n600");
+    assert.equal(
+      await sh("cat /config/nginx/proxy-confs/app.subdomain.conf; stat -c '%a' /config/nginx/proxy-confs/app.subdomain.conf"),
+      "server { listen 80; }\n600",
+    );
   });
 
   it("removes the file from a running container", async () => {
@@ -105,7 +109,13 @@ describe("live-file scripts on a real Docker engine", function () {
   });
 
   it("a removal succeeds when the container is gone; a write fails loudly", async () => {
-    const gone = { HOMELAB_CONTAINER: `${runPrefix(runId)}no-such-container`, HOMELAB_FILE: "/config/x", HOMELAB_FILE_MODE: "0644", HOMELAB_FILE_OWNER: "0:0", HOMELAB_RELOAD: "watched" };
+    const gone = {
+      HOMELAB_CONTAINER: `${runPrefix(runId)}no-such-container`,
+      HOMELAB_FILE: "/config/x",
+      HOMELAB_FILE_MODE: "0644",
+      HOMELAB_FILE_OWNER: "0:0",
+      HOMELAB_RELOAD: "watched",
+    };
     assert.equal((await runScript(REMOVE_FILE, gone)).exitCode, 0);
     const w = await runScript(WRITE_FILE, gone, "x");
     assert.notEqual(w.exitCode, 0);

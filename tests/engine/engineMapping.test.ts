@@ -88,9 +88,7 @@ describe("engine mapping (pure)", () => {
     assert.equal(spec.body.name, "hlt-r1-jellyfin");
     assert.equal(spec.body.HostConfig!.NetworkMode, "hlt-r1-vnet-ingress");
     assert.deepEqual(spec.body.NetworkingConfig!.EndpointsConfig, { "hlt-r1-vnet-ingress": { Aliases: ["jellyfin", "jf"] } });
-    assert.deepEqual(spec.extraNetworks, [
-      { network: "hlt-r1-vnet-jellyfin", endpoint: { Aliases: ["jellyfin"], IPAMConfig: { IPv4Address: "10.10.1.2" } } },
-    ]);
+    assert.deepEqual(spec.extraNetworks, [{ network: "hlt-r1-vnet-jellyfin", endpoint: { Aliases: ["jellyfin"], IPAMConfig: { IPv4Address: "10.10.1.2" } } }]);
     assert.deepEqual(spec.body.Env, ["TZ=UTC"]);
     assert.equal(spec.body.Labels!["traefik.enable"], "true");
     assert.equal(spec.body.Image, "homelab-test/busybox:local");
@@ -99,7 +97,10 @@ describe("engine mapping (pure)", () => {
   it("never publishes host ports; ports only decide the listeners (label first, then ports[].internal)", () => {
     const byPorts = mapContainer({
       networksAdvanced: [{ name: "vnet-ingress" }],
-      ports: [{ internal: 8096, external: 8096, ip: "0.0.0.0", protocol: "tcp" }, { internal: 8920, external: 8920 }],
+      ports: [
+        { internal: 8096, external: 8096, ip: "0.0.0.0", protocol: "tcp" },
+        { internal: 8920, external: 8920 },
+      ],
     });
     assert.deepEqual(byPorts.body.HostConfig!.PortBindings, {});
     assert.equal(byPorts.body.HostConfig!.PublishAllPorts, false);
@@ -204,11 +205,11 @@ describe("engine mapping (pure)", () => {
     );
     // Nested keys too.
     assert.throws(() => mapContainer({ networksAdvanced: [{ name: "vnet-ingress", macAddress: "02:00:00:00:00:01" }] }), /macAddress/);
-    assert.throws(() => mapContainer({ networksAdvanced: [{ name: "vnet-ingress" }], mounts: [{ type: "bind", source: "/a", target: "/b", consistency: "x" }] }), /consistency/);
     assert.throws(
-      () => toEngineSpec({ type: DOCKER_TYPES.network, name: "n", id: "n", inputs: { name: "n", ipv6: true } }, ctx),
-      /ipv6/,
+      () => mapContainer({ networksAdvanced: [{ name: "vnet-ingress" }], mounts: [{ type: "bind", source: "/a", target: "/b", consistency: "x" }] }),
+      /consistency/,
     );
+    assert.throws(() => toEngineSpec({ type: DOCKER_TYPES.network, name: "n", id: "n", inputs: { name: "n", ipv6: true } }, ctx), /ipv6/);
     assert.throws(() => toEngineSpec({ type: "docker:index/service:Service", name: "s", id: "s", inputs: {} }, ctx), /not understood/);
     // Absent (undefined/null) inputs are not keys the program set.
     mapContainer({ networksAdvanced: [{ name: "vnet-ingress" }], privileged: undefined, gpus: null });
@@ -217,10 +218,7 @@ describe("engine mapping (pure)", () => {
   it("refuses what it cannot realise safely: host networking, other drivers, unknown references", () => {
     assert.throws(() => mapContainer({ networkMode: "host" }), /host networking/);
     assert.throws(() => mapContainer({ networksAdvanced: [{ name: "nope" }] }), /not realised/);
-    assert.throws(
-      () => toEngineSpec({ type: DOCKER_TYPES.network, name: "n", id: "n", inputs: { name: "n", driver: "macvlan" } }, ctx),
-      /bridge driver/,
-    );
+    assert.throws(() => toEngineSpec({ type: DOCKER_TYPES.network, name: "n", id: "n", inputs: { name: "n", driver: "macvlan" } }, ctx), /bridge driver/);
     assert.throws(() => mapContainer({ name: "bad name; rm -rf /" }), /invalid Docker name/);
   });
 

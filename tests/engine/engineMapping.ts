@@ -146,9 +146,24 @@ export const REMOTE_IMAGE_KEYS_NOT_REALISED: Record<string, string> = {
 };
 
 export const CONTAINER_KEYS_REALISED = [
-  "name", "image", "networksAdvanced", "networkMode", "mounts", "volumes", "envs", "labels",
-  "ports", "capabilities", "devices", "securityOpts", "hostname", "readOnly", "tmpfs", "sysctls",
-  "hosts", "init",
+  "name",
+  "image",
+  "networksAdvanced",
+  "networkMode",
+  "mounts",
+  "volumes",
+  "envs",
+  "labels",
+  "ports",
+  "capabilities",
+  "devices",
+  "securityOpts",
+  "hostname",
+  "readOnly",
+  "tmpfs",
+  "sysctls",
+  "hosts",
+  "init",
 ];
 export const CONTAINER_KEYS_NOT_REALISED: Record<string, string> = {
   command: "replaced by the listener script of the stand-in image",
@@ -352,7 +367,10 @@ export function containerDependencies(resource: RegisteredResource): string[] {
 export function declaredPorts(inputs: Record<string, any>, at = "inputs"): number[] {
   const label = asList(inputs.labels, `${at}.labels`).find((l) => l?.label === PORTS_LABEL);
   const raw: unknown[] = label
-    ? String(label.value).split(",").map((s) => s.trim()).filter((s) => s !== "")
+    ? String(label.value)
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
     : asList(inputs.ports, `${at}.ports`).map((p) => p?.internal);
   const ports = raw.map((p) => {
     const n = typeof p === "number" ? p : /^\d+$/.test(String(p)) ? Number(p) : NaN;
@@ -384,7 +402,9 @@ const MOUNT_KEYS = ["type", "source", "target", "readOnly", "bindOptions", "volu
 function mapContainer(r: RegisteredResource, inputs: Record<string, any>, ctx: MappingContext, at: string): ContainerSpec {
   checkKeys(inputs, at, [...CONTAINER_KEYS_REALISED, ...Object.keys(CONTAINER_KEYS_NOT_REALISED)]);
   const logical = logicalNameOf(r, inputs);
-  const notes = Object.keys(inputs).filter((k) => k in CONTAINER_KEYS_NOT_REALISED).map((k) => `${k} not realised: ${CONTAINER_KEYS_NOT_REALISED[k]}`);
+  const notes = Object.keys(inputs)
+    .filter((k) => k in CONTAINER_KEYS_NOT_REALISED)
+    .map((k) => `${k} not realised: ${CONTAINER_KEYS_NOT_REALISED[k]}`);
   const hostConfig: Docker.HostConfig = { PortBindings: {}, PublishAllPorts: false };
   const bindDirs: string[] = [];
   const implicitVolumes: string[] = [];
@@ -457,7 +477,10 @@ function mapContainer(r: RegisteredResource, inputs: Record<string, any>, ctx: M
       if (m.bindOptions) checkKeys(m.bindOptions, `${mat}.bindOptions`, ["propagation"]);
       if (typeof m.source !== "string") fail(`${mat}.source`, "bind mount needs a source");
       mounts.push({
-        Type: "bind", Source: bindSource(m.source, `${mat}.source`), Target: String(m.target), ReadOnly: readOnly,
+        Type: "bind",
+        Source: bindSource(m.source, `${mat}.source`),
+        Target: String(m.target),
+        ReadOnly: readOnly,
         ...(m.bindOptions?.propagation ? { BindOptions: { Propagation: m.bindOptions.propagation } } : {}),
       });
     } else if (m.type === "volume") {
@@ -469,16 +492,16 @@ function mapContainer(r: RegisteredResource, inputs: Record<string, any>, ctx: M
         Source: m.source === undefined || m.source === "" ? "" : volumeName(String(m.source), `${mat}.source`),
         Target: String(m.target),
         ReadOnly: readOnly,
-        ...(Object.keys(vo).length > 0
-          ? { VolumeOptions: { NoCopy: vo.noCopy === true, Labels: labelMap(vo.labels, `${mat}.volumeOptions.labels`) } }
-          : {}),
+        ...(Object.keys(vo).length > 0 ? { VolumeOptions: { NoCopy: vo.noCopy === true, Labels: labelMap(vo.labels, `${mat}.volumeOptions.labels`) } } : {}),
       } as Docker.MountSettings);
     } else if (m.type === "tmpfs") {
       if (m.source) fail(`${mat}.source`, "a tmpfs mount has no source");
       const to = m.tmpfsOptions ? present(m.tmpfsOptions) : {};
       checkKeys(to, `${mat}.tmpfsOptions`, ["mode", "sizeBytes"]);
       mounts.push({
-        Type: "tmpfs", Target: String(m.target), ReadOnly: readOnly,
+        Type: "tmpfs",
+        Target: String(m.target),
+        ReadOnly: readOnly,
         ...(Object.keys(to).length > 0 ? { TmpfsOptions: present({ Mode: to.mode, SizeBytes: to.sizeBytes }) } : {}),
       } as Docker.MountSettings);
     } else {
@@ -496,8 +519,10 @@ function mapContainer(r: RegisteredResource, inputs: Record<string, any>, ctx: M
       mounts.push({ Type: "bind", Source: bindSource(String(v.hostPath), `${vat}.hostPath`), Target: v.containerPath, ReadOnly: readOnly });
     } else {
       mounts.push({
-        Type: "volume", Source: v.volumeName === undefined ? "" : volumeName(String(v.volumeName), `${vat}.volumeName`),
-        Target: v.containerPath, ReadOnly: readOnly,
+        Type: "volume",
+        Source: v.volumeName === undefined ? "" : volumeName(String(v.volumeName), `${vat}.volumeName`),
+        Target: v.containerPath,
+        ReadOnly: readOnly,
       } as Docker.MountSettings);
     }
   });
@@ -516,9 +541,7 @@ function mapContainer(r: RegisteredResource, inputs: Record<string, any>, ctx: M
   hostConfig.Devices = devices
     .filter((d) => ctx.hostDevices.has(String(d.hostPath)))
     .map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath ?? d.hostPath, CgroupPermissions: d.permissions ?? "rwm" }));
-  devices
-    .filter((d) => !ctx.hostDevices.has(String(d.hostPath)))
-    .forEach((d) => notes.push(`device ${d.hostPath} not realised: absent on this host`));
+  devices.filter((d) => !ctx.hostDevices.has(String(d.hostPath))).forEach((d) => notes.push(`device ${d.hostPath} not realised: absent on this host`));
   if (inputs.securityOpts !== undefined) hostConfig.SecurityOpt = asList<string>(inputs.securityOpts, `${at}.securityOpts`);
   if (inputs.readOnly !== undefined) hostConfig.ReadonlyRootfs = inputs.readOnly === true;
   if (inputs.tmpfs !== undefined) hostConfig.Tmpfs = stringMap(inputs.tmpfs, `${at}.tmpfs`);

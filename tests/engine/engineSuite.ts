@@ -36,11 +36,7 @@ export function randomSubnets(count: number): { subnet: string; gateway: string 
  * Realises fixtures whose subnets are drawn at random, drawing again (bounded) when the engine
  * reports an address pool overlap with another run.
  */
-export async function realiseWithFreshSubnets(
-  build: () => RegisteredResource[],
-  options: RealiseOptions,
-  attempts = 5,
-): Promise<Realised> {
+export async function realiseWithFreshSubnets(build: () => RegisteredResource[], options: RealiseOptions, attempts = 5): Promise<Realised> {
   for (let i = 1; ; i++) {
     try {
       return await realise(build(), options);

@@ -84,12 +84,16 @@ describe("engine harness on a real Docker engine", function () {
     facts = await inspectFacts(runId);
     measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      realised + measured in ${Date.now() - started} ms: ${s.sources} sources × ${s.targets} targets = ${s.probes} probes, ${s.reachable} reachable, ${s.rechecked} rechecked`);
+    console.log(
+      `      realised + measured in ${Date.now() - started} ms: ${s.sources} sources × ${s.targets} targets = ${s.probes} probes, ${s.reachable} reachable, ${s.rechecked} rechecked`,
+    );
   });
 
-
   it("realises every container, running, under prefixed names, with no host port published", () => {
-    assert.deepEqual(facts.map((f) => f.key), ["db", "gluetun", "socket-proxy", "torrent", "web"]);
+    assert.deepEqual(
+      facts.map((f) => f.key),
+      ["db", "gluetun", "socket-proxy", "torrent", "web"],
+    );
     for (const f of facts) {
       assert.ok(f.running, `${f.key} is running`);
       assert.equal(f.realName, `${realised.prefix}${f.key}`);
@@ -118,7 +122,10 @@ describe("engine harness on a real Docker engine", function () {
     for (const from of ["gluetun", "torrent", "socket-proxy"]) {
       const cells = reachable(measured, from, "db");
       assert.ok(cells.length > 0, `${from} probed db`);
-      assert.ok(cells.every((c) => !c.reachable), `${from} must not reach db`);
+      assert.ok(
+        cells.every((c) => !c.reachable),
+        `${from} must not reach db`,
+      );
     }
     assert.ok(reachable(measured, "web", "db").every((c) => c.reachable));
     assert.ok(reachable(measured, "web", "db").some((c) => c.port === 5432));
@@ -134,16 +141,26 @@ describe("engine harness on a real Docker engine", function () {
     assert.deepEqual(gluetun.interfaceIps, [gluetun.networks.frontend.ip]);
     // Its port answers on gluetun's address, for gluetun's network peers only.
     const viaGluetun = reachable(measured, "web", "torrent");
-    assert.deepEqual(viaGluetun.map((c) => [c.ip, c.port, c.reachable]), [[gluetun.networks.frontend.ip, 8081, true]]);
-    assert.deepEqual(reachable(measured, "db", "torrent").map((c) => c.reachable), [false]);
+    assert.deepEqual(
+      viaGluetun.map((c) => [c.ip, c.port, c.reachable]),
+      [[gluetun.networks.frontend.ip, 8081, true]],
+    );
+    assert.deepEqual(
+      reachable(measured, "db", "torrent").map((c) => c.reachable),
+      [false],
+    );
     // And it reaches exactly what gluetun reaches.
-    const row = (from: string) => measured.cells.filter((c) => c.from === from && c.to !== "gluetun" && c.to !== "torrent").map((c) => `${c.to}@${c.network}:${c.port}=${c.reachable}`);
+    const row = (from: string) =>
+      measured.cells.filter((c) => c.from === from && c.to !== "gluetun" && c.to !== "torrent").map((c) => `${c.to}@${c.network}:${c.port}=${c.reachable}`);
     assert.deepEqual(row("torrent"), row("gluetun"));
   });
 
   it("mounts the Docker socket only in the socket proxy, read-only; other binds stay in the run folder", () => {
     const withSocket = facts.filter((f) => f.mounts.some((m) => m.target === "/var/run/docker.sock"));
-    assert.deepEqual(withSocket.map((f) => f.key), ["socket-proxy"]);
+    assert.deepEqual(
+      withSocket.map((f) => f.key),
+      ["socket-proxy"],
+    );
     assert.equal(withSocket[0].mounts.find((m) => m.target === "/var/run/docker.sock")!.readOnly, true);
     const web = facts.find((f) => f.key === "web")!;
     const config = web.mounts.find((m) => m.target === "/config")!;
@@ -180,7 +197,10 @@ describe("engine harness: runs side by side and refused inputs", function () {
     };
     await Promise.all(runs.map((runId, i) => realiseWithFreshSubnets(small, { runId, group: `stack${i}` })));
     const facts = await inspectFacts(runs);
-    assert.deepEqual(facts.map((f) => f.key), ["stack0/app", "stack0/cache", "stack1/app", "stack1/cache"]);
+    assert.deepEqual(
+      facts.map((f) => f.key),
+      ["stack0/app", "stack0/cache", "stack1/app", "stack1/cache"],
+    );
     const measured = await measureMatrix(facts);
     assert.deepEqual(diffMatrices(expectedMatrix(facts), measured), []);
     const cross = measured.cells.filter((c) => c.from.split("/")[0] !== c.to.split("/")[0]);

@@ -26,10 +26,16 @@ async function recorded(overrides?: Record<string, unknown>): Promise<Registered
 }
 
 const namesOf = (resources: RegisteredResource[], type: string) =>
-  resources.filter((r) => r.type === type).map((r) => String(r.inputs.name)).sort();
+  resources
+    .filter((r) => r.type === type)
+    .map((r) => String(r.inputs.name))
+    .sort();
 
 interface EngineSnapshot {
-  containers: Record<string, { id: string; image: string; networks: Record<string, string[]>; mounts: string[]; env: string[]; labels: Record<string, string> }>;
+  containers: Record<
+    string,
+    { id: string; image: string; networks: Record<string, string[]>; mounts: string[]; env: string[]; labels: Record<string, string> }
+  >;
   networks: Record<string, { id: string; subnet: string[]; gateway: string[] }>;
   volumes: string[];
 }
@@ -101,7 +107,6 @@ describe("lab lifecycle on a real Docker engine", function () {
     [first, second, withoutSonarr] = await Promise.all([recorded(), recorded(), recorded({ services })]);
   });
 
-
   it("realise → verify → teardown leaves no container, network or volume of the run", async () => {
     const runId = newRunId();
     runs.push(runId);
@@ -110,7 +115,10 @@ describe("lab lifecycle on a real Docker engine", function () {
     const t1 = Date.now();
     const facts = await inspectFacts(runId);
     assert.deepEqual(facts.map((f) => f.name).sort(), namesOf(first, CONTAINER));
-    assert.ok(facts.every((f) => f.running), "every container runs");
+    assert.ok(
+      facts.every((f) => f.running),
+      "every container runs",
+    );
     const before = await leftovers(runId);
     const prefix = runPrefix(runId);
     for (const net of namesOf(first, NETWORK)) assert.ok(before.networks.includes(prefix + net), `network ${net} realised`);
@@ -137,7 +145,10 @@ describe("lab lifecycle on a real Docker engine", function () {
       await realiseWhenAddressesFree(first, { runId, group: "lab" });
       const created = opsOf(await applyLiveFiles(runPrefix(runId), [], first));
       assert.deepEqual(created, [...liveFileCommands(first).keys()].map((n) => `create ${n}`).sort());
-      assert.ok(Object.values(SONARR_FILES).every((f) => liveFileCommands(first).has(f)), "lab has the live files this test follows");
+      assert.ok(
+        Object.values(SONARR_FILES).every((f) => liveFileCommands(first).has(f)),
+        "lab has the live files this test follows",
+      );
       await assertLiveFilesIn(runId, first, docker);
       const before = await snapshot(runId, docker);
       assert.equal(Object.keys(before.containers).length, namesOf(first, CONTAINER).length);
@@ -156,7 +167,10 @@ describe("lab lifecycle on a real Docker engine", function () {
       assert.ok(applied, "the previous test realised the run");
       const prefix = runPrefix(runId);
       assert.deepEqual(
-        [namesOf(first, CONTAINER).filter((n) => !namesOf(withoutSonarr, CONTAINER).includes(n)), namesOf(first, NETWORK).filter((n) => !namesOf(withoutSonarr, NETWORK).includes(n))],
+        [
+          namesOf(first, CONTAINER).filter((n) => !namesOf(withoutSonarr, CONTAINER).includes(n)),
+          namesOf(first, NETWORK).filter((n) => !namesOf(withoutSonarr, NETWORK).includes(n)),
+        ],
         [["lab-sonarr"], ["lab-vnet-sonarr"]],
         "the recording without sonarr lacks exactly its container and network",
       );

@@ -25,7 +25,12 @@ export interface CommandRun {
 }
 
 /** Runs one script with `sh -c`, its environment on top of ours, bounded by `timeoutMs`. */
-export function runScript(script: string, env: Record<string, string>, stdin = "", timeoutMs = 20_000): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+export function runScript(
+  script: string,
+  env: Record<string, string>,
+  stdin = "",
+  timeoutMs = 20_000,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn("/bin/sh", ["-c", script], { env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
     const out: Buffer[] = [];
@@ -68,7 +73,7 @@ export async function applyLiveFiles(prefix: string, before: RegisteredResource[
   const runs: CommandRun[] = [];
   for (const { name, op, inputs, resources } of steps) {
     const env = { ...inputs.environment, HOMELAB_CONTAINER: realisedContainer(resources, inputs.environment.HOMELAB_CONTAINER, prefix) };
-    const result = await runScript(inputs[op], env, op === "delete" ? "" : inputs.stdin ?? "");
+    const result = await runScript(inputs[op], env, op === "delete" ? "" : (inputs.stdin ?? ""));
     runs.push({ name, op, exitCode: result.exitCode, stderr: result.stderr.trim() });
   }
   return runs;

@@ -39,7 +39,10 @@ export function membershipDifferences(facts: ContainerFacts[], plans: ReadonlyMa
         lines.push(`${group}: ${f.name} realised, not planned`);
         continue;
       }
-      const engineNets = Object.keys(f.networks).map((n) => unqualified(n, group)).sort().join(",");
+      const engineNets = Object.keys(f.networks)
+        .map((n) => unqualified(n, group))
+        .sort()
+        .join(",");
       const planNets = [...c.networks].sort().join(",");
       if (engineNets !== planNets) lines.push(`${group}: ${f.name} is on [${engineNets}], planned [${planNets}]`);
       const owner = c.networkMode?.startsWith("container:") ? c.networkMode.slice("container:".length) : undefined;

@@ -50,9 +50,7 @@ export interface ContainerFacts {
 export async function inspectFacts(runIds: string | string[], docker: Docker = connectEngine()): Promise<ContainerFacts[]> {
   const runs = Array.isArray(runIds) ? runIds : [runIds];
   const qualify = runs.length > 1;
-  const listed = (
-    await Promise.all(runs.map((runId) => docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${runId}`] } })))
-  ).flat();
+  const listed = (await Promise.all(runs.map((runId) => docker.listContainers({ all: true, filters: { label: [`${LABELS.run}=${runId}`] } })))).flat();
   const inspected = await Promise.all(listed.map((c) => docker.getContainer(c.Id).inspect()));
   const facts: ContainerFacts[] = inspected.map((info) => {
     const labels = info.Config.Labels ?? {};
@@ -68,10 +66,7 @@ export async function inspectFacts(runIds: string | string[], docker: Docker = c
       Object.entries(info.NetworkSettings.Networks ?? {})
         // networkMode "none" shows an endpoint "none" without an address.
         .filter(([, ep]) => ep.IPAddress !== "")
-        .map(([realNet, ep]) => [
-        netKey(realNet),
-        { ip: ep.IPAddress, aliases: (ep.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)).sort() },
-      ]),
+        .map(([realNet, ep]) => [netKey(realNet), { ip: ep.IPAddress, aliases: (ep.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)).sort() }]),
     );
     const ports = labels[LABELS.ports] ?? "";
     return {
@@ -110,7 +105,10 @@ export async function inspectFacts(runIds: string | string[], docker: Docker = c
       .filter((f) => f.running)
       .map(async (f) => {
         const out = await execIn(docker, f.id, "ip -o -4 addr show", 5000);
-        f.interfaceIps = [...out.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]).filter((ip) => !ip.startsWith("127.")).sort();
+        f.interfaceIps = [...out.stdout.matchAll(/inet (\d+\.\d+\.\d+\.\d+)\//g)]
+          .map((m) => m[1])
+          .filter((ip) => !ip.startsWith("127."))
+          .sort();
       }),
   );
   return facts.sort((a, b) => a.key.localeCompare(b.key));

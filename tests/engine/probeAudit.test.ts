@@ -28,7 +28,7 @@ import { connectEngine, execIn, newRunId, runPrefix } from "./realise";
 
 /** A CGI answering the caller's address, as a what-is-my-ip service does (busybox httpd sets REMOTE_ADDR). */
 const ECHO_SERVER =
-  "mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nprintf \"Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n\" \"$REMOTE_ADDR\"\\n' > /www/cgi-bin/ip && " +
+  'mkdir -p /www/cgi-bin && printf \'#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n\' > /www/cgi-bin/ip && ' +
   "chmod +x /www/cgi-bin/ip && exec httpd -f -p 80 -h /www";
 
 const probeLeftovers = async (docker: Docker) => docker.listContainers({ all: true, filters: { label: [PROBE_LABEL] } });
@@ -72,7 +72,13 @@ describe("homelab audit --probe on a real Docker engine", function () {
     // "outside": the Internet of this test, with the echo server on it.
     const outside = name("outside");
     const [subnet] = randomSubnets(1);
-    await docker.createNetwork({ Name: outside, CheckDuplicate: true, Driver: "bridge", IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] }, Labels: { [LABELS.run]: runId, [LABELS.name]: "outside" } });
+    await docker.createNetwork({
+      Name: outside,
+      CheckDuplicate: true,
+      Driver: "bridge",
+      IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
+      Labels: { [LABELS.run]: runId, [LABELS.name]: "outside" },
+    });
     const echo = await runContainer("echo", ECHO_SERVER, { NetworkMode: outside });
     const echoIp = await ipOn(echo.id, outside);
 
@@ -94,7 +100,11 @@ describe("homelab audit --probe on a real Docker engine", function () {
     await whoami.remove({ force: true });
     // Docker refuses a hostname or exposed ports with a `container:` network mode.
     const { Hostname: _h, Domainname: _d, ExposedPorts: _e, ...config } = info.Config;
-    const leaking = await docker.createContainer({ ...config, name: name("lab-whoami"), HostConfig: { ...info.HostConfig, NetworkMode: `container:${host.id}` } });
+    const leaking = await docker.createContainer({
+      ...config,
+      name: name("lab-whoami"),
+      HostConfig: { ...info.HostConfig, NetworkMode: `container:${host.id}` },
+    });
     await leaking.start();
 
     options = {
@@ -111,16 +121,25 @@ describe("homelab audit --probe on a real Docker engine", function () {
 
   const probe = async (label: string, extra: Partial<ProbeOptions> = {}): Promise<ProbeReport> => {
     const report = await probeHost(docker, "lab", plan, { ...options, ...extra });
-    console.log(`      ${label}: ${report.namespaces} namespaces, ${report.probes.length} connections, ${report.vpn.length} routed services in ${report.durationMs} ms`);
+    console.log(
+      `      ${label}: ${report.namespaces} namespaces, ${report.probes.length} connections, ${report.vpn.length} routed services in ${report.durationMs} ms`,
+    );
     return report;
   };
 
   it("finds the leaking routed service and passes the ones that go through the tunnel; isolation is clean", async () => {
     const report = await probe("lab with a simulated VPN");
     const text = formatProbeReport(report);
-    assert.deepEqual(report.probes.filter((p) => p.verdict === "finding"), [], text);
+    assert.deepEqual(
+      report.probes.filter((p) => p.verdict === "finding"),
+      [],
+      text,
+    );
     assert.ok(report.probes.some((p) => p.reachable) && report.probes.some((p) => !p.reachable), "something answers and something does not");
-    assert.ok(report.probes.some((p) => p.to === HOST_DOCKER_API), "the host's Docker API was tried");
+    assert.ok(
+      report.probes.some((p) => p.to === HOST_DOCKER_API),
+      "the host's Docker API was tried",
+    );
 
     assert.equal(report.host?.egressIp, hostOutsideIp, `the echo server saw the host stand-in: ${JSON.stringify(report.host)}`);
     const verdicts = Object.fromEntries(report.vpn.map((v) => [v.service, v.verdict]));
@@ -201,10 +220,14 @@ describe("homelab audit --probe on a real Docker engine", function () {
 
   /** Waits (at most 10 s) until the probe containers stop changing for a second: nothing of a killed run still in flight. */
   async function settledLeftovers(): Promise<void> {
-    const ids = async () => (await probeLeftovers(docker)).map((c) => c.Id).sort().join(",");
+    const ids = async () =>
+      (await probeLeftovers(docker))
+        .map((c) => c.Id)
+        .sort()
+        .join(",");
     let last = await ids();
     let stableSince = Date.now();
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && Date.now() - stableSince < 1_000; ) {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline && Date.now() - stableSince < 1_000;) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const now = await ids();
       if (now !== last) [last, stableSince] = [now, Date.now()];
@@ -219,7 +242,9 @@ describe("homelab audit --probe on a real Docker engine", function () {
     });
     let err = "";
     child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig, err })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) =>
+      child.on("exit", (code, sig) => resolve({ code, signal: sig, err })),
+    );
     const poll = setInterval(async () => {
       if ((await probeLeftovers(docker)).length > 0) {
         clearInterval(poll);

@@ -190,7 +190,9 @@ export function containerLevels(containers: RegisteredResource[]): RegisteredRes
     const known = level.get(c);
     if (known !== undefined) return known;
     if (trail.includes(c)) throw new MappingError(`networkMode cycle: ${[...trail, c].map((r) => r.name).join(" -> ")}`);
-    const deps = containerDependencies(c).map((ref) => byRef.get(ref)).filter((d): d is RegisteredResource => d !== undefined);
+    const deps = containerDependencies(c)
+      .map((ref) => byRef.get(ref))
+      .filter((d): d is RegisteredResource => d !== undefined);
     const l = deps.length === 0 ? 0 : 1 + Math.max(...deps.map((d) => visit(d, [...trail, c])));
     level.set(c, l);
     return l;
@@ -479,11 +481,7 @@ export interface ReconcileReport {
  * created (networks, volumes, then containers level by level) and started. An object present on
  * both sides is left alone even when its inputs changed: this is a presence diff, not a replace.
  */
-export async function reconcile(
-  existingRunId: string,
-  resources: RegisteredResource[],
-  options: Omit<RealiseOptions, "runId"> = {},
-): Promise<ReconcileReport> {
+export async function reconcile(existingRunId: string, resources: RegisteredResource[], options: Omit<RealiseOptions, "runId"> = {}): Promise<ReconcileReport> {
   const mapped = mapResources(resources, { ...options, runId: existingRunId });
   const { docker, ctx, levels, refsOf, containerIds } = mapped;
   const { containerSpecs, networkBodies, volumeBodies } = objectBodies(mapped);
@@ -560,7 +558,15 @@ export async function reconcile(
     }
   }
   if (started.length > 0) {
-    await waitForListeners(docker, { runId: existingRunId, prefix: mapped.prefix, workDir: mapped.workDir, networks: [], volumes: [], containers: started, notes: [] });
+    await waitForListeners(docker, {
+      runId: existingRunId,
+      prefix: mapped.prefix,
+      workDir: mapped.workDir,
+      networks: [],
+      volumes: [],
+      containers: started,
+      notes: [],
+    });
   }
   return report;
 }

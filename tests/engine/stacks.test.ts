@@ -35,7 +35,11 @@ async function probeIsClean(stack: string, plan: Plan, runId: string): Promise<n
     dockerApiPorts: DOCKER_API_PORTS,
     leftoverAgeSeconds: 120,
   });
-  assert.deepEqual(report.probes.filter((p) => p.verdict === "finding"), [], `${stack}: unexpected reachability`);
+  assert.deepEqual(
+    report.probes.filter((p) => p.verdict === "finding"),
+    [],
+    `${stack}: unexpected reachability`,
+  );
   assert.deepEqual(report.neededFailures, [], `${stack}: needed paths that do not answer`);
   // Without a routed service the echo endpoint is never asked.
   if (routedContainers(plan).length === 0) assert.equal(report.host, undefined);
@@ -72,7 +76,12 @@ function assertPolicyHolds(facts: ContainerFacts[], measured: ReachabilityMatrix
   for (const f of facts) {
     const socket = f.mounts.filter((m) => m.target === DOCKER_SOCKET || m.source === DOCKER_SOCKET);
     const role = roleOf(plans, f).role;
-    if (role === "socket-proxy") assert.deepEqual(socket.map((m) => m.readOnly), [true], `${f.key} mounts the socket read-only`);
+    if (role === "socket-proxy")
+      assert.deepEqual(
+        socket.map((m) => m.readOnly),
+        [true],
+        `${f.key} mounts the socket read-only`,
+      );
     else assert.deepEqual(socket, [], `${f.key} (${role}) must not mount the Docker socket`);
   }
   for (const cell of measured.cells.filter((c) => c.reachable && roleOf(plans, byKey.get(c.to)!).role === "socket-proxy")) {
@@ -101,7 +110,9 @@ describe("shipped stacks realised on a real Docker engine", function () {
     const facts = await inspectFacts(runId);
     const measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`);
+    console.log(
+      `      lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`,
+    );
     assertPolicyHolds(facts, measured, plans);
     // Something is reachable and something is not, in both directions of the policy.
     assert.ok(s.reachable > 0 && s.reachable < s.probes);
@@ -143,16 +154,24 @@ describe("shipped stacks realised on a real Docker engine", function () {
     const facts = await inspectFacts(ids);
     const measured = await measureMatrix(facts);
     const s = matrixSummary(measured);
-    console.log(`      home+lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`);
+    console.log(
+      `      home+lab: ${facts.length} containers, ${s.sources} sources × ${s.targets} targets = ${s.probes} probes (${s.reachable} reachable, ${s.rechecked} rechecked) in ${Date.now() - started} ms`,
+    );
     assertPolicyHolds(facts, measured, plans);
     const probeStarted = Date.now();
     const namespaces = await Promise.all(stacks.map((stack, i) => probeIsClean(stack, plans.get(stack)!, ids[i])));
     const probeMs = Date.now() - probeStarted;
-    console.log(`      home+lab: homelab audit --probe of ${facts.length} containers (${namespaces[0] + namespaces[1]} namespaces), both stacks at once, in ${probeMs} ms`);
+    console.log(
+      `      home+lab: homelab audit --probe of ${facts.length} containers (${namespaces[0] + namespaces[1]} namespaces), both stacks at once, in ${probeMs} ms`,
+    );
     assert.ok(probeMs <= 60_000, `the probe of ${facts.length} containers took ${probeMs} ms (at most 60 s)`);
     const cross = measured.cells.filter((c) => byGroup(c.from) !== byGroup(c.to));
     assert.ok(cross.length > 0, "cross-stack cells were probed");
-    assert.deepEqual(cross.filter((c) => c.reachable), [], "no stack reaches the other");
+    assert.deepEqual(
+      cross.filter((c) => c.reachable),
+      [],
+      "no stack reaches the other",
+    );
     // Every planned container is realised, and every one reaches at least its own networks' peers.
     for (const [stack, plan] of plans) {
       for (const c of plan.containers) assert.ok(plannedNetworks(plan, c.name).length > 0, `${stack}/${c.name} has networks`);

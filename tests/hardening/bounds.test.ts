@@ -56,7 +56,13 @@ describe("bounded input", function () {
       assert.match(message, /alias bomb/);
     });
     it("…inside homelab:services", () => {
-      const nested = `config:\n  homelab:domain: x.example.com\n  homelab:services:\n    a: &a { env: { A: "1", B: "2", C: "3", D: "4", E: "5", F: "6", G: "7", H: "8" } }\n${Array.from({ length: 8 }, (_, i) => `    s${i}: &s${i} [${Array(10).fill(i ? `*s${i - 1}` : "*a").join(",")}]`).join("\n")}\n`;
+      const nested = `config:\n  homelab:domain: x.example.com\n  homelab:services:\n    a: &a { env: { A: "1", B: "2", C: "3", D: "4", E: "5", F: "6", G: "7", H: "8" } }\n${Array.from(
+        { length: 8 },
+        (_, i) =>
+          `    s${i}: &s${i} [${Array(10)
+            .fill(i ? `*s${i - 1}` : "*a")
+            .join(",")}]`,
+      ).join("\n")}\n`;
       const { ms, message } = withStackFile(nested, (dir) => refusal(() => readStackConfig(dir, "s")));
       assert.ok(ms < 1000, `${ms} ms`);
       assert.match(message, /alias bomb/);

@@ -43,7 +43,10 @@ describe("secret env for custom services", function () {
           "",
         ].join("\n"),
       );
-      const out = execFileSync(path.join(PROJECT_DIR, "bin", "homelab"), ["plan", "s", "--json"], { env: { ...process.env, HOMELAB_PROJECT_DIR: dir }, encoding: "utf8" });
+      const out = execFileSync(path.join(PROJECT_DIR, "bin", "homelab"), ["plan", "s", "--json"], {
+        env: { ...process.env, HOMELAB_PROJECT_DIR: dir },
+        encoding: "utf8",
+      });
       const plan = JSON.parse(out);
       const myapp = plan.containers.find((c: any) => c.name === "myapp");
       assert.deepEqual(myapp.secretEnv, { API_KEY: "myapp-env-API_KEY" });

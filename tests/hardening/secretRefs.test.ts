@@ -18,7 +18,10 @@ describe("secret references are structured: config text never becomes one", func
       { form: "secret", name: "x" },
       { form: "bcrypt", name: "y" },
     ]);
-    assert.equal(fillSecretRefs(`${BAIT} ${secretRef("x")}`, () => "V"), `${BAIT} V`);
+    assert.equal(
+      fillSecretRefs(`${BAIT} ${secretRef("x")}`, () => "V"),
+      `${BAIT} V`,
+    );
     assert.equal(showSecretRefs(`k: ${secretRef("x", "argon2id")}`), "k: {{argon2id:x}}");
     assert.throws(() => secretRef("Bad Name"), /lower-case/);
   });
@@ -28,7 +31,13 @@ describe("secret references are structured: config text never becomes one", func
       acme: { email: "x{{secret:acme-cloudflare-api-token}}@example.com", cloudflareApiToken: { $secret: "cf-token-123" } },
       authelia: {
         users: { admin: { displayname: BAIT, email: "admin@example.com", password: { $secret: "hunter2hunter2" } } },
-        smtp: { host: "smtp.example.com", port: 587, username: "{{secret:authelia-smtp-password}}", sender: "auth@example.com", password: { $secret: "smtp-pw-456" } },
+        smtp: {
+          host: "smtp.example.com",
+          port: 587,
+          username: "{{secret:authelia-smtp-password}}",
+          sender: "auth@example.com",
+          password: { $secret: "smtp-pw-456" },
+        },
       },
     });
     // The ACME e-mail is refused as an e-mail or kept as text; either way no secret is filled into it.

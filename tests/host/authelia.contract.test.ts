@@ -12,22 +12,50 @@ import { container, file, planOf } from "./support";
  * and the values against the validators cited next to each assertion.
  */
 const KEYS_4_39 = new Set([
-  "theme", "server.address", "log.level", "totp.issuer",
-  "identity_validation.reset_password.jwt_lifespan", "identity_validation.reset_password.jwt_algorithm",
-  "authentication_backend.password_reset.disable", "authentication_backend.file.path", "authentication_backend.file.watch",
-  "authentication_backend.file.password.algorithm", "authentication_backend.file.password.argon2.variant",
-  "authentication_backend.file.password.argon2.iterations", "authentication_backend.file.password.argon2.memory",
-  "authentication_backend.file.password.argon2.parallelism", "authentication_backend.file.password.argon2.key_length",
+  "theme",
+  "server.address",
+  "log.level",
+  "totp.issuer",
+  "identity_validation.reset_password.jwt_lifespan",
+  "identity_validation.reset_password.jwt_algorithm",
+  "authentication_backend.password_reset.disable",
+  "authentication_backend.file.path",
+  "authentication_backend.file.watch",
+  "authentication_backend.file.password.algorithm",
+  "authentication_backend.file.password.argon2.variant",
+  "authentication_backend.file.password.argon2.iterations",
+  "authentication_backend.file.password.argon2.memory",
+  "authentication_backend.file.password.argon2.parallelism",
+  "authentication_backend.file.password.argon2.key_length",
   "authentication_backend.file.password.argon2.salt_length",
-  "access_control.default_policy", "access_control.rules[].domain", "access_control.rules[].policy", "access_control.rules[].resources",
-  "session.cookies[].domain", "session.cookies[].authelia_url", "session.redis.host", "session.redis.port",
-  "regulation.max_retries", "regulation.find_time", "regulation.ban_time",
-  "storage.local.path", "storage.postgres.address", "storage.postgres.database", "storage.postgres.username",
-  "notifier.filesystem.filename", "notifier.smtp.address", "notifier.smtp.username", "notifier.smtp.sender",
-  "duo_api.hostname", "duo_api.integration_key",
+  "access_control.default_policy",
+  "access_control.rules[].domain",
+  "access_control.rules[].policy",
+  "access_control.rules[].resources",
+  "session.cookies[].domain",
+  "session.cookies[].authelia_url",
+  "session.redis.host",
+  "session.redis.port",
+  "regulation.max_retries",
+  "regulation.find_time",
+  "regulation.ban_time",
+  "storage.local.path",
+  "storage.postgres.address",
+  "storage.postgres.database",
+  "storage.postgres.username",
+  "notifier.filesystem.filename",
+  "notifier.smtp.address",
+  "notifier.smtp.username",
+  "notifier.smtp.sender",
+  "duo_api.hostname",
+  "duo_api.integration_key",
   // Secrets, set through AUTHELIA_<KEY>_FILE (internal/configuration/koanf_callbacks.go: the _FILE suffix reads the file).
-  "identity_validation.reset_password.jwt_secret", "session.secret", "storage.encryption_key", "storage.postgres.password",
-  "notifier.smtp.password", "duo_api.secret_key",
+  "identity_validation.reset_password.jwt_secret",
+  "session.secret",
+  "storage.encryption_key",
+  "storage.postgres.password",
+  "notifier.smtp.password",
+  "duo_api.secret_key",
 ]);
 
 const variants: [string, string, Record<string, unknown>][] = [
@@ -62,9 +90,18 @@ describe("Authelia 4.39 configuration contract", () => {
         const secrets = Object.entries(a.env).filter(([k]) => /^AUTHELIA_.*_FILE$/.test(k));
         assert.ok(secrets.length >= 3);
         for (const [env, path] of secrets) {
-          const key = env.replace(/^AUTHELIA_/, "").replace(/_FILE$/, "").toLowerCase();
-          assert.ok([...KEYS_4_39].some((k) => k.replace(/\./g, "_") === key), `${env} names no known key`);
-          assert.ok((a.files ?? []).some((f) => f.path === path && f.secret), `${path} is generated and secret`);
+          const key = env
+            .replace(/^AUTHELIA_/, "")
+            .replace(/_FILE$/, "")
+            .toLowerCase();
+          assert.ok(
+            [...KEYS_4_39].some((k) => k.replace(/\./g, "_") === key),
+            `${env} names no known key`,
+          );
+          assert.ok(
+            (a.files ?? []).some((f) => f.path === path && f.secret),
+            `${path} is generated and secret`,
+          );
         }
       });
 

@@ -33,8 +33,16 @@ describe("internal CA under Pulumi mocks", function () {
     assert.deepEqual(request.inputs.dnsNames, ["lab.example.com", "*.lab.example.com"]);
     const [cert] = byType(lab, TLS.cert);
     assert.deepEqual(cert.inputs.allowedUses, ["server_auth", "digital_signature", "key_encipherment"]);
-    assert.ok(["ca", "ca-key", "wildcard-request"].every((d) => cert.dependsOn.includes(d)), `depends on ${cert.dependsOn}`);
-    assert.deepEqual(byType(lab, TLS.key).map((k) => k.name).sort(), ["ca-key", "wildcard-key"]);
+    assert.ok(
+      ["ca", "ca-key", "wildcard-request"].every((d) => cert.dependsOn.includes(d)),
+      `depends on ${cert.dependsOn}`,
+    );
+    assert.deepEqual(
+      byType(lab, TLS.key)
+        .map((k) => k.name)
+        .sort(),
+      ["ca-key", "wildcard-key"],
+    );
   });
 
   it("exports the CA certificate, the only TLS material in the outputs", () => {

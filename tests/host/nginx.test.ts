@@ -30,11 +30,16 @@ function writeConfs(plan: Plan, root: string): void {
     fs.writeFileSync(rebase(f.path), f.content.replaceAll(`${SWAG_NGINX}/`, `${rebase(SWAG_NGINX)}/`));
   }
   const nginxDir = rebase(SWAG_NGINX);
-  fs.writeFileSync(path.join(nginxDir, "proxy.conf"), "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\nproxy_http_version 1.1;\n");
+  fs.writeFileSync(
+    path.join(nginxDir, "proxy.conf"),
+    "proxy_set_header Host $host;\nproxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;\nproxy_http_version 1.1;\n",
+  );
   fs.writeFileSync(path.join(nginxDir, "resolver.conf"), "resolver 127.0.0.11 valid=30s;\n");
   const key = path.join(root, "key.pem");
   const cert = path.join(root, "cert.pem");
-  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${plan.domain}`, "-keyout", key, "-out", cert], { stdio: "ignore" });
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", `/CN=${plan.domain}`, "-keyout", key, "-out", cert], {
+    stdio: "ignore",
+  });
   fs.writeFileSync(path.join(nginxDir, "ssl.conf"), `ssl_certificate ${cert};\nssl_certificate_key ${key};\n`);
   fs.writeFileSync(
     path.join(root, "nginx.conf"),
@@ -66,11 +71,20 @@ describe("generated SWAG confs pass nginx -t", function () {
     [
       "lab with the tunnel (real client IP from cloudflared only)",
       {
-        cloudflare: { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["o@example.com"] } },
+        cloudflare: {
+          enabled: true,
+          accountId: "0123456789abcdef0123456789abcdef",
+          zoneId: "fedcba9876543210fedcba9876543210",
+          zone: "example.com",
+          allow: { emails: ["o@example.com"] },
+        },
         services: { jellyfin: { expose: "tunnel" }, sonarr: {}, qbittorrent: {}, dozzle: {}, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } },
       },
     ],
-    ["lab with every route protected and one denied", { services: { sonarr: { auth: "deny" }, jellyfin: { auth: "one_factor" }, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } } }],
+    [
+      "lab with every route protected and one denied",
+      { services: { sonarr: { auth: "deny" }, jellyfin: { auth: "one_factor" }, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } } },
+    ],
   ];
   for (const [name, overrides] of variants) {
     it(name, () => {

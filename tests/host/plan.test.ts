@@ -25,7 +25,11 @@ describe("host stack plan", () => {
       const plan = planOf(stack);
 
       it("adds the proxy, Authelia, CrowdSec and the socket proxy as implicit services", () => {
-        for (const s of [plan.proxy, "authelia", "crowdsec", "cetusguard"]) assert.ok(plan.services.some((x) => x.name === s), `${s} missing`);
+        for (const s of [plan.proxy, "authelia", "crowdsec", "cetusguard"])
+          assert.ok(
+            plan.services.some((x) => x.name === s),
+            `${s} missing`,
+          );
         assert.ok(plan.routes.some((r) => r.service === "authelia" && r.host === `auth.${plan.domain}` && r.auth === "bypass"));
       });
 
@@ -35,7 +39,10 @@ describe("host stack plan", () => {
 
       it("lets only the socket proxy mount the Docker socket, read-only, on vnet-socket only", () => {
         const mounting = plan.containers.filter((c) => c.mounts.some((m) => m.source === DOCKER_SOCKET || m.target === DOCKER_SOCKET));
-        assert.deepEqual(mounting.map((c) => c.name), [`${plan.prefix}cetusguard`]);
+        assert.deepEqual(
+          mounting.map((c) => c.name),
+          [`${plan.prefix}cetusguard`],
+        );
         assert.ok(mounting[0].mounts.every((m) => m.source !== DOCKER_SOCKET || m.readOnly));
         assert.deepEqual(mounting[0].networks, [`${plan.prefix}vnet-socket`]);
       });
@@ -46,9 +53,15 @@ describe("host stack plan", () => {
         // A file the same container re-reads at a restart, never the environment (which would recreate it).
         assert.equal(proxy.env.CETUSGUARD_RULES, undefined);
         assert.equal(proxy.env.CETUSGUARD_RULES_FILE, "/etc/cetusguard/rules.list");
-        assert.deepEqual((proxy.files ?? []).map((f) => [f.path, f.content, f.reload]), [["/etc/cetusguard/rules.list", `${sp.rules.join("\n")}\n`, "restart"]]);
+        assert.deepEqual(
+          (proxy.files ?? []).map((f) => [f.path, f.content, f.reload]),
+          [["/etc/cetusguard/rules.list", `${sp.rules.join("\n")}\n`, "restart"]],
+        );
         const writes = sp.rules.filter((r) => /^(?:[A-Z]+,)*(POST|PUT|DELETE)/.test(r));
-        assert.equal(sp.write, sp.consumers.some((c) => c.access === "write"));
+        assert.equal(
+          sp.write,
+          sp.consumers.some((c) => c.access === "write"),
+        );
         assert.equal(writes.length > 0, sp.write, "write rules exactly when a consumer writes");
         for (const c of sp.consumers) assert.ok(mainOf(plan, c.service).networks.includes(`${plan.prefix}vnet-socket`) || c.service === "traefik");
       });
@@ -62,7 +75,10 @@ describe("host stack plan", () => {
           assert.equal(plain.length, 1, `${route.host}: one rule`);
           assert.equal(plain[0].policy, route.auth);
         }
-        assert.ok(doc.access_control.rules.every((r: any) => !("networks" in r)), "no network-based bypass");
+        assert.ok(
+          doc.access_control.rules.every((r: any) => !("networks" in r)),
+          "no network-based bypass",
+        );
         for (const r of doc.access_control.rules.filter((x: any) => x.resources)) {
           assert.equal(r.policy, "bypass");
           assert.deepEqual(r.resources, [API_PATHS]);
@@ -99,18 +115,38 @@ describe("host stack plan", () => {
         for (const [name, u] of Object.entries<any>(users)) assert.equal(u.password, secretRef(`authelia-user-${name}`, "bcrypt"));
         // The rules follow the routes and the users the config: delivered next to Authelia, which restarts for them; the rest is part of
         // the container, there from its first start (no template-and-exit), and Authelia reads the folder.
-        assert.deepEqual((a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [[AUTHELIA_RULES_FILE, "restart"], ["/config/users_database.yml", "restart"]]);
+        assert.deepEqual(
+          (a.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]),
+          [
+            [AUTHELIA_RULES_FILE, "restart"],
+            ["/config/users_database.yml", "restart"],
+          ],
+        );
         assert.equal(a.files!.find((f) => f.path === AUTHELIA_CONFIG_FILE)!.reload, undefined);
         assert.equal(a.env.X_AUTHELIA_CONFIG, AUTHELIA_CONFIG_DIR);
-        assert.deepEqual(parse(file(a, AUTHELIA_CONFIG_FILE)).access_control.rules, [{ domain: [plan.domain, `*.${plan.domain}`], policy: "deny" }], "a stable placeholder rule until rules.yml arrives");
+        assert.deepEqual(
+          parse(file(a, AUTHELIA_CONFIG_FILE)).access_control.rules,
+          [{ domain: [plan.domain, `*.${plan.domain}`], policy: "deny" }],
+          "a stable placeholder rule until rules.yml arrives",
+        );
       });
 
       it("generates Homepage YAML from the enabled services, pointed at the socket proxy", () => {
-        const p = plan.services.some((s) => s.name === "homepage") ? plan : planOf(stack, { services: { ...(stackConfig(stack).services as object), homepage: {} } });
+        const p = plan.services.some((s) => s.name === "homepage")
+          ? plan
+          : planOf(stack, { services: { ...(stackConfig(stack).services as object), homepage: {} } });
         const h = mainOf(p, "homepage");
         const groups = parse(file(h, "/app/config/services.yaml")) as Record<string, Record<string, any>[]>[];
-        assert.deepEqual((h.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]), [["/app/config/services.yaml", "watched"]], "Homepage re-reads its service list");
-        assert.deepEqual(groups.map((g) => Object.keys(g)[0]), groups.map((g) => Object.keys(g)[0]).sort(), "groups sorted");
+        assert.deepEqual(
+          (h.files ?? []).filter((f) => f.reload).map((f) => [f.path, f.reload]),
+          [["/app/config/services.yaml", "watched"]],
+          "Homepage re-reads its service list",
+        );
+        assert.deepEqual(
+          groups.map((g) => Object.keys(g)[0]),
+          groups.map((g) => Object.keys(g)[0]).sort(),
+          "groups sorted",
+        );
         const entries = groups.flatMap((g) => Object.values(g)[0]).map((e) => Object.entries(e)[0]);
         for (const route of p.routes.filter((r) => entries.some(([n]) => n === r.service))) {
           assert.equal(entries.find(([n]) => n === route.service)![1].href, `https://${route.host}`);
@@ -141,7 +177,10 @@ describe("host stack plan", () => {
         assert.equal(middlewares[0], "crowdsec@file");
         assert.equal(middlewares.includes("authelia@docker"), needsForwardAuth(route), `${r}: forward-auth iff not bypass`);
       }
-      assert.ok(plan.routes.some((r) => r.service === "traefik" && r.upstream === TRAEFIK_API && r.auth === "two_factor"), "dashboard behind SSO");
+      assert.ok(
+        plan.routes.some((r) => r.service === "traefik" && r.upstream === TRAEFIK_API && r.auth === "two_factor"),
+        "dashboard behind SSO",
+      );
     });
 
     it("defines the forward-auth middleware on Authelia and reads Docker only through the socket proxy", () => {
@@ -154,7 +193,10 @@ describe("host stack plan", () => {
       assert.equal(config.providers.docker.constraints, "Label(`homelab.proxy`,`traefik`)");
       assert.deepEqual(Object.keys(config.entryPoints), ["web", "websecure"], "HTTPS without ACME too");
       assert.deepEqual(config.entryPoints.websecure.http.tls, {}, "the default certificate: the stack CA's");
-      assert.deepEqual(parse(file(traefik, "/etc/traefik/dynamic/tls.yml")).tls.stores.default.defaultCertificate, { certFile: "/etc/traefik/certs/homelab.crt", keyFile: "/etc/traefik/certs/homelab.key" });
+      assert.deepEqual(parse(file(traefik, "/etc/traefik/dynamic/tls.yml")).tls.stores.default.defaultCertificate, {
+        certFile: "/etc/traefik/certs/homelab.crt",
+        keyFile: "/etc/traefik/certs/homelab.key",
+      });
       assert.equal(file(traefik, "/etc/traefik/certs/homelab.key"), TLS_PLACEHOLDERS.key);
       assert.ok(traefik.files!.find((f) => f.path === "/etc/traefik/certs/homelab.key")!.secret);
       assert.ok(!traefik.networks.includes("vnet-socket") || traefik.env.DOCKER_HOST === "tcp://cetusguard:2375");
@@ -232,11 +274,20 @@ describe("host stack plan", () => {
     });
 
     it("takes the client address from CF-Connecting-IP only when cloudflared (its fixed address) sends it", () => {
-      const cloudflare = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["o@example.com"] } };
+      const cloudflare = {
+        enabled: true,
+        accountId: "0123456789abcdef0123456789abcdef",
+        zoneId: "fedcba9876543210fedcba9876543210",
+        zone: "example.com",
+        allow: { emails: ["o@example.com"] },
+      };
       const tunnelled = planOf("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
       const conf = file(mainOf(tunnelled, "swag"), "/config/nginx/proxy-confs/jellyfin.subdomain.conf");
       assert.equal(mainOf(tunnelled, "cloudflared").addresses!["lab-vnet-ingress"], "10.90.0.254");
-      assert.deepEqual(conf.match(/^\s*(set_real_ip_from|real_ip_header) .*$/gm)!.map((l) => l.trim()), ["set_real_ip_from 10.90.0.254;", "real_ip_header CF-Connecting-IP;"]);
+      assert.deepEqual(
+        conf.match(/^\s*(set_real_ip_from|real_ip_header) .*$/gm)!.map((l) => l.trim()),
+        ["set_real_ip_from 10.90.0.254;", "real_ip_header CF-Connecting-IP;"],
+      );
       assert.doesNotMatch(file(swag, "/config/nginx/proxy-confs/jellyfin.subdomain.conf"), /set_real_ip_from/, "no tunnel, nobody trusted");
     });
 
@@ -273,7 +324,10 @@ describe("host stack plan", () => {
       const next = after.findIndex((r, i) => i > start && r.startsWith("!"));
       const block = after.slice(start, next < 0 ? after.length : next);
       assert.deepEqual([...after.slice(0, start), ...after.slice(start + block.length)], before);
-      assert.ok(block.some((r) => r.endsWith("/logs")), "Dozzle's block holds everything Dozzle needs");
+      assert.ok(
+        block.some((r) => r.endsWith("/logs")),
+        "Dozzle's block holds everything Dozzle needs",
+      );
     });
   });
 

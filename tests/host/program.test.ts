@@ -6,7 +6,18 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import type { Plan } from "../../topology/types";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
 import { mockOutputs } from "../support/mockProviders";
-import { byType, CONTAINER, filesOf, isSecretInput, LIVE_FILE, ProgramRun, recordProgram, REMOTE_IMAGE, RegisteredResource, unwrapSecrets } from "../support/program";
+import {
+  byType,
+  CONTAINER,
+  filesOf,
+  isSecretInput,
+  LIVE_FILE,
+  ProgramRun,
+  recordProgram,
+  REMOTE_IMAGE,
+  RegisteredResource,
+  unwrapSecrets,
+} from "../support/program";
 import { planOf, STACKS } from "./support";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -21,7 +32,8 @@ function plainStrings(v: unknown, out: string[] = []): string[] {
 }
 
 const labelsOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries((c.inputs.labels ?? []).map((l: any) => [l.label, l.value]));
-const envOf = (c: RegisteredResource): Record<string, string> => Object.fromEntries(unwrapSecrets<string[]>(c.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+const envOf = (c: RegisteredResource): Record<string, string> =>
+  Object.fromEntries(unwrapSecrets<string[]>(c.inputs.envs ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 
 describe("host stack under Pulumi mocks", function () {
   this.timeout(60000);
@@ -58,7 +70,10 @@ describe("host stack under Pulumi mocks", function () {
 
       it("mounts the Docker socket only into the socket proxy, read-only", () => {
         const mounting = byType(run, CONTAINER).filter((c) => (c.inputs.mounts ?? []).some((m: any) => m.source === DOCKER_SOCKET));
-        assert.deepEqual(mounting.map((c) => c.inputs.name), [`${plan.prefix}cetusguard`]);
+        assert.deepEqual(
+          mounting.map((c) => c.inputs.name),
+          [`${plan.prefix}cetusguard`],
+        );
         assert.ok(mounting[0].inputs.mounts.every((m: any) => m.source !== DOCKER_SOCKET || m.readOnly === true));
         // Its rules are a live file (a consumer that comes or goes restarts it, never recreates it).
         assert.equal(envOf(mounting[0]).CETUSGUARD_RULES, undefined);
@@ -72,7 +87,11 @@ describe("host stack under Pulumi mocks", function () {
             const labels = labelsOf(containerNamed(`${plan.prefix}${route.service}`));
             const router = `${plan.prefix}${route.service}`;
             assert.equal(labels[`traefik.http.routers.${router}.rule`], `Host(\`${route.host}\`)`);
-            assert.equal(labels[`traefik.http.routers.${router}.middlewares`].split(",").includes(`${plan.prefix}authelia@docker`), needsForwardAuth(route), route.host);
+            assert.equal(
+              labels[`traefik.http.routers.${router}.middlewares`].split(",").includes(`${plan.prefix}authelia@docker`),
+              needsForwardAuth(route),
+              route.host,
+            );
           } else {
             const conf = filesOf(run, containerNamed(`${plan.prefix}swag`))[`/config/nginx/proxy-confs/${route.service}.subdomain.conf`];
             assert.ok(conf, `no conf for ${route.host}`);
@@ -102,13 +121,28 @@ describe("host stack under Pulumi mocks", function () {
         const commands = byType(run, LIVE_FILE);
         for (const planned of plan.containers) {
           const container = containerNamed(planned.name);
-          const uploaded = unwrapSecrets<{ file: string }[]>(container.inputs.uploads ?? []).map((u) => u.file).sort();
+          const uploaded = unwrapSecrets<{ file: string }[]>(container.inputs.uploads ?? [])
+            .map((u) => u.file)
+            .sort();
           const live = commands.filter((r) => unwrapSecrets(r.inputs.environment).HOMELAB_CONTAINER === container.id);
           const files = planned.files ?? [];
-          assert.deepEqual(uploaded, files.filter((f) => !f.reload).map((f) => f.path).sort(), `${planned.name}: uploads`);
           assert.deepEqual(
-            live.map((r) => unwrapSecrets(r.inputs.environment)).map((e) => [e.HOMELAB_FILE, e.HOMELAB_RELOAD, e.HOMELAB_FILE_MODE]).sort(),
-            files.filter((f) => f.reload).map((f) => [f.path, f.reload, f.secret ? "0600" : "0644"]).sort(),
+            uploaded,
+            files
+              .filter((f) => !f.reload)
+              .map((f) => f.path)
+              .sort(),
+            `${planned.name}: uploads`,
+          );
+          assert.deepEqual(
+            live
+              .map((r) => unwrapSecrets(r.inputs.environment))
+              .map((e) => [e.HOMELAB_FILE, e.HOMELAB_RELOAD, e.HOMELAB_FILE_MODE])
+              .sort(),
+            files
+              .filter((f) => f.reload)
+              .map((f) => [f.path, f.reload, f.secret ? "0600" : "0644"])
+              .sort(),
             `${planned.name}: live files`,
           );
           for (const r of live) assert.deepEqual([r.inputs.create, r.inputs.update, r.inputs.delete], [WRITE_FILE, WRITE_FILE, REMOVE_FILE]);
@@ -125,7 +159,8 @@ describe("host stack under Pulumi mocks", function () {
         // The ones a new service changes: Authelia's rules, and the dashboard or each SWAG route.
         const live = commands.map((r) => unwrapSecrets(r.inputs.environment).HOMELAB_FILE);
         assert.ok(live.includes(AUTHELIA_RULES_FILE));
-        if (plan.proxy === "swag") for (const route of plan.routes) assert.ok(live.includes(`/config/nginx/proxy-confs/${route.service}.subdomain.conf`), route.service);
+        if (plan.proxy === "swag")
+          for (const route of plan.routes) assert.ok(live.includes(`/config/nginx/proxy-confs/${route.service}.subdomain.conf`), route.service);
       });
 
       it("generates every secret with @pulumi/random and keeps it secret in every input", () => {
@@ -136,7 +171,9 @@ describe("host stack under Pulumi mocks", function () {
           if (Object.keys(planned.secretEnv).length) assert.ok(isSecretInput(c.inputs.envs), `${c.inputs.name}: envs must be secret`);
           if ((planned.files ?? []).some((f) => f.secret)) assert.ok(isSecretInput(c.inputs.uploads), `${c.inputs.name}: uploads must be secret`);
         }
-        const leaked = [...byType(run, CONTAINER), ...byType(run, LIVE_FILE)].flatMap((c) => plainStrings(c.inputs)).filter((s) => /mock-(authelia|crowdsec)/.test(s));
+        const leaked = [...byType(run, CONTAINER), ...byType(run, LIVE_FILE)]
+          .flatMap((c) => plainStrings(c.inputs))
+          .filter((s) => /mock-(authelia|crowdsec)/.test(s));
         assert.deepEqual(leaked, [], "secret values outside secret inputs");
       });
     });
@@ -159,7 +196,11 @@ describe("host stack under Pulumi mocks", function () {
     const all = JSON.stringify([...byType(run, CONTAINER), ...byType(run, LIVE_FILE)].flatMap((c) => plainStrings(c.inputs)));
     for (const v of ["cf-token-123", "smtp-pw-456", "hunter2hunter2"]) assert.ok(!all.includes(v), `${v} leaked`);
     assert.ok(!JSON.stringify(unwrapSecrets(byType(run, CONTAINER).map((c) => c.inputs))).includes("hunter2hunter2"), "user password only as a hash");
-    assert.match(parse(filesOf(run, authelia)["/config/users_database.yml"]).users.admin.password, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/, "a chosen password gets argon2id");
+    assert.match(
+      parse(filesOf(run, authelia)["/config/users_database.yml"]).users.admin.password,
+      /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/,
+      "a chosen password gets argon2id",
+    );
     assert.equal(parse(filesOf(run, authelia)[AUTHELIA_CONFIG_FILE]).notifier.smtp.address, "submission://smtp.example.com:587");
   });
 

@@ -19,22 +19,44 @@ import { throughTunnel, traefikConfig, traefikServe, type Request } from "./trae
  * the v3.5.3 struct named beside it.
  */
 const STATIC_KEYS = new Set([
-  "global.checkNewVersion", "global.sendAnonymousUsage", // pkg/config/static/static_config.go Global
-  "ping", "api.dashboard", "log.level", // static_config.go (ping.Handler, API), pkg/types/logs.go
-  "accessLog.filePath", "accessLog.bufferingSize", // pkg/types/logs.go AccessLog
-  "entryPoints.*.address", "entryPoints.*.forwardedHeaders.trustedIPs", // pkg/config/static/entrypoints.go
-  "entryPoints.*.http.redirections.entryPoint.to", "entryPoints.*.http.redirections.entryPoint.scheme",
-  "entryPoints.*.http.tls", "entryPoints.*.http.tls.certResolver", "entryPoints.*.http.tls.domains[].main", "entryPoints.*.http.tls.domains[].sans", // entrypoints.go TLSConfig, pkg/types/domains.go
-  "providers.docker.endpoint", "providers.docker.exposedByDefault", "providers.docker.network", "providers.docker.constraints", // pkg/provider/docker/shared.go
-  "providers.file.directory", "providers.file.watch", // pkg/provider/file/file.go
-  "certificatesResolvers.*.acme.email", "certificatesResolvers.*.acme.storage", "certificatesResolvers.*.acme.caServer", // pkg/provider/acme/provider.go
-  "certificatesResolvers.*.acme.dnsChallenge.provider", "certificatesResolvers.*.acme.dnsChallenge.resolvers",
-  "experimental.plugins.*.moduleName", "experimental.plugins.*.version", // pkg/plugins/types.go
+  "global.checkNewVersion",
+  "global.sendAnonymousUsage", // pkg/config/static/static_config.go Global
+  "ping",
+  "api.dashboard",
+  "log.level", // static_config.go (ping.Handler, API), pkg/types/logs.go
+  "accessLog.filePath",
+  "accessLog.bufferingSize", // pkg/types/logs.go AccessLog
+  "entryPoints.*.address",
+  "entryPoints.*.forwardedHeaders.trustedIPs", // pkg/config/static/entrypoints.go
+  "entryPoints.*.http.redirections.entryPoint.to",
+  "entryPoints.*.http.redirections.entryPoint.scheme",
+  "entryPoints.*.http.tls",
+  "entryPoints.*.http.tls.certResolver",
+  "entryPoints.*.http.tls.domains[].main",
+  "entryPoints.*.http.tls.domains[].sans", // entrypoints.go TLSConfig, pkg/types/domains.go
+  "providers.docker.endpoint",
+  "providers.docker.exposedByDefault",
+  "providers.docker.network",
+  "providers.docker.constraints", // pkg/provider/docker/shared.go
+  "providers.file.directory",
+  "providers.file.watch", // pkg/provider/file/file.go
+  "certificatesResolvers.*.acme.email",
+  "certificatesResolvers.*.acme.storage",
+  "certificatesResolvers.*.acme.caServer", // pkg/provider/acme/provider.go
+  "certificatesResolvers.*.acme.dnsChallenge.provider",
+  "certificatesResolvers.*.acme.dnsChallenge.resolvers",
+  "experimental.plugins.*.moduleName",
+  "experimental.plugins.*.version", // pkg/plugins/types.go
 ]);
 const DYNAMIC_KEYS = new Set([
-  "tls.certificates[].certFile", "tls.certificates[].keyFile", "tls.stores.*.defaultCertificate.certFile", "tls.stores.*.defaultCertificate.keyFile", // pkg/tls/certificate.go, tls.go Store
+  "tls.certificates[].certFile",
+  "tls.certificates[].keyFile",
+  "tls.stores.*.defaultCertificate.certFile",
+  "tls.stores.*.defaultCertificate.keyFile", // pkg/tls/certificate.go, tls.go Store
   // http.middlewares.<name>.plugin.<plugin>: the plugin's own configuration (bouncer v1.4.5 pkg/configuration/configuration.go).
-  ...["enabled", "crowdsecMode", "crowdsecLapiScheme", "crowdsecLapiHost", "crowdsecLapiKeyFile", "forwardedHeadersTrustedIps"].map((k) => `http.middlewares.*.plugin.*.${k}`),
+  ...["enabled", "crowdsecMode", "crowdsecLapiScheme", "crowdsecLapiHost", "crowdsecLapiKeyFile", "forwardedHeadersTrustedIps"].map(
+    (k) => `http.middlewares.*.plugin.*.${k}`,
+  ),
 ]);
 const WILD = new Set(["entryPoints", "certificatesResolvers", "experimental.plugins", "tls.stores", "http.middlewares", "http.middlewares.*.plugin"]);
 
@@ -113,7 +135,11 @@ for (const [mode, acme] of MODES) {
         assert.equal(rule.originRequest?.originServerName, rule.hostname);
         assert.equal(rule.originRequest?.httpHostHeader, rule.hostname);
         assert.equal(rule.originRequest?.noTlsVerify, undefined);
-        if (!acme) assert.ok((container(plan, "cloudflared").files ?? []).some((f) => f.path === rule.originRequest?.caPool), "cloudflared holds the CA it verifies with");
+        if (!acme)
+          assert.ok(
+            (container(plan, "cloudflared").files ?? []).some((f) => f.path === rule.originRequest?.caPool),
+            "cloudflared holds the CA it verifies with",
+          );
       }
     });
 
@@ -129,7 +155,11 @@ for (const [mode, acme] of MODES) {
       // crowdsec-bouncer-traefik-plugin v1.4.5 pkg/configuration (forwardedHeadersTrustedIps, forwardedHeadersCustomName).
       const bouncer = dynamic.find((d) => d.http?.middlewares)!.http.middlewares.crowdsec.plugin.bouncer;
       assert.deepEqual(bouncer.forwardedHeadersTrustedIps, [peer]);
-      assert.equal(bouncer.forwardedHeadersCustomName, undefined, "the default X-Forwarded-For (configuration.go New), which Traefik empties for untrusted peers");
+      assert.equal(
+        bouncer.forwardedHeadersCustomName,
+        undefined,
+        "the default X-Forwarded-For (configuration.go New), which Traefik empties for untrusted peers",
+      );
       assert.equal(staticConfig.experimental.plugins.bouncer.version, "v1.4.5");
     });
 
@@ -137,8 +167,18 @@ for (const [mode, acme] of MODES) {
       const host = (service: string) => plan.routes.find((r) => r.service === service)!.host;
       const portal = `https://auth.${plan.domain}`;
       const lan = (service: string, path = "/", extra: Partial<Request> = {}) =>
-        traefikServe(plan, { peer: LAN_CLIENT, port: 443, tls: { sni: host(service), trusts: acme ? "system-roots" : "stack-ca" }, host: host(service), path, ...extra });
-      const paths = { lan, tunnel: (service: string, path = "/", extra: Partial<Request> = {}) => throughTunnel(plan, host(service), path, INTERNET_CLIENT, extra) };
+        traefikServe(plan, {
+          peer: LAN_CLIENT,
+          port: 443,
+          tls: { sni: host(service), trusts: acme ? "system-roots" : "stack-ca" },
+          host: host(service),
+          path,
+          ...extra,
+        });
+      const paths = {
+        lan,
+        tunnel: (service: string, path = "/", extra: Partial<Request> = {}) => throughTunnel(plan, host(service), path, INTERNET_CLIENT, extra),
+      };
 
       for (const [where, serve] of Object.entries(paths)) {
         it(`${where}: unauthenticated protected GET → 302 to the portal with an https rd`, () => {
@@ -170,7 +210,14 @@ for (const [mode, acme] of MODES) {
         assert.equal(lan("jellyseerr").accessLogClientHost, LAN_CLIENT);
         const outsider = "192.168.90.9";
         const spoof = { "X-Forwarded-For": "198.51.100.1", "X-Forwarded-Proto": "https", "CF-Connecting-IP": "198.51.100.1" };
-        const r = traefikServe(plan, { peer: outsider, port: 443, tls: { sni: host("jellyseerr"), trusts: "nothing-verified" }, host: host("jellyseerr"), path: "/", headers: spoof });
+        const r = traefikServe(plan, {
+          peer: outsider,
+          port: 443,
+          tls: { sni: host("jellyseerr"), trusts: "nothing-verified" },
+          host: host("jellyseerr"),
+          path: "/",
+          headers: spoof,
+        });
         assert.deepEqual([r.bouncerClientIp, r.accessLogClientHost], [outsider, outsider]);
         assert.equal(r.status, 302, "still asked to log in");
       });
@@ -184,7 +231,15 @@ for (const [mode, acme] of MODES) {
 }
 
 describe("Traefik contract: a stack without the tunnel trusts nobody's forwarded headers", () => {
-  const plan = planOf("home", { cloudflare: undefined, services: Object.fromEntries(Object.entries(stackConfig("home").services as Record<string, any>).map(([k, v]) => [k, { ...v, expose: v.expose === "tunnel" ? "lan" : v.expose, remoteAuth: undefined }])) });
+  const plan = planOf("home", {
+    cloudflare: undefined,
+    services: Object.fromEntries(
+      Object.entries(stackConfig("home").services as Record<string, any>).map(([k, v]) => [
+        k,
+        { ...v, expose: v.expose === "tunnel" ? "lan" : v.expose, remoteAuth: undefined },
+      ]),
+    ),
+  });
   it("no trustedIPs, no bouncer trusted list, no fixed address", () => {
     const { staticConfig, dynamic } = traefikConfig(plan);
     assert.equal(staticConfig.entryPoints.websecure.forwardedHeaders, undefined);

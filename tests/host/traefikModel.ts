@@ -36,7 +36,17 @@ export interface Response {
   error?: string;
 }
 
-const X_FORWARDED = ["X-Forwarded-Proto", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Server", "X-Forwarded-Uri", "X-Forwarded-Method", "X-Forwarded-Prefix", "X-Real-Ip"];
+const X_FORWARDED = [
+  "X-Forwarded-Proto",
+  "X-Forwarded-For",
+  "X-Forwarded-Host",
+  "X-Forwarded-Port",
+  "X-Forwarded-Server",
+  "X-Forwarded-Uri",
+  "X-Forwarded-Method",
+  "X-Forwarded-Prefix",
+  "X-Real-Ip",
+];
 
 export function traefikConfig(plan: Plan) {
   const traefik = container(plan, `${plan.prefix}traefik`);
@@ -65,14 +75,17 @@ function autheliaDecide(cfg: ReturnType<typeof traefikConfig>["authelia"], heade
   const host = headers["X-Forwarded-Host"];
   const path = headers["X-Forwarded-Uri"];
   const rule = (cfg.access_control.rules as { domain: string[]; policy: string; resources?: string[] }[]).find(
-    (r) => r.domain.some((d) => d === host || (d.startsWith("*.") && host.endsWith(d.slice(1)))) && (!r.resources || r.resources.some((re) => new RegExp(re).test(path))),
+    (r) =>
+      r.domain.some((d) => d === host || (d.startsWith("*.") && host.endsWith(d.slice(1)))) &&
+      (!r.resources || r.resources.some((re) => new RegExp(re).test(path))),
   );
   const policy = rule?.policy ?? cfg.access_control.default_policy;
   if (policy === "bypass") return { status: 200 };
   if (policy === "deny") return { status: 403 };
   const cookie = cfg.session.cookies.find((c: { domain: string }) => host === c.domain || host.endsWith(`.${c.domain}`));
   const level = session === "two_factor" ? 2 : session === "one_factor" ? 1 : 0;
-  if (cookie && level >= (policy === "two_factor" ? 2 : 1)) return { status: 200, upstreamHeaders: { "Remote-User": "tester", "Remote-Groups": "admins", "Remote-Email": "t@example.com", "Remote-Name": "Tester" } };
+  if (cookie && level >= (policy === "two_factor" ? 2 : 1))
+    return { status: 200, upstreamHeaders: { "Remote-User": "tester", "Remote-Groups": "admins", "Remote-Email": "t@example.com", "Remote-Name": "Tester" } };
   // handler_authz_impl_forwardauth.go: GET without a session → 302 to the portal with rd=<target URL>.
   return { status: 302, location: `${cookie.authelia_url}/?rd=${encodeURIComponent(url)}` };
 }
@@ -97,7 +110,9 @@ export function traefikServe(plan: Plan, req: Request): Response {
   if (tls !== !!req.tls) return { status: 0, error: `TLS mismatch on ${epName}` };
   if (req.tls) {
     if (!certificateCovers(plan, req.tls.sni)) return { status: 0, error: `certificate does not cover ${req.tls.sni}` };
-    const trusted = req.tls.trusts === "nothing-verified" || (plan.tls.mode === "internal" ? req.tls.trusts === "stack-ca" : req.tls.trusts === "system-roots" && !plan.tls.staging);
+    const trusted =
+      req.tls.trusts === "nothing-verified" ||
+      (plan.tls.mode === "internal" ? req.tls.trusts === "stack-ca" : req.tls.trusts === "system-roots" && !plan.tls.staging);
     if (!trusted) return { status: 0, error: "certificate not trusted by the client" };
   }
   // middlewares/forwardedheaders/forwarded_header.go ServeHTTP: X-Forwarded-* of untrusted peers deleted, then rewrite().
@@ -107,8 +122,14 @@ export function traefikServe(plan: Plan, req: Request): Response {
   headers["X-Forwarded-Proto"] ??= req.tls ? "https" : "http";
   headers["X-Forwarded-Host"] ??= req.host;
   // The router: Docker labels with this entrypoint and a Host rule (provider/docker, rules.go Host).
-  const routers = Object.keys(cfg.labels).filter((k) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k)).map((k) => k.split(".")[3]);
-  const router = routers.find((r) => cfg.labels[`traefik.http.routers.${r}.rule`] === `Host(\`${req.host}\`)` && cfg.labels[`traefik.http.routers.${r}.entrypoints`].split(",").includes(epName));
+  const routers = Object.keys(cfg.labels)
+    .filter((k) => /^traefik\.http\.routers\.[^.]+\.rule$/.test(k))
+    .map((k) => k.split(".")[3]);
+  const router = routers.find(
+    (r) =>
+      cfg.labels[`traefik.http.routers.${r}.rule`] === `Host(\`${req.host}\`)` &&
+      cfg.labels[`traefik.http.routers.${r}.entrypoints`].split(",").includes(epName),
+  );
   // middlewares/accesslog/logger.go: ClientHost is X-Forwarded-For when present (as sanitised above), else RemoteAddr.
   const accessLogClientHost = headers["X-Forwarded-For"] || req.peer;
   if (!router) return { status: 404, accessLogClientHost };
@@ -120,7 +141,12 @@ export function traefikServe(plan: Plan, req: Request): Response {
       // crowdsec-bouncer-traefik-plugin v1.4.5 pkg/ip/ip.go GetRemoteIP: last address of the header outside the trusted list, else RemoteAddr.
       const header = headers[bouncer.forwardedHeadersCustomName ?? "X-Forwarded-For"] ?? "";
       const trustedIps: string[] = bouncer.forwardedHeadersTrustedIps ?? [];
-      const fromHeader = header.split(",").map((s: string) => s.trim()).filter(Boolean).reverse().find((ip: string) => !trustedIps.includes(ip));
+      const fromHeader = header
+        .split(",")
+        .map((s: string) => s.trim())
+        .filter(Boolean)
+        .reverse()
+        .find((ip: string) => !trustedIps.includes(ip));
       response.bouncerClientIp = trustedIps.length ? (fromHeader ?? req.peer) : req.peer;
     } else {
       const prefix = `traefik.http.middlewares.${name}.forwardauth.`;
@@ -135,18 +161,26 @@ export function traefikServe(plan: Plan, req: Request): Response {
       };
       const autheliaPort = Number(new URL(cfg.authelia.server.address.replace("tcp://:", "tcp://0.0.0.0:")).port);
       const target = new URL(address);
-      if (target.hostname !== `${plan.prefix}authelia` || Number(target.port) !== autheliaPort || target.pathname !== "/api/authz/forward-auth") return { status: 502, error: `forward-auth address ${address}` };
+      if (target.hostname !== `${plan.prefix}authelia` || Number(target.port) !== autheliaPort || target.pathname !== "/api/authz/forward-auth")
+        return { status: 502, error: `forward-auth address ${address}` };
       const auth = autheliaDecide(cfg.authelia, authHeaders, req.session);
       // forward.go: a non-2xx answer is returned to the client as is (status and Location).
       if (auth.status < 200 || auth.status > 299) return { ...auth, bouncerClientIp: response.bouncerClientIp, accessLogClientHost };
-      for (const h of cfg.labels[`${prefix}authResponseHeaders`].split(",")) if (auth.upstreamHeaders?.[h]) response.upstreamHeaders![h] = auth.upstreamHeaders[h];
+      for (const h of cfg.labels[`${prefix}authResponseHeaders`].split(","))
+        if (auth.upstreamHeaders?.[h]) response.upstreamHeaders![h] = auth.upstreamHeaders[h];
     }
   }
   return response;
 }
 
 /** What cloudflared does with an Internet request for `host` (cloudflared 2025.10.0 ingress/origin_service.go). */
-export function throughTunnel(plan: Plan, host: string, path: string, client: string, extra: Omit<Request, "peer" | "port" | "host" | "path" | "tls" | "headers"> = {}): Response {
+export function throughTunnel(
+  plan: Plan,
+  host: string,
+  path: string,
+  client: string,
+  extra: Omit<Request, "peer" | "port" | "host" | "path" | "tls" | "headers"> = {},
+): Response {
   const rule = plan.tunnel!.ingress.find((r) => r.hostname === host);
   if (!rule) return { status: 404, error: "no ingress rule" };
   const origin = new URL(rule.service);

@@ -8,7 +8,12 @@ import { SecretValue } from "../../config/secret";
 const octet = fc.integer({ min: 0, max: 255 });
 /** A syntactically valid CIDR: usually a private, aligned /26–/29, sometimes anything (public, host bits, /30, /8). */
 export const cidr = fc.oneof(
-  { weight: 20, arbitrary: fc.tuple(fc.constantFrom("10", "172.20", "192.168"), octet, octet, fc.constantFrom(26, 27, 28, 29)).map(([head, a, b, p]) => aligned(head, a, b, p)) },
+  {
+    weight: 20,
+    arbitrary: fc
+      .tuple(fc.constantFrom("10", "172.20", "192.168"), octet, octet, fc.constantFrom(26, 27, 28, 29))
+      .map(([head, a, b, p]) => aligned(head, a, b, p)),
+  },
   { weight: 1, arbitrary: fc.tuple(octet, octet, octet, octet, fc.integer({ min: 0, max: 32 })).map(([a, b, c, d, p]) => `${a}.${b}.${c}.${d}/${p}`) },
 );
 
@@ -22,7 +27,14 @@ function aligned(head: string, a: number, b: number, prefix: number): string {
 
 /** Well-formed but randomly chosen shared ranges: a handful of sensible layouts plus random ones. */
 const sharedNetwork = fc.oneof(
-  { weight: 8, arbitrary: fc.constantFrom({ prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" }, { prefix: "lab-", ingress: "10.90.0.0/24", socket: "10.91.0.0/24", pool: "10.96.0.0/22" }, { prefix: "t-", ingress: "172.20.0.0/24", socket: "172.20.1.0/24", pool: "172.21.0.0/24" }) },
+  {
+    weight: 8,
+    arbitrary: fc.constantFrom(
+      { prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" },
+      { prefix: "lab-", ingress: "10.90.0.0/24", socket: "10.91.0.0/24", pool: "10.96.0.0/22" },
+      { prefix: "t-", ingress: "172.20.0.0/24", socket: "172.20.1.0/24", pool: "172.21.0.0/24" },
+    ),
+  },
   { weight: 1, arbitrary: fc.record({ prefix: fc.constantFrom("", "x-", "lab-"), ingress: cidr, socket: cidr, pool: cidr }) },
 );
 
@@ -39,36 +51,44 @@ const vpnChoice = fc.oneof({ weight: 16, arbitrary: fc.constant({}) }, { weight:
 const remoteChoice = (tunnelled: boolean) =>
   fc.oneof(
     { weight: tunnelled ? 3 : 40, arbitrary: fc.constant({}) },
-    { weight: tunnelled ? 3 : 0, arbitrary: fc.oneof(fc.constantFrom(...REMOTE_AUTH).map((remoteAuth) => ({ remoteAuth })), fc.constant({ remoteAuth: "authelia", public: true })) },
+    {
+      weight: tunnelled ? 3 : 0,
+      arbitrary: fc.oneof(
+        fc.constantFrom(...REMOTE_AUTH).map((remoteAuth) => ({ remoteAuth })),
+        fc.constant({ remoteAuth: "authelia", public: true }),
+      ),
+    },
     { weight: 1, arbitrary: fc.record({ remoteAuth: fc.constantFrom(...REMOTE_AUTH), public: fc.boolean() }, { requiredKeys: [] }) },
   );
 
-const catalogServiceConfig = fc.record(
-  {
-    enabled: fc.boolean(),
-    subnet: cidr,
-    subdomain,
-    expose: fc.constantFrom(...EXPOSURES),
-    auth: fc.constantFrom(...AUTH_LEVELS),
-    env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), fc.string({ maxLength: 12 }), { maxKeys: 2 }),
-  },
-  { requiredKeys: [] },
-)
+const catalogServiceConfig = fc
+  .record(
+    {
+      enabled: fc.boolean(),
+      subnet: cidr,
+      subdomain,
+      expose: fc.constantFrom(...EXPOSURES),
+      auth: fc.constantFrom(...AUTH_LEVELS),
+      env: fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), fc.string({ maxLength: 12 }), { maxKeys: 2 }),
+    },
+    { requiredKeys: [] },
+  )
   .chain((svc) => fc.tuple(fc.constant(svc), vpnChoice, remoteChoice(svc.expose === "tunnel")))
   .map(([svc, vpn, remote]) => ({ ...svc, ...vpn, ...remote }));
 
-const customServiceConfig = fc.record(
-  {
-    image,
-    port: fc.integer({ min: 1, max: 65535 }),
-    role: fc.constantFrom(...CUSTOM_ROLES),
-    dockerApi: fc.constantFrom("read", "write"),
-    subnet: cidr,
-    subdomain,
-    expose: fc.constantFrom(...EXPOSURES),
-  },
-  { requiredKeys: ["image"] },
-)
+const customServiceConfig = fc
+  .record(
+    {
+      image,
+      port: fc.integer({ min: 1, max: 65535 }),
+      role: fc.constantFrom(...CUSTOM_ROLES),
+      dockerApi: fc.constantFrom("read", "write"),
+      subnet: cidr,
+      subdomain,
+      expose: fc.constantFrom(...EXPOSURES),
+    },
+    { requiredKeys: ["image"] },
+  )
   .map(({ expose, ...svc }) => (svc.port ? { ...svc, expose } : svc)) // exposing a port-less service is the corpus's job
   .chain((svc) => fc.tuple(fc.constant(svc), vpnChoice, remoteChoice("expose" in svc && svc.expose === "tunnel")))
   .map(([svc, vpn, remote]) => ({ ...svc, ...vpn, ...remote }));
@@ -92,10 +112,20 @@ const vpnSettings = fc.oneof(
   {
     weight: 5,
     arbitrary: fc
-      .record({ mode: fc.constantFrom(...VPN_MODES), provider: fc.constantFrom("mullvad", "protonvpn", "private internet access"), type: fc.constantFrom("wireguard", "openvpn"), credentials: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }) })
+      .record({
+        mode: fc.constantFrom(...VPN_MODES),
+        provider: fc.constantFrom("mullvad", "protonvpn", "private internet access"),
+        type: fc.constantFrom("wireguard", "openvpn"),
+        credentials: fc.oneof({ weight: 12, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }),
+      })
       .map(({ credentials, ...vpn }) => ({
         vpn,
-        ...(credentials ? { vpnCredentials: vpn.type === "wireguard" ? { wireguardPrivateKey: SECRET, wireguardAddresses: "10.64.0.2/32" } : { openvpnUser: "me", openvpnPassword: SECRET } } : {}),
+        ...(credentials
+          ? {
+              vpnCredentials:
+                vpn.type === "wireguard" ? { wireguardPrivateKey: SECRET, wireguardAddresses: "10.64.0.2/32" } : { openvpnUser: "me", openvpnPassword: SECRET },
+            }
+          : {}),
       })),
   },
 );
@@ -107,7 +137,10 @@ const cloudflareSettings = fc.oneof(
   {
     weight: 16,
     arbitrary: fc
-      .oneof({ weight: 8, arbitrary: fc.constantFrom({ emails: ["owner@example.com"] }, { emailDomains: ["family.example.com"] }) }, { weight: 1, arbitrary: fc.constant({ emails: [] }) })
+      .oneof(
+        { weight: 8, arbitrary: fc.constantFrom({ emails: ["owner@example.com"] }, { emailDomains: ["family.example.com"] }) },
+        { weight: 1, arbitrary: fc.constant({ emails: [] }) },
+      )
       .map((allow) => ({ enabled: true, accountId: HEX32, zoneId: HEX32, allow })),
   },
 );
@@ -117,7 +150,10 @@ const hostSettings = fc.record(
   {
     socketProxy: fc.oneof({ weight: 7, arbitrary: fc.constant({ allowWrite: true }) }, { weight: 1, arbitrary: fc.constant({ allowWrite: false }) }),
     crowdsec: fc.constantFrom({ enabled: true }, { enabled: false }, { enabled: true, collections: ["crowdsecurity/http-cve"] }),
-    autheliaUsers: fc.constantFrom({ admin: { displayname: "Admin", email: "admin@example.com", groups: ["admins"] } }, { tester: { displayname: "Tester", email: "t@example.com", password: SECRET } }),
+    autheliaUsers: fc.constantFrom(
+      { admin: { displayname: "Admin", email: "admin@example.com", groups: ["admins"] } },
+      { tester: { displayname: "Tester", email: "t@example.com", password: SECRET } },
+    ),
     acme: fc.constant({ email: "owner@example.com", cloudflareApiToken: SECRET }),
   },
   { requiredKeys: [] },
@@ -126,9 +162,15 @@ const hostSettings = fc.record(
 /** A structured stack config with random services, links, pins and lock entries. */
 export const stackConfigArb = fc
   .record({
-    domain: fc.oneof({ weight: 9, arbitrary: fc.constantFrom("home.example.com", "lab.example.org", "xn--hme-jua.example.net") }, { weight: 1, arbitrary: fc.string() }),
+    domain: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom("home.example.com", "lab.example.org", "xn--hme-jua.example.net") },
+      { weight: 1, arbitrary: fc.string() },
+    ),
     network: sharedNetwork,
-    lan: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(undefined, "192.168.1.0/24", "192.168.178.0/24") }, { weight: 1, arbitrary: fc.constantFrom("192.168.0.0/16", "10.0.0.0/8", "172.16.0.0/12") }),
+    lan: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(undefined, "192.168.1.0/24", "192.168.178.0/24") },
+      { weight: 1, arbitrary: fc.constantFrom("192.168.0.0/16", "10.0.0.0/8", "172.16.0.0/12") },
+    ),
     proxy: fc.constantFrom("traefik", "swag"),
     catalog: fc.dictionary(
       fc.oneof({ weight: 20, arbitrary: fc.constantFrom(...APPS) }, { weight: 1, arbitrary: fc.constantFrom(...INFRASTRUCTURE) }),
@@ -136,7 +178,10 @@ export const stackConfigArb = fc
       { maxKeys: 12 },
     ),
     custom: fc.dictionary(customName, customServiceConfig, { maxKeys: 4 }),
-    linkPicks: fc.array(fc.tuple(fc.constantFrom("arr", "media", "dl"), fc.array(fc.nat(), { minLength: 2, maxLength: 4 }), fc.option(cidr, { nil: undefined })), { maxLength: 2 }),
+    linkPicks: fc.array(
+      fc.tuple(fc.constantFrom("arr", "media", "dl"), fc.array(fc.nat(), { minLength: 2, maxLength: 4 }), fc.option(cidr, { nil: undefined })),
+      { maxLength: 2 },
+    ),
     lockPicks: fc.array(fc.tuple(fc.nat(), cidr), { maxLength: 4 }),
     vpn: vpnSettings,
     cloudflare: cloudflareSettings,
@@ -188,7 +233,10 @@ export const junk = fc.anything({
   withUnicodeString: true,
   maxDepth: 4,
 });
-export const junkOrSecret = fc.oneof(junk, fc.option(fc.string(), { nil: undefined }).map((v) => new SecretValue(v)));
+export const junkOrSecret = fc.oneof(
+  junk,
+  fc.option(fc.string(), { nil: undefined }).map((v) => new SecretValue(v)),
+);
 
 /** A valid config with one value somewhere replaced by junk: top-level key, whole service, or one service field. */
 export function corrupted(base: Record<string, unknown>) {
@@ -199,6 +247,8 @@ export function corrupted(base: Record<string, unknown>) {
     fc
       .tuple(fc.constantFrom("image", "port", "subnet", "subdomain", "env", "role", "dockerApi", "expose", "auth", "enabled", "nope"), junkOrSecret)
       .map(([field, v]) => ({ ...base, services: { ...(base.services as object), sonarr: { [field]: v } } })),
-    fc.tuple(fc.constantFrom("prefix", "ingress", "socket", "pool", "extra"), junkOrSecret).map(([field, v]) => ({ ...base, network: { ...(base.network as object), [field]: v } })),
+    fc
+      .tuple(fc.constantFrom("prefix", "ingress", "socket", "pool", "extra"), junkOrSecret)
+      .map(([field, v]) => ({ ...base, network: { ...(base.network as object), [field]: v } })),
   );
 }

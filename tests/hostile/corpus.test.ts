@@ -11,7 +11,8 @@ describe("hostile input corpus", () => {
   it(`has at least 40 cases covering every config area`, () => {
     assert.ok(CORPUS.length >= 40, `only ${CORPUS.length} cases`);
     const areas = new Set(CORPUS.map((c) => c.area));
-    for (const area of ["cidr", "names", "paths", "images", "env", "hosts", "keys", "types", "scale", "domain", "secrets", "lock", "links", "policy"] as const) assert.ok(areas.has(area), `no case for ${area}`);
+    for (const area of ["cidr", "names", "paths", "images", "env", "hosts", "keys", "types", "scale", "domain", "secrets", "lock", "links", "policy"] as const)
+      assert.ok(areas.has(area), `no case for ${area}`);
     assert.equal(new Set(CORPUS.map((c) => c.name)).size, CORPUS.length, "case names must be unique");
   });
 
@@ -38,7 +39,12 @@ describe("hostile input corpus", () => {
   }
 
   it("a __proto__ key is dropped, never pollutes a prototype and never reaches the plan", () => {
-    const c: HostileCase = { name: "proto", area: "keys", overrides: JSON.parse('{"services": {"__proto__": {"swag": {"subnet": "8.8.8.0/29", "env": {"LD_PRELOAD": "/x.so"}}}, "sonarr": {}}}'), expect: [] };
+    const c: HostileCase = {
+      name: "proto",
+      area: "keys",
+      overrides: JSON.parse('{"services": {"__proto__": {"swag": {"subnet": "8.8.8.0/29", "env": {"LD_PRELOAD": "/x.so"}}}, "sonarr": {}}}'),
+      expect: [],
+    };
     const result = buildPlan(hostileRaw(c));
     assert.ok(result.ok, "the rest of the config is valid");
     if (!result.ok) return;
@@ -49,7 +55,14 @@ describe("hostile input corpus", () => {
   });
 
   it("a custom monitoring service without dockerApi stays off vnet-socket (and gets no DOCKER_HOST)", () => {
-    const result = buildPlan(hostileRaw({ name: "monitoring", area: "policy", overrides: { services: { mon: { image: "example/mon:1.0", port: 3000, role: "monitoring" } } }, expect: [] }));
+    const result = buildPlan(
+      hostileRaw({
+        name: "monitoring",
+        area: "policy",
+        overrides: { services: { mon: { image: "example/mon:1.0", port: 3000, role: "monitoring" } } },
+        expect: [],
+      }),
+    );
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     if (!result.ok) return;
     const mon = result.plan.containers.find((c) => c.name === "lab-mon")!;
@@ -59,9 +72,14 @@ describe("hostile input corpus", () => {
   });
 
   it("a subnet pinned for a service without a network of its own is not used, and says so", () => {
-    const result = buildPlan(hostileRaw({ name: "unused pin", area: "cidr", overrides: { services: { dozzle: {}, cetusguard: { subnet: "8.8.8.0/29" } } }, expect: [] }));
+    const result = buildPlan(
+      hostileRaw({ name: "unused pin", area: "cidr", overrides: { services: { dozzle: {}, cetusguard: { subnet: "8.8.8.0/29" } } }, expect: [] }),
+    );
     assert.ok(result.ok);
-    assert.ok(result.warnings.includes("homelab:services.cetusguard.subnet: cetusguard has no network of its own, so the pinned 8.8.8.0/29 is not used"), result.warnings.join("\n"));
+    assert.ok(
+      result.warnings.includes("homelab:services.cetusguard.subnet: cetusguard has no network of its own, so the pinned 8.8.8.0/29 is not used"),
+      result.warnings.join("\n"),
+    );
     if (result.ok) assert.ok(result.plan.networks.every((n) => n.subnet !== "8.8.8.0/29"));
   });
 
@@ -74,7 +92,8 @@ describe("hostile input corpus", () => {
       assert.match(result.error!.issues[0].message, /must be a secret: set it with `pulumi config set --secret`/);
     });
     it("refuses numbers, objects and look-alikes of the marker", () => {
-      for (const v of [42, { value: "hunter2" }, { secure: "v1:abc" }, { $secret: "x" }, null, undefined]) assert.equal(secret.safeParse(v).success, false, JSON.stringify(v));
+      for (const v of [42, { value: "hunter2" }, { secure: "v1:abc" }, { $secret: "x" }, null, undefined])
+        assert.equal(secret.safeParse(v).success, false, JSON.stringify(v));
     });
     it("accepts a stored secret, readable or not (offline the ciphertext cannot be decrypted)", () => {
       assert.ok(secret.safeParse(new SecretValue("hunter2")).success);
@@ -86,14 +105,21 @@ describe("hostile input corpus", () => {
     this.timeout(60_000);
     // One child process for the whole batch; the 5,000-service case is too large for a command-line argument.
     const cases = CORPUS.filter((c) => typeof c.overrides !== "function");
-    const runs = await rejectedRuns("lab", cases.map((c) => c.overrides as Record<string, unknown>));
+    const runs = await rejectedRuns(
+      "lab",
+      cases.map((c) => c.overrides as Record<string, unknown>),
+    );
     assert.equal(runs.length, cases.length, `stopped after ${runs.length} case(s): ${cases[runs.length - 1]?.name} was accepted`);
     runs.forEach((run, i) => {
       const c = cases[i];
       assert.ok(run.error, `${c.name}: the program accepted it`);
       assert.equal(run.registered, 0, `${c.name}: registered ${run.registered} resource(s)`);
       const lines = run.error!.split("\n");
-      for (const e of c.expect) assert.ok(lines.some((l) => l.includes(`${e.path}: `) && l.includes(e.message)), `${c.name}: the program's error does not say ${e.path}: …${e.message}…\n${run.error}`);
+      for (const e of c.expect)
+        assert.ok(
+          lines.some((l) => l.includes(`${e.path}: `) && l.includes(e.message)),
+          `${c.name}: the program's error does not say ${e.path}: …${e.message}…\n${run.error}`,
+        );
     });
   });
 });

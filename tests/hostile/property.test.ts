@@ -50,7 +50,12 @@ function assertPolicyHolds(plan: Plan, lan: string | undefined): void {
       );
     }
     for (const n of kinds) if (n.kind === "service") assert.equal(n.service, c.service, `${c.name} is on another service's network ${n.name}`);
-    if (c.role === "socket-proxy") assert.deepEqual(kinds.map((n) => n.kind), ["socket"], `the socket proxy is only on vnet-socket`);
+    if (c.role === "socket-proxy")
+      assert.deepEqual(
+        kinds.map((n) => n.kind),
+        ["socket"],
+        `the socket proxy is only on vnet-socket`,
+      );
     for (const m of c.mounts) {
       if (m.type === "bind" && revealsSocket(m.source)) {
         assert.equal(c.role, "socket-proxy", `${c.name} mounts ${m.source}`);
@@ -65,7 +70,10 @@ function assertPolicyHolds(plan: Plan, lan: string | undefined): void {
   }
 
   for (const n of plan.networks) {
-    assert.ok(PRIVATE.some((p) => inside(n.subnet, p)), `${n.name} ${n.subnet} is not private`);
+    assert.ok(
+      PRIVATE.some((p) => inside(n.subnet, p)),
+      `${n.name} ${n.subnet} is not private`,
+    );
     assert.ok(!overlap(n.subnet, DOCKER_BRIDGE), `${n.name} ${n.subnet} overlaps Docker's bridge`);
     if (lan) assert.ok(!overlap(n.subnet, lan), `${n.name} ${n.subnet} overlaps the LAN ${lan}`);
     const [start, end] = range(n.subnet);
@@ -73,7 +81,10 @@ function assertPolicyHolds(plan: Plan, lan: string | undefined): void {
   }
   for (let i = 0; i < plan.networks.length; i++)
     for (let j = i + 1; j < plan.networks.length; j++)
-      assert.ok(!overlap(plan.networks[i].subnet, plan.networks[j].subnet), `${plan.networks[i].name} ${plan.networks[i].subnet} overlaps ${plan.networks[j].name} ${plan.networks[j].subnet}`);
+      assert.ok(
+        !overlap(plan.networks[i].subnet, plan.networks[j].subnet),
+        `${plan.networks[i].name} ${plan.networks[i].subnet} overlaps ${plan.networks[j].name} ${plan.networks[j].subnet}`,
+      );
 }
 
 /** buildPlan must answer, never throw; a refusal lists at least one readable, located problem. */
@@ -149,7 +160,10 @@ describe("property: random configs", () => {
     assert.ok(planned >= 500, `only ${planned} of ${planned + refused} random configs planned`);
     assert.ok(refused >= 250, `only ${refused} of ${planned + refused} random configs were refused`);
     // …and the planned ones must include the host stack, VPN routing and the Cloudflare tunnel (about 150/550/550 of ~600).
-    assert.ok(exercised.vpn >= 50 && exercised.tunnel >= 150 && exercised.authelia >= 150, `too few planned configs use the VPN, the tunnel or Authelia: ${JSON.stringify(exercised)}`);
+    assert.ok(
+      exercised.vpn >= 50 && exercised.tunnel >= 150 && exercised.authelia >= 150,
+      `too few planned configs use the VPN, the tunnel or Authelia: ${JSON.stringify(exercised)}`,
+    );
   });
 
   it("planning is deterministic: the same config gives the same plan or the same errors", () => {

@@ -18,10 +18,7 @@ type Step = { kind: "add" | "remove" | "reorder"; pick: number; order: number[] 
 
 const HOME = stackConfig("home");
 const PROXY = HOME.proxy as string;
-const CANDIDATES = [
-  ...[...CATALOG.keys()].filter((n) => n !== "traefik" && n !== "swag"),
-  ...Array.from({ length: 12 }, (_, i) => `custom${i}`),
-];
+const CANDIDATES = [...[...CATALOG.keys()].filter((n) => n !== "traefik" && n !== "swag"), ...Array.from({ length: 12 }, (_, i) => `custom${i}`)];
 const configFor = (name: string) => (CATALOG.has(name) ? {} : { image: "traefik/whoami:v1.11.0", ...(name.length % 2 ? { port: 8000 } : {}) });
 
 const AUTHELIA = HOME.authelia as { apiBypass?: string[] } & Record<string, unknown>;
@@ -39,7 +36,11 @@ function plan(services: Services, links: Record<string, { services: string[] }>,
 
 const subnets = (p: Plan) => new Map(p.networks.map((n) => [n.name, n.subnet]));
 
-function apply(step: Step, services: Services, links: Record<string, { services: string[] }>): { services: Services; links: Record<string, { services: string[] }> } {
+function apply(
+  step: Step,
+  services: Services,
+  links: Record<string, { services: string[] }>,
+): { services: Services; links: Record<string, { services: string[] }> } {
   switch (step.kind) {
     case "add": {
       const absent = CANDIDATES.filter((c) => !services.some(([n]) => n === c));
@@ -63,12 +64,20 @@ function apply(step: Step, services: Services, links: Record<string, { services:
   }
 }
 
-const stepArb = fc.record({ kind: fc.constantFrom("add", "remove", "reorder"), pick: fc.nat(), order: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }) }) as fc.Arbitrary<Step>;
+const stepArb = fc.record({
+  kind: fc.constantFrom("add", "remove", "reorder"),
+  pick: fc.nat(),
+  order: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+}) as fc.Arbitrary<Step>;
 
 describe("property: subnet stability", () => {
   it("over 1,000 random add/remove/reorder sequences, a network that exists before and after a step keeps its subnet", () => {
     let steps = 0;
-    const start = plan(Object.entries(HOME.services as Record<string, Record<string, unknown>>), HOME.links as Record<string, { services: string[] }>, HOME.allocations as Record<string, string>);
+    const start = plan(
+      Object.entries(HOME.services as Record<string, Record<string, unknown>>),
+      HOME.links as Record<string, { services: string[] }>,
+      HOME.allocations as Record<string, string>,
+    );
     fc.assert(
       fc.property(fc.array(stepArb, { minLength: 1, maxLength: 6 }), (sequence) => {
         let services = Object.entries(HOME.services as Record<string, Record<string, unknown>>);
@@ -100,7 +109,10 @@ describe("property: subnet stability", () => {
         const first = plan(services, {}, {});
         const again = plan(services, {}, allocationLock(first));
         assert.deepEqual([...subnets(again)].sort(), [...subnets(first)].sort());
-        assert.ok(again.networks.every((n) => n.origin !== "allocated"), "every network is locked after pinning");
+        assert.ok(
+          again.networks.every((n) => n.origin !== "allocated"),
+          "every network is locked after pinning",
+        );
       }),
       { numRuns: 300 },
     );
@@ -113,7 +125,13 @@ describe("property: subnet stability", () => {
         const lock = withLock ? (HOME.allocations as Record<string, string>) : {};
         const forward = subnets(plan(services, {}, lock));
         const backward = subnets(plan([...services].reverse(), {}, lock));
-        const sorted = subnets(plan([...services].sort(([a], [b]) => a.localeCompare(b)), {}, lock));
+        const sorted = subnets(
+          plan(
+            [...services].sort(([a], [b]) => a.localeCompare(b)),
+            {},
+            lock,
+          ),
+        );
         assert.deepEqual([...backward].sort(), [...forward].sort());
         assert.deepEqual([...sorted].sort(), [...forward].sort());
       }),

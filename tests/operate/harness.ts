@@ -54,7 +54,11 @@ export interface Call {
 
 export function calls(box: Sandbox): Call[] {
   if (!fs.existsSync(box.log)) return [];
-  return fs.readFileSync(box.log, "utf8").trim().split("\n").map((line) => JSON.parse(line) as Call);
+  return fs
+    .readFileSync(box.log, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Call);
 }
 
 function capture(): { stream: Writable; text: () => string } {
@@ -75,12 +79,7 @@ export interface RunResult {
   ms: number;
 }
 
-export async function run(
-  box: Sandbox,
-  op: Operation,
-  stack = "lab",
-  options: RunOptions = {},
-): Promise<RunResult> {
+export async function run(box: Sandbox, op: Operation, stack = "lab", options: RunOptions = {}): Promise<RunResult> {
   return invoke(box, (opts) => operate(op, stack, opts), options);
 }
 
@@ -120,7 +119,7 @@ export async function invoke(box: Sandbox, entry: (opts: OperateOptions) => Prom
 /** Resolves once the fake CLI has an operation in flight (FAKE_PULUMI_HOLD), the moment to press Ctrl-C. */
 export async function inFlight(box: Sandbox, timeoutMs = 20_000): Promise<void> {
   const marker = `${box.log}.inflight`;
-  for (const started = Date.now(); !fs.existsSync(marker); ) {
+  for (const started = Date.now(); !fs.existsSync(marker);) {
     if (Date.now() - started > timeoutMs) throw new Error("the fake pulumi never reached its held operation");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -129,7 +128,13 @@ export async function inFlight(box: Sandbox, timeoutMs = 20_000): Promise<void> 
 /** The signals the fake CLI received, in order. */
 export function signalsReceived(box: Sandbox): string[] {
   const file = `${box.log}.signals`;
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n").map((line) => (JSON.parse(line) as { signal: string }).signal) : [];
+  return fs.existsSync(file)
+    ? fs
+        .readFileSync(file, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => (JSON.parse(line) as { signal: string }).signal)
+    : [];
 }
 
 export const stateBackend = (box: Sandbox, ...parts: string[]) => path.join(box.home, ".homelab", "state", ...parts);

@@ -10,7 +10,8 @@ import { calls, inFlight, removeSandboxes, run, sandbox, signalsReceived, stateB
 
 const REPO = path.resolve(__dirname, "..", "..");
 const lock = (box: ReturnType<typeof sandbox>) => stateBackend(box, ".fake-locks", "lab");
-const recorded = (box: ReturnType<typeof sandbox>) => JSON.parse(fs.readFileSync(stateBackend(box, ".fake-state", "lab.json"), "utf8")) as { finished: string[] };
+const recorded = (box: ReturnType<typeof sandbox>) =>
+  JSON.parse(fs.readFileSync(stateBackend(box, ".fake-state", "lab.json"), "utf8")) as { finished: string[] };
 
 /** A process's group (Linux: field 5 of /proc/<pid>/stat, after the parenthesised command name). */
 function processGroup(pid: number): number {
@@ -45,8 +46,14 @@ describe("Ctrl-C during preview|up|destroy|refresh", function () {
     signals.emit("SIGINT");
     const result = await running;
     assert.equal(result.code, 130, result.err);
-    assert.match(result.err, /^homelab: stopping: Pulumi starts nothing new, lets the operations under way finish, saves the state and unlocks the stack\. Press Ctrl-C again to abort at once\.$/m);
-    assert.match(result.err, /^homelab: stopped\. The state records every operation that finished and the stack is unlocked; run 'homelab up lab' to carry on from there\.$/m);
+    assert.match(
+      result.err,
+      /^homelab: stopping: Pulumi starts nothing new, lets the operations under way finish, saves the state and unlocks the stack\. Press Ctrl-C again to abort at once\.$/m,
+    );
+    assert.match(
+      result.err,
+      /^homelab: stopped\. The state records every operation that finished and the stack is unlocked; run 'homelab up lab' to carry on from there\.$/m,
+    );
     assert.deepEqual(signalsReceived(box), ["SIGINT"], "exactly one interrupt reached the CLI");
     assert.ok(!fs.existsSync(lock(box)), "the lock is released");
     // The change that was in flight finished and is recorded; nothing after it was started.
@@ -67,7 +74,10 @@ describe("Ctrl-C during preview|up|destroy|refresh", function () {
     const result = await running;
     assert.ok(Date.now() - second < 2000, `returned ${Date.now() - second} ms after the second Ctrl-C (the CLI would take 20 s to finish)`);
     assert.equal(result.code, 130);
-    assert.match(result.err, /^homelab: aborted at once: operations that were under way may be cut off half-way, so the state may not match the host\. Run 'homelab refresh lab' before the next 'homelab up lab'\.$/m);
+    assert.match(
+      result.err,
+      /^homelab: aborted at once: operations that were under way may be cut off half-way, so the state may not match the host\. Run 'homelab refresh lab' before the next 'homelab up lab'\.$/m,
+    );
     assert.doesNotMatch(result.err, /homelab: stopped\./);
     await until(() => signalsReceived(box).length === 2, "the second interrupt to reach the CLI");
     assert.deepEqual(signalsReceived(box), ["SIGINT", "SIGINT"]);

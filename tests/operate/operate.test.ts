@@ -70,7 +70,10 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       assert.deepStrictEqual(lines(result.err), [
         "homelab: 'up' writes generated config files into the containers with the Docker CLI, and 'docker' is not on PATH: install it (Debian: apt-get install docker.io), then re-run.",
       ]);
-      assert.ok(calls(box).every((c) => !c.argv.includes("up") && !c.argv.includes("preview")), "nothing previewed or applied");
+      assert.ok(
+        calls(box).every((c) => !c.argv.includes("up") && !c.argv.includes("preview")),
+        "nothing previewed or applied",
+      );
     });
 
     it("with --yes previews, then runs `up` on the right stack and backend with a running count", async () => {
@@ -169,7 +172,9 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       assert.match(result.out, /^Drift in 1 resource\(s\)/m);
       // Only ever the preview-only refresh: drift must not touch the state.
       assert.deepStrictEqual(
-        calls(box).filter((call) => call.argv[0] === "refresh").map((call) => call.argv[1]),
+        calls(box)
+          .filter((call) => call.argv[0] === "refresh")
+          .map((call) => call.argv[1]),
         ["--preview-only"],
       );
     });
@@ -238,9 +243,7 @@ describe("homelab preview|up|destroy|refresh|drift (Automation API driver)", () 
       fs.writeFileSync(path.join(box.projectDir, "Pulumi.home.yaml"), "config: {}\n");
       const result = await run(box, "preview", "prod");
       assert.strictEqual(result.code, 1);
-      assert.deepStrictEqual(lines(result.err), [
-        `homelab: unknown stack 'prod' (no Pulumi.prod.yaml in ${box.projectDir}; known stacks: home, lab).`,
-      ]);
+      assert.deepStrictEqual(lines(result.err), [`homelab: unknown stack 'prod' (no Pulumi.prod.yaml in ${box.projectDir}; known stacks: home, lab).`]);
       assert.deepStrictEqual(calls(box), []);
     });
   });

@@ -24,7 +24,13 @@ describe("the policy pack on preview and up", () => {
     const result = await run(box, "up", "lab", { yes: true });
     assert.equal(result.code, 0, result.err);
     const engine = calls(box).filter((call) => call.argv[0] === "preview" || call.argv[0] === "up");
-    assert.deepEqual(engine.map((call) => [call.argv[0], packsOf(call.argv)]), [["preview", [PACK]], ["up", [PACK]]]);
+    assert.deepEqual(
+      engine.map((call) => [call.argv[0], packsOf(call.argv)]),
+      [
+        ["preview", [PACK]],
+        ["up", [PACK]],
+      ],
+    );
   });
 
   it("destroy, refresh and drift do not load the program's resources for the pack", async () => {
@@ -46,8 +52,14 @@ describe("the policy pack on preview and up", () => {
     const box = sandbox({ FAKE_PULUMI_SCENARIO: "violation" });
     const result = await run(box, "up", "lab", { yes: true });
     assert.equal(result.code, 1);
-    assert.match(result.err, /^policy violation: network-membership on docker:Container lab-db: lab-db \(database\) is on vnet-ingress: databases stay on their own service network$/m);
-    assert.match(result.err, /^homelab: the policy pack stopped 'up' before anything was changed: 1 violation\(s\), listed above with their rule and resource\.$/m);
+    assert.match(
+      result.err,
+      /^policy violation: network-membership on docker:Container lab-db: lab-db \(database\) is on vnet-ingress: databases stay on their own service network$/m,
+    );
+    assert.match(
+      result.err,
+      /^homelab: the policy pack stopped 'up' before anything was changed: 1 violation\(s\), listed above with their rule and resource\.$/m,
+    );
     assert.ok(!calls(box).some((call) => call.argv[0] === "up"), "pulumi up never ran");
     assert.ok(!fs.existsSync(stateBackend(box, ".fake-state", "lab.json")), "nothing was applied");
   });

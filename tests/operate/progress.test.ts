@@ -31,7 +31,12 @@ describe("operate progress", () => {
   it("reports a failed step and marks it in the summary", () => {
     const lines: string[] = [];
     const progress = new Progress((line) => lines.push(line), { phase: "apply", total: 2 });
-    const metadata: StepEventMetadata = { op: "create", urn: "urn:pulumi:lab::homelab::docker:index/network:Network::vnet-x", type: "docker:index/network:Network", provider: "" };
+    const metadata: StepEventMetadata = {
+      op: "create",
+      urn: "urn:pulumi:lab::homelab::docker:index/network:Network::vnet-x",
+      type: "docker:index/network:Network",
+      provider: "",
+    };
     progress.onEvent({ sequence: 1, timestamp: 0, resOpFailedEvent: { metadata, status: 1, steps: 1 } });
     assert.deepStrictEqual(lines, ["[1/2] + docker:Network vnet-x failed"]);
     assert.deepStrictEqual(progress.summary().slice(1), ["  +  docker:Network vnet-x (FAILED)"]);

@@ -18,7 +18,18 @@ const pick = <T>(xs: readonly T[]) => fc.nat().map((i) => xs[i % xs.length]);
 const containerIndex = fc.nat();
 const at = (plan: Plan, i: number): PlannedContainer => plan.containers[i % plan.containers.length];
 
-const SOURCES = ["/var/run/docker.sock", "/run/docker.sock", "/run", "/var/run", "/var", "/", "//var//run/", "/srv/data", "/srv/x/docker.sock", "crowdsec-data"];
+const SOURCES = [
+  "/var/run/docker.sock",
+  "/run/docker.sock",
+  "/run",
+  "/var/run",
+  "/var",
+  "/",
+  "//var//run/",
+  "/srv/data",
+  "/srv/x/docker.sock",
+  "crowdsec-data",
+];
 const ROLE_LABELS = [...ROLES, "", "admin"];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -31,18 +42,40 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     const c = at(plan, i);
     if (c.networks.length) c.networks.splice(n % c.networks.length, 1);
   }),
-  fc.tuple(containerIndex, pick(ROLE_LABELS)).map(([i, role]): Mutation => (plan) => void (at(plan, i).labels[LABELS.role] = role)),
-  fc.tuple(containerIndex, pick(["", "sonarr", "jellyfin", "nobody"])).map(([i, s]): Mutation => (plan) => void (at(plan, i).labels[LABELS.service] = s)),
-  fc.tuple(containerIndex, pick(["read", "write", ""])).map(([i, v]): Mutation => (plan) => void (at(plan, i).labels[LABELS.dockerApi] = v)),
-  fc.tuple(containerIndex, pick(["lan", "tunnel", "none"])).map(([i, v]): Mutation => (plan) => void (at(plan, i).labels[LABELS.expose] = v)),
-  fc.tuple(containerIndex, pick(SOURCES), fc.boolean(), pick(["/host", "/var/run/docker.sock", "/config"])).map(([i, source, readOnly, target]): Mutation => (plan) => {
-    at(plan, i).mounts.push({ source, target, readOnly, type: source.startsWith("/") ? "bind" : "volume" });
-  }),
+  fc.tuple(containerIndex, pick(ROLE_LABELS)).map(
+    ([i, role]): Mutation =>
+      (plan) =>
+        void (at(plan, i).labels[LABELS.role] = role),
+  ),
+  fc.tuple(containerIndex, pick(["", "sonarr", "jellyfin", "nobody"])).map(
+    ([i, s]): Mutation =>
+      (plan) =>
+        void (at(plan, i).labels[LABELS.service] = s),
+  ),
+  fc.tuple(containerIndex, pick(["read", "write", ""])).map(
+    ([i, v]): Mutation =>
+      (plan) =>
+        void (at(plan, i).labels[LABELS.dockerApi] = v),
+  ),
+  fc.tuple(containerIndex, pick(["lan", "tunnel", "none"])).map(
+    ([i, v]): Mutation =>
+      (plan) =>
+        void (at(plan, i).labels[LABELS.expose] = v),
+  ),
+  fc
+    .tuple(containerIndex, pick(SOURCES), fc.boolean(), pick(["/host", "/var/run/docker.sock", "/config"]))
+    .map(([i, source, readOnly, target]): Mutation => (plan) => {
+      at(plan, i).mounts.push({ source, target, readOnly, type: source.startsWith("/") ? "bind" : "volume" });
+    }),
   fc.tuple(containerIndex, fc.nat()).map(([i, m]): Mutation => (plan) => {
     const c = at(plan, i);
     if (c.mounts.length) c.mounts[m % c.mounts.length].readOnly = !c.mounts[m % c.mounts.length].readOnly;
   }),
-  fc.tuple(containerIndex, fc.integer({ min: 1, max: 65535 })).map(([i, port]): Mutation => (plan) => void at(plan, i).hostPorts.push({ internal: port, external: port })),
+  fc.tuple(containerIndex, fc.integer({ min: 1, max: 65535 })).map(
+    ([i, port]): Mutation =>
+      (plan) =>
+        void at(plan, i).hostPorts.push({ internal: port, external: port }),
+  ),
   fc.tuple(containerIndex, fc.nat()).map(([i, j]): Mutation => (plan) => {
     const c = at(plan, i);
     c.networkMode = `container:${at(plan, j).name}`;
@@ -83,7 +116,9 @@ describe("property: the planner, the pack and the audit judge any mutated plan a
         assert.deepEqual(packMessages(plan), planner);
         // The audit judges only containers that say what they are (a role label); its socket findings have their own table columns.
         const judged = plan.containers.filter((c) => c.labels[LABELS.role]).map((c) => c.name);
-        const expectedAudit = planner.filter((m) => judged.some((name) => m.startsWith(`${name} (`)) && !/\(the Docker socket\)|mounts the Docker socket/.test(m));
+        const expectedAudit = planner.filter(
+          (m) => judged.some((name) => m.startsWith(`${name} (`)) && !/\(the Docker socket\)|mounts the Docker socket/.test(m),
+        );
         assert.deepEqual(auditPolicyMessages(plan), expectedAudit.sort());
       }),
       { numRuns: 400 },

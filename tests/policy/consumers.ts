@@ -15,7 +15,9 @@ import type { Plan } from "../../topology/types";
  * diagram draws it. Each answers with the messages it gives (the diagram: the containers it paints red).
  */
 export function plannerMessages(plan: Plan): string[] {
-  return checkPolicy(plan).map((p) => p.message).sort();
+  return checkPolicy(plan)
+    .map((p) => p.message)
+    .sort();
 }
 
 export function registeredResources(plan: Plan) {
@@ -38,7 +40,12 @@ export function packMessages(plan: Plan): string[] {
 
 export function engineOf(plan: Plan): EngineSnapshot {
   return {
-    networks: plan.networks.map((n) => ({ id: n.name, name: n.name, subnets: [n.subnet], labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) } })),
+    networks: plan.networks.map((n) => ({
+      id: n.name,
+      name: n.name,
+      subnets: [n.subnet],
+      labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) },
+    })),
     containers: plan.containers.map((c) => ({
       id: `${c.name}-id`,
       name: c.name,
@@ -73,5 +80,8 @@ export function diagramDanger(plan: Plan): string[] {
     .split("\n")
     .find((l) => /^\s*class .* danger$/.test(l));
   const ids = new Set(line?.trim().split(" ")[1].split(",") ?? []);
-  return plan.containers.filter((c) => ids.has(containerNodeId(c.name))).map((c) => c.name).sort();
+  return plan.containers
+    .filter((c) => ids.has(containerNodeId(c.name)))
+    .map((c) => c.name)
+    .sort();
 }

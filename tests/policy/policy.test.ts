@@ -22,7 +22,13 @@ async function evaluate(resources: RegisteredResource[]): Promise<Violation[]> {
       props: r.inputs,
       urn: `urn:pulumi:test::homelab::${r.type}::${r.name}`,
       name: r.name,
-      opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+      opts: {
+        protect: false,
+        ignoreChanges: [],
+        aliases: [],
+        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        additionalSecretOutputs: [],
+      },
       stackTags: new Map(),
       isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === r.type,
       asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === r.type ? r.inputs : undefined),
@@ -103,25 +109,37 @@ describe("policy pack", function () {
       const resources = clone(home);
       container(resources, "immich-redis").inputs.networksAdvanced.push({ name: "vnet-link-arr" });
       const violations = await evaluate(resources);
-      assert.deepEqual(violations.map((v) => v.message), ["immich-redis (cache) must never be on a link network (vnet-link-arr)"]);
+      assert.deepEqual(
+        violations.map((v) => v.message),
+        ["immich-redis (cache) must never be on a link network (vnet-link-arr)"],
+      );
     });
 
     it("a container on another service's network", async () => {
       const resources = clone(lab);
       container(resources, "lab-sonarr").inputs.networksAdvanced.push({ name: "lab-vnet-jellyfin" });
-      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-sonarr (web) joins lab-vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"]);
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => v.message),
+        ["lab-sonarr (web) joins lab-vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"],
+      );
     });
 
     it("a lab container on the home stack's network (not a network of this stack)", async () => {
       const resources = clone(lab);
       container(resources, "lab-sonarr").inputs.networksAdvanced.push({ name: "vnet-ingress" });
-      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-sonarr (web) joins vnet-ingress, which is not a network of this stack"]);
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => v.message),
+        ["lab-sonarr (web) joins vnet-ingress, which is not a network of this stack"],
+      );
     });
 
     it("a web container on vnet-socket", async () => {
       const resources = clone(lab);
       container(resources, "lab-jellyfin").inputs.networksAdvanced.push({ name: "lab-vnet-socket" });
-      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-jellyfin (web) must never be on vnet-socket (lab-vnet-socket)"]);
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => v.message),
+        ["lab-jellyfin (web) must never be on vnet-socket (lab-vnet-socket)"],
+      );
     });
 
     it("a web container mounting the Docker socket, or a folder above it", async () => {
@@ -139,7 +157,10 @@ describe("policy pack", function () {
     it("the socket proxy mounting the socket read-write", async () => {
       const resources = clone(lab);
       for (const m of container(resources, "lab-cetusguard").inputs.mounts) m.readOnly = false;
-      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-cetusguard (socket-proxy) mounts the Docker socket read-write: it must be read-only"]);
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => v.message),
+        ["lab-cetusguard (socket-proxy) mounts the Docker socket read-write: it must be read-only"],
+      );
     });
 
     it("a VPN-routed container that also joins networks and publishes ports", async () => {
@@ -162,7 +183,10 @@ describe("policy pack", function () {
       c.inputs.ports = [{ internal: 8096, external: 8096 }];
       assert.deepEqual(await evaluate(resources), []);
       c.inputs.ports.push({ internal: 8920, external: 8920 });
-      assert.deepEqual((await evaluate(resources)).map((v) => v.message), ["lab-jellyfin (web) publishes host port(s) 8920: only the proxy and the VPN gateway may, or ports the owner lists in publish"]);
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => v.message),
+        ["lab-jellyfin (web) publishes host port(s) 8920: only the proxy and the VPN gateway may, or ports the owner lists in publish"],
+      );
     });
 
     it("a container on the host network, or on no network of the stack (Docker's default bridge)", async () => {
@@ -193,7 +217,11 @@ describe("policy pack", function () {
     it("networks without labels, on a public range, or without a fixed subnet", async () => {
       const resources = clone(lab);
       const nets = resources.filter((r) => r.type === NETWORK_TYPE);
-      const [a, b, c] = [nets.find((n) => n.name === "lab-vnet-sonarr")!, nets.find((n) => n.name === "lab-vnet-jellyfin")!, nets.find((n) => n.name === "lab-vnet-whoami")!];
+      const [a, b, c] = [
+        nets.find((n) => n.name === "lab-vnet-sonarr")!,
+        nets.find((n) => n.name === "lab-vnet-jellyfin")!,
+        nets.find((n) => n.name === "lab-vnet-whoami")!,
+      ];
       a.inputs.labels = [{ label: "homelab.network-kind", value: "service" }];
       b.inputs.ipamConfigs = [{ subnet: "8.8.8.0/29" }];
       c.inputs.ipamConfigs = [];
@@ -208,7 +236,10 @@ describe("policy pack", function () {
     });
 
     it("a resource of another type is not judged by the container and network rules", async () => {
-      assert.deepEqual(await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], inputs: { name: "/var/run/docker.sock" } }]), []);
+      assert.deepEqual(
+        await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], inputs: { name: "/var/run/docker.sock" } }]),
+        [],
+      );
     });
   });
 

@@ -35,7 +35,9 @@ function toAnalyzerResource(r: RegisteredResource) {
 }
 
 const diagnostics = (response: any): Diagnostic[] =>
-  response.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), urn: d.getUrn(), message: d.getMessage(), enforcementLevel: d.getEnforcementlevel() }));
+  response
+    .getDiagnosticsList()
+    .map((d: any) => ({ policy: d.getPolicyname(), urn: d.getUrn(), message: d.getMessage(), enforcementLevel: d.getEnforcementlevel() }));
 
 describe("policy pack, served the way Pulumi runs it", function () {
   this.timeout(90_000);
@@ -46,7 +48,10 @@ describe("policy pack, served the way Pulumi runs it", function () {
   before(async () => {
     const started = new Promise<number>((resolve, reject) => {
       // The engine address is only used for logging, which these policies never do.
-      pack = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", "."], { cwd: path.join(PROJECT_DIR, "policy"), stdio: ["ignore", "pipe", "pipe"] });
+      pack = spawn(process.execPath, [require.resolve("@pulumi/pulumi/cmd/run-policy-pack"), "127.0.0.1:1", "."], {
+        cwd: path.join(PROJECT_DIR, "policy"),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       let err = "";
       pack.stdout!.on("data", (d) => {
@@ -104,7 +109,10 @@ describe("policy pack, served the way Pulumi runs it", function () {
     const jellyfin: RegisteredResource = JSON.parse(JSON.stringify(home.find((r) => r.type === CONTAINER_TYPE && r.name === "jellyfin")));
     jellyfin.inputs.mounts.push({ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true });
     const found = await analyze(jellyfin);
-    assert.deepEqual(found.map((d) => d.policy), ["docker-socket-only-socket-proxy-read-only"]);
+    assert.deepEqual(
+      found.map((d) => d.policy),
+      ["docker-socket-only-socket-proxy-read-only"],
+    );
     assert.match(found[0].message, /jellyfin \(web\) mounts \/var\/run\/docker\.sock \(the Docker socket\): only the socket proxy may/);
   });
 });

@@ -59,7 +59,17 @@ function planWith(role: Role, placement: Placement, expose: Exposure, dockerApi:
     ports: [5432],
     labels: policyLabels({ service: "keeper", role: "database" }),
   };
-  return { domain: "example.com", prefix: "t-", proxy: "traefik", networks: Object.values(NETWORKS), containers: [container, keeperDb], services: [], routes: [], tls: { mode: "internal", domain: "example.com", dnsNames: ["example.com", "*.example.com"] }, warnings: [] };
+  return {
+    domain: "example.com",
+    prefix: "t-",
+    proxy: "traefik",
+    networks: Object.values(NETWORKS),
+    containers: [container, keeperDb],
+    services: [],
+    routes: [],
+    tls: { mode: "internal", domain: "example.com", dnsNames: ["example.com", "*.example.com"] },
+    warnings: [],
+  };
 }
 
 /** What the table says about one case: the kind of each violation expected, none when allowed. */
@@ -83,9 +93,17 @@ describe("the shared network policy, judged the same by all four consumers", () 
             const plan = planWith(role, placement, expose, dockerApi);
             const planner = plannerMessages(plan);
             assert.equal(planner.length, expected.length, `planner: ${planner.join("; ") || "no violation"}`);
-            if (expected.includes("route")) assert.ok(planner.some((m) => m.includes(`has a route (${expose})`)), planner.join("; "));
+            if (expected.includes("route"))
+              assert.ok(
+                planner.some((m) => m.includes(`has a route (${expose})`)),
+                planner.join("; "),
+              );
             assert.deepEqual(packMessages(plan), planner, "the pack disagrees with the planner");
-            assert.deepEqual(auditMessages(plan), planner.map((m) => `t-app: ${m}`), "the audit disagrees with the planner");
+            assert.deepEqual(
+              auditMessages(plan),
+              planner.map((m) => `t-app: ${m}`),
+              "the audit disagrees with the planner",
+            );
             assert.deepEqual(diagramDanger(plan), expected.length ? ["t-app"] : [], "the diagram disagrees with the planner");
           });
         }

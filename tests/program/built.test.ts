@@ -55,7 +55,11 @@ describe("the entry Pulumi runs (program.js)", function () {
       const manifest = JSON.parse(fs.readFileSync(path.join(dir, "dist", "program.json"), "utf8"));
       assert.deepEqual(Object.keys(manifest.sources).sort(), ["index.ts", "part.ts"]);
       assert.ok(fs.existsSync(path.join(dir, "dist", "program.js.map")));
-      assert.deepEqual(fs.readdirSync(path.join(dir, "dist")).filter((f) => f.endsWith(".tmp")), [], "no temp file left");
+      assert.deepEqual(
+        fs.readdirSync(path.join(dir, "dist")).filter((f) => f.endsWith(".tmp")),
+        [],
+        "no temp file left",
+      );
     });
 
     it("is reused while no source changed", async () => {

@@ -21,7 +21,12 @@ for (const stack of ["home", "lab"]) {
     it("runs without error", () => assert.equal(run.error, undefined));
 
     it("registers exactly the planned networks, with their subnets and gateways", () => {
-      const networks = byType(run, NETWORK).map((r) => ({ name: r.inputs.name, subnet: r.inputs.ipamConfigs[0].subnet, gateway: r.inputs.ipamConfigs[0].gateway, driver: r.inputs.driver }));
+      const networks = byType(run, NETWORK).map((r) => ({
+        name: r.inputs.name,
+        subnet: r.inputs.ipamConfigs[0].subnet,
+        gateway: r.inputs.ipamConfigs[0].gateway,
+        driver: r.inputs.driver,
+      }));
       const expected = plan.networks.map((n) => ({ name: n.name, subnet: n.subnet, gateway: n.gateway, driver: "bridge" }));
       const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
       assert.deepEqual(networks.sort(byName), expected.sort(byName));
@@ -32,7 +37,11 @@ for (const stack of ["home", "lab"]) {
       assert.deepEqual(containers.map((c) => c.inputs.name).sort(), plan.containers.map((c) => c.name).sort());
       for (const planned of plan.containers) {
         const c = containers.find((r) => r.inputs.name === planned.name)!;
-        assert.deepEqual((c.inputs.networksAdvanced ?? []).map((n: { name: string }) => n.name), planned.networks, planned.name);
+        assert.deepEqual(
+          (c.inputs.networksAdvanced ?? []).map((n: { name: string }) => n.name),
+          planned.networks,
+          planned.name,
+        );
       }
     });
 
@@ -46,23 +55,47 @@ for (const stack of ["home", "lab"]) {
         const secretNames = Object.keys(planned.secretEnv).sort();
         assert.equal(isSecretInput(c.inputs.envs), secretNames.length > 0, `${planned.name} env secret`);
         const envs = unwrapSecrets<string[]>(c.inputs.envs);
-        assert.deepEqual(envs.slice(0, envs.length - secretNames.length), Object.entries(planned.env).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`), `${planned.name} env`);
-        assert.deepEqual(envs.slice(envs.length - secretNames.length).map((e) => e.split("=")[0]), secretNames, `${planned.name} secret env`);
-        assert.deepEqual(c.inputs.mounts, planned.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })), `${planned.name} mounts`);
+        assert.deepEqual(
+          envs.slice(0, envs.length - secretNames.length),
+          Object.entries(planned.env)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([k, v]) => `${k}=${v}`),
+          `${planned.name} env`,
+        );
+        assert.deepEqual(
+          envs.slice(envs.length - secretNames.length).map((e) => e.split("=")[0]),
+          secretNames,
+          `${planned.name} secret env`,
+        );
+        assert.deepEqual(
+          c.inputs.mounts,
+          planned.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })),
+          `${planned.name} mounts`,
+        );
       }
     });
 
     it("mounts the Docker socket only in the socket proxy, read-only, and that proxy joins only vnet-socket", () => {
       const socketMounts = byType(run, CONTAINER).filter((c) => (c.inputs.mounts ?? []).some((m: { source: string }) => m.source === "/var/run/docker.sock"));
-      assert.deepEqual(socketMounts.map((c) => c.inputs.name), [`${plan.prefix}cetusguard`]);
+      assert.deepEqual(
+        socketMounts.map((c) => c.inputs.name),
+        [`${plan.prefix}cetusguard`],
+      );
       assert.equal(socketMounts[0].inputs.mounts[0].readOnly, true);
-      assert.deepEqual(socketMounts[0].inputs.networksAdvanced.map((n: { name: string }) => n.name), [`${plan.prefix}vnet-socket`]);
+      assert.deepEqual(
+        socketMounts[0].inputs.networksAdvanced.map((n: { name: string }) => n.name),
+        [`${plan.prefix}vnet-socket`],
+      );
     });
 
     it("keeps databases and caches on their own service network only", () => {
       for (const c of plan.containers.filter((c) => c.role === "database" || c.role === "cache")) {
         const registered = byType(run, CONTAINER).find((r) => r.inputs.name === c.name)!;
-        assert.deepEqual(registered.inputs.networksAdvanced.map((n: { name: string }) => n.name), [`${plan.prefix}vnet-${c.service}`], c.name);
+        assert.deepEqual(
+          registered.inputs.networksAdvanced.map((n: { name: string }) => n.name),
+          [`${plan.prefix}vnet-${c.service}`],
+          c.name,
+        );
       }
     });
 
@@ -87,7 +120,10 @@ for (const stack of ["home", "lab"]) {
     });
 
     it("exports the network table and service URLs", () => {
-      assert.deepEqual(run.outputs.networks.map((n: { name: string }) => n.name), plan.networks.map((n) => n.name));
+      assert.deepEqual(
+        run.outputs.networks.map((n: { name: string }) => n.name),
+        plan.networks.map((n) => n.name),
+      );
       assert.equal(Object.keys(run.outputs.serviceUrls).length, plan.routes.length);
     });
   });

@@ -24,12 +24,18 @@ describe("remote access: homelab plan", () => {
       ],
     );
     for (const r of plan.dns) assert.deepEqual([r.type, r.content], ["CNAME", "<tunnel-id>.cfargotunnel.com"]);
-    assert.deepEqual(plan.dns.map((r: { name: string }) => r.name), ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", "requests.home.example.com"]);
-    assert.deepEqual(plan.access.map((a: { domain: string; policies: string[] }) => [a.domain, a.policies]), [
-      ["auth.home.example.com", ["allow"]],
-      ["home.home.example.com", ["allow"]],
-      ["requests.home.example.com", ["allow"]],
-    ]);
+    assert.deepEqual(
+      plan.dns.map((r: { name: string }) => r.name),
+      ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", "requests.home.example.com"],
+    );
+    assert.deepEqual(
+      plan.access.map((a: { domain: string; policies: string[] }) => [a.domain, a.policies]),
+      [
+        ["auth.home.example.com", ["allow"]],
+        ["home.home.example.com", ["allow"]],
+        ["requests.home.example.com", ["allow"]],
+      ],
+    );
   });
 
   it("plan lab --json has no remote-access sections", async () => {

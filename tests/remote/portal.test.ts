@@ -2,7 +2,13 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
 
-const CLOUDFLARE = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["owner@example.com"] } };
+const CLOUDFLARE = {
+  enabled: true,
+  accountId: "0123456789abcdef0123456789abcdef",
+  zoneId: "fedcba9876543210fedcba9876543210",
+  zone: "example.com",
+  allow: { emails: ["owner@example.com"] },
+};
 
 function plan(services: Record<string, unknown>, extra: Record<string, unknown> = {}): Plan {
   const result = buildPlan({ domain: "home.example.com", services, cloudflare: CLOUDFLARE, ...extra });
@@ -19,7 +25,10 @@ describe("remote access: Authelia's portal follows the routes that need it", () 
     assert.equal(portal(p)?.expose, "tunnel");
     assert.ok(p.tunnel?.ingress.some((r) => r.hostname === "auth.home.example.com"));
     assert.ok(p.dns?.some((r) => r.name === "auth.home.example.com"));
-    assert.ok(p.access?.some((a) => a.domain === "auth.home.example.com"), "Access guards the portal like the route");
+    assert.ok(
+      p.access?.some((a) => a.domain === "auth.home.example.com"),
+      "Access guards the portal like the route",
+    );
   });
 
   it("when every tunnelled route chose Authelia alone, the portal is public (its own login)", () => {

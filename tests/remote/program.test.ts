@@ -13,7 +13,12 @@ const TOKEN_CALL = "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroT
 
 /** The home stack tunnels homepage and jellyseerr behind Access, and immich behind Authelia only. */
 // auth.: Authelia's portal follows the protected routes onto the tunnel, guarded by Access like them.
-const TUNNELLED = { "auth.home.example.com": "authelia", "home.home.example.com": "homepage", "photos.home.example.com": "immich", "requests.home.example.com": "jellyseerr" };
+const TUNNELLED = {
+  "auth.home.example.com": "authelia",
+  "home.home.example.com": "homepage",
+  "photos.home.example.com": "immich",
+  "requests.home.example.com": "jellyseerr",
+};
 const ACCESS_GUARDED = ["auth.home.example.com", "home.home.example.com", "requests.home.example.com"];
 
 const one = (run: ProgramRun, type: string): RegisteredResource => {
@@ -43,7 +48,10 @@ describe("remote access: the home stack under mocks", function () {
     const config = one(home, TUNNEL_CONFIG);
     assert.equal(config.inputs.tunnelId, one(home, TUNNEL).id);
     const rules = config.inputs.config.ingresses as { hostname?: string; service: string; originRequest?: Record<string, unknown> }[];
-    assert.deepEqual(rules.slice(0, -1).map((r) => r.hostname), Object.keys(TUNNELLED));
+    assert.deepEqual(
+      rules.slice(0, -1).map((r) => r.hostname),
+      Object.keys(TUNNELLED),
+    );
     for (const r of rules.slice(0, -1)) {
       assert.equal(r.service, "https://traefik:443");
       assert.deepEqual(r.originRequest, { httpHostHeader: r.hostname, originServerName: r.hostname, caPool: TUNNEL_CA_FILE });
@@ -84,10 +92,15 @@ describe("remote access: the home stack under mocks", function () {
     assert.ok(cloudflared, "no cloudflared container");
     assert.ok(isSecretInput(cloudflared.inputs.envs), "envs carrying the token must be a secret");
     assert.ok(revealSecret<string[]>(cloudflared.inputs.envs).includes("TUNNEL_TOKEN=mock-tunnel-token"));
-    assert.deepEqual(cloudflared.inputs.networksAdvanced.map((n: { name: string }) => n.name), ["vnet-ingress"]);
+    assert.deepEqual(
+      cloudflared.inputs.networksAdvanced.map((n: { name: string }) => n.name),
+      ["vnet-ingress"],
+    );
     assert.equal(cloudflared.inputs.networksAdvanced[0].ipv4Address, "192.168.90.254", "the fixed address the proxy trusts");
     // The stack CA, filled in from the InternalCa component, to verify the proxy's certificate.
-    assert.deepEqual(cloudflared.inputs.uploads, [{ file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" }]);
+    assert.deepEqual(cloudflared.inputs.uploads, [
+      { file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" },
+    ]);
     assert.deepEqual(cloudflared.inputs.ports, []);
     assert.deepEqual(cloudflared.inputs.command, ["tunnel", "--no-autoupdate", "run"]);
   });
@@ -119,9 +132,15 @@ describe("remote access: the lab stack under mocks (Cloudflare disabled)", funct
   it("registers no Cloudflare resource, invokes no Cloudflare function and never loads the Cloudflare SDK", async () => {
     const lab = await recordProgram("lab");
     assert.equal(lab.error, undefined);
-    assert.deepEqual(lab.resources.filter((r) => r.type.startsWith("cloudflare:")), []);
+    assert.deepEqual(
+      lab.resources.filter((r) => r.type.startsWith("cloudflare:")),
+      [],
+    );
     // the host stack's generated secrets are random resources too; none of them belongs to a tunnel
-    assert.deepEqual(lab.resources.filter((r) => r.type.startsWith("random:") && /tunnel/.test(r.name)), []);
+    assert.deepEqual(
+      lab.resources.filter((r) => r.type.startsWith("random:") && /tunnel/.test(r.name)),
+      [],
+    );
     assert.deepEqual(lab.invokes, []);
     assert.ok(!lab.sdks.includes("@pulumi/cloudflare"), `loaded ${lab.sdks.join(", ")}`);
     assert.ok(!byType(lab, CONTAINER).some((c) => c.name.endsWith("cloudflared")));
@@ -136,17 +155,41 @@ describe("remote access: the lab stack under mocks (Cloudflare disabled)", funct
 
 describe("remote access: invalid configs under the real program", function () {
   this.timeout(60000);
-  const cloudflare = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", allow: { emails: ["owner@example.com"] } };
+  const cloudflare = {
+    enabled: true,
+    accountId: "0123456789abcdef0123456789abcdef",
+    zoneId: "fedcba9876543210fedcba9876543210",
+    allow: { emails: ["owner@example.com"] },
+  };
   const base = { domain: "home.example.com", lan: "192.168.1.0/24" };
   const invalid: [string, Record<string, unknown>, RegExp][] = [
-    ["host outside the zone", { ...base, services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...cloudflare, zone: "example.org" } }, /homelab:services\.jellyseerr\.subdomain: host .* is not inside the Cloudflare zone/],
-    ["tunnel while Cloudflare is off", { ...base, services: { jellyseerr: { expose: "tunnel" } } }, /homelab:services\.jellyseerr\.expose: is tunnel but Cloudflare remote access is off/],
-    ["no accountId", { ...base, services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...cloudflare, accountId: undefined } }, /homelab:cloudflare\.accountId: is required/],
-    ["bypass without Access", { ...base, services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare }, /homelab:services\.jellyseerr\.auth: .* no login at all/],
+    [
+      "host outside the zone",
+      { ...base, services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...cloudflare, zone: "example.org" } },
+      /homelab:services\.jellyseerr\.subdomain: host .* is not inside the Cloudflare zone/,
+    ],
+    [
+      "tunnel while Cloudflare is off",
+      { ...base, services: { jellyseerr: { expose: "tunnel" } } },
+      /homelab:services\.jellyseerr\.expose: is tunnel but Cloudflare remote access is off/,
+    ],
+    [
+      "no accountId",
+      { ...base, services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...cloudflare, accountId: undefined } },
+      /homelab:cloudflare\.accountId: is required/,
+    ],
+    [
+      "bypass without Access",
+      { ...base, services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare },
+      /homelab:services\.jellyseerr\.auth: .* no login at all/,
+    ],
   ];
 
   it(`refuses each of ${invalid.length} remote-access mistakes before registering anything`, async () => {
-    const runs = await rejectedRuns(null, invalid.map(([, config]) => config));
+    const runs = await rejectedRuns(
+      null,
+      invalid.map(([, config]) => config),
+    );
     assert.equal(runs.length, invalid.length);
     runs.forEach((run, i) => {
       assert.match(run.error ?? "", invalid[i][2], invalid[i][0]);

@@ -4,10 +4,20 @@ import { CATCH_ALL, hostnameProblems, ingressProblems, TUNNEL_CA_FILE } from "..
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan, PlanProblem } from "../../topology/types";
 
-const CLOUDFLARE = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: "fedcba9876543210fedcba9876543210", zone: "example.com", allow: { emails: ["owner@example.com"] } };
+const CLOUDFLARE = {
+  enabled: true,
+  accountId: "0123456789abcdef0123456789abcdef",
+  zoneId: "fedcba9876543210fedcba9876543210",
+  zone: "example.com",
+  allow: { emails: ["owner@example.com"] },
+};
 
 /** A small stack with Cloudflare on; `services` and `cloudflare` replace the defaults when given (`null`: no homelab:cloudflare). */
-function config(services: Record<string, unknown> = { jellyseerr: { expose: "tunnel" } }, cloudflare: Record<string, unknown> | null = CLOUDFLARE, extra: Record<string, unknown> = {}) {
+function config(
+  services: Record<string, unknown> = { jellyseerr: { expose: "tunnel" } },
+  cloudflare: Record<string, unknown> | null = CLOUDFLARE,
+  extra: Record<string, unknown> = {},
+) {
   return { domain: "home.example.com", services, ...(cloudflare ? { cloudflare } : {}), ...extra };
 }
 
@@ -34,14 +44,21 @@ function assertError(raw: unknown, path: string, message: RegExp) {
 describe("remote access: planning", () => {
   it("plans ingress, DNS and Access for a tunnelled service behind Traefik", () => {
     const p = plan(config());
-    const rule = (host: string) => ({ hostname: host, service: "https://traefik:443", originRequest: { httpHostHeader: host, originServerName: host, caPool: TUNNEL_CA_FILE } });
+    const rule = (host: string) => ({
+      hostname: host,
+      service: "https://traefik:443",
+      originRequest: { httpHostHeader: host, originServerName: host, caPool: TUNNEL_CA_FILE },
+    });
     const record = (host: string, service: string) => ({ name: host, type: "CNAME", content: "<tunnel-id>.cfargotunnel.com", proxied: true, ttl: 1, service });
     const app = (host: string, service: string) => ({ domain: host, service, policies: ["allow"], sessionDuration: "24h" });
     // Authelia's portal comes along: jellyseerr's login redirects there (tests/remote/portal.test.ts).
     assert.deepEqual(p.tunnel?.ingress, [rule("auth.home.example.com"), rule("jellyseerr.home.example.com"), CATCH_ALL]);
     assert.deepEqual(p.dns, [record("auth.home.example.com", "authelia"), record("jellyseerr.home.example.com", "jellyseerr")]);
     assert.deepEqual(p.access, [app("auth.home.example.com", "authelia"), app("jellyseerr.home.example.com", "jellyseerr")]);
-    assert.deepEqual(p.cloudflare?.policies.map((x) => x.name), ["allow"]);
+    assert.deepEqual(
+      p.cloudflare?.policies.map((x) => x.name),
+      ["allow"],
+    );
     const cloudflared = p.containers.find((c) => c.name === "cloudflared");
     assert.deepEqual(cloudflared?.networks, ["vnet-ingress"]);
     assert.deepEqual(Object.keys(cloudflared?.secretEnv ?? {}), ["TUNNEL_TOKEN"]);
@@ -54,11 +71,14 @@ describe("remote access: planning", () => {
 
   it("sends SWAG traffic to https://<prefix>swag:443 with its hostname as SNI, verified against the stack CA", () => {
     const p = plan(config(undefined, CLOUDFLARE, { proxy: "swag", network: { prefix: "lab-" } }));
-    assert.deepEqual(p.tunnel?.ingress.find((r) => r.hostname === "jellyseerr.home.example.com"), {
-      hostname: "jellyseerr.home.example.com",
-      service: "https://lab-swag:443",
-      originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },
-    });
+    assert.deepEqual(
+      p.tunnel?.ingress.find((r) => r.hostname === "jellyseerr.home.example.com"),
+      {
+        hostname: "jellyseerr.home.example.com",
+        service: "https://lab-swag:443",
+        originRequest: { httpHostHeader: "jellyseerr.home.example.com", originServerName: "jellyseerr.home.example.com", caPool: TUNNEL_CA_FILE },
+      },
+    );
     assert.equal(p.tunnel?.name, "lab-homelab");
     assert.equal(p.tunnel?.connector, "lab-cloudflared");
   });
@@ -79,13 +99,21 @@ describe("remote access: planning", () => {
 
 describe("remote access: validation errors", () => {
   it("refuses a public hostname outside the Cloudflare zone", () => {
-    assertError(config(undefined, { ...CLOUDFLARE, zone: "example.org" }), "homelab:services.jellyseerr.subdomain", /not inside the Cloudflare zone example\.org/);
+    assertError(
+      config(undefined, { ...CLOUDFLARE, zone: "example.org" }),
+      "homelab:services.jellyseerr.subdomain",
+      /not inside the Cloudflare zone example\.org/,
+    );
     // a suffix that is not a label boundary is not "inside"
     assertError(config(undefined, { ...CLOUDFLARE, zone: "ample.com" }), "homelab:services.jellyseerr.subdomain", /not inside the Cloudflare zone ample\.com/);
   });
 
   it("refuses two tunnelled services on the same hostname", () => {
-    assertError(config({ jellyseerr: { expose: "tunnel", subdomain: "media" }, jellyfin: { expose: "tunnel", subdomain: "media" } }), "homelab:services.jellyseerr.subdomain", /media\.home\.example\.com is already routed/);
+    assertError(
+      config({ jellyseerr: { expose: "tunnel", subdomain: "media" }, jellyfin: { expose: "tunnel", subdomain: "media" } }),
+      "homelab:services.jellyseerr.subdomain",
+      /media\.home\.example\.com is already routed/,
+    );
   });
 
   it("refuses a subdomain that is not a valid DNS label", () => {
@@ -101,7 +129,10 @@ describe("remote access: validation errors", () => {
     const found = errors(config(undefined, { enabled: true, allow: { emails: ["owner@example.com"] } }));
     assert.deepEqual(
       found.map((e) => `${e.path}: ${e.message}`),
-      ["homelab:cloudflare.accountId: is required when homelab:cloudflare.enabled is true", "homelab:cloudflare.zoneId: is required when homelab:cloudflare.enabled is true"],
+      [
+        "homelab:cloudflare.accountId: is required when homelab:cloudflare.enabled is true",
+        "homelab:cloudflare.zoneId: is required when homelab:cloudflare.enabled is true",
+      ],
     );
   });
 
@@ -126,16 +157,32 @@ describe("remote access: validation errors", () => {
   });
 
   it("refuses public: true together with an explicit Access remoteAuth", () => {
-    assertError(config({ jellyseerr: { expose: "tunnel", public: true, remoteAuth: "access" } }), "homelab:services.jellyseerr.public", /no Cloudflare Access application, but remoteAuth is access/);
+    assertError(
+      config({ jellyseerr: { expose: "tunnel", public: true, remoteAuth: "access" } }),
+      "homelab:services.jellyseerr.public",
+      /no Cloudflare Access application, but remoteAuth is access/,
+    );
   });
 
   it("refuses public or remoteAuth on a service that is not on the tunnel", () => {
-    assertError(config({ jellyseerr: { expose: "tunnel" }, jellyfin: { public: true } }), "homelab:services.jellyfin.public", /only applies to services with expose: tunnel/);
-    assertError(config({ jellyseerr: { expose: "tunnel" }, jellyfin: { remoteAuth: "both" } }), "homelab:services.jellyfin.remoteAuth", /only applies to services with expose: tunnel/);
+    assertError(
+      config({ jellyseerr: { expose: "tunnel" }, jellyfin: { public: true } }),
+      "homelab:services.jellyfin.public",
+      /only applies to services with expose: tunnel/,
+    );
+    assertError(
+      config({ jellyseerr: { expose: "tunnel" }, jellyfin: { remoteAuth: "both" } }),
+      "homelab:services.jellyfin.remoteAuth",
+      /only applies to services with expose: tunnel/,
+    );
   });
 
   it("refuses Access applications that nobody is allowed through", () => {
-    assertError(config(undefined, { ...CLOUDFLARE, allow: { emails: [], emailDomains: [] } }), "homelab:cloudflare.allow", /nobody could pass Cloudflare Access/);
+    assertError(
+      config(undefined, { ...CLOUDFLARE, allow: { emails: [], emailDomains: [] } }),
+      "homelab:cloudflare.allow",
+      /nobody could pass Cloudflare Access/,
+    );
   });
 
   it("refuses listing cloudflared by hand while Cloudflare is disabled", () => {
@@ -170,14 +217,20 @@ describe("remote access: hostname and ingress invariants", () => {
   });
 
   it("ingressProblems: the catch-all must be unique and present", () => {
-    assert.deepEqual(ingressProblems([rule("a.example.com"), CATCH_ALL, CATCH_ALL], "example.com"), ["rule 2 (http_status:404) has no hostname: only the last rule may be a catch-all"]);
+    assert.deepEqual(ingressProblems([rule("a.example.com"), CATCH_ALL, CATCH_ALL], "example.com"), [
+      "rule 2 (http_status:404) has no hostname: only the last rule may be a catch-all",
+    ]);
     assert.deepEqual(ingressProblems([rule("a.example.com")], "example.com"), ["the last rule must be the catch-all http_status:404"]);
     assert.deepEqual(ingressProblems([], "example.com"), ["the last rule must be the catch-all http_status:404"]);
-    assert.deepEqual(ingressProblems([rule("a.example.com"), { service: "https://traefik:443" }], "example.com"), ["the last rule must be the catch-all http_status:404"]);
+    assert.deepEqual(ingressProblems([rule("a.example.com"), { service: "https://traefik:443" }], "example.com"), [
+      "the last rule must be the catch-all http_status:404",
+    ]);
   });
 
   it("ingressProblems: hostnames must be unique, valid and inside the zone", () => {
-    assert.deepEqual(ingressProblems([rule("a.example.com"), rule("a.example.com"), CATCH_ALL], "example.com"), ["host a.example.com has more than one ingress rule"]);
+    assert.deepEqual(ingressProblems([rule("a.example.com"), rule("a.example.com"), CATCH_ALL], "example.com"), [
+      "host a.example.com has more than one ingress rule",
+    ]);
     assert.match(ingressProblems([rule("a.example.net"), CATCH_ALL], "example.com").join(), /not inside the Cloudflare zone/);
     assert.match(ingressProblems([rule("a_b.example.com"), CATCH_ALL], "example.com").join(), /invalid DNS label/);
   });

@@ -14,9 +14,23 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, u
   if (type === "random:index/randomBytes:RandomBytes") return { result: `mock-${name}`, base64: Buffer.from(`mock-${name}`).toString("base64") };
   if (type === "random:index/randomPassword:RandomPassword") {
     // Shaped like the provider's: a bcrypt hash (cost 10) of the generated value, fixed for a name.
-    return { result: `mock-${name}`, bcryptHash: `$2a$10$${createHash("sha256").update(name).digest("base64").replace(/[^A-Za-z0-9]/g, "").padEnd(53, "x").slice(0, 53)}` };
+    return {
+      result: `mock-${name}`,
+      bcryptHash: `$2a$10$${createHash("sha256")
+        .update(name)
+        .digest("base64")
+        .replace(/[^A-Za-z0-9]/g, "")
+        .padEnd(53, "x")
+        .slice(0, 53)}`,
+    };
   }
-  if (type === "random:index/randomId:RandomId") return { hex: createHash("sha256").update(name).digest("hex").slice(0, 2 * Number(inputs.byteLength)) };
+  if (type === "random:index/randomId:RandomId")
+    return {
+      hex: createHash("sha256")
+        .update(name)
+        .digest("hex")
+        .slice(0, 2 * Number(inputs.byteLength)),
+    };
   if (type.startsWith("random:")) return { result: `mock-${name}` };
   // @pulumi/tls: PEM-shaped stand-ins, named after the resource so tests can tell them apart.
   const pem = (label: string) => `-----BEGIN ${label}-----\nmock-${name}\n-----END ${label}-----\n`;

@@ -76,7 +76,10 @@ async function main() {
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any }).getMonitor();
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
-    dependencies.set(`${req.getType()}::${req.getName()}`, (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!));
+    dependencies.set(
+      `${req.getType()}::${req.getName()}`,
+      (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
+    );
     return registerResource(req, callback);
   };
   if (input.batch) return runBatch(input.batch);
@@ -98,7 +101,13 @@ async function main() {
   }
   for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
   // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
-  const sdks = [...new Set(Object.keys(require.cache).map((f) => /node_modules\/(@pulumi\/[^/]+)\//.exec(f)?.[1]).filter((p): p is string => !!p))].sort();
+  const sdks = [
+    ...new Set(
+      Object.keys(require.cache)
+        .map((f) => /node_modules\/(@pulumi\/[^/]+)\//.exec(f)?.[1])
+        .filter((p): p is string => !!p),
+    ),
+  ].sort();
   process.stdout.write(JSON.stringify({ resources, outputs, error, invokes, sdks }) + "\n");
 }
 

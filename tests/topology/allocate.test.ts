@@ -4,7 +4,8 @@ import { containerCapacity, isNetworkAddress, overlaps, parseBlock } from "../..
 
 const reserved = [{ cidr: "192.168.1.0/24", what: "the LAN", path: "homelab:lan" }];
 const req = (key: string, containers = 1, pinned?: string): SubnetRequest => ({ key, containers, pinned, path: `homelab:services.${key.slice(5)}.subnet` });
-const allocate = (requests: SubnetRequest[], lock: Record<string, string> = {}, pool = "192.168.16.0/20") => allocateServiceSubnets({ pool, poolPath: "homelab:network.pool", requests, lock, reserved });
+const allocate = (requests: SubnetRequest[], lock: Record<string, string> = {}, pool = "192.168.16.0/20") =>
+  allocateServiceSubnets({ pool, poolPath: "homelab:network.pool", requests, lock, reserved });
 
 describe("subnet allocation", () => {
   it("follows the seed's sizing guideline: /29 for 1–2 containers, /28 for 3+, bigger only when needed", () => {
@@ -20,7 +21,8 @@ describe("subnet allocation", () => {
       assert.ok(isNetworkAddress(s), s);
       assert.ok(overlaps(parseBlock(s), parseBlock("192.168.16.0/20")));
     }
-    for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) assert.ok(!overlaps(parseBlock(blocks[i]), parseBlock(blocks[j])), `${blocks[i]} vs ${blocks[j]}`);
+    for (let i = 0; i < blocks.length; i++)
+      for (let j = i + 1; j < blocks.length; j++) assert.ok(!overlaps(parseBlock(blocks[i]), parseBlock(blocks[j])), `${blocks[i]} vs ${blocks[j]}`);
   });
 
   it("does not depend on the order services are listed in", () => {
@@ -57,12 +59,20 @@ describe("subnet allocation", () => {
   });
 
   it("never allocates over the LAN when the pool contains it", () => {
-    const { assignments } = allocate(Array.from({ length: 40 }, (_, i) => req(`vnet-s${i}`)), {}, "192.168.0.0/22");
+    const { assignments } = allocate(
+      Array.from({ length: 40 }, (_, i) => req(`vnet-s${i}`)),
+      {},
+      "192.168.0.0/22",
+    );
     for (const a of assignments.values()) assert.ok(!overlaps(parseBlock(a.subnet), parseBlock("192.168.1.0/24")), a.subnet);
   });
 
   it("reports pool exhaustion with what is needed and what is free", () => {
-    const r = allocate(Array.from({ length: 5 }, (_, i) => req(`vnet-s${i}`, 3)), {}, "192.168.16.0/27");
+    const r = allocate(
+      Array.from({ length: 5 }, (_, i) => req(`vnet-s${i}`, 3)),
+      {},
+      "192.168.16.0/27",
+    );
     assert.equal(r.problems.length, 1);
     assert.match(r.problems[0].message, /^pool 192\.168\.16\.0\/27 is exhausted: 3 more service network\(s\) \(.*\) need 48 addresses, 0 are free/);
   });

@@ -12,7 +12,10 @@ describe("retired catalog entries", () => {
   it("Heimdall with an image of the owner's runs as a custom service, with a warning naming Homepage", () => {
     const result = buildPlan(minimalConfig({ services: { heimdall: { image: "lscr.io/linuxserver/heimdall:2.7.4", port: 80 } } }));
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
-    assert.ok(result.warnings.some((w) => /^homelab:services\.heimdall: 'heimdall' runs as a custom service .* Use homepage instead/.test(w)), result.warnings.join("\n"));
+    assert.ok(
+      result.warnings.some((w) => /^homelab:services\.heimdall: 'heimdall' runs as a custom service .* Use homepage instead/.test(w)),
+      result.warnings.join("\n"),
+    );
     assert.equal(result.plan.services.find((s) => s.name === "heimdall")?.catalog, undefined);
   });
 });

@@ -10,7 +10,22 @@ const home = (mode: string, services: Record<string, Record<string, unknown>> = 
 const subnetOf = (plan: Plan, network: string) => plan.networks.find((n) => n.name === network)!.subnet;
 
 /** Every VPN-capable service the home stack runs (whisparr is disabled there). */
-const HOME_MEDIA = ["bazarr", "jellyfin", "jellyseerr", "lidarr", "mylar", "plex", "prowlarr", "qbittorrent", "radarr", "readarr", "sabnzbd", "sonarr", "tdarr", "unpackerr"];
+const HOME_MEDIA = [
+  "bazarr",
+  "jellyfin",
+  "jellyseerr",
+  "lidarr",
+  "mylar",
+  "plex",
+  "prowlarr",
+  "qbittorrent",
+  "radarr",
+  "readarr",
+  "sabnzbd",
+  "sonarr",
+  "tdarr",
+  "unpackerr",
+];
 
 describe("vpn: modes", () => {
   it("minimal routes only the downloader through Gluetun's namespace", () => {
@@ -35,7 +50,10 @@ describe("vpn: modes", () => {
     assert.deepEqual(gluetun.ports, [6881, 8081]);
     assert.deepEqual(gluetun.vpnClients, [{ service: "qbittorrent", container: "qbittorrent", ports: [8081, 6881] }]);
     assert.deepEqual(gluetun.networks, ["vnet-ingress", "vnet-gluetun", "vnet-link-arr"], "the proxy and qBittorrent's linked *arr apps reach it");
-    assert.equal(gluetun.env.FIREWALL_OUTBOUND_SUBNETS, ["192.168.1.0/24", "192.168.90.0/24", subnetOf(plan, "vnet-gluetun"), subnetOf(plan, "vnet-link-arr")].join(","));
+    assert.equal(
+      gluetun.env.FIREWALL_OUTBOUND_SUBNETS,
+      ["192.168.1.0/24", "192.168.90.0/24", subnetOf(plan, "vnet-gluetun"), subnetOf(plan, "vnet-link-arr")].join(","),
+    );
     assert.equal(routeOf(plan, "qbittorrent")!.upstream, "gluetun:8081");
   });
 
@@ -46,7 +64,10 @@ describe("vpn: modes", () => {
       assert.equal(container(plan, name).networkMode, undefined, `${name} stays direct`);
     }
     const gluetun = container(plan, "gluetun");
-    assert.deepEqual(gluetun.vpnClients!.map((c) => c.service), HOME_MEDIA);
+    assert.deepEqual(
+      gluetun.vpnClients!.map((c) => c.service),
+      HOME_MEDIA,
+    );
     assert.deepEqual(gluetun.ports, [5055, 6767, 6881, 7878, 8080, 8081, 8090, 8096, 8265, 8266, 8686, 8787, 8989, 9696, 32400]);
     for (const service of HOME_MEDIA.filter((s) => s !== "unpackerr")) assert.match(routeOf(plan, service)!.upstream, /^gluetun:\d+$/, service);
     assert.equal(routeOf(plan, "jellyfin")!.upstream, "gluetun:8096");
@@ -68,7 +89,10 @@ describe("vpn: modes", () => {
   it("per-service vpn overrides the mode both ways", () => {
     assert.deepEqual(routedServices(planOf(home("off", { jellyfin: { vpn: true } }))), ["jellyfin"]);
     assert.deepEqual(routedServices(planOf(home("minimal", { qbittorrent: { vpn: false }, sabnzbd: { vpn: true } }))), ["sabnzbd"]);
-    assert.deepEqual(routedServices(planOf(home("full", { plex: { vpn: false }, jellyfin: { vpn: false } }))), HOME_MEDIA.filter((s) => s !== "plex" && s !== "jellyfin"));
+    assert.deepEqual(
+      routedServices(planOf(home("full", { plex: { vpn: false }, jellyfin: { vpn: false } }))),
+      HOME_MEDIA.filter((s) => s !== "plex" && s !== "jellyfin"),
+    );
   });
 
   it("uses the stack's name prefix: lab routes to lab-gluetun and keeps qBittorrent on 8080 (no clash there)", () => {
@@ -86,27 +110,36 @@ describe("vpn: Gluetun container", () => {
     assert.deepEqual(gluetun.capabilities, ["CAP_NET_ADMIN"]);
     assert.deepEqual(gluetun.devices, ["/dev/net/tun"]);
     assert.deepEqual(gluetun.hostPorts, []);
-    assert.deepEqual(gluetun.healthcheck, { test: ["CMD", "/gluetun-entrypoint", "healthcheck"], interval: "10s", timeout: "5s", retries: 3, startPeriod: "30s" });
+    assert.deepEqual(gluetun.healthcheck, {
+      test: ["CMD", "/gluetun-entrypoint", "healthcheck"],
+      interval: "10s",
+      timeout: "5s",
+      retries: 3,
+      startPeriod: "30s",
+    });
     assert.equal(gluetun.image, "qmcgaw/gluetun:v3.41.1");
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(gluetun.env).filter(([k]) => k !== "TZ" && k !== "FIREWALL_OUTBOUND_SUBNETS")),
-      {
-        VPN_SERVICE_PROVIDER: "mullvad",
-        VPN_TYPE: "wireguard",
-        SERVER_COUNTRIES: "Sweden",
-        DNS_UPSTREAM_RESOLVER_TYPE: "dot",
-        HTTP_CONTROL_SERVER_ADDRESS: "127.0.0.1:8000",
-        HTTPPROXY: "off",
-        SHADOWSOCKS: "off",
-        VPN_PORT_FORWARDING: "off",
-      },
-    );
-    assert.deepEqual(gluetun.secretEnv, { WIREGUARD_PRIVATE_KEY: "homelab:vpnCredentials.wireguardPrivateKey", WIREGUARD_ADDRESSES: "homelab:vpnCredentials.wireguardAddresses" });
+    assert.deepEqual(Object.fromEntries(Object.entries(gluetun.env).filter(([k]) => k !== "TZ" && k !== "FIREWALL_OUTBOUND_SUBNETS")), {
+      VPN_SERVICE_PROVIDER: "mullvad",
+      VPN_TYPE: "wireguard",
+      SERVER_COUNTRIES: "Sweden",
+      DNS_UPSTREAM_RESOLVER_TYPE: "dot",
+      HTTP_CONTROL_SERVER_ADDRESS: "127.0.0.1:8000",
+      HTTPPROXY: "off",
+      SHADOWSOCKS: "off",
+      VPN_PORT_FORWARDING: "off",
+    });
+    assert.deepEqual(gluetun.secretEnv, {
+      WIREGUARD_PRIVATE_KEY: "homelab:vpnCredentials.wireguardPrivateKey",
+      WIREGUARD_ADDRESSES: "homelab:vpnCredentials.wireguardAddresses",
+    });
   });
 
   it("openvpn needs user and password, not a WireGuard key", () => {
     const creds = { openvpnUser: "p1234567", openvpnPassword: new SecretValue("pw") };
-    const gluetun = container(planOf(stackWith("home", { vpn: { ...VPN, mode: "minimal", type: "openvpn", provider: "private internet access" }, vpnCredentials: creds })), "gluetun");
+    const gluetun = container(
+      planOf(stackWith("home", { vpn: { ...VPN, mode: "minimal", type: "openvpn", provider: "private internet access" }, vpnCredentials: creds })),
+      "gluetun",
+    );
     assert.equal(gluetun.env.VPN_TYPE, "openvpn");
     assert.equal(gluetun.env.VPN_SERVICE_PROVIDER, "private internet access");
     assert.deepEqual(gluetun.secretEnv, { OPENVPN_USER: "homelab:vpnCredentials.openvpnUser", OPENVPN_PASSWORD: "homelab:vpnCredentials.openvpnPassword" });
@@ -114,19 +147,30 @@ describe("vpn: Gluetun container", () => {
 
   it("turns the HTTP proxy and Shadowsocks on only when asked, with credentials, and reserves their ports", () => {
     const vpn = { ...VPN, mode: "minimal", httpProxy: true, shadowsocks: true };
-    const creds = { wireguardPrivateKey: new SecretValue("k"), httpProxyUser: "me", httpProxyPassword: new SecretValue("p"), shadowsocksPassword: new SecretValue("s") };
+    const creds = {
+      wireguardPrivateKey: new SecretValue("k"),
+      httpProxyUser: "me",
+      httpProxyPassword: new SecretValue("p"),
+      shadowsocksPassword: new SecretValue("s"),
+    };
     const gluetun = container(planOf(stackWith("home", { vpn, vpnCredentials: creds })), "gluetun");
     assert.equal(gluetun.env.HTTPPROXY, "on");
     assert.equal(gluetun.env.SHADOWSOCKS, "on");
     assert.deepEqual(Object.keys(gluetun.secretEnv).sort(), ["HTTPPROXY_PASSWORD", "HTTPPROXY_USER", "SHADOWSOCKS_PASSWORD", "WIREGUARD_PRIVATE_KEY"]);
     const errors = errorsOf(stackWith("home", { vpn, vpnCredentials: { wireguardPrivateKey: new SecretValue("k") } }));
-    assert.deepEqual(errors.map((e) => e.path).sort(), ["homelab:vpnCredentials.httpProxyPassword", "homelab:vpnCredentials.httpProxyUser", "homelab:vpnCredentials.shadowsocksPassword"]);
+    assert.deepEqual(errors.map((e) => e.path).sort(), [
+      "homelab:vpnCredentials.httpProxyPassword",
+      "homelab:vpnCredentials.httpProxyUser",
+      "homelab:vpnCredentials.shadowsocksPassword",
+    ]);
     const clash = errorsOf(stackWith("home", { vpn, vpnCredentials: creds, services: { web: { image: "traefik/whoami:v1.11.0", port: 8888, vpn: true } } }));
     assert.match(clash.map((e) => e.message).join("\n"), /'web' and Gluetun's HTTP proxy both listen on port 8888/);
   });
 
   it("never puts a secret value in the plan", () => {
-    const plan = planOf(stackWith("home", { vpn: { ...VPN, mode: "minimal" }, vpnCredentials: { wireguardPrivateKey: new SecretValue("super-secret-wg-key") } }));
+    const plan = planOf(
+      stackWith("home", { vpn: { ...VPN, mode: "minimal" }, vpnCredentials: { wireguardPrivateKey: new SecretValue("super-secret-wg-key") } }),
+    );
     assert.ok(!JSON.stringify(plan).includes("super-secret-wg-key"));
   });
 });
@@ -147,18 +191,30 @@ describe("vpn: config errors", () => {
 
   it("names the missing credential for the chosen VPN type", () => {
     const wg = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "minimal" }, vpnCredentials: null }));
-    assert.deepEqual(wg.map((e) => e.path), ["homelab:vpnCredentials.wireguardPrivateKey"]);
+    assert.deepEqual(
+      wg.map((e) => e.path),
+      ["homelab:vpnCredentials.wireguardPrivateKey"],
+    );
     assert.match(wg[0].message, /required because vpn.type is wireguard: pulumi config set --secret --path 'vpnCredentials.wireguardPrivateKey'/);
     const ovpn = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "minimal", type: "openvpn" }, vpnCredentials: { openvpnUser: "me" } }));
-    assert.deepEqual(ovpn.map((e) => e.path), ["homelab:vpnCredentials.openvpnPassword"]);
+    assert.deepEqual(
+      ovpn.map((e) => e.path),
+      ["homelab:vpnCredentials.openvpnPassword"],
+    );
   });
 
   it("refuses a plain-text key and asks for homelab:vpn when a service is routed without it", () => {
     const plain = errorsOf(stackWith("home", { vpnCredentials: { wireguardPrivateKey: "not-a-secret" } }));
-    assert.deepEqual(plain.map((e) => e.path), ["homelab:vpnCredentials.wireguardPrivateKey"]);
+    assert.deepEqual(
+      plain.map((e) => e.path),
+      ["homelab:vpnCredentials.wireguardPrivateKey"],
+    );
     assert.match(plain[0].message, /must be a secret/);
     const missing = errorsOf(stackWith("home", { vpn: null }, { qbittorrent: { vpn: true } }));
-    assert.deepEqual(missing.map((e) => e.path), ["homelab:vpn"]);
+    assert.deepEqual(
+      missing.map((e) => e.path),
+      ["homelab:vpn"],
+    );
     assert.match(missing[0].message, /qbittorrent is routed through the VPN/);
     // Without any routed service neither homelab:vpn nor credentials are needed.
     planOf(stackWith("home", { vpn: null, vpnCredentials: null }));
@@ -166,7 +222,10 @@ describe("vpn: config errors", () => {
 
   it("a Gluetun listed on its own (e.g. for its HTTP proxy) needs homelab:vpn too, and gets its settings", () => {
     const errors = errorsOf(stackWith("home", { vpn: null }, { qbittorrent: { vpn: false }, gluetun: {} }));
-    assert.deepEqual(errors.map((e) => `${e.path}: ${e.message}`), ["homelab:vpn: is required (provider, type): homelab:services.gluetun is enabled"]);
+    assert.deepEqual(
+      errors.map((e) => `${e.path}: ${e.message}`),
+      ["homelab:vpn: is required (provider, type): homelab:services.gluetun is enabled"],
+    );
     const plan = planOf(home("off", { gluetun: {} }));
     assert.deepEqual(routedServices(plan), []);
     assert.equal(container(plan, "gluetun").env.VPN_SERVICE_PROVIDER, "mullvad");
@@ -214,7 +273,10 @@ describe("vpn: forwarded port (stretch)", () => {
   it("hands the provider's forwarded port to routed qBittorrent through its Web API, on its remapped port", () => {
     const gluetun = container(planOf(stackWith("home", { vpn: { ...VPN, provider: "protonvpn", mode: "minimal", portForwarding: true } })), "gluetun");
     assert.equal(gluetun.env.VPN_PORT_FORWARDING, "on");
-    assert.equal(gluetun.env.VPN_PORT_FORWARDING_UP_COMMAND, `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:8081/api/v2/app/setPreferences 2>&1'`);
+    assert.equal(
+      gluetun.env.VPN_PORT_FORWARDING_UP_COMMAND,
+      `/bin/sh -c 'wget -qO- --retry-connrefused --post-data "json={\\"listen_port\\":{{PORTS}}}" http://127.0.0.1:8081/api/v2/app/setPreferences 2>&1'`,
+    );
     assert.equal(container(planOf(home("minimal")), "gluetun").env.VPN_PORT_FORWARDING_UP_COMMAND, undefined, "off unless asked");
   });
 
@@ -240,14 +302,31 @@ describe("vpn: switching one service is a one-line change", () => {
     );
     assert.equal(edits, 1);
     const diff = planDiff(before, after);
-    const allowed = [/^containers\.sabnzbd\./, /^services\.sabnzbd\./, /^networks\.vnet-sabnzbd\./, /^routes\.sabnzbd\.home\.example\.com\.upstream$/, /^containers\.gluetun\.(ports|vpnClients)$/, /^networks\.(vnet-ingress|vnet-link-arr)\.members$/];
-    assert.deepEqual(diff.filter((path) => !allowed.some((re) => re.test(path))), []);
-    for (const expected of ["containers.sabnzbd.networkMode", "containers.gluetun.ports", "routes.sabnzbd.home.example.com.upstream"]) assert.ok(diff.includes(expected), expected);
+    const allowed = [
+      /^containers\.sabnzbd\./,
+      /^services\.sabnzbd\./,
+      /^networks\.vnet-sabnzbd\./,
+      /^routes\.sabnzbd\.home\.example\.com\.upstream$/,
+      /^containers\.gluetun\.(ports|vpnClients)$/,
+      /^networks\.(vnet-ingress|vnet-link-arr)\.members$/,
+    ];
+    assert.deepEqual(
+      diff.filter((path) => !allowed.some((re) => re.test(path))),
+      [],
+    );
+    for (const expected of ["containers.sabnzbd.networkMode", "containers.gluetun.ports", "routes.sabnzbd.home.example.com.upstream"])
+      assert.ok(diff.includes(expected), expected);
     // The shared networks only lose sabnzbd from their member lists.
     for (const net of ["vnet-ingress", "vnet-link-arr"]) {
       const [b, a] = [before, after].map((p) => p.networks.find((n) => n.name === net)!.members);
-      assert.deepEqual(b.filter((m) => !a.includes(m)), ["sabnzbd"]);
-      assert.deepEqual(a.filter((m) => !b.includes(m)), []);
+      assert.deepEqual(
+        b.filter((m) => !a.includes(m)),
+        ["sabnzbd"],
+      );
+      assert.deepEqual(
+        a.filter((m) => !b.includes(m)),
+        [],
+      );
     }
     assert.ok(!diff.some((p) => p.startsWith("containers.qbittorrent.")), "qBittorrent keeps its (already remapped) port");
   });
@@ -260,7 +339,10 @@ describe("vpn: homelab plan --json", () => {
     assert.equal(code, 0);
     const plan = JSON.parse(out) as Plan;
     assert.equal(container(plan, "qbittorrent").networkMode, "container:gluetun");
-    assert.deepEqual(container(plan, "gluetun").vpnClients!.map((c) => c.service), ["qbittorrent"]);
+    assert.deepEqual(
+      container(plan, "gluetun").vpnClients!.map((c) => c.service),
+      ["qbittorrent"],
+    );
     assert.ok(!out.includes("v1:"), "no ciphertext in the plan");
   });
 });

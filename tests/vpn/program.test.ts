@@ -16,7 +16,11 @@ const containerNamed = (run: ProgramRun, name: string): RegisteredResource => {
   if (!c) throw new Error(`no container ${name}: ${run.error ?? ""}`);
   return c;
 };
-const routed = (run: ProgramRun) => byType(run, CONTAINER).filter((c) => c.inputs.networkMode).map((c) => c.name).sort();
+const routed = (run: ProgramRun) =>
+  byType(run, CONTAINER)
+    .filter((c) => c.inputs.networkMode)
+    .map((c) => c.name)
+    .sort();
 
 describe("vpn: the Pulumi program under mocks", function () {
   this.timeout(120_000);
@@ -43,7 +47,10 @@ describe("vpn: the Pulumi program under mocks", function () {
     const g = containerNamed(minimal, "gluetun").inputs;
     assert.deepEqual(g.capabilities, { adds: ["CAP_NET_ADMIN"] });
     assert.deepEqual(g.devices, [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }]);
-    assert.deepEqual(g.networksAdvanced.map((n: any) => n.name), ["vnet-ingress", "vnet-gluetun", "vnet-link-arr"]);
+    assert.deepEqual(
+      g.networksAdvanced.map((n: any) => n.name),
+      ["vnet-ingress", "vnet-gluetun", "vnet-link-arr"],
+    );
     assert.deepEqual(g.ports, []);
     assert.equal(g.wait, true);
     assert.ok(g.healthcheck.tests.includes("healthcheck"));
@@ -57,10 +64,28 @@ describe("vpn: the Pulumi program under mocks", function () {
   });
 
   it("full: every VPN-capable container is routed; the key from config reaches Gluetun as a secret", () => {
-    assert.deepEqual(routed(fullRun), ["bazarr", "jellyfin", "jellyseerr", "lidarr", "mylar", "plex", "prowlarr", "qbittorrent", "radarr", "readarr", "sabnzbd", "sonarr", "tdarr", "unpackerr"]);
+    assert.deepEqual(routed(fullRun), [
+      "bazarr",
+      "jellyfin",
+      "jellyseerr",
+      "lidarr",
+      "mylar",
+      "plex",
+      "prowlarr",
+      "qbittorrent",
+      "radarr",
+      "readarr",
+      "sabnzbd",
+      "sonarr",
+      "tdarr",
+      "unpackerr",
+    ]);
     for (const name of routed(fullRun)) assert.equal(containerNamed(fullRun, name).inputs.networkMode, "container:gluetun-id");
     assert.ok(unwrap(containerNamed(fullRun, "gluetun").inputs.envs).includes("WIREGUARD_PRIVATE_KEY=wg-test-key"));
-    assert.deepEqual(containerNamed(fullRun, "immich").inputs.networksAdvanced.map((n: any) => n.name), ["vnet-ingress", "vnet-immich"]);
+    assert.deepEqual(
+      containerNamed(fullRun, "immich").inputs.networksAdvanced.map((n: any) => n.name),
+      ["vnet-ingress", "vnet-immich"],
+    );
   });
 
   it("off: no Gluetun, nothing shares a namespace", async () => {

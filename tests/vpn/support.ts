@@ -7,7 +7,11 @@ import type { Plan, PlanProblem } from "../../topology/types";
 import { PROJECT_DIR } from "../support/program";
 
 /** A shipped stack's config with whole top-level keys replaced (null removes one) and per-service settings merged in. */
-export function stackWith(stack: string, overrides: Record<string, unknown> = {}, services: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
+export function stackWith(
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  services: Record<string, Record<string, unknown>> = {},
+): Record<string, unknown> {
   const raw: Record<string, unknown> = { ...readStackConfig(PROJECT_DIR, stack), ...overrides };
   for (const [key, value] of Object.entries(overrides)) if (value === null) delete raw[key];
   const current = (raw.services ?? {}) as Record<string, Record<string, unknown>>;
@@ -45,7 +49,11 @@ export const container = (plan: Plan, name: string) => {
   return c;
 };
 export const routeOf = (plan: Plan, service: string) => plan.routes.find((r) => r.service === service);
-export const routedServices = (plan: Plan) => plan.containers.filter((c) => c.networkMode).map((c) => c.service).sort();
+export const routedServices = (plan: Plan) =>
+  plan.containers
+    .filter((c) => c.networkMode)
+    .map((c) => c.service)
+    .sort();
 
 /**
  * Field-level diff of two plans, keyed by what things are (container/network/service name, route host)

@@ -102,15 +102,25 @@ describe("homelab import", function () {
     runIn(dir, [path.join(FIXTURES, "minimal-vpn", "compose.yaml"), "--stack", "minimal", "--domain", "media.example.com"]);
     const minimal = readStackConfig(dir, "minimal") as { services: Record<string, { vpn?: boolean }>; vpn: Record<string, unknown> };
     assert.deepEqual(minimal.vpn, { provider: "private internet access", type: "openvpn", portForwarding: true, mode: "minimal" });
-    assert.deepEqual(Object.entries(minimal.services).filter(([, s]) => s.vpn !== undefined), []);
+    assert.deepEqual(
+      Object.entries(minimal.services).filter(([, s]) => s.vpn !== undefined),
+      [],
+    );
   });
 
   it("carries ids, paths, proxy settings and the Cloudflare account over", () => {
     runIn(dir, [path.join(FIXTURES, "no-vpn", "compose.yaml"), "--stack", "s"]);
     const s = readStackConfig(dir, "s") as Record<string, unknown>;
-    assert.deepEqual([s.domain, s.timezone, s.puid, s.pgid, s.paths], ["home.example.net", "America/New_York", 1000, 1000, { config: "/opt/stack/data", data: "/opt/stack/media" }]);
+    assert.deepEqual(
+      [s.domain, s.timezone, s.puid, s.pgid, s.paths],
+      ["home.example.net", "America/New_York", 1000, 1000, { config: "/opt/stack/data", data: "/opt/stack/media" }],
+    );
     assert.deepEqual((s.services as Record<string, unknown>).jellyfin, { subdomain: "watch", image: "jellyfin/jellyfin:10.11.2" });
-    assert.deepEqual((s.services as Record<string, { env?: unknown }>).wiki.env, { DB_HOST: "wiki-db", SITE_TITLE: "Our $HOME wiki", SITE_LANG: "en" }, "$$ is a literal $, a bare key comes from the env file, secrets stay out");
+    assert.deepEqual(
+      (s.services as Record<string, { env?: unknown }>).wiki.env,
+      { DB_HOST: "wiki-db", SITE_TITLE: "Our $HOME wiki", SITE_LANG: "en" },
+      "$$ is a literal $, a bare key comes from the env file, secrets stay out",
+    );
     assert.deepEqual(s.links, { wiki: { services: ["wiki", "wiki-db"] } }, "wiki reached wiki-db by name (DB_HOST) on the compose network");
     runIn(dir, [path.join(FIXTURES, "omakase", "compose.yaml"), "--stack", "o"]);
     const o = readStackConfig(dir, "o") as Record<string, unknown>;
@@ -135,7 +145,10 @@ describe("homelab import", function () {
     const r = runIn(dir, [compose, "--stack", "d"]);
     const dropped = r.out.slice(r.out.indexOf("\ndropped ("), r.out.indexOf("\nwhat changes for you:"));
     assert.match(dropped, /wiki-db +privileged: true +\[.*no-vpn\/compose\.yaml:50\]/);
-    assert.match(dropped, /traefik +volume \/var\/run\/docker\.sock:\/var\/run\/docker\.sock: only the socket proxy mounts the Docker socket.*compose\.yaml:13\]/);
+    assert.match(
+      dropped,
+      /traefik +volume \/var\/run\/docker\.sock:\/var\/run\/docker\.sock: only the socket proxy mounts the Docker socket.*compose\.yaml:13\]/,
+    );
     assert.match(dropped, /qbittorrent +host port 6881:6881: homelab publishes only the proxy's 80\/443/);
     const omakase = runIn(dir, [path.join(FIXTURES, "omakase", "compose.yaml"), "--stack", "o"]);
     assert.match(omakase.out, /uptime-kuma +volume \/srv\/appdata\/uptime-kuma:\/app\/data: homelab mounts <paths\.config>\/uptime-kuma at \/config/);
@@ -161,7 +174,10 @@ describe("homelab import", function () {
     assert.match(dropped, /homelab:paths\.config must not be the host root, a system folder/);
     // Service env takes secrets (issue 13): the API key is carried, as a secret command, never in the stack file.
     assert.doesNotMatch(dropped, /SONARR__AUTH__APIKEY/);
-    assert.deepEqual([result.config.timezone, result.config.paths, result.secrets.map((x) => x.path.join("."))], [undefined, undefined, ["services.sonarr.env.SONARR__AUTH__APIKEY"]]);
+    assert.deepEqual(
+      [result.config.timezone, result.config.paths, result.secrets.map((x) => x.path.join("."))],
+      [undefined, undefined, ["services.sonarr.env.SONARR__AUTH__APIKEY"]],
+    );
     assert.ok(!JSON.stringify(result.config).includes("abc123secret"));
     assert.ok(buildPlan(result.config).ok);
   });
@@ -170,12 +186,24 @@ describe("homelab import", function () {
     const compose = path.join(dir, "twice.yaml");
     fs.writeFileSync(
       compose,
-      ["services:", "  sonarr:", "    image: linuxserver/sonarr:4.0.15", "  sonarr_4k:", "    image: lscr.io/linuxserver/sonarr:4.0.15", "    ports: ['8990:8989']", "  jellyfin:", "    image: jellyfin/jellyfin"].join("\n"),
+      [
+        "services:",
+        "  sonarr:",
+        "    image: linuxserver/sonarr:4.0.15",
+        "  sonarr_4k:",
+        "    image: lscr.io/linuxserver/sonarr:4.0.15",
+        "    ports: ['8990:8989']",
+        "  jellyfin:",
+        "    image: jellyfin/jellyfin",
+      ].join("\n"),
     );
     const result = mapCompose(loadCompose([compose], () => undefined).services, { domain: "twice.example.com" });
     assert.deepEqual(result.config.services, { sonarr: {}, "sonarr-4k": { port: 8989, image: "lscr.io/linuxserver/sonarr:4.0.15" }, jellyfin: {} });
     assert.match(result.report.custom.map((l) => l.text).join(), /sonarr-4k \(was sonarr_4k\)/);
-    assert.match(result.report.catalog.map((l) => l.text).join(), /your image jellyfin\/jellyfin is not pinned: the catalog's lscr\.io\/linuxserver\/jellyfin:/);
+    assert.match(
+      result.report.catalog.map((l) => l.text).join(),
+      /your image jellyfin\/jellyfin is not pinned: the catalog's lscr\.io\/linuxserver\/jellyfin:/,
+    );
     assert.ok(buildPlan(result.config).ok);
   });
 
@@ -197,7 +225,11 @@ describe("homelab import", function () {
       ["a file that is not YAML", [bad("not-yaml.yaml")], /not-yaml\.yaml is not valid YAML/],
       ["YAML that is not compose", [bad("no-services.yaml")], /no-services\.yaml is not a compose file: it has no 'services' mapping/],
       ["a service with build: only", [bad("build-only.yaml")], /build-only\.yaml:3: service 'app' has only build:/],
-      ["a required variable that is unset (${VAR:?err}: Compose stops too)", [bad("required-variable.yaml")], /required-variable\.yaml:3: required variable APP_VERSION is missing a value: set APP_VERSION in \.env/],
+      [
+        "a required variable that is unset (${VAR:?err}: Compose stops too)",
+        [bad("required-variable.yaml")],
+        /required-variable\.yaml:3: required variable APP_VERSION is missing a value: set APP_VERSION in \.env/,
+      ],
       ["an env file that does not exist", [bad("unset-variable.yaml"), "--env-file", bad("missing.env")], /cannot read env file .*missing\.env: ENOENT/],
       ["an env file that is a folder", [bad("unset-variable.yaml"), "--env-file", FIXTURES], /cannot read env file .*fixtures: EISDIR/],
       ["a compose file that does not exist", [bad("nothing-here.yaml")], /cannot read .*nothing-here\.yaml: ENOENT/],

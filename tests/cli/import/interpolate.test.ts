@@ -17,7 +17,10 @@ describe("compose interpolation", () => {
     assert.equal(run("${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|${UNSET+alt}"), "alt||alt|");
   });
   it("stops on :? and ? with the message", () => {
-    assert.throws(() => run("${EMPTY:?needs a value}"), (e: Error) => e instanceof InterpolationError && e.message === "required variable EMPTY is missing a value: needs a value");
+    assert.throws(
+      () => run("${EMPTY:?needs a value}"),
+      (e: Error) => e instanceof InterpolationError && e.message === "required variable EMPTY is missing a value: needs a value",
+    );
     assert.equal(run("${EMPTY?err}"), "");
     assert.throws(() => run("${UNSET?err}"), InterpolationError);
   });
@@ -63,7 +66,10 @@ describe("compose env files", () => {
     assert.equal(env.get("D")!.line, 6);
   });
   it("names the line of a broken entry", () => {
-    assert.throws(() => parseEnvFile("A=1\nnot an entry"), (e: Error) => e instanceof EnvFileError && e.message === "line 2: expected KEY=VALUE");
+    assert.throws(
+      () => parseEnvFile("A=1\nnot an entry"),
+      (e: Error) => e instanceof EnvFileError && e.message === "line 2: expected KEY=VALUE",
+    );
     assert.throws(() => parseEnvFile('A="open'), /line 1: the double quote is not closed/);
   });
 });

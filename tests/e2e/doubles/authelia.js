@@ -24,7 +24,11 @@ function merge(into, from) {
 function loadConfiguration() {
   const files = (process.env.X_AUTHELIA_CONFIG ?? "/config/configuration.yml").split(",").flatMap((p) =>
     fs.statSync(p).isDirectory()
-      ? fs.readdirSync(p).sort().filter((n) => /\.ya?ml$/.test(n)).map((n) => path.join(p, n))
+      ? fs
+          .readdirSync(p)
+          .sort()
+          .filter((n) => /\.ya?ml$/.test(n))
+          .map((n) => path.join(p, n))
       : [p],
   );
   return files.reduce((config, file) => merge(config, yaml.load(fs.readFileSync(file, "utf8"))), {});
@@ -60,9 +64,7 @@ function domainMatches(pattern, host) {
   return p.startsWith("*.") ? host.endsWith(p.slice(1)) : host === p;
 }
 function subjectMatches(subject, who) {
-  return subject.every((s) =>
-    s.startsWith("user:") ? who.username === s.slice(5) : s.startsWith("group:") ? (who.groups ?? []).includes(s.slice(6)) : false,
-  );
+  return subject.every((s) => (s.startsWith("user:") ? who.username === s.slice(5) : s.startsWith("group:") ? (who.groups ?? []).includes(s.slice(6)) : false));
 }
 
 // internal/authorization/authorizer.go:51 GetRequiredLevel: the first rule that matches decides; else default_policy.
@@ -86,7 +88,10 @@ function authzResult(level, required, hasSubjects) {
 }
 
 // Go's url.QueryEscape (everything but A-Z a-z 0-9 - _ . ~ escaped, space as +), as url.Values.Encode uses.
-const queryEscape = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, "+");
+const queryEscape = (s) =>
+  encodeURIComponent(s)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, "+");
 
 function sessionOf(req, cookie) {
   const wanted = cookieName(cookie);
@@ -146,7 +151,9 @@ function authz(req, res, impl) {
 
   const session = sessionOf(req, cookie);
   const user = session ? users[session.username] : undefined;
-  const who = user ? { username: session.username, groups: user.groups ?? [], displayname: user.displayname, email: user.email, level: session.level } : { level: NOT_AUTHENTICATED };
+  const who = user
+    ? { username: session.username, groups: user.groups ?? [], displayname: user.displayname, email: user.email, level: session.level }
+    : { level: NOT_AUTHENTICATED };
   log.user = who.username ?? null;
   // internal/authorization/types.go:90 NewObject: Path is utils.URLPathFullClean (path plus the raw query).
   const object = { domain: host, path: target.url.pathname + target.url.search, method: target.method };
