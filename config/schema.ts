@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { middlewaresConfig, routeMiddlewaresConfig } from "./middlewareSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -121,6 +122,8 @@ export const serviceConfig = z.strictObject({
   gpu: z.enum(GPU_KINDS).optional(),
   /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
   publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
+  /** This service's route differs from homelab:middlewares (secure headers, compression, rate limit, LAN only). */
+  middlewares: routeMiddlewaresConfig.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -240,6 +243,8 @@ export const stackConfig = z.strictObject({
     })
     .default({ prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" }),
   proxy: z.enum(["traefik", "swag"]).default("traefik"),
+  /** The middleware chain of every route (config/middlewareSchema.ts); each service may differ in its own `middlewares`. */
+  middlewares: middlewaresConfig(cidr).prefault({}),
   services: z.record(name, z.preprocess(unwrapAllButEnv, serviceConfig)).default({}),
   links: z.record(name, linkConfig).default({}),
   authelia: autheliaConfig.prefault({}),
