@@ -4,8 +4,8 @@
  * CrowdSec's AppSec WAF (topology/appsec.ts). One resolved `RouteMiddlewares` per route is the source of truth;
  * the Traefik dynamic file and SWAG's nginx lines below are two renderings of it.
  *
- * Order, both proxies: LAN check (403) → CrowdSec (banned IPs, AppSec) → rate limit (429) → headers, compression
- * (on every answer, a login redirect included) → Authelia → the app.
+ * Order, both proxies: secure headers (on every answer, the refusals and the login redirect included) → LAN check
+ * (403) → CrowdSec (banned IPs, AppSec) → rate limit (429) → compression → Authelia → the app.
  *
  * Which client the LAN check and the rate limit judge:
  * - Traefik: ipAllowList without ipStrategy judges the TCP peer (traefik v3.5.3 pkg/config/dynamic/middlewares.go
@@ -149,12 +149,10 @@ export function traefikChain(route: Route, names: Naming): { before: string[]; a
   const m = route.middlewares;
   const n = traefikNames(names, route);
   return {
-    before: m?.lanOnly ? [`${n.lanOnly}@file`] : [],
-    after: [
-      ...(m?.rateLimit ? [`${n.rateLimit}@file`] : []),
-      ...(m?.secureHeaders ? [`${n.secureHeaders}@file`] : []),
-      ...(m?.compression ? [`${n.compress}@file`] : []),
-    ],
+    // The headers middleware rewrites whatever answer comes back through it, a refusal further on included
+    // (traefik v3.5.3 pkg/middlewares/headers/header.go ServeHTTP wraps the writer in NewResponseModifier).
+    before: [...(m?.secureHeaders ? [`${n.secureHeaders}@file`] : []), ...(m?.lanOnly ? [`${n.lanOnly}@file`] : [])],
+    after: [...(m?.rateLimit ? [`${n.rateLimit}@file`] : []), ...(m?.compression ? [`${n.compress}@file`] : [])],
   };
 }
 

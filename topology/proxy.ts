@@ -42,7 +42,7 @@ export const AUTHELIA_RESPONSE_HEADERS = ["Remote-User", "Remote-Groups", "Remot
 /** Router/middleware names are per stack, so two stacks on one engine never define the same name. */
 const routerName = (names: Naming, service: string) => names.container(service);
 
-/** The middlewares a route passes through, in order: the LAN check, CrowdSec (drop banned IPs early), the chain of middlewares.ts, then SSO. */
+/** The middlewares a route passes through, in order: headers and the LAN check, CrowdSec (drop banned IPs early), rate limit and compression (middlewares.ts), then SSO. */
 export function traefikMiddlewares(route: Route, ctx: ProxyContext): string[] {
   const chain = traefikChain(route, ctx.names);
   return [
