@@ -71,7 +71,7 @@ export function planRouteMiddlewares(cfg: StackConfig, routes: Route[], crowdsec
   const ranges = lanRanges(cfg);
   const stack = cfg.middlewares;
   cfg.middlewares.lanSources.forEach((source, i) => {
-    const path = `homelab:middlewares.lanSources[${i}]`;
+    const path = `homelab:middlewares.lanSources.${i}`; // written as keyPath writes list indexes
     const block = parseBlock(source);
     if (!isNetworkAddress(source))
       problems.push({
