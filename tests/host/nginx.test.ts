@@ -82,6 +82,26 @@ describe("generated SWAG confs pass nginx -t", function () {
       },
     ],
     [
+      "lab with every middleware: LAN-only with extra ranges, rate limits, compression off for one, behind the tunnel",
+      {
+        cloudflare: {
+          enabled: true,
+          accountId: "0123456789abcdef0123456789abcdef",
+          zoneId: "fedcba9876543210fedcba9876543210",
+          zone: "example.com",
+          allow: { emails: ["o@example.com"] },
+        },
+        middlewares: { lanOnly: true, rateLimit: true, lanSources: ["10.8.0.0/24", "100.64.0.0/10"] },
+        services: {
+          jellyfin: { expose: "tunnel" },
+          sonarr: { middlewares: { rateLimit: { average: 1, burst: 5 }, compression: false } },
+          qbittorrent: { middlewares: { lanOnly: false, secureHeaders: false } },
+          dozzle: {},
+          whoami: { image: "traefik/whoami:v1.11.0", port: 80 },
+        },
+      },
+    ],
+    [
       "lab with every route protected and one denied",
       { services: { sonarr: { auth: "deny" }, jellyfin: { auth: "one_factor" }, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } } },
     ],
