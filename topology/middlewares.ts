@@ -7,16 +7,18 @@
  * Order, both proxies: secure headers (on every answer, the refusals and the login redirect included) → LAN check
  * (403) → CrowdSec (banned IPs, AppSec) → rate limit (429) → compression → Authelia → the app.
  *
- * Which client the LAN check and the rate limit judge:
- * - Traefik: ipAllowList without ipStrategy judges the TCP peer (traefik v3.5.3 pkg/config/dynamic/middlewares.go
- *   IPStrategy.Get → pkg/ip/strategy.go RemoteAddrStrategy). A request through the tunnel comes from cloudflared,
- *   and the LAN ranges may never contain cloudflared's address (vnet-ingress is never LAN, checked below): refused.
- *   An ipStrategy is no way out: with excludedIPs or depth Traefik reads only X-Forwarded-For (strategy.go
- *   PoolStrategy/DepthStrategy) and a LAN client, who sends none, would be judged as "" and refused.
- * - nginx: `geo` judges $remote_addr, which the realip module replaces with CF-Connecting-IP only when the peer is
- *   cloudflared (swag.ts realIpLines): the visitor's address, which Cloudflare's edge sets and which is not on the LAN.
- * - Either way a LAN-only route is also never put on the tunnel (refused below), so cloudflared has no ingress
- *   rule for its host at all.
+ * Which client the LAN check judges: the TCP peer, in both proxies. A LAN-only route has no legitimate client
+ * but the ones that connect to the proxy directly, so the peer is the real client; and it is the one address a
+ * relay cannot choose. Through the tunnel the peer is cloudflared, whose address (vnet-ingress) the LAN ranges
+ * may never contain (checked below), so a tunnelled request is refused whatever it claims to come from.
+ * - Traefik: ipAllowList without ipStrategy judges the peer (traefik v3.5.3 pkg/config/dynamic/middlewares.go
+ *   IPStrategy.Get → pkg/ip/strategy.go RemoteAddrStrategy). An ipStrategy would be wrong: with excludedIPs or
+ *   depth Traefik reads only X-Forwarded-For (strategy.go PoolStrategy/DepthStrategy), and a LAN client, who
+ *   sends none, would be judged as "" and refused.
+ * - nginx: `geo` on $realip_remote_addr, the peer before the realip module puts cloudflared's CF-Connecting-IP in
+ *   its place (nginx.org/en/docs/http/ngx_http_realip_module.html#variables): what cloudflared forwards never counts.
+ * A LAN-only route is also never put on the tunnel (refused below): cloudflared has no ingress rule for its host.
+ * The rate limit, by contrast, keys on the real client: behind the tunnel that is the visitor (see below).
  */
 import { DEFAULT_RATE_LIMIT, type RateLimitSetting } from "../config/middlewareSchema";
 import type { StackConfig } from "../config/schema";
@@ -232,7 +234,8 @@ const nginxId = (route: Route) => route.service.replace(/-/g, "_");
  * 5.1.0 site-confs/default.conf), `server` inside it. The LAN check is a `return 403` in the server's rewrite
  * phase, which runs before the access phase where auth_request and CrowdSec's bouncer run
  * (nginx.org/en/docs/dev/development_guide.html#http_phases): a stranger gets 403, never a login page. The rate
- * limit (preaccess phase) keys on $binary_remote_addr, the real client after the realip module.
+ * limit (preaccess phase) keys on $binary_remote_addr: the real client, after the realip module (the visitor
+ * behind the tunnel, so one visitor cannot use up everyone's allowance).
  */
 export function swagMiddlewareLines(route: Route): { http: string[]; server: string[] } {
   const m = route.middlewares;
@@ -241,7 +244,7 @@ export function swagMiddlewareLines(route: Route): { http: string[]; server: str
   const http: string[] = [];
   const server: string[] = [];
   if (m.lanOnly) {
-    http.push(`geo $lan_client_${id} {`, "    default 0;", ...m.lanOnly.map((r) => `    ${r} 1;`), "}");
+    http.push(`geo $realip_remote_addr $lan_client_${id} {`, "    default 0;", ...m.lanOnly.map((r) => `    ${r} 1;`), "}");
     server.push(`if ($lan_client_${id} = 0) {`, "    return 403;", "}");
   }
   if (m.rateLimit) {

@@ -72,7 +72,7 @@ describe("middlewares: SWAG's nginx lines", () => {
   it("LAN check and rate limit only where asked, at http level before the server they serve", () => {
     const sonarr = swagMiddlewareLines(route(plan, "sonarr"));
     assert.deepEqual(sonarr.http, [
-      "geo $lan_client_sonarr {",
+      "geo $realip_remote_addr $lan_client_sonarr {",
       "    default 0;",
       "    192.168.1.0/24 1;",
       "    10.8.0.0/24 1;",
