@@ -196,7 +196,8 @@ async function waitForPorts(docker: Docker, e: Endpoint, ports: number[], what: 
   throw new Error(`${what} did not listen on ${ports.join(",")}:\n${logs.split("\n").slice(-30).join("\n")}`);
 }
 
-export async function buildWorld(plan: Plan, runId: string): Promise<World> {
+/** `lan`: the LAN network's addresses, when the plan must know them in advance (a LAN-only allowlist); drawn at random otherwise. */
+export async function buildWorld(plan: Plan, runId: string, options: { lan?: { subnet: string; gateway: string } } = {}): Promise<World> {
   const docker = connectEngine();
   const started = String(Date.now());
   const w = { docker, runId, started };
@@ -222,7 +223,8 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
 
   const ingressNet = plan.networks.find((n) => n.kind === "ingress")!;
   const ingress = await createNetwork(w, "ingress", () => ({ subnet: ingressNet.subnet, gateway: ingressNet.gateway, ipRange: ingressNet.ipRange }));
-  const lan = await createNetwork(w, "lan", () => randomSubnets(1)[0]);
+  // A given LAN cannot be drawn again: an overlap fails at once, for the caller to plan with other addresses.
+  const lan = await createNetwork(w, "lan", () => options.lan ?? randomSubnets(1)[0], options.lan ? 0 : undefined);
   const swagName = `${plan.prefix}swag`;
   const onIngress = (name: string) => ({ name: ingress, aliases: [name], ip: plan.containers.find((c) => c.name === name)?.addresses?.[ingressNet.name] });
 
