@@ -178,7 +178,7 @@ describe("homelab audit against a real Docker engine", function () {
     await bounded(docker.getNetwork(whoamiNet.name).remove(), `remove ${whoamiNet.name}`);
     createdNetworks.splice(createdNetworks.indexOf(whoamiNet.name), 1);
     // Recreated the way the program creates it (labels included), only with another subnet: an unlabelled
-    // network would also be a policy finding (tests/audit/audit.test.ts covers those).
+    // network would also be a policy finding (tests/topology/audit.test.ts covers those).
     await createNetwork(whoamiNet.name, otherSubnet, { "homelab.network-kind": "service", "homelab.service": "whoami" });
     await createContainer(whoami.name, whoami.networks, whoami.labels, [`${fakeSocket}:/var/run/docker.sock:rw`]);
 

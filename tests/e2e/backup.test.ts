@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { snapshotHook } from "../../cli/backup";
 import { backupNow, listSnapshots, restoreService } from "../../cli/backup/commands";
 import { BackupError, restic, snapshots } from "../../cli/backup/restic";
-import { docker, missing, PASSWORD, REQUIRE, startWorld, stopWorld, tree, World, writeConfigTree } from "./world";
+import { docker, missing, PASSWORD, REQUIRE, startWorld, stopWorld, tree, World, writeConfigTree } from "../support/backupWorld";
 
 const ROWS = "select id, name from items order by id";
 const startedAt = (c: string) => docker("inspect", "-f", "{{.State.StartedAt}}", c);

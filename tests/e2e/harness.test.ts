@@ -1,9 +1,18 @@
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
-import { DOCKER_TYPES, MappingError, RegisteredResource } from "./engineMapping";
-import { engineRuns, randomSubnets, realiseWithFreshSubnets } from "./engineSuite";
-import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
-import { Realised, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "./realise";
+import { DOCKER_TYPES, MappingError, RegisteredResource } from "../support/engine/engineMapping";
+import { engineRuns, randomSubnets, realiseWithFreshSubnets } from "../support/engine/engineSuite";
+import {
+  ContainerFacts,
+  ReachabilityMatrix,
+  diffMatrices,
+  expectedMatrix,
+  formatMatrix,
+  inspectFacts,
+  matrixSummary,
+  measureMatrix,
+} from "../support/engine/probe";
+import { Realised, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "../support/engine/realise";
 
 /** What Pulumi mocks would record for a small stack: ids are mock ids, as the program sees them. */
 function fixture(): RegisteredResource[] {

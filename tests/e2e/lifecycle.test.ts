@@ -9,11 +9,11 @@ import { strict as assert } from "node:assert";
 import Docker from "dockerode";
 import { readStackConfig } from "../../config/load";
 import { PROJECT_DIR, recordProgram } from "../support/program";
-import { LABELS, RegisteredResource } from "./engineMapping";
-import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
-import { applyLiveFiles, liveFileCommands } from "./liveFiles";
-import { inspectFacts } from "./probe";
-import { connectEngine, execIn, leftovers, newRunId, reconcile, runPrefix, teardown } from "./realise";
+import { LABELS, RegisteredResource } from "../support/engine/engineMapping";
+import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { applyLiveFiles, liveFileCommands } from "../support/engine/liveFiles";
+import { inspectFacts } from "../support/engine/probe";
+import { connectEngine, execIn, leftovers, newRunId, reconcile, runPrefix, teardown } from "../support/engine/realise";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";

@@ -21,10 +21,10 @@ import { formatProbeReport } from "../../cli/probe/format";
 import { DOCKER_API_PORTS, HOST_DOCKER_API, ProbeReport, reportFindings } from "../../topology/probeVerdict";
 import type { Plan } from "../../topology/types";
 import { PROJECT_DIR, recordProgram } from "../support/program";
-import { HARNESS_IMAGE, LABELS } from "./engineMapping";
-import { LAB_WITH_VPN, labWithVpnPlan } from "./labWithVpn";
-import { engineRuns, randomSubnets, realiseWhenAddressesFree } from "./engineSuite";
-import { connectEngine, execIn, newRunId, runPrefix } from "./realise";
+import { HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
+import { LAB_WITH_VPN, labWithVpnPlan } from "../support/labWithVpn";
+import { engineRuns, randomSubnets, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { connectEngine, execIn, newRunId, runPrefix } from "../support/engine/realise";
 
 /** A CGI answering the caller's address, as a what-is-my-ip service does (busybox httpd sets REMOTE_ADDR). */
 const ECHO_SERVER =
@@ -236,10 +236,14 @@ describe("homelab audit --probe on a real Docker engine", function () {
 
   /** `homelab audit lab --probe` in a child process, sent `signal` once its first probe container exists. */
   function runCommand(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }> {
-    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "probeCommand.ts"), JSON.stringify(options)], {
-      cwd: PROJECT_DIR,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(__dirname, "..", "support", "engine", "probeCommand.ts"), JSON.stringify(options)],
+      {
+        cwd: PROJECT_DIR,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let err = "";
     child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) =>

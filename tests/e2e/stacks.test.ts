@@ -9,13 +9,22 @@ import { planOf, stackConfig } from "../support/configs";
 import { recordProgram } from "../support/program";
 import type { Plan } from "../../topology/types";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { engineRuns, realiseWhenAddressesFree } from "./engineSuite";
-import { ContainerFacts, ReachabilityMatrix, diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix } from "./probe";
-import { membershipDifferences, plannedNetworks, planRule, unqualified } from "./policyPrediction";
-import { connectEngine, leftovers, newRunId, runPrefix, teardown } from "./realise";
+import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import {
+  ContainerFacts,
+  ReachabilityMatrix,
+  diffMatrices,
+  expectedMatrix,
+  formatMatrix,
+  inspectFacts,
+  matrixSummary,
+  measureMatrix,
+} from "../support/engine/probe";
+import { membershipDifferences, plannedNetworks, planRule, unqualified } from "../support/engine/policyPrediction";
+import { connectEngine, leftovers, newRunId, runPrefix, teardown } from "../support/engine/realise";
 import { probeHost } from "../../cli/probe";
 import { DOCKER_API_PORTS, routedContainers } from "../../topology/probeVerdict";
-import { HARNESS_IMAGE } from "./engineMapping";
+import { HARNESS_IMAGE } from "../support/engine/engineMapping";
 
 /**
  * `homelab audit --probe` over a realised run: no isolation finding and no broken needed path. Its VPN egress

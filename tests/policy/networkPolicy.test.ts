@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { EXPOSURES, joins, NETWORK_POLICY, ROLES, type Allowance, type Exposure, type Role } from "../../policy/networkPolicy";
 import { policyLabels } from "../../topology/policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "../../topology/types";
-import { auditMessages, diagramDanger, packMessages, plannerMessages } from "./consumers";
+import { auditMessages, diagramDanger, packMessages, plannerMessages } from "../support/policyConsumers";
 
 /**
  * Every role × network kind × route exposure (× Docker API use), judged by all four consumers of the shared

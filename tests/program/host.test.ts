@@ -18,7 +18,7 @@ import {
   RegisteredResource,
   unwrapSecrets,
 } from "../support/program";
-import { planOf, STACKS } from "./support";
+import { planOf, STACKS } from "../support/plans";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 

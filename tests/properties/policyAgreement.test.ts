@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { LABELS, NETWORK_KINDS, ROLES } from "../../policy/networkPolicy";
 import type { Plan, PlannedContainer } from "../../topology/types";
 import { planOf, stackConfig } from "../support/configs";
-import { auditMessages, auditPolicyMessages, packMessages, plannerMessages } from "./consumers";
+import { auditMessages, auditPolicyMessages, packMessages, plannerMessages } from "../support/policyConsumers";
 
 /**
  * Property: whatever is done to the containers and networks of a valid plan, the planner's check and the

@@ -5,7 +5,7 @@ import { SecretValue } from "../../config/secret";
 import { checkPolicy } from "../../topology/policy";
 import type { Plan, PlanResult } from "../../topology/types";
 import { stackConfig } from "../support/configs";
-import { corrupted, junk, stackConfigArb } from "./arbitraries";
+import { corrupted, junk, stackConfigArb } from "../support/arbitraries";
 
 /** Independent CIDR arithmetic, so the assertions do not lean on the planner's own helpers. */
 function range(cidr: string): [number, number] {

@@ -1,6 +1,6 @@
 /** The lab stack with every VPN-capable service routed through Gluetun: whoami, jellyfin, qbittorrent, sonarr. */
 import type { Plan } from "../../topology/types";
-import { planOf, stackConfig } from "../support/configs";
+import { planOf, stackConfig } from "./configs";
 
 export const LAB_VPN = { mode: "full", provider: "mullvad", type: "wireguard" };
 /** Overrides for recordProgram (`$secret` marks the key as a Pulumi secret). */

@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { PassThrough, Writable } from "node:stream";
 import { operate, Operation, type OperateOptions } from "../../cli/operate";
 
-export const FAKE_BIN = path.join(__dirname, "fixtures", "bin");
+export const FAKE_BIN = path.join(__dirname, "..", "cli", "operate", "fixtures", "bin");
 
 export interface Sandbox {
   root: string;

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import type { Plan, PlannedContainer } from "../../topology/types";
-import { stackConfig as shippedConfig } from "../support/configs";
+import { stackConfig as shippedConfig } from "./configs";
 
 /** A shipped stack's raw config with whole top-level keys replaced (undefined removes one). */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {

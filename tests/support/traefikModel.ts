@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE } from "../../topology/authelia";
 import type { Plan } from "../../topology/types";
-import { container, file } from "./support";
+import { container, file } from "./plans";
 
 /**
  * A model of the request path through the *generated* Traefik configuration and Authelia rules, for the

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { readStackConfig } from "../../config/load";
 import { buildPlan } from "../../topology/plan";
 import type { Plan, PlanProblem } from "../../topology/types";
-import { PROJECT_DIR } from "../support/program";
+import { PROJECT_DIR } from "./program";
 
 /** A shipped stack's config with whole top-level keys replaced (null removes one) and per-service settings merged in. */
 export function stackWith(

@@ -2,8 +2,8 @@ import * as assert from "node:assert/strict";
 import { parse } from "yaml";
 import { SecretValue } from "../../config/secret";
 import { AUTHELIA_CONFIG_DIR, AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE } from "../../topology/authelia";
-import { keyPaths } from "./keyPaths";
-import { container, file, planOf } from "./support";
+import { keyPaths } from "../support/keyPaths";
+import { container, file, planOf } from "../support/plans";
 
 /**
  * Authelia publishes its configuration schema as Go (no npm package ships it, and copying upstream files is not

@@ -8,7 +8,7 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
-import { container, file, planOf, stackConfig, STACKS } from "./support";
+import { container, file, planOf, stackConfig, STACKS } from "../support/plans";
 
 const secret = (v: string) => new SecretValue(v);
 const mainOf = (plan: Plan, service: string) => container(plan, `${plan.prefix}${service}`);

@@ -3,14 +3,14 @@ import { SecretValue } from "../../config/secret";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { tunnelPeerAddress } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
-import { keyPaths } from "./keyPaths";
-import { container, file, planOf, stackConfig } from "./support";
-import { throughTunnel, traefikConfig, traefikServe, type Request } from "./traefikModel";
+import { keyPaths } from "../support/keyPaths";
+import { container, file, planOf, stackConfig } from "../support/plans";
+import { throughTunnel, traefikConfig, traefikServe, type Request } from "../support/traefikModel";
 
 /**
  * The Traefik contract: Traefik v3.5.3 cannot run here (no binary from the reachable registries), so the
  * generated static config, dynamic files and labels are checked against the Traefik source each assertion
- * cites, and every request flow is played through tests/host/traefikModel.ts, a model of exactly that source.
+ * cites, and every request flow is played through tests/support/traefikModel.ts, a model of exactly that source.
  */
 
 /**

@@ -51,7 +51,7 @@ describe("remote access: planning", () => {
     });
     const record = (host: string, service: string) => ({ name: host, type: "CNAME", content: "<tunnel-id>.cfargotunnel.com", proxied: true, ttl: 1, service });
     const app = (host: string, service: string) => ({ domain: host, service, policies: ["allow"], sessionDuration: "24h" });
-    // Authelia's portal comes along: jellyseerr's login redirects there (tests/remote/portal.test.ts).
+    // Authelia's portal comes along: jellyseerr's login redirects there (tests/topology/authelia.portal.test.ts).
     assert.deepEqual(p.tunnel?.ingress, [rule("auth.home.example.com"), rule("jellyseerr.home.example.com"), CATCH_ALL]);
     assert.deepEqual(p.dns, [record("auth.home.example.com", "authelia"), record("jellyseerr.home.example.com", "jellyseerr")]);
     assert.deepEqual(p.access, [app("auth.home.example.com", "authelia"), app("jellyseerr.home.example.com", "jellyseerr")]);

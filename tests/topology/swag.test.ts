@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { container, planOf } from "./support";
+import { container, planOf } from "../support/plans";
 
 /**
  * The generated SWAG confs through Debian's nginx (`apt-get install nginx`): `nginx -t` with a throwaway

@@ -3,7 +3,7 @@ import { main } from "../../cli/main";
 import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
-import { container, errorsOf, planDiff, planOf, routedServices, routeOf, stackFileEdited, stackWith } from "./support";
+import { container, errorsOf, planDiff, planOf, routedServices, routeOf, stackFileEdited, stackWith } from "../support/vpn";
 
 const VPN = { provider: "mullvad", type: "wireguard", countries: ["Sweden"] };
 const home = (mode: string, services: Record<string, Record<string, unknown>> = {}) => stackWith("home", { vpn: { ...VPN, mode } }, services);

@@ -5,8 +5,8 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PROJECT_DIR } from "../support/program";
-import { writeConfigTree } from "./world";
+import { PROJECT_DIR } from "../../support/program";
+import { writeConfigTree } from "../../support/backupWorld";
 
 const BIN = path.join(PROJECT_DIR, "bin", "homelab");
 const hasRestic = fs.existsSync("/usr/bin/restic");

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { printCaCertificate } from "../../cli/operate/ca";
-import { calls, invoke, removeSandboxes, run, sandbox } from "./harness";
+import { printCaCertificate } from "../../../cli/operate/ca";
+import { calls, invoke, removeSandboxes, run, sandbox } from "../../support/operate";
 
-/** `homelab ca <stack>` through the Automation API, against the fake `pulumi` (tests/operate/fixtures/bin). */
+/** `homelab ca <stack>` through the Automation API, against the fake `pulumi` (tests/cli/operate/fixtures/bin). */
 describe("homelab ca (the stack's CA certificate from its outputs)", function () {
   this.timeout(60000);
   after(removeSandboxes);

@@ -1,11 +1,11 @@
-// The pre-change snapshot's place in `homelab up`, against the fake `pulumi` of tests/operate: it runs
+// The pre-change snapshot's place in `homelab up`, against the fake `pulumi` of tests/support/operate.ts: it runs
 // once the preview is agreed and before anything is applied, sees the preview's changes, can stop the
 // apply, and its lines end the output. (What it snapshots is proven with real restic in backup.engine.test.ts.)
 import * as assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { operate, type BeforeUp } from "../../cli/operate";
-import { OperateError } from "../../cli/operate/environment";
-import { calls, removeSandboxes, sandbox } from "../operate/harness";
+import { operate, type BeforeUp } from "../../../cli/operate";
+import { OperateError } from "../../../cli/operate/environment";
+import { calls, removeSandboxes, sandbox } from "../../support/operate";
 
 async function up(box: ReturnType<typeof sandbox>, beforeUp: BeforeUp) {
   let out = "";

@@ -3,7 +3,7 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calls, FAKE_BIN, removeSandboxes, run, sandbox } from "./harness";
+import { calls, FAKE_BIN, removeSandboxes, run, sandbox } from "../../support/operate";
 
 const lines = (text: string) => text.split("\n").filter((line) => line.trim() !== "");
 const subcommands = (box: ReturnType<typeof sandbox>) => calls(box).map((call) => call.argv.slice(0, 2).join(" "));

@@ -6,9 +6,9 @@ import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calls, inFlight, removeSandboxes, run, sandbox, signalsReceived, stateBackend } from "./harness";
+import { calls, inFlight, removeSandboxes, run, sandbox, signalsReceived, stateBackend } from "../../support/operate";
 
-const REPO = path.resolve(__dirname, "..", "..");
+const REPO = path.resolve(__dirname, "..", "..", "..");
 const lock = (box: ReturnType<typeof sandbox>) => stateBackend(box, ".fake-locks", "lab");
 const recorded = (box: ReturnType<typeof sandbox>) =>
   JSON.parse(fs.readFileSync(stateBackend(box, ".fake-state", "lab.json"), "utf8")) as { finished: string[] };

@@ -2,9 +2,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { calls, removeSandboxes, run, sandbox, stateBackend } from "./harness";
+import { calls, removeSandboxes, run, sandbox, stateBackend } from "../../support/operate";
 
-const PACK = path.resolve(__dirname, "..", "..", "policy");
+const PACK = path.resolve(__dirname, "..", "..", "..", "policy");
 const packsOf = (argv: string[]) => argv.flatMap((arg, i) => (argv[i - 1] === "--policy-pack" ? [arg] : []));
 
 describe("the policy pack on preview and up", () => {

@@ -1,6 +1,6 @@
 import type { EngineEvent, StepEventMetadata } from "@pulumi/pulumi/automation";
 import * as assert from "assert";
-import { Progress, shortType } from "../../cli/operate/progress";
+import { Progress, shortType } from "../../../cli/operate/progress";
 
 function outputs(meta: Partial<StepEventMetadata> & Pick<StepEventMetadata, "op" | "urn" | "type">): EngineEvent {
   return { sequence: 0, timestamp: 0, resOutputsEvent: { metadata: { provider: "", ...meta } } };

@@ -1,15 +1,15 @@
 /**
  * `homelab audit --probe` without an engine: the plan's prediction and needed paths, the targets, the verdicts,
- * the probe scripts and their parsing, the options and the report. The engine proof is tests/engine/probeAudit.test.ts.
+ * the probe scripts and their parsing, the options and the report. The engine proof is tests/e2e/probe.test.ts.
  */
 import * as assert from "node:assert/strict";
 import type Docker from "dockerode";
-import { PROBE_LABEL, pool, removeLeftovers } from "../../cli/probe/containers";
-import { probeOptionsFromEnv, DEFAULT_ECHO_URL, DEFAULT_PROBE_IMAGE } from "../../cli/probe";
-import { formatProbeReport } from "../../cli/probe/format";
-import { egressScript, parseEgress, parseTcpAnswers, tcpProbeScript } from "../../cli/probe/script";
-import { main } from "../../cli/main";
-import { namespaceOwner, neededPaths, planAllows, plannedNetworks } from "../../topology/reachability";
+import { PROBE_LABEL, pool, removeLeftovers } from "../../../cli/probe/containers";
+import { probeOptionsFromEnv, DEFAULT_ECHO_URL, DEFAULT_PROBE_IMAGE } from "../../../cli/probe";
+import { formatProbeReport } from "../../../cli/probe/format";
+import { egressScript, parseEgress, parseTcpAnswers, tcpProbeScript } from "../../../cli/probe/script";
+import { main } from "../../../cli/main";
+import { namespaceOwner, neededPaths, planAllows, plannedNetworks } from "../../../topology/reachability";
 import {
   EgressObservation,
   EngineNamespace,
@@ -21,8 +21,8 @@ import {
   probeTargets,
   reportFindings,
   routedContainers,
-} from "../../topology/probeVerdict";
-import { labWithVpnPlan } from "../engine/labWithVpn";
+} from "../../../topology/probeVerdict";
+import { labWithVpnPlan } from "../../support/labWithVpn";
 
 const plan = labWithVpnPlan();
 

@@ -1,20 +1,20 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CATALOG } from "../../config/catalog";
-import { CATALOG_DOC_PATH, catalogMarkdown } from "../../config/catalog/document";
-import { image } from "../../config/schema";
-import { SecretValue } from "../../config/secret";
-import { containerArgs } from "../../components/containerArgs";
-import { formatPlan } from "../../cli/format";
-import { auditFindings } from "../../topology/audit";
-import { renderDiagram } from "../../topology/diagram";
-import { buildPlan } from "../../topology/plan";
-import { checkPolicy } from "../../topology/policy";
-import { snapshotOf } from "../audit/audit.test";
-import { errorsOf, minimalConfig, planOf } from "../support/configs";
-import { PROJECT_DIR, recordProgram } from "../support/program";
-import { revealSecret } from "../support/secrets";
+import { CATALOG } from "../../../config/catalog";
+import { CATALOG_DOC_PATH, catalogMarkdown } from "../../../config/catalog/document";
+import { image } from "../../../config/schema";
+import { SecretValue } from "../../../config/secret";
+import { containerArgs } from "../../../components/containerArgs";
+import { formatPlan } from "../../../cli/format";
+import { auditFindings } from "../../../topology/audit";
+import { renderDiagram } from "../../../topology/diagram";
+import { buildPlan } from "../../../topology/plan";
+import { checkPolicy } from "../../../topology/policy";
+import { snapshotOf } from "../../topology/audit.test";
+import { errorsOf, minimalConfig, planOf } from "../../support/configs";
+import { PROJECT_DIR, recordProgram } from "../../support/program";
+import { revealSecret } from "../../support/secrets";
 
 // One proxy per stack (traefik); Gluetun and cloudflared come from homelab:vpn and homelab:cloudflare, not from the list.
 const EVERY_ENTRY = [...CATALOG.keys()].filter((n) => !["swag", "gluetun", "cloudflared"].includes(n));

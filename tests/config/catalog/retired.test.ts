@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
-import { catalogEntry, RETIRED } from "../../config/catalog";
-import { buildPlan } from "../../topology/plan";
-import { minimalConfig } from "../support/configs";
+import { catalogEntry, RETIRED } from "../../../config/catalog";
+import { buildPlan } from "../../../topology/plan";
+import { minimalConfig } from "../../support/configs";
 
 describe("retired catalog entries", () => {
   it("Heimdall is not in the catalog: nothing could generate its app list", () => {

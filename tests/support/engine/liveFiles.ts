@@ -6,7 +6,7 @@
  * name instead of its mock id.
  */
 import { spawn } from "node:child_process";
-import { LIVE_FILE, unwrapSecrets } from "../support/program";
+import { LIVE_FILE, unwrapSecrets } from "../program";
 import type { RegisteredResource } from "./engineMapping";
 
 export interface CommandInputs {

@@ -5,8 +5,8 @@
  * Containers of different stacks (plans) never reach each other.
  */
 export { plannedNetworks };
-import { planAllows, plannedNetworks } from "../../topology/reachability";
-import type { Plan } from "../../topology/types";
+import { planAllows, plannedNetworks } from "../../../topology/reachability";
+import type { Plan } from "../../../topology/types";
 import type { ContainerFacts, ReachabilityRule } from "./probe";
 
 /** Strips the `<group>/` qualification `inspectFacts` puts on keys when several runs are inspected. */

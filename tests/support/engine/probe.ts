@@ -11,7 +11,7 @@
  * Probes only ever target addresses read from the engine for containers of the inspected runs.
  */
 import Docker from "dockerode";
-import { parseTcpAnswers, tcpProbeScript } from "../../cli/probe/script";
+import { parseTcpAnswers, tcpProbeScript } from "../../../cli/probe/script";
 import { LABELS, PROBE_PORT } from "./engineMapping";
 import { connectEngine, execIn, runPrefix } from "./realise";
 

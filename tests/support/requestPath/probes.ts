@@ -3,8 +3,8 @@
  * what each must get. Three vantage points: a LAN client talking TLS to SWAG, the Cloudflare edge (played by
  * the client) handing requests to the cloudflared peer, and an outsider on vnet-ingress spoofing forwarding headers.
  */
-import type { Plan, Route } from "../../topology/types";
-import { AUTHELIA } from "../../topology/authelia";
+import type { Plan, Route } from "../../../topology/types";
+import { AUTHELIA } from "../../../topology/authelia";
 
 export type Vantage = "lan" | "tunnel" | "outsider";
 export type Flow = "protected-anonymous" | "protected-session" | "bypass" | "deny" | "api-bypass" | "portal" | "http-redirect" | "unknown-host";

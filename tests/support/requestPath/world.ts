@@ -3,22 +3,23 @@
  * Authelia double reading the GENERATED configuration.yml, a busybox httpd behind every route, a cloudflared-like
  * peer forwarding to the GENERATED tunnel origin, an outsider on vnet-ingress and a LAN client. Everything runs
  * from the local image tests/e2e/build-image.sh builds, carries the engine tests' run label (so
- * tests/engine/realise.ts `teardown` removes it, also after a crash) and is named `e2e-<runId>-<role>`;
+ * tests/support/engine/realise.ts `teardown` removes it, also after a crash) and is named `e2e-<runId>-<role>`;
  * the plan's container names are network aliases, so the generated confs resolve them through Docker's DNS.
  */
 import Docker from "dockerode";
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { SWAG_NGINX } from "../../topology/swag";
-import type { Plan, PlannedContainer } from "../../topology/types";
+import { SWAG_NGINX } from "../../../topology/swag";
+import type { Plan, PlannedContainer } from "../../../topology/types";
 import { randomSubnets } from "../engine/engineSuite";
 import { LABELS } from "../engine/engineMapping";
 import { connectEngine, execIn, runWorkDir } from "../engine/realise";
 import { TestPki, makePki } from "./pki";
 
 export const E2E_IMAGE = process.env.HOMELAB_E2E_IMAGE ?? "homelab-test/e2e:1";
-const HERE = __dirname;
+/** The request path fixtures (SWAG includes, doubles) live with the suite in tests/e2e/. */
+const HERE = path.join(__dirname, "..", "..", "e2e");
 const JS_YAML = path.dirname(require.resolve("js-yaml/package.json"));
 /** The session cookie value the Authelia double accepts as a finished two-factor login of `user`. */
 export const SESSION = "e2e-two-factor-session";
