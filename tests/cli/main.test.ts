@@ -3,6 +3,9 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { main } from "../../cli/main";
+import type { Plan } from "../../topology/types";
+import { container } from "../support/plans";
 import { byType, CONTAINER, NETWORK, PROJECT_DIR, recordProgram } from "../support/program";
 
 const BIN = path.join(PROJECT_DIR, "bin", "homelab");
@@ -14,6 +17,14 @@ function homelab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: n
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, ms: Date.now() - started });
     });
   });
+}
+
+/** main() in this process, its output collected. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const code = await main(argv, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`) });
+  return { code, out, err };
 }
 
 describe("homelab CLI (offline commands)", function () {
@@ -157,5 +168,82 @@ describe("homelab CLI (offline commands)", function () {
     const r = await homelab(["plan"]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /'plan' needs a stack name/);
+  });
+});
+
+describe("homelab plan --json with the host stack", function () {
+  this.timeout(30_000);
+
+  it("arrives whole through a pipe read only after the CLI is done, though larger than the 64 KiB pipe buffer", async () => {
+    // The reader sleeps first, so the pipe is full when the CLI exits: it must wait for the rest to drain.
+    const text = await new Promise<string>((resolve, reject) =>
+      execFile("sh", ["-c", `"${BIN}" plan home --json 2>/dev/null | (sleep 1; cat)`], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      ),
+    );
+    assert.ok(text.length > 65536, `only ${text.length} bytes arrived`);
+    const plan = JSON.parse(text);
+    assert.ok(plan.authelia && plan.socketProxy && plan.secrets.length > 0);
+  });
+});
+
+describe("remote access: homelab plan", () => {
+  it("plan home --json has tunnel ingress, DNS records and Access applications", async () => {
+    const { code, out } = await run("plan", "home", "--json");
+    assert.equal(code, 0);
+    const plan = JSON.parse(out);
+    assert.deepEqual(
+      plan.tunnel.ingress.map((r: { hostname?: string; service: string }) => [r.hostname, r.service]),
+      [
+        ["auth.home.example.com", "https://traefik:443"], // the portal follows the protected routes onto the tunnel
+        ["home.home.example.com", "https://traefik:443"],
+        ["photos.home.example.com", "https://traefik:443"],
+        ["requests.home.example.com", "https://traefik:443"],
+        [undefined, "http_status:404"],
+      ],
+    );
+    for (const r of plan.dns) assert.deepEqual([r.type, r.content], ["CNAME", "<tunnel-id>.cfargotunnel.com"]);
+    assert.deepEqual(
+      plan.dns.map((r: { name: string }) => r.name),
+      ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", "requests.home.example.com"],
+    );
+    assert.deepEqual(
+      plan.access.map((a: { domain: string; policies: string[] }) => [a.domain, a.policies]),
+      [
+        ["auth.home.example.com", ["allow"]],
+        ["home.home.example.com", ["allow"]],
+        ["requests.home.example.com", ["allow"]],
+      ],
+    );
+  });
+
+  it("plan lab --json has no remote-access sections", async () => {
+    const plan = JSON.parse((await run("plan", "lab", "--json")).out);
+    assert.equal(plan.tunnel, undefined);
+    assert.equal(plan.dns, undefined);
+    assert.equal(plan.access, undefined);
+  });
+
+  it("plan home prints the public URLs and what guards each", async () => {
+    const { out } = await run("plan", "home");
+    assert.match(out, /Tunnel homelab \(catch-all http_status:404\)/);
+    assert.match(out, /^HTTPS: the stack's own CA, wildcard certificate for home\.example\.com \(trust it on your devices: homelab ca home\)$/m);
+    assert.match(out, /https:\/\/requests\.home\.example\.com\s+yes\s+two_factor\s+https:\/\/traefik:443/);
+    assert.match(out, /https:\/\/photos\.home\.example\.com\s+no\s+one_factor\s+https:\/\/traefik:443/);
+  });
+});
+
+describe("vpn: homelab plan --json", () => {
+  it("shows networkMode on routed containers and the routed-service list on Gluetun", async () => {
+    let out = "";
+    const code = await main(["plan", "home", "--json"], { out: (s) => (out += s), err: () => undefined });
+    assert.equal(code, 0);
+    const plan = JSON.parse(out) as Plan;
+    assert.equal(container(plan, "qbittorrent").networkMode, "container:gluetun");
+    assert.deepEqual(
+      container(plan, "gluetun").vpnClients!.map((c) => c.service),
+      ["qbittorrent"],
+    );
+    assert.ok(!out.includes("v1:"), "no ciphertext in the plan");
   });
 });

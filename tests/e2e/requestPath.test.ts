@@ -16,7 +16,7 @@ import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { REQUIRE_DOCKER, engineRuns } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
-import { planOf, stackConfig } from "../support/plans";
+import { stackConfig, stackPlan } from "../support/configs";
 import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
 import { SESSION, World, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
 
@@ -130,7 +130,7 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
 
   for (const stack of STACKS) {
     describe(stack.name, function () {
-      const plan = planOf("lab", stack.overrides);
+      const plan = stackPlan("lab", stack.overrides);
       // What the owner asked for (the config), not what the generated rules say: those are under test.
       const apiBypass = (stack.overrides.authelia as { apiBypass?: string[] } | undefined)?.apiBypass ?? [];
       const probes = probesFor(plan, apiBypass, SESSION);
@@ -256,8 +256,8 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
       );
     for (const stack of [LAN_STACK, TUNNEL_STACK]) {
       it(stack === LAN_STACK ? "lab" : "lab with the tunnel", () => {
-        const internal = planOf("lab", stack);
-        const acme = planOf("lab", { ...stack, ...ACME });
+        const internal = stackPlan("lab", stack);
+        const acme = stackPlan("lab", { ...stack, ...ACME });
         const [a, i] = [nginxFiles(acme), nginxFiles(internal)];
         const differing = [...new Set([...Object.keys(a), ...Object.keys(i)])].filter((f) => a[f] !== i[f]);
         assert.deepEqual(differing, [], "SWAG confs that differ between ACME and the internal CA");

@@ -18,7 +18,7 @@ import {
   RegisteredResource,
   unwrapSecrets,
 } from "../support/program";
-import { planOf, STACKS } from "../support/plans";
+import { stackPlan, STACKS } from "../support/configs";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 
@@ -48,7 +48,7 @@ describe("host stack under Pulumi mocks", function () {
         return c;
       };
       before(async () => {
-        plan = planOf(stack);
+        plan = stackPlan(stack);
         run = await recordProgram(stack);
         assert.equal(run.error, undefined);
       });

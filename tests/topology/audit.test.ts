@@ -1,37 +1,9 @@
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
-import { dockerOptions, formatFindings, resolveDockerHost } from "../../cli/audit";
+import { formatFindings } from "../../cli/audit";
 import { auditFindings, EngineContainer, EngineSnapshot, Finding } from "../../topology/audit";
 import type { Plan, PlannedContainer } from "../../topology/types";
+import { snapshotOf } from "../support/auditSnapshot";
 import { planOf, stackConfig } from "../support/configs";
-
-/** The engine exactly as the plan wants it: every network with its subnet, every container running where planned. */
-export function snapshotOf(plan: Plan): EngineSnapshot {
-  const ids = new Map(plan.containers.map((c, i) => [c.name, `${String(i + 1).padStart(4, "0")}${"ab".repeat(30)}`]));
-  return {
-    networks: plan.networks.map((n, i) => ({
-      id: `net${i}`,
-      name: n.name,
-      subnets: [n.subnet],
-      labels: { "homelab.network-kind": n.kind, ...(n.service ? { "homelab.service": n.service } : {}) },
-    })),
-    containers: plan.containers.map((c) => {
-      const owner = c.networkMode?.replace(/^container:/, "");
-      return {
-        id: ids.get(c.name)!,
-        name: c.name,
-        state: "running",
-        labels: c.labels,
-        networkMode: owner ? `container:${ids.get(owner)}` : c.networks[0],
-        networks: [...c.networks],
-        mounts: c.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly, type: m.type })),
-        hostPorts: c.hostPorts.map((p) => p.external),
-      };
-    }),
-  };
-}
 
 function container(snapshot: EngineSnapshot, name: string): EngineContainer {
   const c = snapshot.containers.find((c) => c.name === name);
@@ -209,33 +181,5 @@ describe("homelab audit: auditFindings (pure)", () => {
   it("formats findings as a table with a header", () => {
     const text = formatFindings([{ kind: "subnet", object: "lab-vnet-whoami", expected: "10.96.3.144/29", actual: "10.96.3.160/29" }]);
     assert.deepEqual(text.split("\n"), ["KIND    OBJECT           EXPECTED        ACTUAL", "subnet  lab-vnet-whoami  10.96.3.144/29  10.96.3.160/29"]);
-  });
-});
-
-describe("homelab audit: choosing the Docker host", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-dockerhost-"));
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  fs.writeFileSync(path.join(dir, "Pulumi.nas.yaml"), "config:\n  docker:host: ssh://admin@nas.lan:2222\n  homelab:domain: nas.example.com\n");
-  fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), "config:\n  homelab:domain: local.example.com\n");
-
-  it("uses DOCKER_HOST first, then the stack's docker:host, then the local socket", () => {
-    assert.deepEqual(resolveDockerHost(dir, "nas", { DOCKER_HOST: "tcp://10.0.0.5:2375" }), { url: "tcp://10.0.0.5:2375", source: "DOCKER_HOST" });
-    assert.deepEqual(resolveDockerHost(dir, "nas", {}), { url: "ssh://admin@nas.lan:2222", source: "docker:host" });
-    assert.deepEqual(resolveDockerHost(dir, "local", {}), { url: "unix:///var/run/docker.sock", source: "default" });
-  });
-
-  it("turns unix, tcp and ssh URLs into dockerode options", () => {
-    assert.deepEqual(dockerOptions("unix:///run/user/1000/docker.sock", {}, 5000), { socketPath: "/run/user/1000/docker.sock", timeout: 5000 });
-    assert.deepEqual(dockerOptions("tcp://nas:2375", {}, 5000), { protocol: "http", host: "nas", port: "2375", timeout: 5000 });
-    assert.deepEqual(dockerOptions("tcp://nas:2376", {}, 5000), { protocol: "https", host: "nas", port: "2376", timeout: 5000 });
-    assert.deepEqual(dockerOptions("ssh://admin@nas.lan:2222", { SSH_AUTH_SOCK: "/tmp/agent" }, 5000), {
-      protocol: "ssh",
-      host: "nas.lan",
-      port: "2222",
-      username: "admin",
-      sshOptions: { agent: "/tmp/agent" },
-      timeout: 5000,
-    });
-    assert.throws(() => dockerOptions("ftp://nas", {}), /unsupported scheme ftp:/);
   });
 });

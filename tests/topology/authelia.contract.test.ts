@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import { SecretValue } from "../../config/secret";
 import { AUTHELIA_CONFIG_DIR, AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE } from "../../topology/authelia";
 import { keyPaths } from "../support/keyPaths";
-import { container, file, planOf } from "../support/plans";
+import { stackPlan } from "../support/configs";
+import { container, file } from "../support/plans";
 
 /**
  * Authelia publishes its configuration schema as Go (no npm package ships it, and copying upstream files is not
@@ -78,7 +79,7 @@ const variants: [string, string, Record<string, unknown>][] = [
 describe("Authelia 4.39 configuration contract", () => {
   for (const [name, prefix, overrides] of variants) {
     describe(name, () => {
-      const a = container(planOf(name.split(" ")[0], overrides), `${prefix}authelia`);
+      const a = container(stackPlan(name.split(" ")[0], overrides), `${prefix}authelia`);
       const base = parse(file(a, AUTHELIA_CONFIG_FILE));
       const rules = parse(file(a, AUTHELIA_RULES_FILE));
 

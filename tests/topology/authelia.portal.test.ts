@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildPlan } from "../../topology/plan";
+import { planOf } from "../support/configs";
 import type { Plan } from "../../topology/types";
 
 const CLOUDFLARE = {
@@ -11,9 +11,7 @@ const CLOUDFLARE = {
 };
 
 function plan(services: Record<string, unknown>, extra: Record<string, unknown> = {}): Plan {
-  const result = buildPlan({ domain: "home.example.com", services, cloudflare: CLOUDFLARE, ...extra });
-  assert.ok(result.ok, `expected a plan, got ${JSON.stringify(!result.ok && result.errors)}`);
-  return result.plan;
+  return planOf({ domain: "home.example.com", services, cloudflare: CLOUDFLARE, ...extra });
 }
 const portal = (p: Plan) => p.routes.find((r) => r.service === "authelia");
 

@@ -8,7 +8,8 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
-import { container, file, planOf, stackConfig, STACKS } from "../support/plans";
+import { stackConfig, stackPlan, STACKS } from "../support/configs";
+import { container, file } from "../support/plans";
 
 const secret = (v: string) => new SecretValue(v);
 const mainOf = (plan: Plan, service: string) => container(plan, `${plan.prefix}${service}`);
@@ -22,7 +23,7 @@ const autheliaConfig = (plan: Plan) => {
 describe("host stack plan", () => {
   for (const stack of STACKS) {
     describe(`stack ${stack}`, () => {
-      const plan = planOf(stack);
+      const plan = stackPlan(stack);
 
       it("adds the proxy, Authelia, CrowdSec and the socket proxy as implicit services", () => {
         for (const s of [plan.proxy, "authelia", "crowdsec", "cetusguard"])
@@ -134,7 +135,7 @@ describe("host stack plan", () => {
       it("generates Homepage YAML from the enabled services, pointed at the socket proxy", () => {
         const p = plan.services.some((s) => s.name === "homepage")
           ? plan
-          : planOf(stack, { services: { ...(stackConfig(stack).services as object), homepage: {} } });
+          : stackPlan(stack, { services: { ...(stackConfig(stack).services as object), homepage: {} } });
         const h = mainOf(p, "homepage");
         const groups = parse(file(h, "/app/config/services.yaml")) as Record<string, Record<string, any>[]>[];
         assert.deepEqual(
@@ -159,7 +160,7 @@ describe("host stack plan", () => {
   }
 
   describe("Traefik (home)", () => {
-    const plan = planOf("home");
+    const plan = stackPlan("home");
 
     it("labels every routed container with its router, ingress network, port and middlewares", () => {
       for (const route of plan.routes) {
@@ -206,7 +207,7 @@ describe("host stack plan", () => {
     });
 
     it("serves HTTPS through an ACME DNS challenge when a Cloudflare token is configured", () => {
-      const tls = planOf("home", { acme: { email: "ops@example.com", cloudflareApiToken: secret("tok") } });
+      const tls = stackPlan("home", { acme: { email: "ops@example.com", cloudflareApiToken: secret("tok") } });
       const traefik = mainOf(tls, "traefik");
       const config = parse(file(traefik, "/etc/traefik/traefik.yml"));
       assert.equal(config.certificatesResolvers.acme.acme.dnsChallenge.provider, "cloudflare");
@@ -231,7 +232,7 @@ describe("host stack plan", () => {
   });
 
   describe("SWAG (lab)", () => {
-    const plan = planOf("lab");
+    const plan = stackPlan("lab");
     const swag = mainOf(plan, "swag");
 
     it("generates one subdomain conf per route, with the Authelia includes exactly on SSO routes", () => {
@@ -281,7 +282,7 @@ describe("host stack plan", () => {
         zone: "example.com",
         allow: { emails: ["o@example.com"] },
       };
-      const tunnelled = planOf("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
+      const tunnelled = stackPlan("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
       const conf = file(mainOf(tunnelled, "swag"), "/config/nginx/proxy-confs/jellyfin.subdomain.conf");
       assert.equal(mainOf(tunnelled, "cloudflared").addresses!["lab-vnet-ingress"], "10.90.0.254");
       assert.deepEqual(
@@ -292,7 +293,7 @@ describe("host stack plan", () => {
     });
 
     it("with ACME over Cloudflare DNS: one wildcard certificate, nothing per route", () => {
-      const acme = mainOf(planOf("lab", { acme: { email: "ops@lab.example.com", cloudflareApiToken: secret("t") } }), "swag");
+      const acme = mainOf(stackPlan("lab", { acme: { email: "ops@lab.example.com", cloudflareApiToken: secret("t") } }), "swag");
       assert.deepEqual([acme.env.SUBDOMAINS, acme.env.VALIDATION], ["wildcard", "dns"]);
       assert.ok(!(acme.files ?? []).some((f) => f.path.startsWith("/config/etc/letsencrypt/") || f.path === "/config/.donoteditthisfile.conf"));
     });
@@ -317,8 +318,8 @@ describe("host stack plan", () => {
     it("a consumer that comes adds exactly its own block of rules, nothing else in the file moves", () => {
       const services = stackConfig("home").services as Record<string, unknown>;
       const { dozzle: _dozzle, ...withoutDozzle } = services;
-      const before = planOf("home", { services: withoutDozzle }).socketProxy!.rules;
-      const after = planOf("home", { services }).socketProxy!.rules;
+      const before = stackPlan("home", { services: withoutDozzle }).socketProxy!.rules;
+      const after = stackPlan("home", { services }).socketProxy!.rules;
       const start = after.indexOf("! dozzle (read)");
       assert.ok(start >= 0);
       const next = after.findIndex((r, i) => i > start && r.startsWith("!"));
@@ -333,7 +334,7 @@ describe("host stack plan", () => {
 
   describe("Authelia options", () => {
     it("uses a private PostgreSQL with a generated password when storage is postgres", () => {
-      const plan = planOf("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io" } }, storage: "postgres" } });
+      const plan = stackPlan("lab", { authelia: { users: { a: { displayname: "A", email: "a@x.io" } }, storage: "postgres" } });
       const db = container(plan, "lab-authelia-db");
       assert.equal(db.role, "database");
       assert.deepEqual(db.networks, ["lab-vnet-authelia"]);
@@ -344,7 +345,7 @@ describe("host stack plan", () => {
     });
 
     it("sends mail through SMTP with a secret password and enables Duo", () => {
-      const plan = planOf("lab", {
+      const plan = stackPlan("lab", {
         authelia: {
           users: { a: { displayname: "A", email: "a@x.io", password: secret("pw") } },
           smtp: { host: "smtp.x.io", port: 465, username: "u", sender: "auth@x.io", password: secret("smtp") },
@@ -364,7 +365,7 @@ describe("host stack plan", () => {
   });
 
   it("creates an admin with a generated password when no Authelia user is configured", () => {
-    const plan = planOf("lab", { authelia: undefined });
+    const plan = stackPlan("lab", { authelia: undefined });
     assert.deepEqual(plan.authelia!.users, ["admin"]);
     assert.deepEqual(plan.authelia!.generatedPasswords, { admin: "authelia-user-admin" });
     const users = parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users;

@@ -3,9 +3,17 @@ import { buildPlan } from "../../topology/plan";
 import { errorsOf, minimalConfig } from "../support/configs";
 import { rejectedRuns } from "../support/program";
 
+const user = { displayname: "A", email: "a@example.com" };
+const CLOUDFLARE = {
+  enabled: true,
+  accountId: "0123456789abcdef0123456789abcdef",
+  zoneId: "fedcba9876543210fedcba9876543210",
+  allow: { emails: ["owner@example.com"] },
+};
+
 /**
  * Invalid configs, each with the one message it must produce (key path + what is wrong).
- * The same table is run through the real program to show nothing is registered for any of them.
+ * The same table is run through the real program: it refuses each with that message and registers nothing.
  */
 export const INVALID_CONFIGS: { name: string; config: Record<string, unknown>; expect: RegExp }[] = [
   { name: "domain missing", config: { ...minimalConfig(), domain: undefined }, expect: /^homelab:domain: is required/ },
@@ -165,6 +173,85 @@ export const INVALID_CONFIGS: { name: string; config: Record<string, unknown>; e
     config: minimalConfig({ proxy: "nginx" }),
     expect: /^homelab:proxy: .*"traefik"\|"swag".*\(got "nginx"\)|^homelab:proxy: .*traefik.*swag/,
   },
+  // The host stack (proxy, Authelia, socket proxy, CrowdSec).
+  {
+    name: "unknown auth level",
+    config: minimalConfig({ services: { sonarr: { auth: "three_factor" } } }),
+    expect: /^homelab:services\.sonarr\.auth: .*one_factor.*\(got "three_factor"\)/,
+  },
+  {
+    name: "Portainer without write access acknowledged",
+    config: minimalConfig({ services: { portainer: {} } }),
+    expect: /^homelab:socketProxy\.allowWrite: portainer manages containers and needs write access/,
+  },
+  {
+    name: "custom service writing the Docker API without acknowledgement",
+    config: minimalConfig({ services: { ops: { image: "me/ops:1.0", port: 80, role: "monitoring", dockerApi: "write" } } }),
+    expect: /^homelab:socketProxy\.allowWrite: ops manages/,
+  },
+  {
+    name: "route to a custom service with no web port",
+    config: minimalConfig({ services: { job: { image: "me/job:1.0", expose: "tunnel" } } }),
+    expect: /^homelab:services\.job\.expose: 'job' has no web port/,
+  },
+  {
+    name: "Authelia user password in plain text",
+    config: minimalConfig({ authelia: { users: { a: { ...user, password: "hunter2" } } } }),
+    expect: /^homelab:authelia\.users\.a\.password: must be a secret/,
+  },
+  {
+    name: "SMTP password in plain text",
+    config: minimalConfig({ authelia: { smtp: { host: "smtp.example.com", username: "u", sender: "a@example.com", password: "pw" } } }),
+    expect: /^homelab:authelia\.smtp\.password: must be a secret/,
+  },
+  {
+    name: "ACME token in plain text",
+    config: minimalConfig({ acme: { email: "ops@example.com", cloudflareApiToken: "tok" } }),
+    expect: /^homelab:acme\.cloudflareApiToken: must be a secret/,
+  },
+  {
+    name: "Authelia user e-mail invalid",
+    config: minimalConfig({ authelia: { users: { a: { ...user, email: "nope" } } } }),
+    expect: /^homelab:authelia\.users\.a\.email: must be an e-mail address/,
+  },
+  { name: "unknown Authelia storage", config: minimalConfig({ authelia: { storage: "mysql" } }), expect: /^homelab:authelia\.storage: .*sqlite.*postgres/ },
+  { name: "typo in an Authelia key", config: minimalConfig({ authelia: { user: {} } }), expect: /^homelab:authelia: unknown key "user"/ },
+  {
+    name: "API bypass of a service that is not routed",
+    config: minimalConfig({ services: { jellyfin: {}, sonarr: {} }, authelia: { apiBypass: ["radarr"] } }),
+    expect: /^homelab:authelia\.apiBypass\.0: 'radarr' is not a routed service/,
+  },
+  {
+    name: "API bypass of a denied service",
+    config: minimalConfig({ services: { sonarr: { auth: "deny" } }, authelia: { apiBypass: ["sonarr"] } }),
+    expect: /^homelab:authelia\.apiBypass\.0: 'sonarr' has auth: deny/,
+  },
+  {
+    name: "CrowdSec collection not hub-shaped",
+    config: minimalConfig({ crowdsec: { collections: ["http-cve"] } }),
+    expect: /^homelab:crowdsec\.collections\.0: must be a hub collection/,
+  },
+  // Remote access (Cloudflare Tunnel and Access).
+  {
+    name: "tunnel host outside the Cloudflare zone",
+    config: minimalConfig({ services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...CLOUDFLARE, zone: "example.org" } }),
+    expect: /^homelab:services\.jellyseerr\.subdomain: host .* is not inside the Cloudflare zone/,
+  },
+  {
+    name: "tunnel while Cloudflare is off",
+    config: minimalConfig({ services: { jellyseerr: { expose: "tunnel" } } }),
+    expect: /^homelab:services\.jellyseerr\.expose: is tunnel but Cloudflare remote access is off/,
+  },
+  {
+    name: "Cloudflare without accountId",
+    config: minimalConfig({ services: { jellyseerr: { expose: "tunnel" } }, cloudflare: { ...CLOUDFLARE, accountId: undefined } }),
+    expect: /^homelab:cloudflare\.accountId: is required/,
+  },
+  {
+    name: "tunnel bypass without Cloudflare Access",
+    config: minimalConfig({ services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare: CLOUDFLARE }),
+    expect: /^homelab:services\.jellyseerr\.auth: .* no login at all/,
+  },
 ];
 
 describe("invalid configs", () => {
@@ -188,6 +275,11 @@ describe("invalid configs", () => {
     assert.equal(runs.length, INVALID_CONFIGS.length);
     runs.forEach((run, i) => {
       assert.ok(run.error, `${INVALID_CONFIGS[i].name}: the program accepted the config`);
+      const lines = run.error.split("\n").map((line) => line.trim());
+      assert.ok(
+        lines.some((line) => INVALID_CONFIGS[i].expect.test(line)),
+        `${INVALID_CONFIGS[i].name}: the program's message does not match ${INVALID_CONFIGS[i].expect}:\n${run.error}`,
+      );
       assert.equal(run.registered, 0, `${INVALID_CONFIGS[i].name}: registered ${run.registered} resources`);
     });
   });

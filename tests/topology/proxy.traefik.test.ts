@@ -4,7 +4,8 @@ import { TRAEFIK_API } from "../../topology/proxy";
 import { tunnelPeerAddress } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
 import { keyPaths } from "../support/keyPaths";
-import { container, file, planOf, stackConfig } from "../support/plans";
+import { stackConfig, stackPlan } from "../support/configs";
+import { container, file } from "../support/plans";
 import { throughTunnel, traefikConfig, traefikServe, type Request } from "../support/traefikModel";
 
 /**
@@ -72,7 +73,7 @@ function flowStack(acme: boolean): Plan {
     tdarr: { expose: "tunnel", auth: "deny" },
     sonarr: { expose: "tunnel" },
   };
-  return planOf("home", { services, ...(acme ? { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } } : {}) });
+  return stackPlan("home", { services, ...(acme ? { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } } : {}) });
 }
 
 const MODES = [
@@ -231,7 +232,7 @@ for (const [mode, acme] of MODES) {
 }
 
 describe("Traefik contract: a stack without the tunnel trusts nobody's forwarded headers", () => {
-  const plan = planOf("home", {
+  const plan = stackPlan("home", {
     cloudflare: undefined,
     services: Object.fromEntries(
       Object.entries(stackConfig("home").services as Record<string, any>).map(([k, v]) => [

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import { CATCH_ALL, hostnameProblems, ingressProblems, TUNNEL_CA_FILE } from "../../topology/remoteAccess";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
-import type { Plan, PlanProblem } from "../../topology/types";
+import { planOf, planProblems } from "../support/configs";
 
 const CLOUDFLARE = {
   enabled: true,
@@ -21,20 +21,8 @@ function config(
   return { domain: "home.example.com", services, ...(cloudflare ? { cloudflare } : {}), ...extra };
 }
 
-function plan(raw: unknown): Plan {
-  const result = buildPlan(raw);
-  assert.ok(result.ok, `expected a plan, got ${JSON.stringify(!result.ok && result.errors)}`);
-  return result.plan;
-}
-
-function errors(raw: unknown): PlanProblem[] {
-  const result = buildPlan(raw);
-  assert.ok(!result.ok, "expected the config to be refused");
-  return result.errors;
-}
-
 function assertError(raw: unknown, path: string, message: RegExp) {
-  const found = errors(raw);
+  const found = planProblems(raw);
   assert.ok(
     found.some((e) => e.path === path && message.test(e.message)),
     `no error at ${path} matching ${message}; got:\n${found.map((e) => `  ${e.path}: ${e.message}`).join("\n")}`,
@@ -43,7 +31,7 @@ function assertError(raw: unknown, path: string, message: RegExp) {
 
 describe("remote access: planning", () => {
   it("plans ingress, DNS and Access for a tunnelled service behind Traefik", () => {
-    const p = plan(config());
+    const p = planOf(config());
     const rule = (host: string) => ({
       hostname: host,
       service: "https://traefik:443",
@@ -70,7 +58,7 @@ describe("remote access: planning", () => {
   });
 
   it("sends SWAG traffic to https://<prefix>swag:443 with its hostname as SNI, verified against the stack CA", () => {
-    const p = plan(config(undefined, CLOUDFLARE, { proxy: "swag", network: { prefix: "lab-" } }));
+    const p = planOf(config(undefined, CLOUDFLARE, { proxy: "swag", network: { prefix: "lab-" } }));
     assert.deepEqual(
       p.tunnel?.ingress.find((r) => r.hostname === "jellyseerr.home.example.com"),
       {
@@ -89,7 +77,7 @@ describe("remote access: planning", () => {
   });
 
   it("plans no remote access at all while Cloudflare is disabled", () => {
-    const p = plan(config({ jellyseerr: {} }, { ...CLOUDFLARE, enabled: false }));
+    const p = planOf(config({ jellyseerr: {} }, { ...CLOUDFLARE, enabled: false }));
     assert.equal(p.tunnel, undefined);
     assert.equal(p.dns, undefined);
     assert.equal(p.access, undefined);
@@ -126,7 +114,7 @@ describe("remote access: validation errors", () => {
   });
 
   it("refuses Cloudflare enabled without accountId or zoneId", () => {
-    const found = errors(config(undefined, { enabled: true, allow: { emails: ["owner@example.com"] } }));
+    const found = planProblems(config(undefined, { enabled: true, allow: { emails: ["owner@example.com"] } }));
     assert.deepEqual(
       found.map((e) => `${e.path}: ${e.message}`),
       [
@@ -143,11 +131,11 @@ describe("remote access: validation errors", () => {
   it("refuses auth: bypass on the tunnel without Cloudflare Access unless public: true", () => {
     const bypass = { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" };
     assertError(config({ jellyseerr: bypass }), "homelab:services.jellyseerr.auth", /no login at all/);
-    const p = plan(config({ jellyseerr: { ...bypass, public: true } }));
+    const p = planOf(config({ jellyseerr: { ...bypass, public: true } }));
     assert.deepEqual(p.access, []);
     assert.equal(p.dns?.length, 1);
     // public alone (remoteAuth left to default) also means no Access application
-    assert.deepEqual(plan(config({ jellyseerr: { expose: "tunnel", auth: "bypass", public: true } })).access, []);
+    assert.deepEqual(planOf(config({ jellyseerr: { expose: "tunnel", auth: "bypass", public: true } })).access, []);
   });
 
   it("accepts auth: bypass on the tunnel when Cloudflare Access guards it, with a warning for remoteAuth both", () => {

@@ -6,7 +6,8 @@ import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { container, planOf } from "../support/plans";
+import { stackPlan } from "../support/configs";
+import { container } from "../support/plans";
 
 /**
  * The generated SWAG confs through Debian's nginx (`apt-get install nginx`): `nginx -t` with a throwaway
@@ -90,7 +91,7 @@ describe("generated SWAG confs pass nginx -t", function () {
     it(name, () => {
       const root = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-nginx-"));
       try {
-        const plan = planOf("lab", overrides);
+        const plan = stackPlan("lab", overrides);
         writeConfs(plan, root);
         const result = spawnSync(nginx!, ["-t", "-q", "-e", path.join(root, "error.log"), "-c", path.join(root, "nginx.conf")], { encoding: "utf8" });
         assert.equal(result.status, 0, `nginx -t failed:\n${result.stderr}`);

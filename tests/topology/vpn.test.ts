@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import { main } from "../../cli/main";
 import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
-import { container, errorsOf, planDiff, planOf, routedServices, routeOf, stackFileEdited, stackWith } from "../support/vpn";
+import { planOf, planProblems, stackFileEdited, stackWith } from "../support/configs";
+import { container, planDiff, routedServices, routeOf } from "../support/plans";
 
 const VPN = { provider: "mullvad", type: "wireguard", countries: ["Sweden"] };
 const home = (mode: string, services: Record<string, Record<string, unknown>> = {}) => stackWith("home", { vpn: { ...VPN, mode } }, services);
@@ -157,13 +157,15 @@ describe("vpn: Gluetun container", () => {
     assert.equal(gluetun.env.HTTPPROXY, "on");
     assert.equal(gluetun.env.SHADOWSOCKS, "on");
     assert.deepEqual(Object.keys(gluetun.secretEnv).sort(), ["HTTPPROXY_PASSWORD", "HTTPPROXY_USER", "SHADOWSOCKS_PASSWORD", "WIREGUARD_PRIVATE_KEY"]);
-    const errors = errorsOf(stackWith("home", { vpn, vpnCredentials: { wireguardPrivateKey: new SecretValue("k") } }));
+    const errors = planProblems(stackWith("home", { vpn, vpnCredentials: { wireguardPrivateKey: new SecretValue("k") } }));
     assert.deepEqual(errors.map((e) => e.path).sort(), [
       "homelab:vpnCredentials.httpProxyPassword",
       "homelab:vpnCredentials.httpProxyUser",
       "homelab:vpnCredentials.shadowsocksPassword",
     ]);
-    const clash = errorsOf(stackWith("home", { vpn, vpnCredentials: creds, services: { web: { image: "traefik/whoami:v1.11.0", port: 8888, vpn: true } } }));
+    const clash = planProblems(
+      stackWith("home", { vpn, vpnCredentials: creds, services: { web: { image: "traefik/whoami:v1.11.0", port: 8888, vpn: true } } }),
+    );
     assert.match(clash.map((e) => e.message).join("\n"), /'web' and Gluetun's HTTP proxy both listen on port 8888/);
   });
 
@@ -177,7 +179,7 @@ describe("vpn: Gluetun container", () => {
 
 describe("vpn: config errors", () => {
   it("refuses vpn: true on the proxy, SSO, a service with a database, a Docker API reader and the socket proxy", () => {
-    const errors = errorsOf(
+    const errors = planProblems(
       home("minimal", { traefik: { vpn: true }, authelia: { vpn: true }, immich: { vpn: true }, dozzle: { vpn: true }, cetusguard: { vpn: true } }),
     );
     const byPath = new Map(errors.map((e) => [e.path, e.message]));
@@ -190,13 +192,13 @@ describe("vpn: config errors", () => {
   });
 
   it("names the missing credential for the chosen VPN type", () => {
-    const wg = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "minimal" }, vpnCredentials: null }));
+    const wg = planProblems(stackWith("home", { vpn: { ...VPN, mode: "minimal" }, vpnCredentials: null }));
     assert.deepEqual(
       wg.map((e) => e.path),
       ["homelab:vpnCredentials.wireguardPrivateKey"],
     );
     assert.match(wg[0].message, /required because vpn.type is wireguard: pulumi config set --secret --path 'vpnCredentials.wireguardPrivateKey'/);
-    const ovpn = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "minimal", type: "openvpn" }, vpnCredentials: { openvpnUser: "me" } }));
+    const ovpn = planProblems(stackWith("home", { vpn: { ...VPN, mode: "minimal", type: "openvpn" }, vpnCredentials: { openvpnUser: "me" } }));
     assert.deepEqual(
       ovpn.map((e) => e.path),
       ["homelab:vpnCredentials.openvpnPassword"],
@@ -204,13 +206,13 @@ describe("vpn: config errors", () => {
   });
 
   it("refuses a plain-text key and asks for homelab:vpn when a service is routed without it", () => {
-    const plain = errorsOf(stackWith("home", { vpnCredentials: { wireguardPrivateKey: "not-a-secret" } }));
+    const plain = planProblems(stackWith("home", { vpnCredentials: { wireguardPrivateKey: "not-a-secret" } }));
     assert.deepEqual(
       plain.map((e) => e.path),
       ["homelab:vpnCredentials.wireguardPrivateKey"],
     );
     assert.match(plain[0].message, /must be a secret/);
-    const missing = errorsOf(stackWith("home", { vpn: null }, { qbittorrent: { vpn: true } }));
+    const missing = planProblems(stackWith("home", { vpn: null }, { qbittorrent: { vpn: true } }));
     assert.deepEqual(
       missing.map((e) => e.path),
       ["homelab:vpn"],
@@ -221,7 +223,7 @@ describe("vpn: config errors", () => {
   });
 
   it("a Gluetun listed on its own (e.g. for its HTTP proxy) needs homelab:vpn too, and gets its settings", () => {
-    const errors = errorsOf(stackWith("home", { vpn: null }, { qbittorrent: { vpn: false }, gluetun: {} }));
+    const errors = planProblems(stackWith("home", { vpn: null }, { qbittorrent: { vpn: false }, gluetun: {} }));
     assert.deepEqual(
       errors.map((e) => `${e.path}: ${e.message}`),
       ["homelab:vpn: is required (provider, type): homelab:services.gluetun is enabled"],
@@ -233,7 +235,7 @@ describe("vpn: config errors", () => {
   });
 
   it("rejects an unknown mode with the key path", () => {
-    const errors = errorsOf(stackWith("home", { vpn: { ...VPN, mode: "everything" } }));
+    const errors = planProblems(stackWith("home", { vpn: { ...VPN, mode: "everything" } }));
     assert.equal(errors[0].path, "homelab:vpn.mode");
   });
 });
@@ -256,7 +258,7 @@ describe("vpn: ports inside the shared namespace", () => {
   });
 
   it("refuses two fixed ports that clash, and a port Gluetun's control server holds", () => {
-    const errors = errorsOf(
+    const errors = planProblems(
       home("off", {
         one: { image: "traefik/whoami:v1.11.0", port: 9000, vpn: true },
         two: { image: "traefik/whoami:v1.11.0", port: 9000, vpn: true },
@@ -329,20 +331,5 @@ describe("vpn: switching one service is a one-line change", () => {
       );
     }
     assert.ok(!diff.some((p) => p.startsWith("containers.qbittorrent.")), "qBittorrent keeps its (already remapped) port");
-  });
-});
-
-describe("vpn: homelab plan --json", () => {
-  it("shows networkMode on routed containers and the routed-service list on Gluetun", async () => {
-    let out = "";
-    const code = await main(["plan", "home", "--json"], { out: (s) => (out += s), err: () => undefined });
-    assert.equal(code, 0);
-    const plan = JSON.parse(out) as Plan;
-    assert.equal(container(plan, "qbittorrent").networkMode, "container:gluetun");
-    assert.deepEqual(
-      container(plan, "gluetun").vpnClients!.map((c) => c.service),
-      ["qbittorrent"],
-    );
-    assert.ok(!out.includes("v1:"), "no ciphertext in the plan");
   });
 });

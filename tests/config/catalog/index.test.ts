@@ -11,7 +11,7 @@ import { auditFindings } from "../../../topology/audit";
 import { renderDiagram } from "../../../topology/diagram";
 import { buildPlan } from "../../../topology/plan";
 import { checkPolicy } from "../../../topology/policy";
-import { snapshotOf } from "../../topology/audit.test";
+import { snapshotOf } from "../../support/auditSnapshot";
 import { errorsOf, minimalConfig, planOf } from "../../support/configs";
 import { PROJECT_DIR, recordProgram } from "../../support/program";
 import { revealSecret } from "../../support/secrets";
