@@ -3,19 +3,18 @@
  * requestPath.test.ts (tests/e2e/world.ts): secure headers on real answers (refusals included), gzip, the LAN-only
  * allowlist from a LAN client, an outsider on vnet-ingress and the tunnel peer forwarding a LAN address, and the
  * rate limit answering 429 past the burst per visitor behind the tunnel. Traefik's side is the config-level model
- * in tests/host/traefik.contract.test.ts (Traefik cannot run here).
+ * in tests/topology/proxy.traefik.test.ts (Traefik cannot run here).
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SECURE_HEADERS } from "../../topology/middlewares";
 import type { Plan } from "../../topology/types";
-import { REQUIRE_DOCKER, engineRuns, randomSubnets } from "../engine/engineSuite";
-import { execIn, newRunId, teardown } from "../engine/realise";
-import { planOf, stackConfig } from "../host/support";
-import { VISITOR_IP } from "./probes";
-import { PEER_PORT, World, buildWorld } from "./world";
+import { stackConfig, stackPlan } from "../support/configs";
+import { engineRuns, randomSubnets } from "../support/engine/engineSuite";
+import { execIn, newRunId, teardown } from "../support/engine/realise";
+import { VISITOR_IP } from "../support/requestPath/probes";
+import { PEER_PORT, World, buildE2eImage, buildWorld } from "../support/requestPath/world";
 
 interface Answer {
   id: string;
@@ -48,22 +47,12 @@ function stackWith(lanSubnet: string): Record<string, unknown> {
   };
 }
 
-function buildImage(this: Mocha.Context): void {
-  try {
-    execFileSync("bash", [path.join(__dirname, "build-image.sh")], { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
-  } catch (e) {
-    const reason = `the e2e image cannot be built: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}`;
-    if (REQUIRE_DOCKER) throw new Error(reason);
-    this.skip();
-  }
-}
-
 const host = (plan: Plan, service: string) => plan.routes.find((r) => r.service === service)!.host;
 
 describe("the middleware chain end to end: real nginx (SWAG confs)", function () {
   this.timeout(240_000);
   const runs = engineRuns();
-  before(buildImage);
+  before(buildE2eImage);
   let plan: Plan;
   let world: World;
   let lanClientIp: string;
@@ -105,7 +94,7 @@ describe("the middleware chain end to end: real nginx (SWAG confs)", function ()
     // The plan must name the LAN's addresses before the world exists: draw them, and draw again on an overlap.
     for (let attempt = 1; ; attempt++) {
       const lanNet = randomSubnets(1)[0];
-      plan = planOf("lab", stackWith(lanNet.subnet));
+      plan = stackPlan("lab", stackWith(lanNet.subnet));
       try {
         world = await buildWorld(plan, runId, { lan: lanNet });
         break;

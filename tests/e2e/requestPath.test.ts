@@ -3,22 +3,21 @@
  * SWAG confs (with SWAG 5.1.0's own includes reproduced in tests/e2e/swag/), the Authelia double decides from the
  * GENERATED access_control, the cloudflared peer forwards to the GENERATED tunnel origin, busybox httpd stands
  * in for every app. One realised set of containers per stack, every request in parallel, bounded, torn down
- * always. Needs the engine (tests/engine/engineSuite gate: fails instead of skipping under
+ * always. Needs the engine (tests/support/engine/engineSuite gate: fails instead of skipping under
  * HOMELAB_REQUIRE_DOCKER=1) and the local image tests/e2e/build-image.sh builds.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../topology/authelia";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { REQUIRE_DOCKER, engineRuns } from "../engine/engineSuite";
-import { execIn, newRunId, teardown } from "../engine/realise";
-import { planOf, stackConfig } from "../host/support";
-import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "./probes";
-import { SESSION, World, buildWorld, containerLog, PEER_PORT } from "./world";
+import { engineRuns } from "../support/engine/engineSuite";
+import { execIn, newRunId, teardown } from "../support/engine/realise";
+import { stackConfig, stackPlan } from "../support/configs";
+import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
+import { SESSION, World, buildE2eImage, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
 
 interface Hop {
   url: string;
@@ -59,16 +58,6 @@ const STACKS: { name: string; overrides: Record<string, unknown> }[] = [
   { name: "lab with the Cloudflare tunnel (SWAG, internal CA)", overrides: TUNNEL_STACK },
   { name: "lab with the Cloudflare tunnel (SWAG, ACME)", overrides: { ...TUNNEL_STACK, ...ACME } },
 ];
-
-function buildImage(this: Mocha.Context): void {
-  try {
-    execFileSync("bash", [path.join(__dirname, "build-image.sh")], { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
-  } catch (e) {
-    const reason = `the e2e image cannot be built: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}`;
-    if (REQUIRE_DOCKER) throw new Error(reason);
-    this.skip();
-  }
-}
 
 async function runProbes(world: World, plan: Plan, probes: Probe[]): Promise<Map<string, Result>> {
   const swag = `${plan.prefix}swag`;
@@ -126,11 +115,11 @@ const describeResult = (r: Result | undefined) =>
 describe("the request path end to end: real nginx (SWAG confs), Authelia double, cloudflared peer", function () {
   this.timeout(240_000);
   const runs = engineRuns();
-  before(buildImage);
+  before(buildE2eImage);
 
   for (const stack of STACKS) {
     describe(stack.name, function () {
-      const plan = planOf("lab", stack.overrides);
+      const plan = stackPlan("lab", stack.overrides);
       // What the owner asked for (the config), not what the generated rules say: those are under test.
       const apiBypass = (stack.overrides.authelia as { apiBypass?: string[] } | undefined)?.apiBypass ?? [];
       const probes = probesFor(plan, apiBypass, SESSION);
@@ -256,8 +245,8 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
       );
     for (const stack of [LAN_STACK, TUNNEL_STACK]) {
       it(stack === LAN_STACK ? "lab" : "lab with the tunnel", () => {
-        const internal = planOf("lab", stack);
-        const acme = planOf("lab", { ...stack, ...ACME });
+        const internal = stackPlan("lab", stack);
+        const acme = stackPlan("lab", { ...stack, ...ACME });
         const [a, i] = [nginxFiles(acme), nginxFiles(internal)];
         const differing = [...new Set([...Object.keys(a), ...Object.keys(i)])].filter((f) => a[f] !== i[f]);
         assert.deepEqual(differing, [], "SWAG confs that differ between ACME and the internal CA");
