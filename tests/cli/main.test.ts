@@ -119,6 +119,26 @@ describe("homelab CLI (offline commands)", function () {
       assert.match(r2.stderr, /homelab:services\.sonarr\.subnet: \/30 is too small/);
     });
 
+    it("plan shows which middlewares each route gets", async () => {
+      fs.writeFileSync(
+        path.join(dir, "Pulumi.mw.yaml"),
+        [
+          "config:",
+          "  homelab:domain: mw.example.com",
+          "  homelab:lan: 192.168.1.0/24",
+          "  homelab:crowdsec: { appsec: true }",
+          "  homelab:services:",
+          "    jellyfin: { middlewares: { compression: false } }",
+          "    sonarr: { middlewares: { rateLimit: true, lanOnly: true } }",
+        ].join("\n"),
+      );
+      const r = await homelab(["plan", "mw"], { HOMELAB_PROJECT_DIR: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /HOST\s+UPSTREAM\s+AUTH\s+EXPOSE\s+MIDDLEWARES/);
+      assert.match(r.stdout, /https:\/\/sonarr\.mw\.example\.com .*lan-only, appsec, rate-limit 100\/s burst 50, secure-headers, compress$/m);
+      assert.match(r.stdout, /https:\/\/jellyfin\.mw\.example\.com .* appsec, secure-headers$/m);
+    });
+
     it("refuses an unknown stack in one line naming the known ones", async () => {
       fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  homelab:domain: dev.example.com\n");
       const r = await homelab(["plan", "nope"], { HOMELAB_PROJECT_DIR: dir });
