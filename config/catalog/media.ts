@@ -43,25 +43,30 @@ export const media: CatalogEntry[] = [
     }),
     auth: "bypass",
   },
-  mediaApp({
-    name: "jellyseerr",
-    description: "Media requests",
-    image: "fallenbagel/jellyseerr:2.7.3",
-    port: 5055,
-    media: false,
-    // node:22-alpine plus tzdata and tini: no curl, but busybox wget, which upstream's own healthcheck uses.
-    healthcheck: httpHealthcheck(5055, "/api/v1/status", "wget"),
-    configMounts: [configMount("/app/config")],
-    linuxserver: false,
-    evidence: {
-      tag: "fallenbagel/jellyseerr@v2.7.3 (git tag; the release workflow pushes the image)",
-      ports: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (EXPOSE 5055)",
-      mounts: "fallenbagel/jellyseerr@v2.7.3:docs/getting-started/docker.mdx (/app/config)",
-      healthcheck:
-        "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
-      user: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (no USER, no PUID: runs as root)",
-    },
-  }),
+  {
+    ...mediaApp({
+      name: "jellyseerr",
+      description: "Media requests",
+      image: "fallenbagel/jellyseerr:2.7.3",
+      port: 5055,
+      media: false,
+      // node:22-alpine plus tzdata and tini: no curl, but busybox wget, which upstream's own healthcheck uses.
+      healthcheck: httpHealthcheck(5055, "/api/v1/status", "wget"),
+      configMounts: [configMount("/app/config")],
+      linuxserver: false,
+      evidence: {
+        tag: "fallenbagel/jellyseerr@v2.7.3 (git tag; the release workflow pushes the image)",
+        ports: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (EXPOSE 5055)",
+        mounts: "fallenbagel/jellyseerr@v2.7.3:docs/getting-started/docker.mdx (/app/config)",
+        healthcheck:
+          "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
+        user: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (no USER, no PUID: runs as root)",
+        env: "fallenbagel/jellyseerr@v2.7.3:server/lib/settings/index.ts:686 (API_KEY becomes main.apiKey, also over a stored one)",
+      },
+    }),
+    // A generated key, so `homelab wire` can add the Sonarr and Radarr servers without reading Jellyseerr's settings.json.
+    apiKey: { env: "API_KEY" },
+  },
   mediaApp({
     name: "prowlarr",
     servarr: { app: "prowlarr", homepageWidget: true },
@@ -75,7 +80,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "radarr",
-    servarr: { app: "radarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "radarr", homepageWidget: true, unpackerr: true, prowlarr: true, jellyseerr: true },
     description: "Movies",
     image: "lscr.io/linuxserver/radarr:5.28.0",
     port: 7878,
@@ -85,7 +90,7 @@ export const media: CatalogEntry[] = [
   {
     ...mediaApp({
       name: "readarr",
-      servarr: { app: "readarr", homepageWidget: true, unpackerr: true },
+      servarr: { app: "readarr", homepageWidget: true, unpackerr: true, prowlarr: true },
       description: "Books",
       image: "lscr.io/linuxserver/readarr:0.4.18-develop",
       port: 8787,
@@ -100,7 +105,7 @@ export const media: CatalogEntry[] = [
   },
   mediaApp({
     name: "sonarr",
-    servarr: { app: "sonarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "sonarr", homepageWidget: true, unpackerr: true, prowlarr: true, jellyseerr: true },
     description: "TV series",
     image: "lscr.io/linuxserver/sonarr:4.0.15",
     port: 8989,
@@ -117,7 +122,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "whisparr",
-    servarr: { app: "whisparr", unpackerr: true },
+    servarr: { app: "whisparr", unpackerr: true, prowlarr: true },
     description: "Adult media",
     // hotio tags images `<branch>-<version>` (hotio/build-workflow); v2 is at 2.1.0-release.53 (hotio/whisparr@9585ed3:meta.json).
     image: "ghcr.io/hotio/whisparr:v2-2.1.0-release.53",
@@ -141,7 +146,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "lidarr",
-    servarr: { app: "lidarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "lidarr", homepageWidget: true, unpackerr: true, prowlarr: true },
     description: "Music",
     image: "lscr.io/linuxserver/lidarr:2.13.3",
     port: 8686,

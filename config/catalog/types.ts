@@ -99,6 +99,19 @@ export interface Evidence {
   env?: string;
 }
 
+/**
+ * A generated API key the app reads from `env`. The other settings name who else is handed the key after
+ * `up` (`homelab wire`, cli/wire/): Homepage's widget, Unpackerr's section, the Prowlarr application
+ * (Prowlarr's implementation name, e.g. `Sonarr`) and the Jellyseerr server kind that manage this app.
+ */
+export interface ApiKeySpec {
+  env: string;
+  homepageWidget?: string;
+  unpackerr?: string;
+  prowlarr?: string;
+  jellyseerr?: "sonarr" | "radarr";
+}
+
 /** An image its maintainers no longer update: planning it gives a warning naming a maintained replacement. */
 export interface Deprecation {
   since: string;
@@ -133,7 +146,7 @@ export interface CatalogEntry {
    * A generated API key the app reads from `env` (Servarr: `<APP>__AUTH__APIKEY`); Homepage's widget of that
    * type and Unpackerr's `UN_<unpackerr>_0_*` settings get the same key.
    */
-  apiKey?: { env: string; homepageWidget?: string; unpackerr?: string };
+  apiKey?: ApiKeySpec;
   /** Services it talks to and must share a link network with (`homelab:links`). */
   linksTo?: string[];
   /** May be given a GPU (`homelab:services.<name>.gpu`): media servers, transcoders, machine learning. */
