@@ -13,6 +13,18 @@ const tdarrEvidence = (extra: string, healthcheck = `curl: ${TDARR}:docker/Docke
   env: "https://docs.tdarr.io/docs/installation/variables",
 });
 
+/**
+ * The node answers no HTTP request of its own, so its healthcheck asks whether the Tdarr_Node process runs (s6 execs it
+ * as `./Tdarr_Node`). `[T]` keeps the check's own command line (sh -c …, grep …) from matching itself.
+ */
+export const TDARR_NODE_HEALTHCHECK = {
+  test: ["CMD-SHELL", "grep -qs '[T]darr_Node' /proc/[0-9]*/cmdline || exit 1"],
+  interval: "30s",
+  timeout: "10s",
+  retries: 3,
+  startPeriod: "1m0s",
+};
+
 /** The media stack of the second seed document: players, *arr managers, downloaders. */
 export const media: CatalogEntry[] = [
   {
@@ -179,8 +191,12 @@ export const media: CatalogEntry[] = [
       linuxserver: true,
       env: (n) => ({ nodeName: n.container(), serverIP: n.service("tdarr"), serverPort: "8266", nodeIP: n.container(), nodePort: "8267", inContainer: "true" }),
       mounts: [configMount("/app/configs", "configs"), dataMount],
+      healthcheck: TDARR_NODE_HEALTHCHECK,
     },
-    evidence: tdarrEvidence(", nodePort 8267", "none: the node documents no HTTP endpoint to probe (https://docs.tdarr.io/docs/installation/variables)"),
+    evidence: tdarrEvidence(
+      ", nodePort 8267",
+      `process check: ${TDARR}:docker/root/etc/services.d/tdarr_node/run (exec ./Tdarr_Node in /app/Tdarr_Node) on Ubuntu with sh and grep (docker/Dockerfile.base FROM lsiobase/ubuntu:jammy); the node serves no HTTP endpoint to probe (https://docs.tdarr.io/docs/installation/variables)`,
+    ),
   },
   {
     name: "unpackerr",
