@@ -6,7 +6,7 @@ import { isSecret, SecretValue } from "./secret";
  * Pulumi marks a whole top-level key secret as soon as one leaf in it is, so at run time every string
  * under `homelab:authelia` arrives wrapped; `plain` unwraps the fields that are not sensitive.
  */
-const plain = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isSecret(v) && v.value !== undefined ? v.value : v), schema);
+export const plain = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isSecret(v) && v.value !== undefined ? v.value : v), schema);
 export const secretValue = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret --path`");
 
 const hostname = plain(z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name like smtp.example.com"));

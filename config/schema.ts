@@ -2,6 +2,7 @@ import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
 import { backupConfig, backupCredentials } from "./backupSchema";
+import { ddnsConfig } from "./ddnsSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
@@ -263,6 +264,8 @@ export const stackConfig = z.strictObject({
    */
   plex: z.strictObject({ claim: secret }).optional(),
   backup: backupConfig.optional(),
+  /** ddns-updater's Cloudflare records (config/ddnsSchema.ts). */
+  ddns: ddnsConfig.optional(),
   backupCredentials: backupCredentials.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;

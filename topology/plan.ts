@@ -8,6 +8,7 @@ import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
 import { planPlexClaim, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
+import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
@@ -141,6 +142,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names, tls);
   problems.push(...remoteAccess.problems);
   warnings.push(...remoteAccess.warnings);
+  const ddns = planDdns(cfg, containers, names, remoteAccess.remote.dns);
+  problems.push(...ddns.problems);
+  warnings.push(...ddns.warnings);
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
@@ -175,6 +179,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       ...holdDataKeys(host.secrets, cfg, problems),
       ...wiring.secrets,
       ...plexClaim.secrets,
+      ...ddns.secrets,
       ...backup.secrets,
       ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret)),
     ],

@@ -62,8 +62,11 @@ export interface ContainerSpec {
   /** Host ports this container truly needs (only the proxy's 80/443 by default). */
   hostPorts?: HostPortSpec[];
   devices?: string[];
-  /** `puid`: run as homelab:puid/pgid through Docker's `user`, for images without PUID handling. */
-  user?: "puid";
+  /**
+   * `puid`: run as homelab:puid/pgid through Docker's `user`, for images without PUID handling; `uid:gid`: the
+   * fixed user the image was built to run as, said here so generated files belong to it.
+   */
+  user?: "puid" | `${number}:${number}`;
   /** The container that gets the service's GPU when the owner gives it one (default: the main container only). */
   gpu?: boolean;
   /** Env vars holding secrets the stack generates for this container (an API key, an encryption key); see GeneratedEnvSpec. */
