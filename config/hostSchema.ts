@@ -51,10 +51,14 @@ export const crowdsecConfig = z.strictObject({
   collections: z.array(z.string().regex(/^[a-z0-9_-]+\/[a-z0-9_-]+$/, "must be a hub collection like crowdsecurity/http-cve")).default([]),
 });
 
-/** HTTPS certificates through an ACME DNS challenge at Cloudflare; without it the proxy serves plain HTTP (behind a tunnel). */
+/** Let's Encrypt certificates through an ACME DNS challenge at Cloudflare or DuckDNS (topology/acmeDns.ts checks the token and the domain). */
 export const acmeConfig = z.strictObject({
   email,
-  cloudflareApiToken: secretValue,
+  provider: plain(z.enum(["cloudflare", "duckdns"])).default("cloudflare"),
+  /** Zone · DNS · Edit on the zone, for provider cloudflare. */
+  cloudflareApiToken: secretValue.optional(),
+  /** The DuckDNS account token, for provider duckdns. */
+  duckdnsToken: secretValue.optional(),
   staging: z.boolean().default(false),
   /** More names on the certificate (SWAG's EXTRA_DOMAINS), e.g. example.net or *.example.org. */
   extraDomains: z
