@@ -9,6 +9,8 @@ import type { Plan, PlannedContainer, PlannedService } from "./types";
 export interface AppSyncPlan {
   prowlarr?: ApiTarget & { applications: ProwlarrApplication[] };
   jellyseerr?: ApiTarget & { servers: JellyseerrServer[] };
+  /** Plex's custom server access URLs (homelab:plex.advertise); Plex's own token comes from its Preferences.xml. */
+  plex?: Omit<ApiTarget, "key"> & { customConnections: string[] };
   /** Pairs that cannot reach each other, one line each (what to change). */
   skipped: string[];
 }
@@ -117,5 +119,16 @@ export function planAppSync(plan: Plan): AppSyncPlan {
     }
     if (servers.length) result.jellyseerr = { ...target(jellyseerr), servers };
   }
+
+  const plex = plan.services.find((s) => s.catalog === "plex");
+  const plexMain = plex && byName.get(plex.containers[0]);
+  if (plan.plex && plex?.port && plexMain)
+    result.plex = {
+      service: plex.name,
+      container: plexMain.name,
+      addressOf: owner(plexMain).name,
+      port: plex.port,
+      customConnections: plan.plex.customConnections,
+    };
   return result;
 }

@@ -6,7 +6,7 @@ import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
-import { planPlexClaim, planWiring } from "./wiring";
+import { planPlex, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
@@ -134,7 +134,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   routeUpstreams(routes, vpn.routed, names);
   const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
   warnings.push(...wiring.warnings);
-  const plexClaim = planPlexClaim(cfg, containers, names);
+  const plexClaim = planPlex(cfg, containers, names);
   problems.push(...plexClaim.problems);
   const tls = planTls(cfg);
   const host = planHostStack(cfg, services, containers, routes, names, tls, wiring.widgets);
@@ -188,6 +188,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     warnings,
     ...remoteAccess.remote,
     ...(backup.backup ? { backup: backup.backup } : {}),
+    ...(plexClaim.plex ? { plex: plexClaim.plex } : {}),
   };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);

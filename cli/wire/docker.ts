@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import Docker from "dockerode";
 import { dockerOptions, resolveDockerHost } from "../audit";
 import { WireError } from "./http";
@@ -49,5 +50,23 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
       if (!address) throw new WireError(`container ${name} has no address on a network: is it running?`);
       return `http://${address}:${port}`;
     },
+    readFile: async (name, path) => {
+      const exec = await docker.getContainer(name).exec({ Cmd: ["cat", path], AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      const [out, err] = [new PassThrough(), new PassThrough()];
+      const [stdout, stderr] = [collect(out), collect(err)];
+      docker.modem.demuxStream(stream, out, err);
+      await new Promise((resolve, reject) => stream.on("end", resolve).on("error", reject));
+      const { ExitCode } = await exec.inspect();
+      if (ExitCode !== 0) throw new WireError(`cannot read ${path} in ${name}: ${stderr().trim() || `exit ${ExitCode}`}`);
+      return stdout();
+    },
   };
+}
+
+/** Everything written to a stream so far, as text. */
+function collect(stream: PassThrough): () => string {
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  return () => Buffer.concat(chunks).toString("utf8");
 }

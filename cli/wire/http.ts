@@ -12,12 +12,12 @@ export interface ApiClientOptions {
 
 export const DEFAULT_API_OPTIONS: ApiClientOptions = { requestMs: 15_000, readyMs: 180_000, pollMs: 3_000 };
 
-/** JSON over HTTP with the app's API key in X-Api-Key (the header both Servarr apps and Jellyseerr read). */
+/** JSON over HTTP with the app's credentials in a header: X-Api-Key for the Servarr apps and Jellyseerr, X-Plex-Token for Plex. */
 export class ApiClient {
   constructor(
     readonly app: string,
     readonly baseUrl: string,
-    private readonly apiKey: string,
+    private readonly credentials: Record<string, string>,
     private readonly options: ApiClientOptions = DEFAULT_API_OPTIONS,
   ) {}
 
@@ -48,6 +48,10 @@ export class ApiClient {
     return this.json<T>("POST", path, body);
   }
 
+  put<T>(path: string): Promise<T> {
+    return this.json<T>("PUT", path);
+  }
+
   private async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {
@@ -63,7 +67,7 @@ export class ApiClient {
   private send(method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { "X-Api-Key": this.apiKey, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      headers: { ...this.credentials, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.requestMs),
     });

@@ -2,10 +2,10 @@ import { strict as assert } from "node:assert";
 import { wire, type ContainerLocator } from "../../../cli/wire";
 import type { ApiClientOptions } from "../../../cli/wire/http";
 import type { Plan } from "../../../topology/types";
-import { jellyseerrDouble, prowlarrDouble, type ArrApp, type Double } from "../../support/arrDoubles";
-import { planOf, stackConfig } from "../../support/configs";
+import { jellyseerrDouble, plexDouble, prowlarrDouble, type ArrApp, type Double } from "../../support/appDoubles";
+import { minimalConfig, planOf, stackConfig } from "../../support/configs";
 
-/** `homelab wire` against HTTP doubles of Prowlarr and Jellyseerr (tests/support/arrDoubles.ts), on the home stack's plan. */
+/** `homelab wire` against HTTP doubles of Prowlarr and Jellyseerr (tests/support/appDoubles.ts), on the home stack's plan. */
 describe("homelab wire: Prowlarr's applications and Jellyseerr's servers", () => {
   const plan: Plan = planOf(stackConfig("home"));
   const fast: ApiClientOptions = { requestMs: 2000, readyMs: 300, pollMs: 100 };
@@ -51,6 +51,7 @@ describe("homelab wire: Prowlarr's applications and Jellyseerr's servers", () =>
   const locator = (urls: Record<string, string>): ContainerLocator => ({
     env: async (c) => envs[c] ?? {},
     url: async (c) => urls[c] ?? closed,
+    readFile: async () => assert.fail("no file is read"),
   });
   const capture = () => {
     const out: string[] = [];
@@ -163,7 +164,7 @@ describe("homelab wire: Prowlarr's applications and Jellyseerr's servers", () =>
     const prowlarr = await prowlarrDouble(keys.prowlarr, {});
     doubles = [prowlarr];
     const run = capture();
-    const noKeys: ContainerLocator = { env: async () => ({}), url: async () => prowlarr.url };
+    const noKeys: ContainerLocator = { env: async () => ({}), url: async () => prowlarr.url, readFile: async () => "" };
     assert.equal(await wire("home", plan, noKeys, run.io, fast), 1);
     assert.ok(run.err.includes("homelab wire: lidarr has no LIDARR__AUTH__APIKEY: run 'homelab up home' first"), run.err.join("\n"));
     assert.deepEqual(prowlarr.requests, []);
@@ -174,7 +175,50 @@ describe("homelab wire: Prowlarr's applications and Jellyseerr's servers", () =>
     const untouched: ContainerLocator = {
       env: async () => assert.fail("no container is read"),
       url: async () => assert.fail("no container is read"),
+      readFile: async () => assert.fail("no container is read"),
     };
     assert.equal(await wire("lab", planOf(stackConfig("lab")), untouched, run.io, fast), 0);
+  });
+
+  describe("Plex's custom server access URLs (homelab:plex.advertise)", () => {
+    const advertise = ["https://plex.home.example.com:443", "http://192.168.1.10:32400"];
+    const plexPlan = planOf(minimalConfig({ services: { plex: {} }, plex: { advertise } }));
+    const preferences = (token?: string) =>
+      `<?xml version="1.0" encoding="utf-8"?>\n<Preferences MachineIdentifier="m"${token ? ` PlexOnlineToken="${token}"` : ""}/>\n`;
+    const at = (url: string, file: string): ContainerLocator => ({
+      env: async () => ({}),
+      url: async (c) => (c === "plex" ? url : assert.fail(c)),
+      readFile: async (c, path) =>
+        c === "plex" && path === "/config/Library/Application Support/Plex Media Server/Preferences.xml" ? file : assert.fail(path),
+    });
+
+    it("sets them through Plex's API with the owner's token from Preferences.xml, once", async () => {
+      const plex = await plexDouble("owner-token");
+      doubles = [plex];
+      const first = capture();
+      assert.equal(await wire("home", plexPlan, at(plex.url, preferences("owner-token")), first.io, fast), 0, first.err.join("\n"));
+      assert.deepEqual(first.out, [`plex: custom server access URLs set to ${advertise.join(",")}`]);
+      const second = capture();
+      assert.equal(await wire("home", plexPlan, at(plex.url, preferences("owner-token")), second.io, fast), 0);
+      assert.deepEqual(second.out, [`plex: custom server access URLs are already ${advertise.join(",")}`]);
+      assert.equal(plex.requests.filter((r) => r.startsWith("PUT")).length, 1, "the second run changes nothing");
+    });
+
+    it("waits for the server to be claimed: no token, no request", async () => {
+      const plex = await plexDouble("owner-token");
+      doubles = [plex];
+      const run = capture();
+      assert.equal(await wire("home", plexPlan, at(plex.url, preferences()), run.io, fast), 0);
+      assert.deepEqual(run.out, ["plex: not claimed yet: sign in to it once (or set homelab:plex.claim), then run 'homelab wire home'"]);
+      assert.deepEqual(plex.requests, []);
+    });
+
+    it("reports a refused token in one line", async () => {
+      const plex = await plexDouble("owner-token");
+      doubles = [plex];
+      const run = capture();
+      assert.equal(await wire("home", plexPlan, at(plex.url, preferences("stale")), run.io, fast), 1);
+      assert.ok(run.err.includes("homelab wire: plex refused GET /:/prefs: HTTP 401"), run.err.join("\n"));
+    });
   });
 });

@@ -2,11 +2,11 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
 /*
- * HTTP doubles of the two APIs `homelab wire` calls, each implementing the contract cited in cli/wire/:
+ * HTTP doubles of the APIs `homelab wire` calls, each implementing the contract cited in cli/wire/:
  * Prowlarr v2.0.5.5160 (/api/v1/system/status, /api/v1/applications with the provider validation and the
  * connection test before saving) and Jellyseerr v2.7.3 (/api/v1/settings/public, /api/v1/settings/{sonarr,radarr}
  * and …/test, X-Api-Key acting as the admin that exists only once setup is done, the required fields of
- * jellyseerr-api.yml). No real image runs here.
+ * jellyseerr-api.yml) and Plex (/identity, GET and PUT /:/prefs with X-Plex-Token). No real image runs here.
  */
 
 /** An *arr app the doubles can "reach": the key it accepts, its profiles and root folders. */
@@ -143,5 +143,22 @@ export function jellyseerrDouble(apiKey: string, apps: Record<string, ArrApp>, i
     const saved = { ...b, id: servers[kind].length };
     servers[kind].push(saved);
     return { status: 201, body: saved };
+  });
+}
+
+/** Plex: /identity for anyone; /:/prefs with the owner's X-Plex-Token (else 401): GET lists the settings, PUT ?id=value sets them. */
+export function plexDouble(token: string, settings: Record<string, string> = { customConnections: "", FriendlyName: "home" }): Promise<Double> {
+  return serve((req) => {
+    const url = new URL(req.url ?? "/", "http://plex");
+    if (req.method === "GET" && url.pathname === "/identity") return { status: 200, body: { MediaContainer: { machineIdentifier: "m" } } };
+    if (url.pathname !== "/:/prefs") return { status: 404 };
+    if (req.headers["x-plex-token"] !== token) return { status: 401 };
+    if (req.method === "GET") return { status: 200, body: { MediaContainer: { Setting: Object.entries(settings).map(([id, value]) => ({ id, value })) } } };
+    if (req.method !== "PUT") return { status: 404 };
+    for (const [id, value] of url.searchParams) {
+      if (!(id in settings)) return { status: 400 };
+      settings[id] = value;
+    }
+    return { status: 200 };
   });
 }
