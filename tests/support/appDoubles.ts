@@ -90,32 +90,9 @@ export function prowlarrDouble(apiKey: string, apps: Record<string, ArrApp>): Pr
   });
 }
 
-const SONARR_REQUIRED = [
-  "name",
-  "hostname",
-  "port",
-  "apiKey",
-  "useSsl",
-  "activeProfileId",
-  "activeProfileName",
-  "activeDirectory",
-  "is4k",
-  "enableSeasonFolders",
-  "isDefault",
-];
-const RADARR_REQUIRED = [
-  "name",
-  "hostname",
-  "port",
-  "apiKey",
-  "useSsl",
-  "activeProfileId",
-  "activeProfileName",
-  "activeDirectory",
-  "is4k",
-  "minimumAvailability",
-  "isDefault",
-];
+const DVR_REQUIRED = ["name", "hostname", "port", "apiKey", "useSsl", "activeProfileId", "activeProfileName", "activeDirectory", "is4k", "isDefault"];
+const SONARR_REQUIRED = [...DVR_REQUIRED, "enableSeasonFolders"];
+const RADARR_REQUIRED = [...DVR_REQUIRED, "minimumAvailability"];
 
 /**
  * Jellyseerr: /settings/public for anyone; /settings/* only with the API key once setup made the admin (else 403);

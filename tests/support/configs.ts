@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import { readStackConfig } from "../../config/load";
 import { buildPlan } from "../../topology/plan";
 import type { Plan, PlanResult } from "../../topology/types";
@@ -21,4 +22,16 @@ export function planOf(raw: Record<string, unknown>): Plan {
 
 export function errorsOf(result: PlanResult): string[] {
   return result.ok ? [] : result.errors.map((e) => `${e.path}: ${e.message}`);
+}
+
+/** One mocha test per case: planning the config fails with an error that starts with the message (its key path first). */
+export function itRefuses(cases: [what: string, config: Record<string, unknown>, message: string][]): void {
+  for (const [what, config, message] of cases)
+    it(`refuses ${what}, naming the key`, () => {
+      const errors = errorsOf(buildPlan(config));
+      assert.ok(
+        errors.some((e) => e.startsWith(message)),
+        `expected ${message}\ngot:\n${errors.join("\n")}`,
+      );
+    });
 }

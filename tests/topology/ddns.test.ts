@@ -3,7 +3,7 @@ import { fileOwner } from "../../components/containerFiles";
 import { SecretValue, showSecretRefs } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import { DDNS_CONFIG_FILE } from "../../topology/ddns";
-import { errorsOf, minimalConfig, planOf } from "../support/configs";
+import { itRefuses, minimalConfig, planOf } from "../support/configs";
 
 const ZONE_ID = "fedcba9876543210fedcba9876543210";
 const cloudflare = { enabled: true, accountId: "0123456789abcdef0123456789abcdef", zoneId: ZONE_ID, allow: { emails: ["me@example.com"] } };
@@ -61,7 +61,7 @@ describe("ddns-updater: config.json from homelab:ddns", () => {
     assert.equal(JSON.parse(showSecretRefs(file.content)).settings[0].zone_identifier, ZONE_ID);
   });
 
-  const refusals: [string, Record<string, unknown>, string][] = [
+  itRefuses([
     [
       "a record the tunnel manages",
       withDdns({ records: ["jellyfin.home.example.com"] }),
@@ -94,15 +94,7 @@ describe("ddns-updater: config.json from homelab:ddns", () => {
     ],
     ["no records", withDdns({ records: [] }), "homelab:ddns.records: must name at least one record"],
     ["a token in plain text", withDdns({ records: ["vpn.home.example.com"], apiToken: "plain" }), "homelab:ddns.apiToken: must be a secret"],
-  ];
-  for (const [what, config, message] of refusals)
-    it(`refuses ${what}, naming the key`, () => {
-      const errors = errorsOf(buildPlan(config));
-      assert.ok(
-        errors.some((e) => e.startsWith(message)),
-        `expected ${message}\ngot:\n${errors.join("\n")}`,
-      );
-    });
+  ]);
 
   it("warns when ddns-updater runs with nothing to update", () => {
     const result = buildPlan(minimalConfig({ services: { "ddns-updater": {} } }));

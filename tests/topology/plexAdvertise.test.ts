@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { buildPlan } from "../../topology/plan";
 import { planAppSync } from "../../topology/appSync";
-import { errorsOf, minimalConfig, planOf } from "../support/configs";
+import { itRefuses, minimalConfig, planOf } from "../support/configs";
 
 describe("homelab:plex.advertise: the URLs Plex advertises (customConnections)", () => {
   it("reaches `homelab wire` through the plan, without an ADVERTISE_IP env (LinuxServer's image reads none)", () => {
@@ -19,7 +18,7 @@ describe("homelab:plex.advertise: the URLs Plex advertises (customConnections)",
     });
   });
 
-  const refusals: [string, Record<string, unknown>, string][] = [
+  itRefuses([
     [
       "a value that is no URL",
       minimalConfig({ services: { plex: {} }, plex: { advertise: ["192.168.1.10"] } }),
@@ -31,13 +30,5 @@ describe("homelab:plex.advertise: the URLs Plex advertises (customConnections)",
       minimalConfig({ plex: { advertise: ["http://192.168.1.10:32400"] } }),
       "homelab:plex.advertise: plex is not in homelab:services, so there is no server to set it on",
     ],
-  ];
-  for (const [what, config, message] of refusals)
-    it(`refuses ${what}, naming the key`, () => {
-      const errors = errorsOf(buildPlan(config));
-      assert.ok(
-        errors.some((e) => e.startsWith(message)),
-        `expected ${message}\ngot:\n${errors.join("\n")}`,
-      );
-    });
+  ]);
 });
