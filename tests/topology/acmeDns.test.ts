@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { SecretValue, showSecretRefs } from "../../config/secret";
-import { itRefuses, minimalConfig, planOf } from "../support/configs";
+import { minimalConfig, planOf } from "../support/configs";
 
 const token = new SecretValue("t");
 const duck = (proxy: "swag" | "traefik", acme: Record<string, unknown> = {}, domain = "myhome.duckdns.org") =>
@@ -38,39 +38,4 @@ describe("ACME over DuckDNS", () => {
     assert.equal(swag.env.DNSPLUGIN, "cloudflare");
     assert.ok(swag.files!.some((f) => f.path === "/config/dns-conf/cloudflare.ini"));
   });
-
-  itRefuses([
-    [
-      "a domain that is not a DuckDNS name",
-      duck("traefik", {}, "home.example.com"),
-      "homelab:domain: must be <name>.duckdns.org with homelab:acme.provider duckdns (DuckDNS sets records only on its own names; got home.example.com)",
-    ],
-    [
-      "a name two levels below duckdns.org",
-      duck("swag", {}, "a.myhome.duckdns.org"),
-      "homelab:domain: must be <name>.duckdns.org with homelab:acme.provider duckdns",
-    ],
-    [
-      "DuckDNS without its token",
-      duck("swag", { duckdnsToken: undefined }),
-      "homelab:acme.duckdnsToken: is required with homelab:acme.provider duckdns (a secret)",
-    ],
-    [
-      "a Cloudflare token next to DuckDNS",
-      duck("swag", { cloudflareApiToken: token }),
-      "homelab:acme.cloudflareApiToken: is for provider cloudflare, but homelab:acme.provider is duckdns: remove it",
-    ],
-    [
-      "extra names with DuckDNS",
-      duck("swag", { extraDomains: ["example.net"] }),
-      "homelab:acme.extraDomains: DuckDNS certificates cover the DuckDNS name and its subdomains only: remove the extra names",
-    ],
-    ["a DuckDNS token in plain text", duck("swag", { duckdnsToken: "plain" }), "homelab:acme.duckdnsToken: must be a secret"],
-    ["an unknown provider", duck("swag", { provider: "route53" }), "homelab:acme.provider:"],
-    [
-      "Cloudflare without its token",
-      minimalConfig({ acme: { email: "me@example.com" } }),
-      "homelab:acme.cloudflareApiToken: is required with homelab:acme.provider cloudflare (a secret)",
-    ],
-  ]);
 });
