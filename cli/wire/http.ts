@@ -29,9 +29,10 @@ export class ApiClient {
       try {
         const res = await this.send("GET", path);
         if (res.ok) return;
+        if (res.status === 401 || res.status === 403) throw new WireError(`${this.app} at ${this.baseUrl} refused its key (HTTP ${res.status})`);
         reason = `HTTP ${res.status}`;
-        if (res.status === 401 || res.status === 403) break;
       } catch (e) {
+        if (e instanceof WireError) throw e;
         reason = describe(e);
       }
       if (Date.now() + this.options.pollMs > deadline) break;

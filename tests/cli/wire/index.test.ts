@@ -160,6 +160,14 @@ describe("homelab wire: Prowlarr's applications and Jellyseerr's servers", () =>
     assert.ok(run.out.includes("jellyseerr: sonarr has no root folder yet: add one in sonarr, then run 'homelab wire home'"));
   });
 
+  it("says in one line when an app refuses the key it was started with", async () => {
+    const prowlarr = await prowlarrDouble("another-key", {});
+    doubles = [prowlarr];
+    const run = capture();
+    assert.equal(await wire("home", plan, locator({ prowlarr: prowlarr.url }), run.io, fast), 1);
+    assert.ok(run.err.includes(`homelab wire: prowlarr at ${prowlarr.url} refused its key (HTTP 401)`), run.err.join("\n"));
+  });
+
   it("stops with one line when an app's key is not in its container (not deployed yet)", async () => {
     const prowlarr = await prowlarrDouble(keys.prowlarr, {});
     doubles = [prowlarr];
