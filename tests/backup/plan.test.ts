@@ -6,7 +6,7 @@ import { backupProgress, describeSummary } from "../../cli/backup/progress";
 import { describeFailure } from "../../cli/backup/restic";
 import { SecretValue } from "../../config/secret";
 import { membershipViolations } from "../../policy/rules";
-import { backupArgs, RESTIC_IMAGE } from "../../topology/backup";
+import { backupArgs, RESTIC_CACHE, RESTIC_IMAGE } from "../../topology/backup";
 import { buildPlan } from "../../topology/plan";
 import { errorsOf, minimalConfig, planOf } from "../support/configs";
 import { CONTAINER, recordProgram } from "../support/program";
@@ -87,6 +87,12 @@ describe("homelab:backup (plan)", () => {
     assert.deepEqual(dump.networks, ["vnet-backup", "vnet-immich"]);
     assert.deepEqual(restic.entrypoint, ["/bin/sh", "-c"]);
     assert.ok(restic.mounts.some((m) => m.source === "/srv/homelab/config" && m.target === "/srv/homelab/config" && m.readOnly));
+    // restic's cache outlives the container (a recreated container does not re-read the index): a named volume, read-write
+    assert.deepEqual(
+      restic.mounts.find((m) => m.target === RESTIC_CACHE),
+      { source: "backup-restic-cache", target: RESTIC_CACHE, readOnly: false, type: "volume" },
+    );
+    assert.equal(restic.env.RESTIC_CACHE_DIR, RESTIC_CACHE);
     assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: "backup-password" });
     assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: "immich-db-password" });
     assert.match(restic.command![0], /restic 'backup' '--host' 'backup' '--tag' 'homelab' '--tag' 'service:immich'/);
