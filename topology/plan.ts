@@ -247,8 +247,9 @@ function planLinks(cfg: StackConfig, resolved: ResolvedService[], problems: Plan
 export const guardsData = (name: string) => name === "authelia-storage-encryption-key" || name.endsWith("-db-password");
 
 /**
- * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up); one
- * still generated is marked, so the Pulumi layer never replaces it for a change in how it is generated.
+ * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up; `homelab up`
+ * stores every generated one there, cli/operate/dataKeys.ts); one still generated is marked, so the Pulumi layer
+ * never replaces it for a change in how it is generated, and exports it for `homelab up` to hold.
  */
 export function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[]): PlannedSecret[] {
   const guarded = secrets.filter((s) => s.source === "generated" && guardsData(s.name)).map((s) => s.name);
@@ -257,7 +258,15 @@ export function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problem
   return secrets.map((s): PlannedSecret => {
     if (s.source !== "generated" || !guardsData(s.name)) return s;
     const held = cfg.keys[s.name];
-    return held ? { name: s.name, source: "config", path: `homelab:keys.${s.name}`, value: held, purpose: s.purpose } : { ...s, guardsData: true };
+    if (!held) return { ...s, guardsData: true };
+    return {
+      name: s.name,
+      source: "config",
+      path: `homelab:keys.${s.name}`,
+      value: held,
+      purpose: s.purpose,
+      heldFrom: { length: s.length, format: s.format },
+    };
   });
 }
 

@@ -4,7 +4,7 @@ import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { PlannedSecret } from "../../topology/types";
 import { stackConfig } from "../support/configs";
-import { byType, CONTAINER, filesOf, recordProgram } from "../support/program";
+import { byType, CONTAINER, filesOf, recordProgram, unwrapSecrets, type ProgramRun } from "../support/program";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const postgresAuthelia = (keys?: Record<string, unknown>) => ({
@@ -56,10 +56,25 @@ describe("keys that guard data outside Pulumi", function () {
       keys: { $secret: { "authelia-storage-encryption-key": "k".repeat(64), "authelia-db-password": "p".repeat(32) } },
     });
     assert.equal(run.error, undefined);
-    const generated = byType(run, RANDOM_PASSWORD).map((r) => r.name);
-    assert.ok(!generated.includes("authelia-storage-encryption-key") && !generated.includes("authelia-db-password"), generated.join(", "));
     const authelia = byType(run, CONTAINER).find((c) => c.inputs.name === "lab-authelia")!;
     assert.equal(filesOf(run, authelia)["/secrets/authelia-storage-encryption-key"], "k".repeat(64));
+    assert.deepEqual(unwrapSecrets(run.outputs.dataKeys), { "authelia-storage-encryption-key": "k".repeat(64), "authelia-db-password": "p".repeat(32) });
+  });
+
+  it("held with the value the stack generated (what `homelab up` stores), change nothing: same resources, same inputs", async () => {
+    const authelia = { authelia: postgresAuthelia().authelia as object };
+    const generated = await recordProgram("lab", authelia);
+    assert.equal(generated.error, undefined);
+    const dataKeys = unwrapSecrets<Record<string, string>>(generated.outputs.dataKeys);
+    assert.deepEqual(Object.keys(dataKeys).sort(), ["authelia-db-password", "authelia-storage-encryption-key"]);
+    const held = await recordProgram("lab", { ...authelia, keys: { $secret: dataKeys } });
+    assert.equal(held.error, undefined);
+    // Every resource keeps its name and inputs, secret ones still secret (the generators stay registered, unused), so the next
+    // preview shows no change: nothing replaced, nothing deleted.
+    const shape = (r: ProgramRun) => r.resources.map((x) => JSON.stringify({ type: x.type, name: x.name, inputs: x.inputs })).sort();
+    assert.deepEqual(shape(held), shape(generated));
+    assert.ok(byType(held, RANDOM_PASSWORD).some((r) => r.name === "authelia-storage-encryption-key"));
+    assert.deepEqual(unwrapSecrets(held.outputs.dataKeys), dataKeys);
   });
 
   it("refuses a key this stack does not have, and a key in plain text", () => {
