@@ -5,14 +5,14 @@
 // and `host all all all scram-sha-256` for every TCP client (docker-library/postgres docker-entrypoint.sh,
 // docker_setup_db / pg_setup_hba_conf; scram-sha-256 is the default from PostgreSQL 14). The images come
 // from no registry here: busybox (the local test image) with the host's /usr, /lib read-only for Debian's
-// postgres and pg_dump, as tests/backup/world.ts does.
+// postgres and pg_dump, as tests/support/backupWorld.ts does.
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { docker, IMAGE, missing, planWorld, postgresBin, REQUIRE } from "../backup/world";
+import { docker, IMAGE, missing, planWorld, postgresBin, REQUIRE } from "../support/backupWorld";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 /** Shaped like the stack's generated database password (RandomPassword, special: false). */

@@ -1,5 +1,5 @@
 // `homelab up` holds the generated data keys as stack secrets (cli/operate/dataKeys.ts), driven end to end
-// against the fake `pulumi` (tests/operate/fixtures/bin/pulumi: its `config set` reads the value from stdin as the CLI does).
+// against the fake `pulumi` (tests/cli/operate/fixtures/bin/pulumi: its `config set` reads the value from stdin as the CLI does).
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { holdDataKeys, unheldDataKeys } from "../../../cli/operate/dataKeys";
@@ -7,7 +7,7 @@ import { SecretValue } from "../../../config/secret";
 import { buildPlan } from "../../../topology/plan";
 import type { Plan } from "../../../topology/types";
 import { stackConfig } from "../../support/configs";
-import { calls, removeSandboxes, run, sandbox, stateBackend, type Sandbox } from "../../operate/harness";
+import { calls, removeSandboxes, run, sandbox, stateBackend, type Sandbox } from "../../support/operate";
 
 const KEYS = { "authelia-db-password": "p".repeat(32) + "DBPW", "authelia-storage-encryption-key": "k".repeat(60) + "STOR" };
 
