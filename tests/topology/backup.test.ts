@@ -2,7 +2,7 @@
 // snapshot holds, the backup containers and their place in the network policy (planner and policy pack).
 import * as assert from "node:assert/strict";
 import { SecretValue } from "../../config/secret";
-import { membershipViolations } from "../../policy/rules";
+import { stackViolations } from "../../policy/rules";
 import { backupArgs, RESTIC_CACHE, RESTIC_IMAGE } from "../../topology/backup";
 import { buildPlan } from "../../topology/plan";
 import { errorsOf, minimalBackupConfig, minimalConfig, planOf } from "../support/configs";
@@ -114,13 +114,13 @@ describe("homelab:backup (plan)", () => {
     const run = await recordProgram("home", { backup: { repository: "/srv/backups/restic" }, backupCredentials: { $secret: { password: "pw" } } });
     assert.equal(run.error, undefined);
     const resources = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }));
-    assert.deepEqual(membershipViolations(resources), []);
+    assert.deepEqual(stackViolations(resources), []);
     const dump = run.resources.find((r) => r.type === CONTAINER && r.name === "backup-dump")!;
     assert.ok(dump.inputs.networksAdvanced.some((n: { name: string }) => n.name === "vnet-immich"));
     assert.ok(JSON.stringify(dump.inputs.entrypoints) === JSON.stringify(["/bin/sh", "-c"]));
     dump.inputs.networksAdvanced.push({ name: "vnet-jellyfin" });
     assert.deepEqual(
-      membershipViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message),
+      stackViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message),
       ["backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"],
     );
   });
