@@ -77,7 +77,7 @@ describe("keys that guard data outside Pulumi", function () {
     assert.deepEqual(unwrapSecrets(held.outputs.dataKeys), dataKeys);
   });
 
-  it("refuses a key this stack does not have, and a key in plain text", () => {
+  it("refuses a key this stack could not have and a key in plain text; keeps one of a removed service", () => {
     const unknown = buildPlan(postgresAuthelia({ "authelia-storage-key": new SecretValue("x") }));
     assert.equal(unknown.ok, false);
     assert.deepEqual(!unknown.ok && unknown.errors.map((e) => e.path), ["homelab:keys.authelia-storage-key"]);
@@ -85,6 +85,10 @@ describe("keys that guard data outside Pulumi", function () {
       !unknown.ok ? unknown.errors[0].message : "",
       /no data-guarding key of that name \(it has: authelia-db-password, authelia-storage-encryption-key\)/,
     );
+    // A key `up` held for a service since removed (its data may still be on disk): kept, with a warning.
+    const left = buildPlan(postgresAuthelia({ "immich-db-password": new SecretValue("x".repeat(32)) }));
+    assert.ok(left.ok, JSON.stringify(!left.ok && left.errors));
+    assert.match(left.warnings.join("\n"), /homelab:keys\.immich-db-password: no service of this stack uses this key any more; it stays held/);
     const plain = buildPlan(postgresAuthelia({ "authelia-db-password": "hunter2" }));
     assert.equal(plain.ok, false);
     assert.match(!plain.ok ? plain.errors[0].message : "", /must be a secret/);
