@@ -271,7 +271,8 @@ export const SOCKET_PROXY_RULES_FILE = "/etc/cetusguard/rules.list";
  * generated file; Gluetun's control server stays on loopback, its DNS encrypted, no inbound port opened;
  * cloudflared's metrics stay on loopback and nothing but its token and metrics is set (another TUNNEL_*
  * setting would repoint the tunnel); the backup agent's restic password is the plan's secret
- * (RESTIC_PASSWORD), never a file or a command, and its repository only homelab:backup's.
+ * (RESTIC_PASSWORD), never a file or a command. (Its repository is homelab:backup's: the planner refuses
+ * any other RESTIC_* key; the pack, which never sees the config, cannot tell one repository from another.)
  */
 export const PROTECTED_ENV: Partial<Record<Role, { pattern: RegExp; why: string; values?: ProtectedValue[] }>> = {
   "socket-proxy": {
