@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { NAMESPACE, readStackConfig } from "../../config/load";
 import { isSecret } from "../../config/secret";
 import { mockOutputs } from "./mockProviders";
+import { aliasUrn, urnOf } from "./urns";
 
 interface Input {
   stack: string;
@@ -21,9 +22,9 @@ interface Input {
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
-const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; parent?: string; dependsOn?: string[] }[] = [];
-/** `<type>::<name>` → names of the resources it depends on (explicit dependsOn and input dependencies), as registered. */
-const dependencies = new Map<string, string[]>();
+const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; dependsOn?: string[]; urn?: string; aliases?: string[] }[] = [];
+/** `<type>::<name>` → what the registration request says beyond the mocks' arguments. */
+const registrations = new Map<string, { dependsOn: string[]; urn: string; aliases: string[] }>();
 const invokes: string[] = [];
 
 /** Makes a stack-file config into Pulumi's string map; `{ "$secret": v }` in overrides marks a secret. */
@@ -72,14 +73,30 @@ async function main() {
     input.stack || "test",
     false,
   );
-  // The mocks do not pass dependencies to newResource; read them off the registration request instead.
+  // The mocks pass neither dependencies nor parent nor aliases to newResource; read them off the registration request instead.
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any }).getMonitor();
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
-    dependencies.set(
-      `${req.getType()}::${req.getName()}`,
-      (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
-    );
+    const current = {
+      stack: pulumi.getStack(),
+      project: pulumi.getProject(),
+      type: req.getType(),
+      name: req.getName(),
+      parentUrn: req.getParent() || undefined,
+    };
+    registrations.set(`${current.type}::${current.name}`, {
+      dependsOn: (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
+      urn: urnOf(current.stack, current.project, current.type, current.name, current.parentUrn),
+      aliases: (req.getAliasesList() as any[]).map((a) => {
+        const spec = a.getSpec();
+        return aliasUrn(
+          spec
+            ? { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() }
+            : { urn: a.getUrn() },
+          current,
+        );
+      }),
+    });
     return registerResource(req, callback);
   };
   if (input.batch) return runBatch(input.batch);
@@ -99,7 +116,7 @@ async function main() {
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
+  for (const r of resources) Object.assign(r, registrations.get(`${r.type}::${r.name}`) ?? { dependsOn: [], aliases: [] });
   // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
   const sdks = [
     ...new Set(
