@@ -9,6 +9,7 @@ import type { Plan } from "../topology/types";
 import type { ProbeOptions } from "./probe";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
+import type { Io } from "./io";
 
 const USAGE = `usage: homelab <command> <stack> [options]
 
@@ -50,11 +51,6 @@ const lazy = {
   backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
 };
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** Plans a stack from its stack file, printing every config error; undefined when it does not plan. */
 function planStack(stack: string, io: Io): Plan | undefined {
