@@ -4,9 +4,9 @@
  * Input (argv[2]): JSON { stack, overrides?, projectDir, ids? }. Output: one JSON line on stdout.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, readStackConfig } from "../../config/load";
-import { isSecret } from "../../config/secret";
+import { readStackConfig } from "../../config/load";
 import { mockOutputs } from "./mockProviders";
+import { toPulumiConfig } from "./pulumiConfig";
 import { aliasUrn, urnOf } from "./urns";
 
 interface Input {
@@ -26,34 +26,6 @@ const resources: { type: string; name: string; id: string; inputs: Record<string
 /** `<type>::<name>` → what the registration request says beyond the mocks' arguments. */
 const registrations = new Map<string, { dependsOn: string[]; urn: string; aliases: string[] }>();
 const invokes: string[] = [];
-
-/** Makes a stack-file config into Pulumi's string map; `{ "$secret": v }` in overrides marks a secret. */
-function toPulumiConfig(raw: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  let secret = false;
-  const reveal = (v: unknown): unknown => {
-    if (isSecret(v)) {
-      secret = true;
-      return v.value ?? "mock-secret";
-    }
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "$secret" in v) {
-      secret = true;
-      return (v as { $secret: unknown }).$secret;
-    }
-    if (Array.isArray(v)) return v.map(reveal);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-    return v;
-  };
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === null) continue;
-    secret = false;
-    const plain = reveal(value);
-    config[`${NAMESPACE}:${key}`] = typeof plain === "string" ? plain : JSON.stringify(plain);
-    if (secret) secretKeys.push(`${NAMESPACE}:${key}`);
-  }
-  return { config, secretKeys };
-}
 
 async function main() {
   await pulumi.runtime.setMocks(
