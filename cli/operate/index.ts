@@ -11,7 +11,6 @@ import { describeError, pulumiCommand } from "./pulumiCli";
 import { PulumiProcesses } from "./pulumiProcess";
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
-export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
 
 export interface OperateOptions {
   /** Apply without asking (and install a missing Pulumi CLI without asking). */
