@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { childNaming } from "./childNames";
+import { childNaming } from "./childNaming";
 
 const slug = (ref: string) => ref.replace(/[^A-Za-z0-9.-]+/g, "-");
 

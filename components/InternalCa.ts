@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { TlsPlan } from "../topology/tls";
-import { childNaming } from "./childNames";
+import { childNaming } from "./childNaming";
 
 /** The CA outlives many server certificates: users trust it once, on every device. */
 const CA_VALIDITY_HOURS = 10 * 365 * 24;

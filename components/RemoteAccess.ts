@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
-import { childNaming } from "./childNames";
+import { childNaming } from "./childNaming";
 import { containerArgs } from "./containerArgs";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { Images } from "./Images";
