@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HostSecrets } from "./components/HostSecrets";
 import { Images } from "./components/Images";
 import { remoteAccessSlice, serviceSlices, sharedNetworks } from "./components/planSlices";
-import { withoutPromiseStackTraces } from "./components/registration";
+import { withoutPromiseStackTraces } from "./components/withoutPromiseStackTraces";
 import { secretResolver } from "./components/secretResolver";
 import { ServiceStack } from "./components/ServiceStack";
 import { SharedNetworks } from "./components/SharedNetworks";
