@@ -44,19 +44,11 @@ export class PulumiProcesses {
    * errors, so `StackNotFoundError` and friends still work), but detached and tracked here.
    */
   isolate(command: PulumiCommand): PulumiCommand {
-    const run: Run = (args, cwd, additionalEnv, onOutput, onError, signal) => this.run(command.command, args, cwd, additionalEnv, onOutput, onError, signal);
+    const run: Run = (...args) => this.run(command.command, ...args);
     return Object.assign(Object.create(command) as PulumiCommand, { run });
   }
 
-  private run(
-    command: string,
-    args: string[],
-    cwd: string,
-    additionalEnv: Record<string, string>,
-    onOutput?: (data: string) => void,
-    onError?: (data: string) => void,
-    signal?: AbortSignal,
-  ): Promise<CommandResultLike> {
+  private run(command: string, ...[args, cwd, additionalEnv, onOutput, onError, signal]: Parameters<Run>): ReturnType<Run> {
     // As the SDK's run: never prompt, find the plugins bundled next to the CLI, tell it who drives it.
     const argv = args.includes("--non-interactive") ? args : [...args, "--non-interactive"];
     const env: Record<string, string | undefined> = { ...process.env, ...additionalEnv, PULUMI_AUTOMATION_API: "true" };
