@@ -39,6 +39,7 @@ export const autheliaConfig = z.strictObject({
   /** Services whose `/api` paths bypass SSO so other apps (and mobile clients) can call them with their own API keys. */
   apiBypass: z.array(plain(z.string())).default([]),
 });
+export type AutheliaConfig = z.infer<typeof autheliaConfig>;
 
 export const socketProxyConfig = z.strictObject({
   /** Portainer manages containers: it needs write access to the Docker API, which must be granted explicitly. */

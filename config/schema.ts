@@ -146,6 +146,7 @@ export const vpnConfig = z.strictObject({
   /** VPN_PORT_FORWARDING, for providers that support it (PIA, ProtonVPN). */
   portForwarding: z.boolean().default(false),
 });
+export type VpnConfig = z.infer<typeof vpnConfig>;
 
 /** Plain text or a secret: for values that may sit next to secrets in one secret config key. */
 const secretOrPlain = z.union([z.string().min(1), secret]);
@@ -193,6 +194,7 @@ export const cloudflareConfig = z.strictObject({
     .refine((v) => v !== "", "must not be empty")
     .default("24h"),
 });
+export type CloudflareConfig = z.infer<typeof cloudflareConfig>;
 
 export const stackConfig = z.strictObject({
   domain: domainName,
