@@ -6,8 +6,9 @@ import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
-import { planPlexClaim, planWiring } from "./wiring";
+import { planPlex, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
+import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
@@ -137,7 +138,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   routeUpstreams(routes, vpn.routed, names);
   const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
   warnings.push(...wiring.warnings);
-  const plexClaim = planPlexClaim(cfg, containers, names);
+  const plexClaim = planPlex(cfg, containers, names);
   problems.push(...plexClaim.problems);
   const tls = planTls(cfg);
   const host = planHostStack(cfg, services, containers, routes, names, tls, wiring.widgets);
@@ -145,6 +146,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names, tls);
   problems.push(...remoteAccess.problems);
   warnings.push(...remoteAccess.warnings);
+  const ddns = planDdns(cfg, containers, names, remoteAccess.remote.dns);
+  problems.push(...ddns.problems);
+  warnings.push(...ddns.warnings);
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
@@ -180,6 +184,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       ...holdDataKeys(host.secrets, cfg, problems),
       ...wiring.secrets,
       ...plexClaim.secrets,
+      ...ddns.secrets,
       ...backup.secrets,
       ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret)),
     ],
@@ -188,6 +193,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     warnings,
     ...remoteAccess.remote,
     ...(backup.backup ? { backup: backup.backup } : {}),
+    ...(plexClaim.plex ? { plex: plexClaim.plex } : {}),
   };
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
