@@ -99,7 +99,13 @@ describe("remote access: the home stack under mocks", function () {
     assert.equal(cloudflared.inputs.networksAdvanced[0].ipv4Address, "192.168.90.254", "the fixed address the proxy trusts");
     // The stack CA, filled in from the InternalCa component, to verify the proxy's certificate.
     assert.deepEqual(cloudflared.inputs.uploads, [
-      { file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-internal-ca-cert\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" },
+      {
+        file: TUNNEL_CA_FILE,
+        content: "-----BEGIN CERTIFICATE-----\nmock-internal-ca-cert\n-----END CERTIFICATE-----",
+        permissions: "0644",
+        owner: "0",
+        group: "0",
+      },
     ]);
     assert.deepEqual(cloudflared.inputs.ports, []);
     assert.deepEqual(cloudflared.inputs.command, ["tunnel", "--no-autoupdate", "run"]);
