@@ -13,12 +13,6 @@ import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
  * compared byte for byte.
  */
 
-/** Remote-access parts of a plan, read structurally: the diagram draws them when the planner produces them. */
-interface RemoteAccessView {
-  tunnel?: { name?: string; connector?: string; ingress: { hostname?: string; service: string }[] };
-  access?: { domain: string }[];
-}
-
 type EdgeStyle = "secure" | "bypass" | "api" | "internal" | "danger";
 
 const LINK_STYLES: Record<EdgeStyle, string> = {
@@ -62,7 +56,6 @@ function namespaceOwner(c: PlannedContainer): string | undefined {
 }
 
 export function renderDiagram(plan: Plan): string {
-  const remote = plan as Plan & RemoteAccessView;
   const byName = new Map(plan.containers.map((c) => [c.name, c]));
   const networks = new Map(plan.networks.map((n) => [n.name, n]));
   const ingress = plan.networks.find((n) => n.kind === "ingress");
@@ -130,12 +123,12 @@ export function renderDiagram(plan: Plan): string {
   for (const [cls, style] of Object.entries(NODE_CLASSES)) lines.push(`  classDef ${cls} ${style}`);
 
   // Outside the host: who comes in, and from where.
-  const tunnel = remote.tunnel;
+  const tunnel = plan.tunnel;
   const connector = tunnel && (plan.containers.find((c) => c.name === tunnel.connector) ?? plan.containers.find((c) => c.role === "tunnel"));
   const published = plan.containers.filter((c) => c.hostPorts.length > 0);
   const vpnGateways = plan.containers.filter((c) => c.role === "vpn-gateway");
   if (tunnel) {
-    const apps = remote.access?.length ?? 0;
+    const apps = plan.access?.length ?? 0;
     lines.push(`  internet((${quote("Internet")}))`);
     lines.push(`  cloudflare{${quote(`Cloudflare${apps ? `<br/>Zero Trust Access: ${apps} app${apps === 1 ? "" : "s"}` : ""}`)}}`);
     classify("internet", "bypass");

@@ -12,7 +12,8 @@ import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
+import type { Role } from "../config/catalog";
+import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult, ServiceComponent } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -21,6 +22,9 @@ export function buildPlan(raw: unknown): PlanResult {
   if (!validated.ok) return { ok: false, errors: validated.errors, warnings: [] };
   return planFromConfig(validated.value);
 }
+
+/** The services a component other than `ServiceStack` creates, by the role of their main container. */
+const COMPONENT_OF_ROLE: Partial<Record<Role, ServiceComponent>> = { "vpn-gateway": "vpn-gateway", tunnel: "remote-access" };
 
 export function planFromConfig(cfg: StackConfig): PlanResult {
   const problems: PlanProblem[] = [];
@@ -148,6 +152,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
+    component: COMPONENT_OF_ROLE[s.entry.main.role] ?? "service",
     catalog: s.catalog,
     implicit: s.implicit,
     network: ownsNetwork(s) ? names.serviceNetwork(s.name) : undefined,
