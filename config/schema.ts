@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { backupConfig, backupCredentials } from "./backupSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { hostConfig, overlayConfig } from "./hostsSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -121,6 +122,8 @@ export const serviceConfig = z.strictObject({
   gpu: z.enum(GPU_KINDS).optional(),
   /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
   publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
+  /** With `homelab:hosts`: the Docker host it runs on (default: the first host). */
+  host: name.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -264,6 +267,9 @@ export const stackConfig = z.strictObject({
   plex: z.strictObject({ claim: secret }).optional(),
   backup: backupConfig.optional(),
   backupCredentials: backupCredentials.optional(),
+  /** Several Docker hosts in one swarm (docs/multi-host.md); without it the stack is one engine, as always. */
+  hosts: z.record(name, hostConfig).optional(),
+  overlay: overlayConfig.prefault({}),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 
