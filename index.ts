@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ImageCache } from "./components/images";
 import { SharedNetworks } from "./components/networks";
+import { DockerHosts } from "./components/hosts";
 import { HostSecrets } from "./components/Secrets";
 import { withoutPromiseStackTraces } from "./components/registration";
 import { ServiceStack } from "./components/ServiceStack";
@@ -32,11 +33,14 @@ if (!result.ok) {
 const plan = result.plan;
 
 const { secrets, ca } = withoutPromiseStackTraces(() => {
+  const hosts = new DockerHosts(plan.hosts);
   const shared = new SharedNetworks(
     "shared",
     plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"),
+    undefined,
+    hosts,
   );
-  const images = new ImageCache();
+  const images = new ImageCache(undefined, hosts);
   const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
   const secrets = new HostSecrets("secrets", plan.secrets ?? []);
   // Required here, not imported above: a stack with ACME never loads the TLS SDK.
@@ -45,16 +49,17 @@ const { secrets, ca } = withoutPromiseStackTraces(() => {
       ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls)
       : undefined;
   const gatewayService = vpnGatewayService(plan);
-  const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
+  const gateway =
+    gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw), hosts });
   for (const service of plan.services) {
     if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
-    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, ca, namespaces: gateway?.namespaces });
+    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, ca, namespaces: gateway?.namespaces, hosts });
   }
   if (plan.tunnel) {
     // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
     const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
     checkApiToken(entries, isConfigSecret);
-    new RemoteAccess("remote-access", { plan, images, networkNames, ca });
+    new RemoteAccess("remote-access", { plan, images, networkNames, ca, hosts });
   }
   return { secrets, ca };
 });

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
 import type { Plan } from "../topology/types";
 import { containerArgs } from "./containerArgs";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { ImageCache } from "./images";
 
@@ -29,6 +30,8 @@ export interface RemoteAccessArgs {
   networkNames: Map<string, pulumi.Input<string>>;
   /** The stack's CA, when it has one: cloudflared gets its certificate to verify the proxy. */
   ca?: TlsMaterial;
+  /** A multi-host stack's providers: cloudflared is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /**
@@ -134,10 +137,12 @@ export class RemoteAccess extends pulumi.ComponentResource {
       c,
       withInternalCa((f) => f.content, args.ca),
     );
-    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
+    const networkNames = networkNamesOn(args.networkNames, c.host);
+    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image, c.host), networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
       parent: this,
       deleteBeforeReplace: true,
       dependsOn: [this.tunnel, config],
+      ...(args.hosts?.on(c.host) ?? {}),
     });
 
     this.registerOutputs({ tunnelId, publicHosts: dns.map((r) => r.name) });

@@ -6,6 +6,7 @@ import { containerUploads, deliverLiveFiles, withInternalCa, type TlsMaterial } 
 import type { ImageCache } from "./images";
 import type { HostSecrets } from "./Secrets";
 import { ownNetwork } from "./networks";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import { joinNamespace } from "./VpnGateway";
 
 export interface ServiceStackArgs {
@@ -20,6 +21,8 @@ export interface ServiceStackArgs {
   ca?: TlsMaterial;
   /** Containers whose namespace others share (Gluetun), by name: `container:<name>` in the plan. */
   namespaces?: ReadonlyMap<string, docker.Container>;
+  /** A multi-host stack's providers: each container is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /** One service: its own vnet-<service> (if it has one) and its containers, private database included. */
@@ -30,7 +33,7 @@ export class ServiceStack extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:ServiceStack", name, {}, opts);
     const { service, plan, images } = args;
-    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
+    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames, args.hosts);
     this.network = network;
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
@@ -38,12 +41,13 @@ export class ServiceStack extends pulumi.ComponentResource {
       const content = withInternalCa((f) => (args.secrets ? args.secrets.content(f) : f.content), args.ca);
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(
         c,
-        containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)),
+        containerArgs(c, images.imageId(c.image, c.host), networkNamesOn(networkNames, c.host), secretEnv, containerUploads(c, content)),
         args.namespaces,
       );
-      const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts });
+      const onHost = args.hosts?.on(c.host) ?? {};
+      const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts, ...onHost });
       this.containers.push(container);
-      deliverLiveFiles(c, container, content, this);
+      deliverLiveFiles(c, container, content, this, args.hosts?.url(c.host));
     }
     this.registerOutputs({ network: network?.name, containers: this.containers.map((c) => c.name) });
   }

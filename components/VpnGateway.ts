@@ -4,6 +4,7 @@ import type { Plan, PlannedContainer, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
 import { ownNetwork } from "./networks";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 
 export interface VpnGatewayArgs {
   service: PlannedService;
@@ -12,6 +13,8 @@ export interface VpnGatewayArgs {
   networkNames: Map<string, pulumi.Input<string>>;
   /** Resolves a config path named in the plan's `secretEnv` to its secret value. */
   secret: (path: string) => pulumi.Output<string>;
+  /** A multi-host stack's providers: Gluetun is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /** Seconds Docker may take to report Gluetun healthy (tunnel up) before its clients are created. */
@@ -32,15 +35,15 @@ export class VpnGateway extends pulumi.ComponentResource {
   constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:VpnGateway", name, {}, opts);
     const { service, plan, images } = args;
-    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
+    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames, args.hosts);
     this.network = network;
     const c = plan.containers.find((c) => c.service === service.name && c.role === "vpn-gateway")!;
     const secretEnv = Object.fromEntries(Object.entries(c.secretEnv).map(([env, path]) => [env, args.secret(path)]));
     this.container = new docker.Container(
       c.name,
       // wait: the provider reports Gluetun created only once its healthcheck passes, so clients start behind a live tunnel.
-      { ...containerArgs(c, images.imageId(c.image), networkNames, secretEnv), wait: true, waitTimeout: HEALTHY_TIMEOUT },
-      { parent: this, deleteBeforeReplace: true },
+      { ...containerArgs(c, images.imageId(c.image, c.host), networkNamesOn(networkNames, c.host), secretEnv), wait: true, waitTimeout: HEALTHY_TIMEOUT },
+      { parent: this, deleteBeforeReplace: true, ...(args.hosts?.on(c.host) ?? {}) },
     );
     this.namespaces.set(c.name, this.container);
     this.registerOutputs({ network: network?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });

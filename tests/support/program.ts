@@ -8,6 +8,8 @@ export interface RegisteredResource {
   inputs: Record<string, any>;
   /** Names of the resources it depends on: explicit `dependsOn` plus those its inputs come from. */
   dependsOn: string[];
+  /** The name of the provider resource it is registered through, when the SDK names one. */
+  provider?: string;
 }
 
 export interface ProgramRun {
