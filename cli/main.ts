@@ -48,6 +48,7 @@ const lazy = {
   operate: () => require("./operate") as typeof import("./operate"),
   ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
+  swarm: () => require("./swarm") as typeof import("./swarm"),
   import: () => require("./import") as typeof import("./import"),
 };
 
@@ -182,7 +183,13 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
     case "destroy":
     case "refresh":
     case "drift":
-      return withPlan((stack, plan) => {
+      return withPlan(async (stack, plan) => {
+        // A multi-host stack needs its hosts to be one swarm before anything is created on any of them.
+        const refusal = command === "preview" || command === "up" ? await lazy.swarm().swarmRefusal(plan) : undefined;
+        if (refusal) {
+          io.err(refusal);
+          return 1;
+        }
         // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
         // plan: a refused, cancelled or failed run leaves the stack file as it was.
         const lockApplied = () => {
