@@ -149,3 +149,14 @@ function withSecrets(o: Record<string, unknown>): Record<string, unknown> {
   const { SecretValue } = require("../../config/secret") as typeof import("../../config/secret");
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v && typeof v === "object" && "$secret" in v ? new SecretValue(String(v.$secret)) : v]));
 }
+
+describe("reachability on several hosts (topology/reachability.ts)", () => {
+  it("joins hosts only through an overlay: a per-host vnet-socket reaches its own host's proxy, not the other's", async () => {
+    const { planAllows } = await import("../../topology/reachability");
+    const plan = planOf(twoHosts({ dozzle: { host: "gpu" }, homepage: {}, jellyfin: { host: "gpu" } }));
+    assert.equal(planAllows(plan, "dozzle", "cetusguard-gpu", "vnet-socket"), true);
+    assert.equal(planAllows(plan, "dozzle", "cetusguard", "vnet-socket"), false);
+    assert.equal(planAllows(plan, "homepage", "cetusguard", "vnet-socket"), true);
+    assert.equal(planAllows(plan, "traefik", "jellyfin", "vnet-ingress"), true, "the overlay spans nas and gpu");
+  });
+});
