@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import { TRAEFIK_HOSTS_FILE } from "../../topology/hostsProxy";
+import { planAllows } from "../../topology/reachability";
 import type { Plan } from "../../topology/types";
 import { errorsOf, minimalConfig, planOf, stackConfig } from "../support/configs";
 
@@ -151,8 +152,7 @@ function withSecrets(o: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe("reachability on several hosts (topology/reachability.ts)", () => {
-  it("joins hosts only through an overlay: a per-host vnet-socket reaches its own host's proxy, not the other's", async () => {
-    const { planAllows } = await import("../../topology/reachability");
+  it("joins hosts only through an overlay: a per-host vnet-socket reaches its own host's proxy, not the other's", () => {
     const plan = planOf(twoHosts({ dozzle: { host: "gpu" }, homepage: {}, jellyfin: { host: "gpu" } }));
     assert.equal(planAllows(plan, "dozzle", "cetusguard-gpu", "vnet-socket"), true);
     assert.equal(planAllows(plan, "dozzle", "cetusguard", "vnet-socket"), false);
