@@ -2,6 +2,8 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import { TRAEFIK_HOSTS_FILE } from "../../topology/hostsProxy";
 import { planAllows } from "../../topology/reachability";
+import { renderDiagram } from "../../topology/diagram";
+import { formatNetworkTable } from "../../cli/format";
 import type { Plan } from "../../topology/types";
 import { errorsOf, minimalConfig, planOf, stackConfig } from "../support/configs";
 
@@ -158,5 +160,30 @@ describe("reachability on several hosts (topology/reachability.ts)", () => {
     assert.equal(planAllows(plan, "dozzle", "cetusguard", "vnet-socket"), false);
     assert.equal(planAllows(plan, "homepage", "cetusguard", "vnet-socket"), true);
     assert.equal(planAllows(plan, "traefik", "jellyfin", "vnet-ingress"), true, "the overlay spans nas and gpu");
+  });
+});
+
+describe("homelab network and diagram show the hosts", () => {
+  const plan = () => planOf(twoHosts({ jellyfin: { host: "gpu" }, dozzle: { host: "gpu" }, homepage: {} }));
+
+  it("draws each host as a subgraph with its own networks, the overlay joining them, each consumer to its host's socket proxy", () => {
+    const text = renderDiagram(plan());
+    assert.match(text, /\n {2}subgraph host_nas\["Docker host nas · swarm manager<br\/>ssh:\/\/me@nas"\]\n/);
+    assert.match(text, /\n {2}subgraph host_gpu\["Docker host gpu<br\/>ssh:\/\/me@gpubox"\]\n {4}subgraph n_vnet_socket_40gpu/);
+    assert.match(text, /\n {2}n_vnet_ingress\{\{"vnet-ingress<br\/>192\.168\.90\.0\/24<br\/>swarm overlay"\}\}\n/);
+    assert.match(text, /\n {2}host_gpu ---\|"overlay"\| n_vnet_ingress\n/);
+    assert.match(text, /\n {2}c_dozzle -\.->\|"Docker API"\| c_cetusguard_gpu\n/);
+    assert.match(text, /\n {2}c_homepage -\.->\|"Docker API"\| c_cetusguard\n/);
+    assert.doesNotMatch(text, /c_cetusguard --- c_cetusguard_gpu/, "a host's own socket proxy is not a companion");
+    const gpu = text.slice(text.indexOf("subgraph host_gpu"), text.indexOf("\n  end", text.indexOf("subgraph host_gpu")));
+    assert.ok(gpu.includes("c_jellyfin[") && !gpu.includes("c_traefik"), gpu);
+  });
+
+  it("lists the hosts and, per network, an overlay across hosts or a bridge per host", () => {
+    const text = formatNetworkTable(plan());
+    assert.match(text, /^HOST +DOCKER +ROLE +CONTAINERS\nnas +ssh:\/\/me@nas +manager +\d+\ngpu +ssh:\/\/me@gpubox +worker +\d+\n/);
+    assert.match(text, /\nvnet-ingress .* overlay: nas \+ gpu \(encrypted\) .*jellyfin@gpu/);
+    assert.match(text, /\nvnet-socket .* bridge on nas, gpu .*cetusguard-gpu@gpu/);
+    assert.match(text, /\nvnet-jellyfin .* bridge on gpu +jellyfin@gpu\n/);
   });
 });
