@@ -149,3 +149,18 @@ function backupProblems(plan: Plan, containers: PlannedContainer[]): PlanProblem
       ]
     : [];
 }
+
+/**
+ * What one host of a multi-host plan should have: its containers, its local networks and the overlays it
+ * takes part in (the manager holds every overlay; a worker shows one only while a local container uses it).
+ * `homelab audit` compares each host's engine with its slice.
+ */
+export function planOnHost(plan: Plan, host: string): Plan {
+  const manager = plan.hosts?.find((h) => h.manager)?.name;
+  const containers = plan.containers.filter((c) => c.host === host);
+  const names = new Set(containers.map((c) => c.name));
+  const networks = plan.networks
+    .filter((n) => n.hosts?.includes(host) || (n.driver === "overlay" && host === manager))
+    .map((n) => ({ ...n, members: n.members.filter((m) => names.has(m)) }));
+  return { ...plan, containers, networks };
+}

@@ -7,7 +7,7 @@ import { projectWith, runHomelab } from "../support/multiHost";
 describe("homelab preview of a multi-host stack whose hosts are not a swarm (cli/swarm.ts)", function () {
   this.timeout(60_000);
 
-  it("refuses before Pulumi runs, naming each host that does not answer; nothing is created", async () => {
+  it("refuses before Pulumi runs, naming each host that does not answer; nothing is created; audit names each host too", async () => {
     const sockets = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-nohost-"));
     const home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-home-"));
     const project = projectWith("lab", "two", {
@@ -23,6 +23,10 @@ describe("homelab preview of a multi-host stack whose hosts are not a swarm (cli
         assert.match(run.err, new RegExp(`host 'b' \\(unix://${sockets}/b\\.sock\\) does not answer`));
       }
       assert.deepEqual(fs.readdirSync(home), [], "no state folder: Pulumi was never started");
+      const audit = await runHomelab(project.dir, ["audit", "two"], { HOMELAB_DOCKER_TIMEOUT_SECONDS: "5" });
+      assert.equal(audit.code, 1);
+      for (const h of ["a", "b"])
+        assert.match(audit.err, new RegExp(`cannot audit host '${h}' of stack two: the Docker engine at unix://${sockets}/${h}\.sock is not reachable`));
     } finally {
       project.remove();
       fs.rmSync(sockets, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import { TRAEFIK_HOSTS_FILE } from "../../topology/hostsProxy";
 import { planAllows } from "../../topology/reachability";
+import { planOnHost } from "../../topology/hosts";
 import { renderDiagram } from "../../topology/diagram";
 import { formatNetworkTable } from "../../cli/format";
 import type { Plan } from "../../topology/types";
@@ -185,5 +186,20 @@ describe("homelab network and diagram show the hosts", () => {
     assert.match(text, /\nvnet-ingress .* overlay: nas \+ gpu \(encrypted\) .*jellyfin@gpu/);
     assert.match(text, /\nvnet-socket .* bridge on nas, gpu .*cetusguard-gpu@gpu/);
     assert.match(text, /\nvnet-jellyfin .* bridge on gpu +jellyfin@gpu\n/);
+  });
+});
+
+describe("each host's slice of the plan, for homelab audit (planOnHost)", () => {
+  it("holds the host's containers, its local networks and the overlays it takes part in (the manager holds every overlay)", () => {
+    const plan = planOf(twoHosts({ jellyfin: { host: "gpu" }, dozzle: { host: "gpu" } }));
+    const gpu = planOnHost(plan, "gpu");
+    assert.deepEqual(gpu.containers.map((c) => c.name).sort(), ["cetusguard-gpu", "dozzle", "jellyfin"]);
+    assert.deepEqual(gpu.networks.map((n) => n.name).sort(), ["vnet-dozzle", "vnet-ingress", "vnet-jellyfin", "vnet-socket"]);
+    assert.deepEqual(gpu.networks.find((n) => n.name === "vnet-socket")!.members, ["dozzle", "cetusguard-gpu"]);
+    const nas = planOnHost(plan, "nas");
+    assert.ok(!nas.networks.some((n) => n.name === "vnet-jellyfin"));
+    assert.deepEqual(nas.networks.find((n) => n.name === "vnet-ingress")!.members.sort(), ["authelia", "crowdsec", "traefik"]);
+    const linkOnly = planOf(twoHosts({ sonarr: { host: "gpu" }, radarr: { host: "gpu" } }, { links: { arr: { services: ["sonarr", "radarr"] } } }));
+    assert.ok(!planOnHost(linkOnly, "nas").networks.some((n) => n.name === "vnet-link-arr"), "a one-host link is a bridge on that host only");
   });
 });
