@@ -71,12 +71,10 @@ export function placeOnHosts(plan: Plan, cfg: StackConfig): HostPlacement {
   containers = withRemoteRoutes(withSocketProxyPerHost(containers, plan, hosts), plan);
   problems.push(...proxyNeighbourProblems(plan, containers));
   const order = hosts.map((h) => h.name);
-  const networks = plan.networks.map((n) => placeNetwork(n, containers, order, first, cfg.overlay.encrypted));
-  const services = plan.services.map((s) => ({
-    ...s,
-    containers: containers.filter((c) => c.service === s.name).map((c) => c.name),
-    host: serviceHost.get(s.name)!,
-  }));
+  const networks = placeNetworks(plan.networks, containers, order, first, cfg.overlay.encrypted);
+  const byService = new Map<string, string[]>();
+  for (const c of containers) byService.set(c.service, [...(byService.get(c.service) ?? []), c.name]);
+  const services = plan.services.map((s) => ({ ...s, containers: byService.get(s.name) ?? [], host: serviceHost.get(s.name)! }));
 
   problems.push(...backupProblems(plan, containers));
   const spread = new Set(containers.map((c) => c.host));
@@ -124,8 +122,14 @@ function withRemoteRoutes(containers: PlannedContainer[], plan: Plan): PlannedCo
   return containers.map((c) => (c.name === `${plan.prefix}traefik` ? { ...c, files: [...(c.files ?? []), file] } : c));
 }
 
-function placeNetwork(n: PlannedNetwork, containers: PlannedContainer[], order: string[], first: string, encrypted: boolean): PlannedNetwork {
-  const members = containers.filter((c) => c.networks.includes(n.name));
+/** Each network's members (in container order) and where it lives; one pass over the containers. */
+function placeNetworks(planned: PlannedNetwork[], containers: PlannedContainer[], order: string[], first: string, encrypted: boolean): PlannedNetwork[] {
+  const membersOf = new Map<string, PlannedContainer[]>(planned.map((n) => [n.name, []]));
+  for (const c of containers) for (const n of c.networks) membersOf.get(n)?.push(c);
+  return planned.map((n) => placeNetwork(n, membersOf.get(n.name)!, order, first, encrypted));
+}
+
+function placeNetwork(n: PlannedNetwork, members: PlannedContainer[], order: string[], first: string, encrypted: boolean): PlannedNetwork {
   const used = new Set(members.map((c) => c.host!));
   const hosts = order.filter((h) => used.has(h));
   const placed: PlannedNetwork = { ...n, members: members.map((c) => c.name), hosts: hosts.length ? hosts : [first] };

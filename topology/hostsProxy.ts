@@ -22,8 +22,12 @@ export function remoteTraefikRoutes(plan: Plan, containers: PlannedContainer[]):
   if (plan.proxy !== "traefik" || !proxy) return undefined;
   const routers: Record<string, unknown> = {};
   const services: Record<string, unknown> = {};
+  // The container carrying a service's router labels, found once per service (a big stack has hundreds of routes).
+  const labelled = new Map<string, PlannedContainer>();
+  for (const c of containers)
+    if (!labelled.has(c.service) && c.host !== proxy.host && Object.keys(c.labels).some((k) => ROUTER_RULE.test(k))) labelled.set(c.service, c);
   for (const route of plan.routes.filter((r) => r.upstream !== TRAEFIK_API)) {
-    const target = containers.find((c) => c.service === route.service && Object.keys(c.labels).some((k) => ROUTER_RULE.test(k)));
+    const target = labelled.get(route.service);
     if (!target || target.host === proxy.host) continue;
     const router = Object.keys(target.labels)
       .map((k) => ROUTER_RULE.exec(k)?.[1])
