@@ -22,7 +22,7 @@ import { REQUIRE_DOCKER } from "../engine/engineSuite";
 import { diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix, type ContainerFacts } from "../engine/probe";
 import { membershipDifferences, planRule } from "../engine/policyPrediction";
 import { engineStatus, newRunId, realise, runWorkDir } from "../engine/realise";
-import { formSwarm, loadImage, pairUnavailable, startPair, type DaemonPair } from "./swarm/daemons";
+import { formSwarm, loadImage, pairUnavailable, startPair, sweepStalePairs, type DaemonPair } from "./swarm/daemons";
 
 const GROUP = "two";
 const B_SERVICES = { immich: { host: "b" }, qbittorrent: { vpn: true }, gluetun: { host: "b" } };
@@ -64,6 +64,8 @@ describe("one homelab over two Docker hosts on a real swarm (e2e)", function () 
       if (REQUIRE_DOCKER) throw new Error(`HOMELAB_REQUIRE_DOCKER=1 but the swarm test cannot run: ${missing}`);
       this.skip();
     }
+    const swept = await sweepStalePairs();
+    if (swept.length) log(`removed leftovers of killed runs: ${swept.join(", ")}`);
     const started = Date.now();
     pair = await startPair(runId, log);
     await loadImage(pair, HARNESS_IMAGE);

@@ -154,7 +154,42 @@ export async function loadImage(pair: DaemonPair, image: string): Promise<void> 
   await Promise.all([pair.a, pair.b].map((d) => run("docker", ["-H", d.url, "image", "load"], { input: tar })));
 }
 
-async function stopPair(base: string, daemons: TestDaemon[]): Promise<void> {
+/**
+ * Leftovers of a run that was killed before its `after` hook (SIGKILL of mocha): its folder under /tmp, the
+ * daemons its pidfiles name, its namespaces. Only runs older than `maxAgeMs`, so a run in flight is never touched.
+ */
+export async function sweepStalePairs(maxAgeMs = 10 * 60_000): Promise<string[]> {
+  const stale = fs
+    .readdirSync("/tmp")
+    .filter((f) => /^hlsw-[0-9a-f]{8}$/.test(f))
+    .filter((f) => Date.now() - fs.statSync(path.join("/tmp", f)).mtimeMs > maxAgeMs);
+  for (const dir of stale) {
+    const runId = dir.slice("hlsw-".length);
+    const daemons = (["a", "b"] as const).map((name) => {
+      const root = path.join("/tmp", dir, name);
+      return { name, root, netns: `hlsw-${runId}-${name}`, pidfile: path.join(root, "docker.pid") };
+    });
+    for (const d of daemons) {
+      const pid = fs.existsSync(d.pidfile) ? Number(fs.readFileSync(d.pidfile, "utf8").trim()) : NaN;
+      // Only a dockerd whose command line names this run's data-root: a reused pid is left alone.
+      const cmdline = Number.isInteger(pid) && fs.existsSync(`/proc/${pid}/cmdline`) ? fs.readFileSync(`/proc/${pid}/cmdline`, "utf8") : "";
+      if (cmdline.includes(d.root)) await killAndWait(pid);
+    }
+    await stopPair(path.join("/tmp", dir), daemons);
+  }
+  return stale;
+}
+
+async function killAndWait(pid: number): Promise<void> {
+  const alive = () => fs.existsSync(`/proc/${pid}`);
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 75 && alive(); i++) await new Promise((r) => setTimeout(r, 200));
+  if (alive()) process.kill(pid, "SIGKILL");
+}
+
+type Stoppable = Pick<TestDaemon, "root" | "netns" | "process">;
+
+async function stopPair(base: string, daemons: Stoppable[]): Promise<void> {
   await Promise.all(daemons.map((d) => stopDaemon(d)));
   for (const d of daemons) {
     // Mounts a killed daemon left behind (overlay layers, shm, the overlay networks' namespaces).
@@ -170,7 +205,7 @@ async function stopPair(base: string, daemons: TestDaemon[]): Promise<void> {
 }
 
 /** SIGTERM (dockerd stops its containers and its containerd), then SIGKILL after 15 s. */
-async function stopDaemon(d: TestDaemon): Promise<void> {
+async function stopDaemon(d: Stoppable): Promise<void> {
   const child = d.process;
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
