@@ -311,7 +311,7 @@ function mapNetwork(r: RegisteredResource, inputs: Record<string, any>, ctx: Map
   const driver = inputs.driver ?? "bridge";
   // overlay: a multi-host stack's spanning network, realised on the swarm of test daemons (tests/e2e/swarm).
   if (driver !== "bridge" && driver !== "overlay")
-    fail(`${at}.driver`, `only the bridge and overlay drivers are realised on the test engine, not ${JSON.stringify(driver)}`);
+    fail(`${at}.driver`, `only the bridge driver (and overlay, on the swarm of test daemons) is realised on the test engine, not ${JSON.stringify(driver)}`);
   if (driver === "overlay" && inputs.attachable !== true) fail(`${at}.attachable`, "an overlay standalone containers join must be attachable");
   if (inputs.ipamDriver !== undefined && inputs.ipamDriver !== "default") {
     fail(`${at}.ipamDriver`, `only the default IPAM driver is realised, not ${JSON.stringify(inputs.ipamDriver)}`);
