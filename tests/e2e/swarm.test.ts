@@ -1,6 +1,6 @@
 /**
  * One homelab over two Docker hosts, on a real Docker Swarm: two extra dockerd, each in its own network
- * namespace, linked by a veth pair (tests/e2e/swarm/daemons.ts). The real program (index.ts) is recorded
+ * namespace, linked by a veth pair (tests/support/engine/swarmDaemons.ts). The real program (index.ts) is recorded
  * under Pulumi mocks for a two-host stack — Traefik, Authelia and CrowdSec on host a; Immich with its
  * database and cache, and Gluetun with qBittorrent routed through it, on host b — and every resource is
  * realised on the daemon of the provider it was registered through. Then: the reachability matrix measured
@@ -17,12 +17,12 @@ import { swarmRefusal } from "../../cli/swarm";
 import { planOf, stackConfig } from "../support/configs";
 import { recordProgram, type RegisteredResource } from "../support/program";
 import type { Plan } from "../../topology/types";
-import { DOCKER_TYPES, HARNESS_IMAGE, LABELS } from "../engine/engineMapping";
-import { REQUIRE_DOCKER } from "../engine/engineSuite";
-import { diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix, type ContainerFacts } from "../engine/probe";
-import { membershipDifferences, planRule } from "../engine/policyPrediction";
-import { engineStatus, newRunId, realise, runWorkDir } from "../engine/realise";
-import { formSwarm, loadImage, pairUnavailable, startPair, sweepStalePairs, type DaemonPair } from "./swarm/daemons";
+import { DOCKER_TYPES, HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
+import { REQUIRE_DOCKER } from "../support/engine/engineSuite";
+import { diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix, type ContainerFacts } from "../support/engine/probe";
+import { membershipDifferences, planRule } from "../support/engine/policyPrediction";
+import { engineStatus, newRunId, realise, runWorkDir } from "../support/engine/realise";
+import { formSwarm, loadImage, pairUnavailable, startPair, sweepStalePairs, type DaemonPair } from "../support/engine/swarmDaemons";
 
 const GROUP = "two";
 const B_SERVICES = { immich: { host: "b" }, qbittorrent: { vpn: true }, gluetun: { host: "b" } };
