@@ -117,26 +117,6 @@ describe("several Docker hosts (homelab:hosts)", () => {
     assert.doesNotMatch(file.content, /sonarr/, "a service on Traefik's own host keeps its labels only");
   });
 
-  it("names every wrong host at its key", () => {
-    assert.deepEqual(errorsOf(buildPlan(minimalConfig({ services: { jellyfin: { host: "gpu" } } }))), [
-      "homelab:services.jellyfin.host: host 'gpu' names a Docker host, but homelab:hosts lists none: add it there, or leave host out",
-    ]);
-    assert.ok(
-      errorsOf(buildPlan(twoHosts({ jellyfin: { host: "nuc" } }))).includes("homelab:services.jellyfin.host: unknown host 'nuc' (homelab:hosts has: nas, gpu)"),
-    );
-    assert.ok(
-      errorsOf(buildPlan(minimalConfig({ hosts: { a: { docker: "ssh://x" }, b: { docker: "ssh://x" } } }))).includes(
-        "homelab:hosts.b.docker: ssh://x is already host 'a': each host is a different Docker engine",
-      ),
-    );
-    assert.ok(errorsOf(buildPlan(minimalConfig({ hosts: { a: { docker: "http://x" } } }))).some((e) => e.startsWith("homelab:hosts.a.docker:")));
-    assert.ok(
-      errorsOf(buildPlan(twoHosts({ jellyfin: {}, authelia: { host: "gpu" } }))).includes(
-        "homelab:services.authelia.host: authelia must run on the proxy's host 'nas': Traefik reads its forward-auth middleware from its Docker labels",
-      ),
-    );
-  });
-
   it("refuses a backup that would read folders of a service on another host", () => {
     const backup = { repository: "/srv/backup", schedule: "03:30" };
     const errors = errorsOf(buildPlan(twoHosts({ jellyfin: { host: "gpu" } }, { backup, backupCredentials: withSecrets({ password: { $secret: "p" } }) })));
