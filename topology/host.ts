@@ -1,4 +1,5 @@
 import type { StackConfig } from "../config/schema";
+import { acmeDnsProblems, acmeDnsSecret, traefikAcmeSecretEnv } from "./acmeDns";
 import { AUTHELIA, planAuthelia } from "./authelia";
 import { containerSpecs, type Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
@@ -10,8 +11,6 @@ import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
-
-export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
 
 export interface HostSlice {
   secrets: PlannedSecret[];
@@ -91,14 +90,9 @@ export function planHostStack(
       path: "homelab:acme.extraDomains",
       message: "only SWAG adds extra names to its certificate; Traefik requests one per routed host (route the name as a service instead)",
     });
-  if (cfg.acme)
-    secrets.push({
-      name: ACME_TOKEN_SECRET,
-      source: "config",
-      path: "homelab:acme.cloudflareApiToken",
-      value: cfg.acme.cloudflareApiToken,
-      purpose: "Cloudflare API token for the ACME DNS challenge",
-    });
+  problems.push(...acmeDnsProblems(cfg));
+  const acmeToken = acmeDnsSecret(cfg);
+  if (acmeToken) secrets.push(acmeToken);
 
   if (cfg.proxy === "traefik") {
     for (const route of routes) {
@@ -107,11 +101,11 @@ export function planHostStack(
     }
     add(proxy, {
       files: traefikFiles(ctx, socket.socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:2375`),
-      secretEnv: cfg.acme ? { CF_DNS_API_TOKEN: ACME_TOKEN_SECRET } : {},
+      secretEnv: cfg.acme ? traefikAcmeSecretEnv(cfg.acme.provider) : {},
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
   } else {
-    const certificate = swagCertificate(ctx, ACME_TOKEN_SECRET);
+    const certificate = swagCertificate(ctx);
     add(proxy, {
       env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },
       files: [...(ctx.authelia ? swagAutheliaFiles(names) : []), ...routes.map((r) => swagProxyConf(r, ctx)), ...certificate.files],

@@ -7,8 +7,9 @@ import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
 import { placeOnHosts } from "./hosts";
-import { planPlexClaim, planWiring } from "./wiring";
+import { planPlex, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
+import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
@@ -134,7 +135,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   routeUpstreams(routes, vpn.routed, names);
   const wiring = planWiring(services, containers, names, vpn.routed, linksOf);
   warnings.push(...wiring.warnings);
-  const plexClaim = planPlexClaim(cfg, containers, names);
+  const plexClaim = planPlex(cfg, containers, names);
   problems.push(...plexClaim.problems);
   const tls = planTls(cfg);
   const host = planHostStack(cfg, services, containers, routes, names, tls, wiring.widgets);
@@ -142,6 +143,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const remoteAccess = planRemoteAccess(cfg, services, routes, containers, names, tls);
   problems.push(...remoteAccess.problems);
   warnings.push(...remoteAccess.warnings);
+  const ddns = planDdns(cfg, containers, names, remoteAccess.remote.dns);
+  problems.push(...ddns.problems);
+  warnings.push(...ddns.warnings);
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
@@ -176,6 +180,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       ...holdDataKeys(host.secrets, cfg, problems),
       ...wiring.secrets,
       ...plexClaim.secrets,
+      ...ddns.secrets,
       ...backup.secrets,
       ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret)),
     ],
@@ -184,6 +189,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     warnings,
     ...remoteAccess.remote,
     ...(backup.backup ? { backup: backup.backup } : {}),
+    ...(plexClaim.plex ? { plex: plexClaim.plex } : {}),
   };
   const placed = placeOnHosts(draft, cfg);
   const plan = placed.plan;

@@ -200,6 +200,13 @@ export interface Plan {
   backup?: BackupPlan;
   /** With `homelab:hosts`: the swarm's Docker hosts, in config order (the first is every service's default). */
   hosts?: PlannedHost[];
+  /** Plex settings `homelab wire` applies through its API (homelab:plex). */
+  plex?: PlexPlan;
+}
+
+export interface PlexPlan {
+  /** Plex's `customConnections`: the URLs it advertises to clients. */
+  customConnections: string[];
 }
 
 export interface CloudflarePlan {

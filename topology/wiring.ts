@@ -2,7 +2,7 @@ import { GLUETUN } from "../config/catalog/vpn";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
 import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedSecret, PlanProblem } from "./types";
+import type { PlannedContainer, PlannedSecret, PlanProblem, PlexPlan } from "./types";
 
 const UNPACKERR = "unpackerr";
 const HOMEPAGE = "homepage";
@@ -76,14 +76,27 @@ export function planWiring(
   }
 }
 
-/** `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config. */
-export function planPlexClaim(cfg: StackConfig, containers: PlannedContainer[], names: Naming): { secrets: PlannedSecret[]; problems: PlanProblem[] } {
+/**
+ * `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config; `homelab:plex.advertise`
+ * → the custom server access URLs `homelab wire` sets through Plex's API (Plex keeps them in its Preferences.xml).
+ */
+export function planPlex(
+  cfg: StackConfig,
+  containers: PlannedContainer[],
+  names: Naming,
+): { secrets: PlannedSecret[]; problems: PlanProblem[]; plex?: PlexPlan } {
   if (!cfg.plex) return { secrets: [], problems: [] };
   const plex = containers.find((c) => c.name === names.container("plex"));
-  if (!plex) return { secrets: [], problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
-  plex.secretEnv.PLEX_CLAIM = "plex-claim";
-  return {
-    secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }],
-    problems: [],
-  };
+  if (!plex) {
+    const problem = cfg.plex.claim
+      ? { path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }
+      : { path: "homelab:plex.advertise", message: "plex is not in homelab:services, so there is no server to set it on" };
+    return { secrets: [], problems: [problem] };
+  }
+  const secrets: PlannedSecret[] = [];
+  if (cfg.plex.claim) {
+    plex.secretEnv.PLEX_CLAIM = "plex-claim";
+    secrets.push({ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" });
+  }
+  return { secrets, problems: [], ...(cfg.plex.advertise ? { plex: { customConnections: cfg.plex.advertise } } : {}) };
 }
