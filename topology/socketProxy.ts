@@ -1,6 +1,7 @@
 import type { Naming } from "./containers";
 import { SOCKET_PROXY_PORT } from "./containers";
 import { SOCKET_PROXY, type ResolvedService } from "./services";
+import { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
 import type { PlannedFile, PlanProblem, SocketProxyConsumer, SocketProxyPlan } from "./types";
 
 /**
@@ -10,7 +11,7 @@ import type { PlannedFile, PlanProblem, SocketProxyConsumer, SocketProxyPlan } f
  * the socket proxy is never recreated for it. Cetusguard builds its rules once at start (same main.go), so
  * the file is delivered with `reload: restart`: the same container restarts, briefly, and nobody loses it.
  */
-export const SOCKET_PROXY_RULES_FILE = "/etc/cetusguard/rules.list";
+export { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
 
 export function socketProxyRulesFile(rules: string[]): PlannedFile {
   return { path: SOCKET_PROXY_RULES_FILE, content: `${rules.join("\n")}\n`, secret: false, reload: "restart" };
