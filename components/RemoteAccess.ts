@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
 import { childNaming } from "./childNaming";
 import { containerArgs } from "./containerArgs";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { Images } from "./Images";
 import type { NetworkNames } from "./networkArgs";
@@ -32,6 +33,8 @@ export interface RemoteAccessArgs {
   sharedNetworks: NetworkNames;
   /** The stack's CA, when it has one: cloudflared gets its certificate to verify the proxy. */
   ca?: TlsMaterial;
+  /** A multi-host stack's providers: cloudflared is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /**
@@ -143,10 +146,12 @@ export class RemoteAccess extends pulumi.ComponentResource {
     );
     // Named by its Docker name, like every container. dependsOn the tunnel and its config: destroy removes
     // cloudflared first (live connections block deleting a tunnel).
-    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.sharedNetworks, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
+    const networkNames = networkNamesOn(args.sharedNetworks, c.host);
+    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image, c.host), networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
       parent: this,
       deleteBeforeReplace: true,
       dependsOn: [this.tunnel, config],
+      ...(args.hosts?.on(c.host) ?? {}),
     });
 
     this.registerOutputs({ tunnelId, publicHosts: dns.map((r) => r.name) });

@@ -140,18 +140,43 @@ export function renderDiagram(plan: Plan): string {
     classify("vpn", "secured");
   }
 
-  lines.push(`  subgraph host[${quote("Docker host")}]`);
-  if (ingress) drawNetwork(ingress, "    ", serviceNets.filter(facesIngress));
-  if (socket) drawNetwork(socket, "    ");
-  for (const n of serviceNets.filter((n) => !facesIngress(n))) drawNetwork(n, "    ");
-  for (const c of plan.containers) if (hosted(c) && home.get(c.name) === undefined) drawContainer(c, "    ");
-  for (const n of plan.networks.filter((n) => n.kind === "link")) lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
   const socketUsers = plan.containers.filter((c) => mountsSocket(c).length > 0);
-  if (socketUsers.length) {
-    lines.push(`    dockersock[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
-    classify("dockersock", "api");
+  const dockerSocketNode = (host: string | undefined) => (host === undefined ? "dockersock" : mermaidId("dockersock", host));
+  if (plan.hosts) {
+    // Several hosts: one subgraph each, holding its local networks and their containers; the overlays that
+    // join hosts drawn between them, linked to every host they span.
+    for (const h of plan.hosts) {
+      lines.push(`  subgraph ${mermaidId("host", h.name)}[${quote(`Docker host ${h.name}${h.manager ? " · swarm manager" : ""}<br/>${h.docker}`)}]`);
+      const onHost = (c: PlannedContainer) => c.host === h.name;
+      for (const n of plan.networks.filter((n) => n.kind !== "link" && n.driver !== "overlay" && n.hosts?.includes(h.name))) {
+        const id = n.kind === "socket" ? mermaidId("n", `${n.name}@${h.name}`) : networkNodeId(n.name);
+        lines.push(`    subgraph ${id}[${quote(`${n.name}<br/>${n.subnet}`)}]`);
+        for (const c of plan.containers) if (hosted(c) && onHost(c) && home.get(c.name) === n.name) drawContainer(c, "      ");
+        lines.push("    end");
+      }
+      const overlayHomed = (c: PlannedContainer) => networks.get(home.get(c.name) ?? "")?.driver === "overlay";
+      for (const c of plan.containers) if (hosted(c) && onHost(c) && (home.get(c.name) === undefined || overlayHomed(c))) drawContainer(c, "    ");
+      if (socketUsers.some(onHost)) {
+        lines.push(`    ${dockerSocketNode(h.name)}[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
+        classify(dockerSocketNode(h.name), "api");
+      }
+      lines.push("  end");
+    }
+    for (const n of plan.networks.filter((n) => n.kind === "link" || n.driver === "overlay"))
+      lines.push(`  ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}${n.driver === "overlay" ? "<br/>swarm overlay" : ""}`)}}}`);
+  } else {
+    lines.push(`  subgraph host[${quote("Docker host")}]`);
+    if (ingress) drawNetwork(ingress, "    ", serviceNets.filter(facesIngress));
+    if (socket) drawNetwork(socket, "    ");
+    for (const n of serviceNets.filter((n) => !facesIngress(n))) drawNetwork(n, "    ");
+    for (const c of plan.containers) if (hosted(c) && home.get(c.name) === undefined) drawContainer(c, "    ");
+    for (const n of plan.networks.filter((n) => n.kind === "link")) lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
+    if (socketUsers.length) {
+      lines.push(`    dockersock[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
+      classify("dockersock", "api");
+    }
+    lines.push("  end");
   }
-  lines.push("  end");
 
   // Edges, numbered in the order written (linkStyle refers to them by index).
   const edgeStyles = new Map<EdgeStyle, number[]>();
@@ -191,17 +216,25 @@ export function renderDiagram(plan: Plan): string {
 
   for (const s of plan.services) {
     const [main, ...companions] = s.containers;
-    for (const comp of companions) if (byName.has(main) && byName.has(comp)) edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
+    // A host's own socket proxy is a copy on another host, not a companion.
+    for (const comp of companions)
+      if (byName.has(main) && byName.has(comp) && byName.get(comp)!.host === byName.get(main)!.host)
+        edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
   }
 
-  const socketProxy = plan.containers.find((c) => c.role === "socket-proxy");
-  if (socket && socketProxy)
+  // Each consumer reads its own host's socket proxy (there is one per host on a multi-host stack).
+  const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy");
+  const socketProxyOf = (c: PlannedContainer) => socketProxies.find((p) => p.host === c.host) ?? socketProxies[0];
+  if (socket && socketProxies.length)
     for (const c of plan.containers)
-      if (c !== socketProxy && c.networks.includes(socket.name)) edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxy.name), "api", "Docker API");
+      if (c.role !== "socket-proxy" && c.networks.includes(socket.name))
+        edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxyOf(c).name), "api", "Docker API");
   for (const c of socketUsers) {
     const ro = mountsSocket(c).every((m) => m.readOnly);
-    edge(containerNodeId(c.name), "-->", "dockersock", c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
+    edge(containerNodeId(c.name), "-->", dockerSocketNode(c.host), c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
   }
+  for (const n of plan.networks.filter((n) => n.driver === "overlay"))
+    for (const h of n.hosts ?? []) edge(mermaidId("host", h), "---", networkNodeId(n.name), "internal", "overlay");
 
   for (const n of plan.networks.filter((n) => n.kind === "link"))
     for (const member of n.members) edge(containerNodeId(member), "---", networkNodeId(n.name), "internal");

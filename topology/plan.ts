@@ -6,6 +6,7 @@ import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
+import { placeOnHosts } from "./hosts";
 import { planPlex, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { planDdns } from "./ddns";
@@ -171,7 +172,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       `${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`,
     );
 
-  const plan: Plan = {
+  const draft: Plan = {
     domain: cfg.domain,
     prefix: cfg.network.prefix,
     proxy: cfg.proxy,
@@ -195,6 +196,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...(backup.backup ? { backup: backup.backup } : {}),
     ...(plexClaim.plex ? { plex: plexClaim.plex } : {}),
   };
+  const placed = placeOnHosts(draft, cfg);
+  const plan = placed.plan;
+  problems.push(...placed.problems);
+  warnings.push(...placed.warnings);
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);
