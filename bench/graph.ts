@@ -77,10 +77,3 @@ export function dependencyShape(resources: readonly RecordedResource[]): Depende
   const filled = Array.from(levels, (n) => n ?? 0);
   return { depth: filled.length, widest: Math.max(0, ...filled), levels: filled, chain };
 }
-
-/** Resources per type, for reports that must not hard-code what the program registers. */
-export function countByType(resources: readonly { type: string }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
-}

@@ -9,6 +9,7 @@ import type { Plan } from "../topology/types";
 import type { ProbeOptions } from "./probe";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
+import type { Io } from "./io";
 
 const USAGE = `usage: homelab <command> <stack> [options]
 
@@ -50,6 +51,7 @@ const lazy = {
   dataKeys: () => require("./operate/dataKeys") as typeof import("./operate/dataKeys"),
   ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
+  swarm: () => require("./swarm") as typeof import("./swarm"),
   import: () => require("./import") as typeof import("./import"),
   wire: () => require("./wire") as typeof import("./wire"),
   wireDocker: () => require("./wire/docker") as typeof import("./wire/docker"),
@@ -57,11 +59,6 @@ const lazy = {
 
 /** `homelab wire`: the apps' own settings, through their APIs on the stack's engine. */
 const wireStack = (stack: string, plan: Plan, io: Io) => lazy.wire().wire(stack, plan, lazy.wireDocker().dockerLocator(PROJECT_DIR, stack), io);
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** Plans a stack from its stack file, printing every config error; undefined when it does not plan. */
 function planStack(stack: string, io: Io): Plan | undefined {
@@ -190,6 +187,12 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
     case "refresh":
     case "drift":
       return withPlan(async (stack, plan) => {
+        // A multi-host stack needs its hosts to be one swarm before anything is created on any of them.
+        const refusal = command === "preview" || command === "up" ? await lazy.swarm().swarmRefusal(plan) : undefined;
+        if (refusal) {
+          io.err(refusal);
+          return 1;
+        }
         // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
         // plan: a refused, cancelled or failed run leaves the stack file as it was.
         const lockApplied = () => {

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedContainer } from "../topology/types";
+import type { NetworkNames } from "./networkArgs";
 
 /**
  * Hardening every container gets: no privilege escalation, restart unless stopped, rotated logs.
@@ -20,7 +21,7 @@ const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a]
 export function containerArgs(
   c: PlannedContainer,
   image: pulumi.Input<string>,
-  networkNames: Map<string, pulumi.Input<string>>,
+  networkNames: NetworkNames,
   secretEnv: Record<string, pulumi.Input<string>> = {},
   uploads: docker.types.input.ContainerUpload[] = [],
 ): docker.ContainerArgs {
@@ -35,7 +36,11 @@ export function containerArgs(
     networkMode: c.networkMode,
     networksAdvanced: c.networkMode
       ? undefined
-      : c.networks.map((n) => ({ name: networkNames.get(n) ?? n, aliases: [c.name], ...(c.addresses?.[n] ? { ipv4Address: c.addresses[n] } : {}) })),
+      : c.networks.map((n) => ({
+          name: networkNames.get(n) ?? n,
+          aliases: [c.name, ...(c.aliases ?? [])],
+          ...(c.addresses?.[n] ? { ipv4Address: c.addresses[n] } : {}),
+        })),
     envs: secrets.length ? pulumi.secret(pulumi.all(secrets).apply((s) => [...env, ...s])) : env,
     labels: sortedEntries(c.labels).map(([label, value]) => ({ label, value })),
     mounts: c.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })),

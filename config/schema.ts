@@ -6,6 +6,7 @@ import { ddnsConfig } from "./ddnsSchema";
 import { plain } from "./hostSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { middlewaresConfig, routeMiddlewaresConfig } from "./middlewareSchema";
+import { hostConfig, overlayConfig } from "./hostsSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -126,6 +127,8 @@ export const serviceConfig = z.strictObject({
   publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
   /** This service's route differs from homelab:middlewares (secure headers, compression, rate limit, LAN only). */
   middlewares: routeMiddlewaresConfig.optional(),
+  /** With `homelab:hosts`: the Docker host it runs on (default: the first host). */
+  host: name.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -294,6 +297,9 @@ export const stackConfig = z.strictObject({
   /** ddns-updater's Cloudflare records (config/ddnsSchema.ts). */
   ddns: ddnsConfig.optional(),
   backupCredentials: backupCredentials.optional(),
+  /** Several Docker hosts in one swarm (docs/multi-host.md); without it the stack is one engine, as always. */
+  hosts: z.record(name, hostConfig).optional(),
+  overlay: overlayConfig.prefault({}),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -13,12 +13,6 @@ import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
  * compared byte for byte.
  */
 
-/** Remote-access parts of a plan, read structurally: the diagram draws them when the planner produces them. */
-interface RemoteAccessView {
-  tunnel?: { name?: string; connector?: string; ingress: { hostname?: string; service: string }[] };
-  access?: { domain: string }[];
-}
-
 type EdgeStyle = "secure" | "bypass" | "api" | "internal" | "danger";
 
 const LINK_STYLES: Record<EdgeStyle, string> = {
@@ -62,7 +56,6 @@ function namespaceOwner(c: PlannedContainer): string | undefined {
 }
 
 export function renderDiagram(plan: Plan): string {
-  const remote = plan as Plan & RemoteAccessView;
   const byName = new Map(plan.containers.map((c) => [c.name, c]));
   const networks = new Map(plan.networks.map((n) => [n.name, n]));
   const ingress = plan.networks.find((n) => n.kind === "ingress");
@@ -130,12 +123,12 @@ export function renderDiagram(plan: Plan): string {
   for (const [cls, style] of Object.entries(NODE_CLASSES)) lines.push(`  classDef ${cls} ${style}`);
 
   // Outside the host: who comes in, and from where.
-  const tunnel = remote.tunnel;
+  const tunnel = plan.tunnel;
   const connector = tunnel && (plan.containers.find((c) => c.name === tunnel.connector) ?? plan.containers.find((c) => c.role === "tunnel"));
   const published = plan.containers.filter((c) => c.hostPorts.length > 0);
   const vpnGateways = plan.containers.filter((c) => c.role === "vpn-gateway");
   if (tunnel) {
-    const apps = remote.access?.length ?? 0;
+    const apps = plan.access?.length ?? 0;
     lines.push(`  internet((${quote("Internet")}))`);
     lines.push(`  cloudflare{${quote(`Cloudflare${apps ? `<br/>Zero Trust Access: ${apps} app${apps === 1 ? "" : "s"}` : ""}`)}}`);
     classify("internet", "bypass");
@@ -147,18 +140,43 @@ export function renderDiagram(plan: Plan): string {
     classify("vpn", "secured");
   }
 
-  lines.push(`  subgraph host[${quote("Docker host")}]`);
-  if (ingress) drawNetwork(ingress, "    ", serviceNets.filter(facesIngress));
-  if (socket) drawNetwork(socket, "    ");
-  for (const n of serviceNets.filter((n) => !facesIngress(n))) drawNetwork(n, "    ");
-  for (const c of plan.containers) if (hosted(c) && home.get(c.name) === undefined) drawContainer(c, "    ");
-  for (const n of plan.networks.filter((n) => n.kind === "link")) lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
   const socketUsers = plan.containers.filter((c) => mountsSocket(c).length > 0);
-  if (socketUsers.length) {
-    lines.push(`    dockersock[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
-    classify("dockersock", "api");
+  const dockerSocketNode = (host: string | undefined) => (host === undefined ? "dockersock" : mermaidId("dockersock", host));
+  if (plan.hosts) {
+    // Several hosts: one subgraph each, holding its local networks and their containers; the overlays that
+    // join hosts drawn between them, linked to every host they span.
+    for (const h of plan.hosts) {
+      lines.push(`  subgraph ${mermaidId("host", h.name)}[${quote(`Docker host ${h.name}${h.manager ? " · swarm manager" : ""}<br/>${h.docker}`)}]`);
+      const onHost = (c: PlannedContainer) => c.host === h.name;
+      for (const n of plan.networks.filter((n) => n.kind !== "link" && n.driver !== "overlay" && n.hosts?.includes(h.name))) {
+        const id = n.kind === "socket" ? mermaidId("n", `${n.name}@${h.name}`) : networkNodeId(n.name);
+        lines.push(`    subgraph ${id}[${quote(`${n.name}<br/>${n.subnet}`)}]`);
+        for (const c of plan.containers) if (hosted(c) && onHost(c) && home.get(c.name) === n.name) drawContainer(c, "      ");
+        lines.push("    end");
+      }
+      const overlayHomed = (c: PlannedContainer) => networks.get(home.get(c.name) ?? "")?.driver === "overlay";
+      for (const c of plan.containers) if (hosted(c) && onHost(c) && (home.get(c.name) === undefined || overlayHomed(c))) drawContainer(c, "    ");
+      if (socketUsers.some(onHost)) {
+        lines.push(`    ${dockerSocketNode(h.name)}[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
+        classify(dockerSocketNode(h.name), "api");
+      }
+      lines.push("  end");
+    }
+    for (const n of plan.networks.filter((n) => n.kind === "link" || n.driver === "overlay"))
+      lines.push(`  ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}${n.driver === "overlay" ? "<br/>swarm overlay" : ""}`)}}}`);
+  } else {
+    lines.push(`  subgraph host[${quote("Docker host")}]`);
+    if (ingress) drawNetwork(ingress, "    ", serviceNets.filter(facesIngress));
+    if (socket) drawNetwork(socket, "    ");
+    for (const n of serviceNets.filter((n) => !facesIngress(n))) drawNetwork(n, "    ");
+    for (const c of plan.containers) if (hosted(c) && home.get(c.name) === undefined) drawContainer(c, "    ");
+    for (const n of plan.networks.filter((n) => n.kind === "link")) lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
+    if (socketUsers.length) {
+      lines.push(`    dockersock[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
+      classify("dockersock", "api");
+    }
+    lines.push("  end");
   }
-  lines.push("  end");
 
   // Edges, numbered in the order written (linkStyle refers to them by index).
   const edgeStyles = new Map<EdgeStyle, number[]>();
@@ -198,17 +216,25 @@ export function renderDiagram(plan: Plan): string {
 
   for (const s of plan.services) {
     const [main, ...companions] = s.containers;
-    for (const comp of companions) if (byName.has(main) && byName.has(comp)) edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
+    // A host's own socket proxy is a copy on another host, not a companion.
+    for (const comp of companions)
+      if (byName.has(main) && byName.has(comp) && byName.get(comp)!.host === byName.get(main)!.host)
+        edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
   }
 
-  const socketProxy = plan.containers.find((c) => c.role === "socket-proxy");
-  if (socket && socketProxy)
+  // Each consumer reads its own host's socket proxy (there is one per host on a multi-host stack).
+  const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy");
+  const socketProxyOf = (c: PlannedContainer) => socketProxies.find((p) => p.host === c.host) ?? socketProxies[0];
+  if (socket && socketProxies.length)
     for (const c of plan.containers)
-      if (c !== socketProxy && c.networks.includes(socket.name)) edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxy.name), "api", "Docker API");
+      if (c.role !== "socket-proxy" && c.networks.includes(socket.name))
+        edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxyOf(c).name), "api", "Docker API");
   for (const c of socketUsers) {
     const ro = mountsSocket(c).every((m) => m.readOnly);
-    edge(containerNodeId(c.name), "-->", "dockersock", c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
+    edge(containerNodeId(c.name), "-->", dockerSocketNode(c.host), c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
   }
+  for (const n of plan.networks.filter((n) => n.driver === "overlay"))
+    for (const h of n.hosts ?? []) edge(mermaidId("host", h), "---", networkNodeId(n.name), "internal", "overlay");
 
   for (const n of plan.networks.filter((n) => n.kind === "link"))
     for (const member of n.members) edge(containerNodeId(member), "---", networkNodeId(n.name), "internal");

@@ -6,13 +6,15 @@ import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
+import { placeOnHosts } from "./hosts";
 import { planPlex, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { planDdns } from "./ddns";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
+import type { Role } from "../config/catalog";
+import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult, ServiceComponent } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -21,6 +23,9 @@ export function buildPlan(raw: unknown): PlanResult {
   if (!validated.ok) return { ok: false, errors: validated.errors, warnings: [] };
   return planFromConfig(validated.value);
 }
+
+/** The services a component other than `ServiceStack` creates, by the role of their main container. */
+const COMPONENT_OF_ROLE: Partial<Record<Role, ServiceComponent>> = { "vpn-gateway": "vpn-gateway", tunnel: "remote-access" };
 
 export function planFromConfig(cfg: StackConfig): PlanResult {
   const problems: PlanProblem[] = [];
@@ -148,6 +153,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   const plannedServices: PlannedService[] = services.map((s) => ({
     name: s.name,
+    component: COMPONENT_OF_ROLE[s.entry.main.role] ?? "service",
     catalog: s.catalog,
     implicit: s.implicit,
     network: ownsNetwork(s) ? names.serviceNetwork(s.name) : undefined,
@@ -166,7 +172,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
       `${unlocked.length} service network(s) are not in the allocation lock (${unlocked.map((n) => n.name).join(", ")}): run \`homelab network pin <stack>\` to keep their subnets stable`,
     );
 
-  const plan: Plan = {
+  const draft: Plan = {
     domain: cfg.domain,
     prefix: cfg.network.prefix,
     proxy: cfg.proxy,
@@ -190,6 +196,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...(backup.backup ? { backup: backup.backup } : {}),
     ...(plexClaim.plex ? { plex: plexClaim.plex } : {}),
   };
+  const placed = placeOnHosts(draft, cfg);
+  const plan = placed.plan;
+  problems.push(...placed.problems);
+  warnings.push(...placed.warnings);
   const portal = autheliaReachability(plan, cfg);
   problems.push(...undeclaredSecretRefs(plan), ...hostNameProblems(plan, cfg), ...portal.problems);
   warnings.push(...portal.warnings);

@@ -20,6 +20,12 @@ export interface PlannedNetwork {
   members: string[];
   /** Where Docker allocates container addresses from, when not the whole subnet (keeps fixed addresses free). */
   ipRange?: string;
+  /** With `homelab:hosts`: the hosts it exists on (one local bridge on each, or one overlay spanning them). */
+  hosts?: string[];
+  /** `overlay`: a swarm-scoped attachable network spanning `hosts`, created through a manager. Absent: a local bridge. */
+  driver?: "overlay";
+  /** An overlay's traffic between hosts is IPsec-encrypted (Docker's `encrypted` option). */
+  encrypted?: boolean;
 }
 
 export interface PlannedMount {
@@ -65,6 +71,10 @@ export interface PlannedContainer {
   capabilities?: string[];
   /** On the VPN gateway: the services routed through it (sharing its namespace) and the ports they listen on there. */
   vpnClients?: VpnClient[];
+  /** With `homelab:hosts`: the Docker host it runs on. */
+  host?: string;
+  /** Further names it answers to on its networks (a host's own socket proxy answers to the proxy's name). */
+  aliases?: string[];
 }
 
 export interface VpnClient {
@@ -138,8 +148,15 @@ export interface AutheliaPlan {
   generatedPasswords: Record<string, string>;
 }
 
+/**
+ * The Pulumi component that creates a service: most are a `ServiceStack`; Gluetun is the `VpnGateway`
+ * (others share its namespace), cloudflared belongs to `RemoteAccess` (it runs the tunnel it creates).
+ */
+export type ServiceComponent = "service" | "vpn-gateway" | "remote-access";
+
 export interface PlannedService {
   name: string;
+  component: ServiceComponent;
   /** Catalog entry name, or undefined for a custom service. */
   catalog?: string;
   /** Added by the planner because something needs it (proxy, socket proxy). */
@@ -154,6 +171,8 @@ export interface PlannedService {
   dockerApi?: "read" | "write";
   /** Host ports the owner asked to publish (`publish`), the only ones the policy allows outside the proxy and the VPN gateway. */
   publish?: number[];
+  /** With `homelab:hosts`: the Docker host it runs on. */
+  host?: string;
 }
 
 export interface Route {
@@ -179,6 +198,15 @@ export interface RouteMiddlewares {
   appsec: boolean;
 }
 
+/** One Docker engine of a multi-host stack (`homelab:hosts`). */
+export interface PlannedHost {
+  name: string;
+  /** The Docker host URL the provider talks to (`ssh://me@nas`, `tcp://…`, `unix://…`). */
+  docker: string;
+  /** A swarm manager: overlays are created through the first one. */
+  manager: boolean;
+}
+
 export interface Plan {
   domain: string;
   prefix: string;
@@ -202,6 +230,8 @@ export interface Plan {
   access?: AccessAppPlan[];
   /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
   backup?: BackupPlan;
+  /** With `homelab:hosts`: the swarm's Docker hosts, in config order (the first is every service's default). */
+  hosts?: PlannedHost[];
   /** Plex settings `homelab wire` applies through its API (homelab:plex). */
   plex?: PlexPlan;
 }
