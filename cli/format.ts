@@ -1,4 +1,5 @@
 import { problemLine, visible } from "../config/echo";
+import { describeMiddlewares } from "../topology/middlewares";
 import type { Plan, PlanProblem } from "../topology/types";
 
 /** Text renderings of a plan for the terminal. JSON output is the plan itself (secrets are never in it). */
@@ -42,7 +43,13 @@ export function formatPlan(stack: string, plan: Plan): string {
   for (const c of plan.containers) rows.push([c.name, c.role, c.image, c.networkMode ?? c.networks.join(", ")]);
   out.push(table(rows));
   if (plan.routes.length) {
-    out.push("", table([["HOST", "UPSTREAM", "AUTH", "EXPOSE"], ...plan.routes.map((r) => [`https://${r.host}`, r.upstream, r.auth, r.expose])]));
+    out.push(
+      "",
+      table([
+        ["HOST", "UPSTREAM", "AUTH", "EXPOSE", "MIDDLEWARES"],
+        ...plan.routes.map((r) => [`https://${r.host}`, r.upstream, r.auth, r.expose, describeMiddlewares(r.middlewares)]),
+      ]),
+    );
     out.push(
       plan.tls.mode === "acme"
         ? `HTTPS: Let's Encrypt wildcard certificate for ${plan.tls.domain}${plan.tls.staging ? " (staging)" : ""}`

@@ -49,6 +49,8 @@ export const socketProxyConfig = z.strictObject({
 export const crowdsecConfig = z.strictObject({
   enabled: z.boolean().default(true),
   collections: z.array(z.string().regex(/^[a-z0-9_-]+\/[a-z0-9_-]+$/, "must be a hub collection like crowdsecurity/http-cve")).default([]),
+  /** CrowdSec's AppSec WAF (virtual patching, generic rules) on every route: the proxy's bouncer asks it about each request. */
+  appsec: z.boolean().default(false),
 });
 
 /** Let's Encrypt certificates through an ACME DNS challenge at Cloudflare or DuckDNS (topology/acmeDns.ts checks the token and the domain). */

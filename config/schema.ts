@@ -5,6 +5,7 @@ import { backupConfig, backupCredentials } from "./backupSchema";
 import { ddnsConfig } from "./ddnsSchema";
 import { plain } from "./hostSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { middlewaresConfig, routeMiddlewaresConfig } from "./middlewareSchema";
 import { hostConfig, overlayConfig } from "./hostsSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
@@ -124,6 +125,8 @@ export const serviceConfig = z.strictObject({
   gpu: z.enum(GPU_KINDS).optional(),
   /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
   publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
+  /** This service's route differs from homelab:middlewares (secure headers, compression, rate limit, LAN only). */
+  middlewares: routeMiddlewaresConfig.optional(),
   /** With `homelab:hosts`: the Docker host it runs on (default: the first host). */
   host: name.optional(),
 });
@@ -245,6 +248,8 @@ export const stackConfig = z.strictObject({
     })
     .default({ prefix: "", ingress: "192.168.90.0/24", socket: "192.168.91.0/24", pool: "192.168.16.0/20" }),
   proxy: z.enum(["traefik", "swag"]).default("traefik"),
+  /** The middleware chain of every route (config/middlewareSchema.ts); each service may differ in its own `middlewares`. */
+  middlewares: middlewaresConfig(cidr).prefault({}),
   services: z.record(name, z.preprocess(unwrapAllButEnv, serviceConfig)).default({}),
   links: z.record(name, linkConfig).default({}),
   authelia: autheliaConfig.prefault({}),

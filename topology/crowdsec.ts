@@ -1,6 +1,7 @@
 import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./containers";
+import { appsecCollections, appsecFiles } from "./appsec";
 import { ACCESS_LOG_DIR } from "./proxy";
 import type { PlannedFile, PlannedMount, PlannedSecret } from "./types";
 
@@ -34,7 +35,15 @@ export function planCrowdSec(cfg: StackConfig, names: Naming): CrowdSecSlice {
   const lapiHost = `${names.container(CROWDSEC)}:${CROWDSEC_LAPI_PORT}`;
   const volume = names.volume(cfg.proxy, "access-logs");
   const logType = cfg.proxy === "traefik" ? "traefik" : "nginx";
-  const collections = [...new Set([`crowdsecurity/${logType}`, "crowdsecurity/http-cve", "crowdsecurity/base-http-scenarios", ...cfg.crowdsec.collections])];
+  const collections = [
+    ...new Set([
+      `crowdsecurity/${logType}`,
+      "crowdsecurity/http-cve",
+      "crowdsecurity/base-http-scenarios",
+      ...appsecCollections(cfg),
+      ...cfg.crowdsec.collections,
+    ]),
+  ];
   const acquis = { filenames: [`${ACCESS_LOG_DIR}/access.log`], labels: { type: logType } };
   return {
     lapi: lapiHost,
@@ -42,7 +51,7 @@ export function planCrowdSec(cfg: StackConfig, names: Naming): CrowdSecSlice {
     crowdsecLogMount: { source: volume, target: ACCESS_LOG_DIR, readOnly: true, type: "volume" },
     crowdsecEnv: { COLLECTIONS: collections.join(" ") },
     crowdsecSecretEnv: { [`BOUNCER_KEY_${cfg.proxy}`]: BOUNCER_SECRET },
-    crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: yamlFile(acquis), secret: false }],
+    crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: yamlFile(acquis), secret: false }, ...appsecFiles(cfg)],
     proxyEnv: cfg.proxy === "swag" ? { DOCKER_MODS: "linuxserver/mods:swag-crowdsec", CROWDSEC_LAPI_URL: `http://${lapiHost}` } : {},
     proxySecretEnv: cfg.proxy === "swag" ? { CROWDSEC_API_KEY: BOUNCER_SECRET } : {},
     secrets: [{ name: BOUNCER_SECRET, source: "generated", length: 48, purpose: `CrowdSec bouncer API key for ${cfg.proxy}` }],

@@ -4,6 +4,7 @@ import { AUTHELIA, planAuthelia } from "./authelia";
 import { containerSpecs, type Naming } from "./containers";
 import { CROWDSEC, planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
+import { planRouteMiddlewares, swagMiddlewareFiles, traefikMiddlewareFile } from "./middlewares";
 import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
 import { tunnelPeerAddress, type TlsPlan } from "./tls";
@@ -74,6 +75,7 @@ export function planHostStack(
   }
 
   const crowdsec = has(CROWDSEC) ? planCrowdSec(cfg, names) : undefined;
+  problems.push(...planRouteMiddlewares(cfg, routes, !!crowdsec));
   const ctx: ProxyContext = {
     cfg,
     names,
@@ -99,8 +101,9 @@ export function planHostStack(
       const target = main(route.service);
       add(target, { labels: traefikRouteLabels(route, Number(route.upstream.split(":")[1]), ctx) });
     }
+    const middlewares = traefikMiddlewareFile(routes, names, ctx.tunnelPeer);
     add(proxy, {
-      files: traefikFiles(ctx, socket.socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:2375`),
+      files: [...traefikFiles(ctx, socket.socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:2375`), ...(middlewares ? [middlewares] : [])],
       secretEnv: cfg.acme ? traefikAcmeSecretEnv(cfg.acme.provider) : {},
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
@@ -108,7 +111,12 @@ export function planHostStack(
     const certificate = swagCertificate(ctx);
     add(proxy, {
       env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },
-      files: [...(ctx.authelia ? swagAutheliaFiles(names) : []), ...routes.map((r) => swagProxyConf(r, ctx)), ...certificate.files],
+      files: [
+        ...(ctx.authelia ? swagAutheliaFiles(names) : []),
+        ...swagMiddlewareFiles(routes),
+        ...routes.map((r) => swagProxyConf(r, ctx)),
+        ...certificate.files,
+      ],
     });
   }
 

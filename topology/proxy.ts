@@ -3,6 +3,8 @@ import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
 import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
 import type { Naming } from "./containers";
+import { appsecBouncerSettings } from "./appsec";
+import { traefikChain } from "./middlewares";
 import { TLS_PLACEHOLDERS, type TlsPlan } from "./tls";
 import type { PlannedFile, Route } from "./types";
 
@@ -40,10 +42,13 @@ export const AUTHELIA_RESPONSE_HEADERS = ["Remote-User", "Remote-Groups", "Remot
 /** Router/middleware names are per stack, so two stacks on one engine never define the same name. */
 const routerName = (names: Naming, service: string) => names.container(service);
 
-/** The middlewares a route passes through, in order: CrowdSec first (drop banned IPs early), then SSO. */
+/** The middlewares a route passes through, in order: headers and the LAN check, CrowdSec (drop banned IPs early), rate limit and compression (middlewares.ts), then SSO. */
 export function traefikMiddlewares(route: Route, ctx: ProxyContext): string[] {
+  const chain = traefikChain(route, ctx.names);
   return [
+    ...chain.before,
     ...(ctx.crowdsec ? [`${ctx.names.container("crowdsec")}@file`] : []),
+    ...chain.after,
     ...(ctx.authelia && needsForwardAuth(route) ? [`${ctx.names.container(AUTHELIA)}@docker`] : []),
   ];
 }
@@ -172,6 +177,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
                 crowdsecLapiHost: ctx.crowdsec,
                 crowdsecLapiKeyFile: CROWDSEC_KEY_FILE,
                 ...bouncerClientIp(ctx),
+                ...appsecBouncerSettings(ctx.cfg, ctx.names),
               },
             },
           },

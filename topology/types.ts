@@ -182,6 +182,20 @@ export interface Route {
   upstream: string;
   auth: AuthLevel;
   expose: "tunnel" | "lan";
+  /** The proxy middlewares this route passes through (topology/middlewares.ts), set by the host stack's planner. */
+  middlewares?: RouteMiddlewares;
+}
+
+/** A route's middleware chain, resolved from homelab:middlewares and the service's own `middlewares`. */
+export interface RouteMiddlewares {
+  secureHeaders: boolean;
+  compression: boolean;
+  /** Per client: requests a second on average, and how many more at once before 429. */
+  rateLimit?: { average: number; burst: number };
+  /** LAN only: the source ranges let through (everyone else gets 403). */
+  lanOnly?: string[];
+  /** CrowdSec's AppSec WAF judges every request (a stack-wide setting, homelab:crowdsec.appsec). */
+  appsec: boolean;
 }
 
 /** One Docker engine of a multi-host stack (`homelab:hosts`). */

@@ -90,20 +90,18 @@ describe("homelab CLI (offline commands)", function () {
       fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    /** A stack file in the scratch project: `config:` and the given lines. */
+    const writeStack = (stack: string, lines: string[]) => fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), ["config:", ...lines].join("\n"));
 
     it("lists every config error at once and exits 1", async () => {
-      fs.writeFileSync(
-        path.join(dir, "Pulumi.bad.yaml"),
-        [
-          "config:",
-          "  homelab:domain: home example",
-          "  homelab:lan: 192.168.1.0/24",
-          "  homelab:services:",
-          "    jellyfin: { subnet: 192.168.1.0/29 }",
-          "    myapp: { port: 3000 }",
-          "    sonarr: { subnet: 192.168.20.0/30 }",
-        ].join("\n"),
-      );
+      writeStack("bad", [
+        "  homelab:domain: home example",
+        "  homelab:lan: 192.168.1.0/24",
+        "  homelab:services:",
+        "    jellyfin: { subnet: 192.168.1.0/29 }",
+        "    myapp: { port: 3000 }",
+        "    sonarr: { subnet: 192.168.20.0/30 }",
+      ]);
       const r = await homelab(["plan", "bad"], { HOMELAB_PROJECT_DIR: dir });
       assert.equal(r.code, 1);
       assert.match(r.stderr, /^homelab: stack bad has 1 configuration error:\n  homelab:domain: must be a lower-case DNS domain/m);
@@ -117,6 +115,22 @@ describe("homelab CLI (offline commands)", function () {
       assert.match(r2.stderr, /homelab:services\.jellyfin\.subnet: 192\.168\.1\.0\/29 overlaps the LAN/);
       assert.match(r2.stderr, /homelab:services\.myapp: unknown service 'myapp'/);
       assert.match(r2.stderr, /homelab:services\.sonarr\.subnet: \/30 is too small/);
+    });
+
+    it("plan shows which middlewares each route gets", async () => {
+      writeStack("mw", [
+        "  homelab:domain: mw.example.com",
+        "  homelab:lan: 192.168.1.0/24",
+        "  homelab:crowdsec: { appsec: true }",
+        "  homelab:services:",
+        "    jellyfin: { middlewares: { compression: false } }",
+        "    sonarr: { middlewares: { rateLimit: true, lanOnly: true } }",
+      ]);
+      const r = await homelab(["plan", "mw"], { HOMELAB_PROJECT_DIR: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /HOST\s+UPSTREAM\s+AUTH\s+EXPOSE\s+MIDDLEWARES/);
+      assert.match(r.stdout, /https:\/\/sonarr\.mw\.example\.com .*lan-only, appsec, rate-limit 100\/s burst 50, secure-headers, compress$/m);
+      assert.match(r.stdout, /https:\/\/jellyfin\.mw\.example\.com .* appsec, secure-headers$/m);
     });
 
     it("refuses an unknown stack in one line naming the known ones", async () => {

@@ -7,18 +7,17 @@
  * HOMELAB_REQUIRE_DOCKER=1) and the local image tests/e2e/build-image.sh builds.
  */
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../topology/authelia";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { REQUIRE_DOCKER, engineRuns } from "../support/engine/engineSuite";
+import { engineRuns } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
 import { stackConfig, stackPlan } from "../support/configs";
 import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
-import { SESSION, World, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
+import { SESSION, World, buildE2eImage, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
 
 interface Hop {
   url: string;
@@ -59,16 +58,6 @@ const STACKS: { name: string; overrides: Record<string, unknown> }[] = [
   { name: "lab with the Cloudflare tunnel (SWAG, internal CA)", overrides: TUNNEL_STACK },
   { name: "lab with the Cloudflare tunnel (SWAG, ACME)", overrides: { ...TUNNEL_STACK, ...ACME } },
 ];
-
-function buildImage(this: Mocha.Context): void {
-  try {
-    execFileSync("bash", [path.join(__dirname, "build-image.sh")], { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
-  } catch (e) {
-    const reason = `the e2e image cannot be built: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}`;
-    if (REQUIRE_DOCKER) throw new Error(reason);
-    this.skip();
-  }
-}
 
 async function runProbes(world: World, plan: Plan, probes: Probe[]): Promise<Map<string, Result>> {
   const swag = `${plan.prefix}swag`;
@@ -126,7 +115,7 @@ const describeResult = (r: Result | undefined) =>
 describe("the request path end to end: real nginx (SWAG confs), Authelia double, cloudflared peer", function () {
   this.timeout(240_000);
   const runs = engineRuns();
-  before(buildImage);
+  before(buildE2eImage);
 
   for (const stack of STACKS) {
     describe(stack.name, function () {

@@ -1,3 +1,4 @@
+import * as ipaddr from "ipaddr.js";
 import { parse } from "yaml";
 import { AUTHELIA_CONFIG_FILE, AUTHELIA_RULES_FILE } from "../../topology/authelia";
 import type { Plan } from "../../topology/types";
@@ -34,6 +35,15 @@ export interface Response {
   accessLogClientHost?: string;
   /** Why the request failed before HTTP, if it did. */
   error?: string;
+  /** Response headers the client got from the middlewares (secure headers). */
+  headers?: Record<string, string>;
+  /** Content-Encoding the compress middleware chose. */
+  encoding?: string;
+}
+
+/** What outlives one request: the rate limiter's token buckets (requests of one state arrive at the same instant). */
+export interface ModelState {
+  buckets: Map<string, number>;
 }
 
 const X_FORWARDED = [
@@ -90,8 +100,24 @@ function autheliaDecide(cfg: ReturnType<typeof traefikConfig>["authelia"], heade
   return { status: 302, location: `${cookie.authelia_url}/?rd=${encodeURIComponent(url)}` };
 }
 
+/** Is `ip` inside one of `ranges` (pkg/ip/checker.go Contains: CIDRs or single addresses)? */
+function inRanges(ip: string, ranges: string[]): boolean {
+  if (!ipaddr.isValid(ip)) return false;
+  const addr = ipaddr.parse(ip);
+  return ranges.some((r) => (r.includes("/") ? addr.match(ipaddr.parseCIDR(r)) : ip === r));
+}
+
+/** pkg/config/dynamic/middlewares.go IPStrategy.Get and pkg/ip/strategy.go: no strategy → the peer; excludedIPs → X-Forwarded-For. */
+function clientIp(strategy: { excludedIPs?: string[]; depth?: number } | undefined, peer: string, headers: Record<string, string>): string {
+  if (!strategy) return peer;
+  const xff = (headers["X-Forwarded-For"] ?? "").split(",").map((s) => s.trim());
+  if (strategy.depth) return xff.length < strategy.depth ? "" : xff[xff.length - strategy.depth];
+  if (strategy.excludedIPs?.length) return [...xff].reverse().find((ip) => ip && !inRanges(ip, strategy.excludedIPs!)) ?? "";
+  return peer;
+}
+
 /** One request through Traefik v3.5.3 as configured by the plan. */
-export function traefikServe(plan: Plan, req: Request): Response {
+export function traefikServe(plan: Plan, req: Request, state: ModelState = { buckets: new Map() }): Response {
   const cfg = traefikConfig(plan);
   const entries = Object.entries<any>(cfg.staticConfig.entryPoints);
   // pkg/config/static/entrypoints.go: an entrypoint listens on its address.
@@ -133,11 +159,45 @@ export function traefikServe(plan: Plan, req: Request): Response {
   // middlewares/accesslog/logger.go: ClientHost is X-Forwarded-For when present (as sanitised above), else RemoteAddr.
   const accessLogClientHost = headers["X-Forwarded-For"] || req.peer;
   if (!router) return { status: 404, accessLogClientHost };
-  const response: Response = { status: 200, upstreamHeaders: {}, accessLogClientHost };
+  // The app's own answer names what it runs on, as many do.
+  const response: Response = { status: 200, upstreamHeaders: {}, accessLogClientHost, headers: { "X-Powered-By": "model-app" } };
+  // Response modifiers of the middlewares passed so far: they also rewrite an answer a later one gives.
+  const modifiers: ((r: Response) => void)[] = [];
+  const answer = (r: Response): Response => {
+    for (const modify of modifiers.reverse()) modify(r);
+    return r;
+  };
   for (const mw of (cfg.labels[`traefik.http.routers.${router}.middlewares`] ?? "").split(",").filter(Boolean)) {
     const [name, provider] = mw.split("@");
-    if (provider === "file") {
-      const bouncer = cfg.dynamic.map((d) => d.http?.middlewares?.[name]?.plugin?.bouncer).find(Boolean);
+    const defined = provider === "file" ? cfg.dynamic.map((d) => d.http?.middlewares?.[name]).find(Boolean) : undefined;
+    if (provider === "file" && !defined) return { status: 0, error: `middleware ${mw} is not defined` };
+    if (defined?.headers) {
+      // pkg/middlewares/headers/header.go PostRequestModifyResponseHeaders: set, or delete when the value is empty.
+      modifiers.push((r) => {
+        r.headers ??= {};
+        for (const [h, v] of Object.entries<string>(defined.headers.customResponseHeaders ?? {}))
+          if (v === "") delete r.headers[h];
+          else r.headers[h] = v;
+      });
+    } else if (defined?.ipAllowList) {
+      // pkg/middlewares/ipallowlist/ip_allowlist.go ServeHTTP: the strategy's address inside sourceRange, else 403.
+      const ip = clientIp(defined.ipAllowList.ipStrategy, req.peer, headers);
+      if (!inRanges(ip, defined.ipAllowList.sourceRange)) return answer({ status: defined.ipAllowList.rejectStatusCode ?? 403, accessLogClientHost });
+    } else if (defined?.rateLimit) {
+      // pkg/middlewares/ratelimiter/rate_limiter.go: a token bucket of `burst` per source, refilled at average/period;
+      // at one instant the request after the burst would wait 1/rate > maxDelay (1/(2·rate), or 0.5 s below 1/s): 429.
+      const source = `${router}:${name}:${clientIp(defined.rateLimit.sourceCriterion?.ipStrategy, req.peer, headers)}`;
+      const tokens = state.buckets.get(source) ?? defined.rateLimit.burst ?? 1;
+      if (tokens < 1) return answer({ status: 429, accessLogClientHost });
+      state.buckets.set(source, tokens - 1);
+    } else if (defined?.compress) {
+      // pkg/middlewares/compress/compress.go: an encoding the client accepts (Compress.SetDefaults: gzip, br, zstd);
+      // the body-size threshold (minResponseBodyBytes, 1024) is left out: the model has no bodies.
+      const accepts = (req.headers?.["Accept-Encoding"] ?? "").split(",").map((e) => e.trim().split(";")[0]);
+      const chosen = (defined.compress.encodings ?? ["gzip", "br", "zstd"]).find((e: string) => accepts.includes(e));
+      if (chosen) modifiers.push((r) => (r.encoding = chosen));
+    } else if (defined) {
+      const bouncer = defined.plugin?.bouncer;
       // crowdsec-bouncer-traefik-plugin v1.4.5 pkg/ip/ip.go GetRemoteIP: last address of the header outside the trusted list, else RemoteAddr.
       const header = headers[bouncer.forwardedHeadersCustomName ?? "X-Forwarded-For"] ?? "";
       const trustedIps: string[] = bouncer.forwardedHeadersTrustedIps ?? [];
@@ -165,12 +225,12 @@ export function traefikServe(plan: Plan, req: Request): Response {
         return { status: 502, error: `forward-auth address ${address}` };
       const auth = autheliaDecide(cfg.authelia, authHeaders, req.session);
       // forward.go: a non-2xx answer is returned to the client as is (status and Location).
-      if (auth.status < 200 || auth.status > 299) return { ...auth, bouncerClientIp: response.bouncerClientIp, accessLogClientHost };
+      if (auth.status < 200 || auth.status > 299) return answer({ ...auth, bouncerClientIp: response.bouncerClientIp, accessLogClientHost });
       for (const h of cfg.labels[`${prefix}authResponseHeaders`].split(","))
         if (auth.upstreamHeaders?.[h]) response.upstreamHeaders![h] = auth.upstreamHeaders[h];
     }
   }
-  return response;
+  return answer(response);
 }
 
 /** What cloudflared does with an Internet request for `host` (cloudflared 2025.10.0 ingress/origin_service.go). */
@@ -180,6 +240,7 @@ export function throughTunnel(
   path: string,
   client: string,
   extra: Omit<Request, "peer" | "port" | "host" | "path" | "tls" | "headers"> = {},
+  state?: ModelState,
 ): Response {
   const rule = plan.tunnel!.ingress.find((r) => r.hostname === host);
   if (!rule) return { status: 404, error: "no ingress rule" };
@@ -189,14 +250,18 @@ export function throughTunnel(
   if (!peer) return { status: 0, error: "cloudflared has no fixed address" };
   const o = rule.originRequest ?? {};
   const trusts = o.noTlsVerify ? "nothing-verified" : o.caPool && (cloudflared.files ?? []).some((f) => f.path === o.caPool) ? "stack-ca" : "system-roots";
-  return traefikServe(plan, {
-    peer,
-    port: Number(origin.port || (origin.protocol === "https:" ? 443 : 80)),
-    tls: origin.protocol === "https:" ? { sni: o.originServerName ?? origin.hostname, trusts } : undefined,
-    host: o.httpHostHeader ?? host,
-    path,
-    // The edge's headers (developers.cloudflare.com/fundamentals/reference/http-headers/), passed on by cloudflared.
-    headers: { "CF-Connecting-IP": client, "X-Forwarded-For": client, "X-Forwarded-Proto": "https" },
-    ...extra,
-  });
+  return traefikServe(
+    plan,
+    {
+      peer,
+      port: Number(origin.port || (origin.protocol === "https:" ? 443 : 80)),
+      tls: origin.protocol === "https:" ? { sni: o.originServerName ?? origin.hostname, trusts } : undefined,
+      host: o.httpHostHeader ?? host,
+      path,
+      // The edge's headers (developers.cloudflare.com/fundamentals/reference/http-headers/), passed on by cloudflared.
+      headers: { "CF-Connecting-IP": client, "X-Forwarded-For": client, "X-Forwarded-Proto": "https" },
+      ...extra,
+    },
+    state,
+  );
 }

@@ -262,6 +262,68 @@ export const INVALID_CONFIGS: { name: string; config: Record<string, unknown>; e
     config: minimalConfig({ services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare: CLOUDFLARE }),
     expect: /^homelab:services\.jellyseerr\.auth: .* no login at all/,
   },
+  {
+    name: "middlewares.rateLimit neither a switch nor numbers",
+    config: minimalConfig({ middlewares: { rateLimit: "fast" } }),
+    expect: /^homelab:middlewares\.rateLimit: must be true, false or \{ average, burst \} \(got "fast"\)$/,
+  },
+  {
+    name: "middlewares.rateLimit average zero",
+    config: minimalConfig({ middlewares: { rateLimit: { average: 0 } } }),
+    expect: /^homelab:middlewares\.rateLimit\.average: Too small: expected number to be >=1 \(got 0\)$/,
+  },
+  {
+    name: "unknown key in a service's middlewares",
+    config: minimalConfig({ services: { jellyfin: { middlewares: { gzip: true } } } }),
+    expect: /^homelab:services\.jellyfin\.middlewares: unknown key "gzip"$/,
+  },
+  {
+    name: "middlewares.lanSources not a CIDR",
+    config: minimalConfig({ middlewares: { lanSources: ["10.8.0.0"] } }),
+    expect: /^homelab:middlewares\.lanSources\.0: is not an IPv4 CIDR like 192\.168\.16\.0\/20 \(got "10\.8\.0\.0"\)$/,
+  },
+  {
+    name: "middlewares.lanSources with host bits",
+    config: minimalConfig({ middlewares: { lanSources: ["10.8.0.1/24"] } }),
+    expect: /^homelab:middlewares\.lanSources\.0: 10\.8\.0\.1\/24 is not a network address \(host bits set\); did you mean 10\.8\.0\.0\/24\?$/,
+  },
+  {
+    name: "middlewares.lanSources covering vnet-ingress (cloudflared would pass as a LAN client)",
+    config: minimalConfig({ middlewares: { lanSources: ["192.168.0.0/16"] } }),
+    expect:
+      /^homelab:middlewares\.lanSources\.0: 192\.168\.0\.0\/16 overlaps vnet-ingress \(192\.168\.90\.0\/24\), where cloudflared .* would pass as LAN clients$/,
+  },
+  {
+    name: "a service asks for LAN-only on the tunnel",
+    config: minimalConfig({ services: { jellyfin: { expose: "tunnel", middlewares: { lanOnly: true } } }, cloudflare: CLOUDFLARE }),
+    expect:
+      /^homelab:services\.jellyfin\.middlewares\.lanOnly: 'jellyfin' is on the tunnel \(expose: tunnel\): a LAN-only route cannot be reached from the Internet; set expose: lan$/,
+  },
+  {
+    name: "stack-wide LAN-only without a LAN",
+    config: { ...minimalConfig({ middlewares: { lanOnly: true } }), lan: undefined },
+    expect: /^homelab:middlewares\.lanOnly: needs the LAN's address range: set homelab:lan \(or homelab:middlewares\.lanSources\)$/,
+  },
+  {
+    name: "a service's LAN-only without a LAN",
+    config: { ...minimalConfig({ services: { jellyfin: { middlewares: { lanOnly: true } } } }), lan: undefined },
+    expect: /^homelab:services\.jellyfin\.middlewares\.lanOnly: needs the LAN's address range: set homelab:lan/,
+  },
+  {
+    name: "CrowdSec AppSec with SWAG",
+    config: minimalConfig({ proxy: "swag", crowdsec: { appsec: true } }),
+    expect: /^homelab:crowdsec\.appsec: SWAG's CrowdSec mod cannot run AppSec over HTTP\/2, .*use homelab:proxy traefik for AppSec$/,
+  },
+  {
+    name: "CrowdSec AppSec without CrowdSec",
+    config: minimalConfig({ crowdsec: { enabled: false, appsec: true } }),
+    expect: /^homelab:crowdsec\.appsec: AppSec is part of CrowdSec, which this stack does not run \(homelab:crowdsec\.enabled\)$/,
+  },
+  {
+    name: "CrowdSec AppSec not a switch",
+    config: minimalConfig({ crowdsec: { appsec: "yes" } }),
+    expect: /^homelab:crowdsec\.appsec: expected boolean \(got "yes"\)$/,
+  },
   // Several Docker hosts (topology/hosts.ts).
   {
     name: "a service host without homelab:hosts",

@@ -1,12 +1,13 @@
 import * as assert from "node:assert/strict";
 import { SecretValue } from "../../config/secret";
+import { SECURE_HEADERS } from "../../topology/middlewares";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { tunnelPeerAddress } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
 import { keyPaths } from "../support/keyPaths";
 import { stackConfig, stackPlan } from "../support/configs";
 import { container, file } from "../support/plans";
-import { throughTunnel, traefikConfig, traefikServe, type Request } from "../support/traefikModel";
+import { throughTunnel, traefikConfig, traefikServe, type ModelState, type Request } from "../support/traefikModel";
 
 /**
  * The Traefik contract: Traefik v3.5.3 cannot run here (no binary from the reachable registries), so the
@@ -55,11 +56,33 @@ const DYNAMIC_KEYS = new Set([
   "tls.stores.*.defaultCertificate.certFile",
   "tls.stores.*.defaultCertificate.keyFile", // pkg/tls/certificate.go, tls.go Store
   // http.middlewares.<name>.plugin.<plugin>: the plugin's own configuration (bouncer v1.4.5 pkg/configuration/configuration.go).
-  ...["enabled", "crowdsecMode", "crowdsecLapiScheme", "crowdsecLapiHost", "crowdsecLapiKeyFile", "forwardedHeadersTrustedIps"].map(
-    (k) => `http.middlewares.*.plugin.*.${k}`,
-  ),
+  ...[
+    "enabled",
+    "crowdsecMode",
+    "crowdsecLapiScheme",
+    "crowdsecLapiHost",
+    "crowdsecLapiKeyFile",
+    "forwardedHeadersTrustedIps",
+    "crowdsecAppsecEnabled",
+    "crowdsecAppsecHost",
+  ].map((k) => `http.middlewares.*.plugin.*.${k}`),
+  // pkg/config/dynamic/middlewares.go: Headers, Compress, IPAllowList, RateLimit, SourceCriterion, IPStrategy.
+  "http.middlewares.*.headers.customResponseHeaders.*",
+  "http.middlewares.*.compress",
+  "http.middlewares.*.ipAllowList.sourceRange",
+  "http.middlewares.*.rateLimit.average",
+  "http.middlewares.*.rateLimit.burst",
+  "http.middlewares.*.rateLimit.sourceCriterion.ipStrategy.excludedIPs",
 ]);
-const WILD = new Set(["entryPoints", "certificatesResolvers", "experimental.plugins", "tls.stores", "http.middlewares", "http.middlewares.*.plugin"]);
+const WILD = new Set([
+  "entryPoints",
+  "certificatesResolvers",
+  "experimental.plugins",
+  "tls.stores",
+  "http.middlewares",
+  "http.middlewares.*.plugin",
+  "http.middlewares.*.headers.customResponseHeaders",
+]);
 
 const LAN_CLIENT = "192.168.1.50";
 const INTERNET_CLIENT = "203.0.113.7";
@@ -247,5 +270,97 @@ describe("Traefik contract: a stack without the tunnel trusts nobody's forwarded
     assert.equal(dynamic.find((d) => d.http)!.http.middlewares.crowdsec.plugin.bouncer.forwardedHeadersTrustedIps, undefined);
     assert.ok(plan.containers.every((c) => !c.addresses));
     assert.ok(file(container(plan, "traefik"), "/etc/traefik/traefik.yml"));
+  });
+});
+
+/**
+ * The middleware chain (topology/middlewares.ts) through the Traefik model: a config-level test against the cited
+ * v3.5.3 source, since Traefik cannot run here. The home stack with every middleware asked for: LAN-only and a
+ * small rate limit stack-wide, compression off for one service, AppSec on.
+ */
+describe("Traefik contract: the middleware chain (model of Traefik v3.5.3)", () => {
+  const RATE = { average: 2, burst: 3 };
+  const services = {
+    ...(stackConfig("home").services as Record<string, unknown>),
+    jellyseerr: { subdomain: "requests", expose: "tunnel" },
+    homepage: { subdomain: "home", expose: "tunnel", auth: "bypass", remoteAuth: "access" },
+    plex: { middlewares: { compression: false, lanOnly: false } },
+  };
+  const plan = stackPlan("home", {
+    services,
+    middlewares: { lanOnly: true, rateLimit: RATE },
+    crowdsec: { appsec: true },
+  });
+  const { staticConfig, dynamic } = traefikConfig(plan);
+  const host = (service: string) => plan.routes.find((r) => r.service === service)!.host;
+  const peer = tunnelPeerAddress("192.168.90.0/24");
+  const fromLan = (service: string, client = LAN_CLIENT, headers: Record<string, string> = {}): Request => ({
+    peer: client,
+    port: 443,
+    tls: { sni: host(service), trusts: "stack-ca" },
+    host: host(service),
+    path: "/",
+    headers,
+  });
+
+  it("uses only keys Traefik v3.5.3 and the bouncer v1.4.5 define", () => {
+    for (const key of keyPaths(staticConfig, (p) => WILD.has(p))) assert.ok(STATIC_KEYS.has(key), `unknown static key ${key}`);
+    for (const doc of dynamic) for (const key of keyPaths(doc, (p) => WILD.has(p))) assert.ok(DYNAMIC_KEYS.has(key), `unknown dynamic key ${key}`);
+  });
+
+  it("every answer carries the secure headers, a refusal and the login redirect included; X-Powered-By is removed", () => {
+    const answers = [traefikServe(plan, fromLan("jellyfin")), traefikServe(plan, fromLan("sonarr")), traefikServe(plan, fromLan("sonarr", "192.168.90.9"))];
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [200, 302, 403],
+    );
+    for (const r of answers) assert.deepEqual(r.headers, SECURE_HEADERS, JSON.stringify(r));
+    assert.equal(traefikServe(plan, fromLan("plex")).headers?.["X-Powered-By"], undefined);
+    const withoutHeaders = stackPlan("home", { services, middlewares: { secureHeaders: false } });
+    assert.deepEqual(traefikServe(withoutHeaders, fromLan("jellyfin")).headers, { "X-Powered-By": "model-app" }, "the app's own headers, untouched");
+  });
+
+  it("compresses for clients that accept gzip, except where the service turned it off", () => {
+    assert.equal(traefikServe(plan, fromLan("jellyfin", LAN_CLIENT, { "Accept-Encoding": "gzip" })).encoding, "gzip");
+    assert.equal(traefikServe(plan, fromLan("jellyfin")).encoding, undefined, "not without Accept-Encoding");
+    assert.equal(traefikServe(plan, fromLan("plex", LAN_CLIENT, { "Accept-Encoding": "gzip" })).encoding, undefined);
+  });
+
+  it("LAN-only: a LAN client passes; vnet-ingress, cloudflared (whatever it forwards) and the Internet get 403 or no route", () => {
+    assert.equal(traefikServe(plan, fromLan("jellyfin")).status, 200);
+    assert.equal(traefikServe(plan, fromLan("jellyfin", "192.168.90.9")).status, 403, "an outsider on vnet-ingress");
+    const relayed = fromLan("jellyfin", peer, { "X-Forwarded-For": LAN_CLIENT, "CF-Connecting-IP": LAN_CLIENT });
+    assert.equal(traefikServe(plan, relayed).status, 403, "cloudflared's own address is judged, never a LAN address it forwards");
+    assert.equal(throughTunnel(plan, host("jellyfin"), "/", LAN_CLIENT).error, "no ingress rule", "a LAN-only host is not on the tunnel");
+    const labels = traefikConfig(plan).labels;
+    assert.match(labels["traefik.http.routers.jellyfin.middlewares"], /lan-only@file/);
+    assert.doesNotMatch(labels["traefik.http.routers.jellyseerr.middlewares"], /lan-only/, "the stack-wide lanOnly leaves tunnelled routes alone");
+    assert.doesNotMatch(labels["traefik.http.routers.plex.middlewares"], /lan-only/, "the service's own lanOnly: false wins");
+  });
+
+  it("rate limit: the burst passes at once, then 429, per client; behind the tunnel each visitor has a bucket of its own", () => {
+    const state: ModelState = { buckets: new Map() };
+    const lan = Array.from({ length: RATE.burst + 2 }, () => traefikServe(plan, fromLan("jellyfin"), state).status);
+    assert.deepEqual(lan, [200, 200, 200, 429, 429]);
+    assert.equal(traefikServe(plan, fromLan("jellyfin", "192.168.1.51"), state).status, 200, "another LAN client");
+    const visitor = (ip: string) => throughTunnel(plan, host("homepage"), "/", ip, {}, state).status;
+    assert.deepEqual(
+      Array.from({ length: RATE.burst + 1 }, () => visitor("203.0.113.7")),
+      [200, 200, 200, 429],
+    );
+    assert.equal(visitor("203.0.113.8"), 200, "a second visitor is not limited by the first, though both come from cloudflared");
+  });
+
+  it("AppSec: the bouncer asks CrowdSec on :7422, which listens there with the virtual-patching rules", () => {
+    const bouncer = dynamic.find((d) => d.http?.middlewares?.crowdsec)!.http.middlewares.crowdsec.plugin.bouncer;
+    assert.equal(bouncer.crowdsecAppsecEnabled, true);
+    assert.equal(bouncer.crowdsecAppsecHost, "crowdsec:7422");
+    const crowdsec = container(plan, "crowdsec");
+    assert.match(crowdsec.env.COLLECTIONS, /crowdsecurity\/appsec-virtual-patching/);
+    assert.match(crowdsec.env.COLLECTIONS, /crowdsecurity\/appsec-generic-rules/);
+    const acquisition = file(crowdsec, "/etc/crowdsec/acquis.d/appsec.yaml");
+    assert.match(acquisition, /^source: appsec$/m);
+    assert.match(acquisition, /^listen_addr: 0\.0\.0\.0:7422$/m);
+    assert.match(acquisition, /^appsec_config: crowdsecurity\/appsec-default$/m);
   });
 });

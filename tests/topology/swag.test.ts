@@ -66,20 +66,35 @@ describe("generated SWAG confs pass nginx -t", function () {
     this.skip();
   });
 
+  const TUNNEL = {
+    enabled: true,
+    accountId: "0123456789abcdef0123456789abcdef",
+    zoneId: "fedcba9876543210fedcba9876543210",
+    zone: "example.com",
+    allow: { emails: ["o@example.com"] },
+  };
   const variants: [string, Record<string, unknown>][] = [
     ["lab (internal CA)", {}],
     ["lab with ACME", { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } }],
     [
       "lab with the tunnel (real client IP from cloudflared only)",
       {
-        cloudflare: {
-          enabled: true,
-          accountId: "0123456789abcdef0123456789abcdef",
-          zoneId: "fedcba9876543210fedcba9876543210",
-          zone: "example.com",
-          allow: { emails: ["o@example.com"] },
-        },
+        cloudflare: TUNNEL,
         services: { jellyfin: { expose: "tunnel" }, sonarr: {}, qbittorrent: {}, dozzle: {}, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } },
+      },
+    ],
+    [
+      "lab with every middleware: LAN-only with extra ranges, rate limits, compression off for one, behind the tunnel",
+      {
+        cloudflare: TUNNEL,
+        middlewares: { lanOnly: true, rateLimit: true, lanSources: ["10.8.0.0/24", "100.64.0.0/10"] },
+        services: {
+          jellyfin: { expose: "tunnel" },
+          sonarr: { middlewares: { rateLimit: { average: 1, burst: 5 }, compression: false } },
+          qbittorrent: { middlewares: { lanOnly: false, secureHeaders: false } },
+          dozzle: {},
+          whoami: { image: "traefik/whoami:v1.11.0", port: 80 },
+        },
       },
     ],
     [

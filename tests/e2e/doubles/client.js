@@ -1,6 +1,7 @@
 // The HTTP client of the end-to-end test: runs every request of /e2e/requests-<name>.json in parallel, each
 // bounded, never following redirects by itself (a redirect chain is followed explicitly, `follow` hops at
 // most, so a loop shows as a chain that never settles). Prints one JSON array of results.
+// A result carries the response headers (lower-case names, as node gives them).
 // A request: { id, url, via: "host:port" (where to connect; the URL's host stays Host and SNI), plain (talk
 //   plain HTTP to `via` whatever the URL's scheme: the edge's leg to the tunnel peer), headers, follow, ca (file) }.
 "use strict";
@@ -29,7 +30,16 @@ function once(url, { via, plain, headers = {}, ca }) {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (d) => (body += d.length + body.length > 4096 ? "" : d));
-        res.on("end", () => resolve({ url, status: res.statusCode, location: res.headers.location ?? null, setCookie: res.headers["set-cookie"] ?? [], body }));
+        res.on("end", () =>
+          resolve({
+            url,
+            status: res.statusCode,
+            location: res.headers.location ?? null,
+            setCookie: res.headers["set-cookie"] ?? [],
+            headers: res.headers,
+            body,
+          }),
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));

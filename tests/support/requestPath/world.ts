@@ -8,11 +8,12 @@
  */
 import Docker from "dockerode";
 import * as yaml from "js-yaml";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SWAG_NGINX } from "../../../topology/swag";
 import type { Plan, PlannedContainer } from "../../../topology/types";
-import { randomSubnets } from "../engine/engineSuite";
+import { REQUIRE_DOCKER, randomSubnets } from "../engine/engineSuite";
 import { LABELS } from "../engine/engineMapping";
 import { connectEngine, execIn, runWorkDir } from "../engine/realise";
 import { TestPki, makePki } from "./pki";
@@ -20,6 +21,17 @@ import { TestPki, makePki } from "./pki";
 export const E2E_IMAGE = process.env.HOMELAB_E2E_IMAGE ?? "homelab-test/e2e:1";
 /** The request path fixtures (SWAG includes, doubles) live with the suite in tests/e2e/. */
 const HERE = path.join(__dirname, "..", "..", "e2e");
+
+/** A mocha `before` hook (`before(buildE2eImage)`): builds the image, or skips (fails under HOMELAB_REQUIRE_DOCKER=1). */
+export function buildE2eImage(this: Mocha.Context): void {
+  try {
+    execFileSync("bash", [path.join(HERE, "build-image.sh")], { stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
+  } catch (e) {
+    const reason = `the e2e image cannot be built: ${(e as { stderr?: Buffer }).stderr?.toString() ?? (e as Error).message}`;
+    if (REQUIRE_DOCKER) throw new Error(reason);
+    this.skip();
+  }
+}
 const JS_YAML = path.dirname(require.resolve("js-yaml/package.json"));
 /** The session cookie value the Authelia double accepts as a finished two-factor login of `user`. */
 export const SESSION = "e2e-two-factor-session";
@@ -197,7 +209,8 @@ async function waitForPorts(docker: Docker, e: Endpoint, ports: number[], what: 
   throw new Error(`${what} did not listen on ${ports.join(",")}:\n${logs.split("\n").slice(-30).join("\n")}`);
 }
 
-export async function buildWorld(plan: Plan, runId: string): Promise<World> {
+/** `lan`: the LAN network's addresses, when the plan must know them in advance (a LAN-only allowlist); drawn at random otherwise. */
+export async function buildWorld(plan: Plan, runId: string, options: { lan?: { subnet: string; gateway: string } } = {}): Promise<World> {
   const docker = connectEngine();
   const started = String(Date.now());
   const w = { docker, runId, started };
@@ -223,7 +236,8 @@ export async function buildWorld(plan: Plan, runId: string): Promise<World> {
 
   const ingressNet = plan.networks.find((n) => n.kind === "ingress")!;
   const ingress = await createNetwork(w, "ingress", () => ({ subnet: ingressNet.subnet, gateway: ingressNet.gateway, ipRange: ingressNet.ipRange }));
-  const lan = await createNetwork(w, "lan", () => randomSubnets(1)[0]);
+  // A given LAN cannot be drawn again: an overlap fails at once, for the caller to plan with other addresses.
+  const lan = await createNetwork(w, "lan", () => options.lan ?? randomSubnets(1)[0], options.lan ? 0 : undefined);
   const swagName = `${plan.prefix}swag`;
   const onIngress = (name: string) => ({ name: ingress, aliases: [name], ip: plan.containers.find((c) => c.name === name)?.addresses?.[ingressNet.name] });
 
