@@ -9,7 +9,7 @@ import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
 import { problemLine, visible } from "./config/echo";
 import { rawConfigFromEntries, StackFileError } from "./config/load";
 import { buildPlan } from "./topology/plan";
-import { TUNNEL_CONNECTOR } from "./topology/remoteAccess";
+import { TUNNEL_CONNECTOR } from "./config/catalog";
 
 // Which config keys are secrets is only exposed internally by the SDK; the schema needs it to refuse plain-text secrets.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };

@@ -1,12 +1,11 @@
+import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import { compareNames } from "./order";
 import type { AccessRule, AutheliaPlan, PlannedFile, PlannedSecret, PlanProblem, Route } from "./types";
 
-export const AUTHELIA = "authelia";
-export const AUTHELIA_PORT = 9091;
 /** Same name the generic database-password rule gives Authelia's PostgreSQL (see host.ts). */
 const AUTHELIA_DB_PASSWORD = `${AUTHELIA}-db-password`;
 /** Matches `/api` and everything under it, with or without a query. */

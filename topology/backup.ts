@@ -2,9 +2,9 @@ import * as path from "node:path";
 import { CREDENTIAL_ENV, type BackupCredentials } from "../config/backupSchema";
 import type { CatalogEntry } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import { AUTHELIA_POSTGRES_IMAGE, type ResolvedService } from "./services";
-import type { PlannedContainer, PlannedNetwork, PlannedSecret, PlanProblem } from "./types";
+import type { Naming } from "./naming";
+import { POSTGRES_IMAGE } from "../config/catalog";
+import type { BackupPlan, BackupTarget, PlannedContainer, PlannedNetwork, PlannedSecret, PlanProblem, ResolvedService } from "./types";
 
 export const BACKUP_SERVICE = "backup";
 /**
@@ -14,47 +14,9 @@ export const BACKUP_SERVICE = "backup";
  */
 export const RESTIC_IMAGE = "ghcr.io/restic/restic:0.18.1";
 /** pg_dump 17 dumps PostgreSQL 9.2 and newer, so one client image serves every database of the stack. */
-export const DUMP_IMAGE = AUTHELIA_POSTGRES_IMAGE;
+export const DUMP_IMAGE = POSTGRES_IMAGE;
 /** Where the official postgres images keep their data (docker-library/postgres Dockerfile, PGDATA): never copied live. */
 const PG_DATA = "/var/lib/postgresql/data";
-
-export interface BackupDatabase {
-  container: string;
-  user: string;
-  database: string;
-  /** Env var of the dump container holding this database's password. */
-  passwordEnv: string;
-}
-
-/** One service whose state is backed up: its config folder (minus live database files) and its database dumps. */
-export interface BackupTarget {
-  service: string;
-  /** Host folders in the snapshot: the service's config folder, its dump folder when it has databases (and /data with includeMedia). */
-  paths: string[];
-  configDir: string;
-  /** Where its database dumps are written before a run. */
-  dumpDir: string;
-  /** Host folders inside configDir restic never copies (a database's live files; they come back from the dump). */
-  liveDataDirs: string[];
-  databases: BackupDatabase[];
-  /** Its containers, in plan order: all are stopped for a restore and started again after it. */
-  containers: string[];
-  /** Those that hold state (a config folder or a database): replacing one of these is a risky change. */
-  stateful: string[];
-}
-
-export interface BackupPlan {
-  repository: string;
-  schedule: string;
-  keep: { daily: number; weekly: number; monthly: number };
-  exclude: string[];
-  /** restic's `--host` for every snapshot: the backup container's name, so scheduled and CLI runs share parents. */
-  host: string;
-  dumpRoot: string;
-  targets: BackupTarget[];
-  /** Credential field → env var, for the fields the owner set (the password always). */
-  credentialEnv: Record<string, string>;
-}
 
 /** The backup service, added to the stack's services when homelab:backup is set. */
 export function backupService(): ResolvedService {

@@ -3,28 +3,15 @@ import type { ContainerSpec, MountSource, NameContext } from "../config/catalog"
 import type { StackConfig } from "../config/schema";
 import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
 import { exposureOf } from "./routes";
-import { ResolvedService, SOCKET_PROXY } from "./services";
+import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
+import type { Naming } from "./naming";
 import { isSecret } from "../config/secret";
-import type { PlannedContainer, PlannedMount, PlannedSecret } from "./types";
+import type { PlannedContainer, PlannedMount, PlannedSecret, ResolvedService } from "./types";
 
-export const SOCKET_PROXY_PORT = 2375;
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
 export const PUBLISHED_LABEL = "homelab.published";
 /** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
 export const INTEL_RENDER_DEVICES = "/dev/dri";
-
-/** Docker names of everything the stack creates: one place decides them, with the prefix applied. */
-export function naming(prefix: string) {
-  return {
-    container: (service: string, suffix = "") => `${prefix}${service}${suffix ? `-${suffix}` : ""}`,
-    serviceNetwork: (service: string) => `${prefix}vnet-${service}`,
-    linkNetwork: (link: string) => `${prefix}vnet-link-${link}`,
-    ingress: `${prefix}vnet-ingress`,
-    socket: `${prefix}vnet-socket`,
-    volume: (service: string, name: string) => `${prefix}${service}-${name}`,
-  };
-}
-export type Naming = ReturnType<typeof naming>;
 
 export function containerSpecs(svc: ResolvedService): ContainerSpec[] {
   return [svc.entry.main, ...(svc.entry.companions ?? [])];

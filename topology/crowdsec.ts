@@ -1,11 +1,10 @@
+import { CROWDSEC, CROWDSEC_LAPI_PORT } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import { ACCESS_LOG_DIR } from "./proxy";
 import type { PlannedFile, PlannedMount, PlannedSecret } from "./types";
 
-export const CROWDSEC = "crowdsec";
-export const CROWDSEC_LAPI_PORT = 8080;
 export const BOUNCER_SECRET = "crowdsec-bouncer-key";
 
 /** Where the proxy writes its access log inside its container (SWAG's nginx logs to its /config). */

@@ -1,15 +1,16 @@
+import { AUTHELIA, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import { AUTHELIA, planAuthelia } from "./authelia";
-import { containerSpecs, type Naming } from "./containers";
-import { CROWDSEC, planCrowdSec } from "./crowdsec";
+import { planAuthelia } from "./authelia";
+import { containerSpecs } from "./containers";
+import type { Naming } from "./naming";
+import { planCrowdSec } from "./crowdsec";
 import { homepageFiles } from "./dashboard";
 import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
 import { tunnelPeerAddress, type TlsPlan } from "./tls";
-import { SOCKET_PROXY, type ResolvedService } from "./services";
 import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { Widget } from "./wiring";
-import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, Route, SocketProxyPlan } from "./types";
+import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, ResolvedService, Route, SocketProxyPlan } from "./types";
 
 export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
 
@@ -106,7 +107,7 @@ export function planHostStack(
       add(target, { labels: traefikRouteLabels(route, Number(route.upstream.split(":")[1]), ctx) });
     }
     add(proxy, {
-      files: traefikFiles(ctx, socket.socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:2375`),
+      files: traefikFiles(ctx, socket.socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}`),
       secretEnv: cfg.acme ? { CF_DNS_API_TOKEN: ACME_TOKEN_SECRET } : {},
     });
     if (ctx.authelia) add(main(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) });
@@ -163,15 +164,15 @@ export function planHostStack(
     problems.push({ path: "homelab:authelia.apiBypass", message: "no route uses Authelia, so there is nothing to bypass" });
   }
 
-  const homepageRoute = routes.find((r) => r.service === "homepage");
-  if (has("homepage"))
-    add(main("homepage"), {
+  const homepageRoute = routes.find((r) => r.service === HOMEPAGE);
+  if (has(HOMEPAGE))
+    add(main(HOMEPAGE), {
       env: homepageRoute ? { HOMEPAGE_ALLOWED_HOSTS: homepageRoute.host } : {},
       files: homepageFiles(
         services,
         routes,
         names,
-        socket.socketProxy?.consumers.some((c) => c.service === "homepage") ? socket.socketProxy : undefined,
+        socket.socketProxy?.consumers.some((c) => c.service === HOMEPAGE) ? socket.socketProxy : undefined,
         widgets,
       ),
     });

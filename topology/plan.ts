@@ -1,8 +1,10 @@
+import { AUTHELIA } from "../config/catalog";
 import { validateStackConfig, type StackConfig } from "../config/schema";
 import { secretRefsIn } from "../config/secret";
 import { allocateServiceSubnets, checkSharedBlock, Reserved, SubnetRequest } from "./allocate";
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
-import { containerSpecs, naming, needsOwnNetwork, planContainers, userEnv } from "./containers";
+import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
+import { naming } from "./naming";
 import { backupService, planBackup } from "./backup";
 import { checkPolicy, NETWORK_POLICY, publishProblems } from "./policy";
 import { planHostStack } from "./host";
@@ -10,8 +12,8 @@ import { planPlexClaim, planWiring } from "./wiring";
 import { planRemoteAccess } from "./remoteAccess";
 import { ingressDynamicRange, planTls } from "./tls";
 import { exposureOf, planRoutes } from "./routes";
-import { deprecationWarnings, missingLinks, ResolvedService, resolveServices } from "./services";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult } from "./types";
+import { deprecationWarnings, missingLinks, resolveServices } from "./services";
+import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult, ResolvedService } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
@@ -270,9 +272,9 @@ const LOGIN_LEVELS = new Set(["one_factor", "two_factor"]);
  */
 export function autheliaReachability(plan: Plan, cfg: StackConfig): { problems: PlanProblem[]; warnings: string[] } {
   const none = { problems: [], warnings: [] };
-  const needLogin = plan.routes.filter((r) => r.service !== "authelia" && LOGIN_LEVELS.has(r.auth));
+  const needLogin = plan.routes.filter((r) => r.service !== AUTHELIA && LOGIN_LEVELS.has(r.auth));
   if (!needLogin.length) return none;
-  const portal = plan.routes.find((r) => r.service === "authelia");
+  const portal = plan.routes.find((r) => r.service === AUTHELIA);
   const path = "homelab:services.authelia.expose";
   const hosts = (routes: typeof needLogin) =>
     `${routes
@@ -310,7 +312,7 @@ export function hostNameProblems(plan: Plan, cfg: StackConfig): PlanProblem[] {
     seen.add(host);
     const long = host.split(".").find((label) => label.length > 63);
     if (host.length <= 253 && !long) continue;
-    const path = service === "authelia" && !cfg.services.authelia?.subdomain ? "homelab:authelia.subdomain" : `homelab:services.${service}.subdomain`;
+    const path = service === AUTHELIA && !cfg.services.authelia?.subdomain ? "homelab:authelia.subdomain" : `homelab:services.${service}.subdomain`;
     problems.push({
       path,
       message: `host ${host.slice(0, 80)}… ${long ? `has a label of ${long.length} characters (DNS allows 63)` : `is ${host.length} characters long (DNS allows 253)`}: shorten the subdomain or homelab:domain`,

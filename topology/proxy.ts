@@ -1,8 +1,9 @@
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
-import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
-import type { Naming } from "./containers";
+import { AUTHELIA, AUTHELIA_PORT, CROWDSEC } from "../config/catalog";
+import { needsForwardAuth } from "./authelia";
+import type { Naming } from "./naming";
 import { TLS_PLACEHOLDERS, type TlsPlan } from "./tls";
 import type { PlannedFile, Route } from "./types";
 
@@ -43,7 +44,7 @@ const routerName = (names: Naming, service: string) => names.container(service);
 /** The middlewares a route passes through, in order: CrowdSec first (drop banned IPs early), then SSO. */
 export function traefikMiddlewares(route: Route, ctx: ProxyContext): string[] {
   return [
-    ...(ctx.crowdsec ? [`${ctx.names.container("crowdsec")}@file`] : []),
+    ...(ctx.crowdsec ? [`${ctx.names.container(CROWDSEC)}@file`] : []),
     ...(ctx.authelia && needsForwardAuth(route) ? [`${ctx.names.container(AUTHELIA)}@docker`] : []),
   ];
 }
@@ -163,7 +164,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     const dynamic = {
       http: {
         middlewares: {
-          [names.container("crowdsec")]: {
+          [names.container(CROWDSEC)]: {
             plugin: {
               bouncer: {
                 enabled: true,

@@ -1,11 +1,20 @@
+import { TUNNEL_CONNECTOR } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
+import type { Naming } from "./naming";
 import { TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
-import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlannedContainer, PlanProblem, Route, TunnelPlan } from "./types";
+import type {
+  AccessAppPlan,
+  AccessPolicyPlan,
+  CloudflarePlan,
+  DnsRecordPlan,
+  IngressRule,
+  PlannedContainer,
+  PlanProblem,
+  ResolvedService,
+  Route,
+  TunnelPlan,
+} from "./types";
 
-/** The catalog service that runs the tunnel; the planner adds it when Cloudflare is enabled. */
-export const TUNNEL_CONNECTOR = "cloudflared";
 /** Stands in for the tunnel's id in planned DNS content until the tunnel exists. */
 export const TUNNEL_ID = "<tunnel-id>";
 export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";

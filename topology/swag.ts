@@ -25,8 +25,9 @@
  * default_server for unknown hosts (root/defaults/nginx/site-confs/default.conf.sample).
  */
 import { secretRef } from "../config/secret";
-import type { Naming } from "./containers";
-import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
+import type { Naming } from "./naming";
+import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
+import { needsForwardAuth } from "./authelia";
 import type { ProxyContext } from "./proxy";
 import { TLS_PLACEHOLDERS } from "./tls";
 import type { PlannedFile, Route } from "./types";

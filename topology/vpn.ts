@@ -1,10 +1,10 @@
 import { catalogEntry, type ContainerSpec } from "../config/catalog";
 import { GLUETUN } from "../config/catalog/vpn";
 import type { StackConfig, VpnCredentials } from "../config/schema";
-import { containerSpecs, PUBLISHED_LABEL, type Naming } from "./containers";
+import { containerSpecs, PUBLISHED_LABEL } from "./containers";
+import type { Naming } from "./naming";
 import { compareNames } from "./order";
-import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedNetwork, PlanProblem, Route, VpnClient } from "./types";
+import type { PlannedContainer, PlannedNetwork, PlanProblem, ResolvedService, Route, VpnClient } from "./types";
 
 /**
  * VPN routing through Gluetun (seed 001's *full* and *minimal* modes). Three steps, run by the planner:

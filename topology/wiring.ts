@@ -1,8 +1,7 @@
 import { GLUETUN } from "../config/catalog/vpn";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedSecret, PlanProblem } from "./types";
+import type { Naming } from "./naming";
+import type { PlannedContainer, PlannedSecret, PlanProblem, ResolvedService } from "./types";
 
 const UNPACKERR = "unpackerr";
 const HOMEPAGE = "homepage";

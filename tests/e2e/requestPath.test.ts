@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
-import { AUTHELIA } from "../../topology/authelia";
+import { AUTHELIA } from "../../config/catalog";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { REQUIRE_DOCKER, engineRuns } from "../engine/engineSuite";
