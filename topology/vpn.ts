@@ -1,5 +1,4 @@
-import { catalogEntry, type ContainerSpec } from "../config/catalog";
-import { GLUETUN } from "../config/catalog/vpn";
+import { catalogEntry, GLUETUN, type ContainerSpec } from "../config/catalog";
 import type { StackConfig, VpnCredentials } from "../config/schema";
 import { containerSpecs, PUBLISHED_LABEL } from "./containers";
 import type { Naming } from "./naming";

@@ -1,10 +1,9 @@
-import { GLUETUN } from "../config/catalog/vpn";
+import { GLUETUN, HOMEPAGE } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./naming";
 import type { PlannedContainer, PlannedSecret, PlanProblem, ResolvedService } from "./types";
 
 const UNPACKERR = "unpackerr";
-const HOMEPAGE = "homepage";
 
 /** A Homepage service widget: its type, the URL Homepage calls, and the env var holding the API key. */
 export interface Widget {
