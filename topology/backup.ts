@@ -147,7 +147,7 @@ function resticScript(plan: BackupPlan): string {
 }
 
 /**
- * `homelab:backup` → the backup plan, and the two backup containers wired to it: restic reads every
+ * `homelab:backup` → the backup plan, and the two backup containers wired to it (returned in their place): restic reads every
  * config folder (read-only, at the same path as on the host, so snapshots look the same whoever takes
  * them) and the dumps; the dump container joins each database's service network (NETWORK_POLICY reachesDatabases, policy/networkPolicy.ts).
  */
@@ -156,8 +156,8 @@ export function planBackup(
   containers: PlannedContainer[],
   networks: PlannedNetwork[],
   names: Naming,
-): { backup?: BackupPlan; secrets: PlannedSecret[]; problems: PlanProblem[] } {
-  if (!cfg.backup) return { secrets: [], problems: [] };
+): { backup?: BackupPlan; containers: PlannedContainer[]; secrets: PlannedSecret[]; problems: PlanProblem[] } {
+  if (!cfg.backup) return { containers: [], secrets: [], problems: [] };
   const problems: PlanProblem[] = [];
   const creds: Partial<BackupCredentials> = cfg.backupCredentials ?? {};
   if (!creds.password)
@@ -202,23 +202,25 @@ export function planBackup(
   const configRoot = { source: cfg.paths.config, target: cfg.paths.config, readOnly: true, type: "bind" as const };
   const dumpRoot = { source: plan.dumpRoot, target: plan.dumpRoot, readOnly: false, type: "bind" as const };
   const media = cfg.backup.includeMedia ? [{ source: cfg.paths.data, target: cfg.paths.data, readOnly: true, type: "bind" as const }] : [];
-  Object.assign(restic, {
+  const scheduled: PlannedContainer = {
+    ...restic,
     entrypoint: ["/bin/sh", "-c"],
     command: [resticScript(plan)],
     mounts: [configRoot, dumpRoot, ...media],
     env: { ...restic.env, RESTIC_REPOSITORY: repo },
     secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, `backup-${field.toLowerCase()}`])),
-  });
+  };
   // docker-library/postgres runs docker-entrypoint.sh (which starts a server); the dump container only needs the client.
   const databaseNetworks = networks
     .filter((n) => n.kind === "service" && targets.some((t) => t.service === n.service && t.databases.length > 0))
     .map((n) => n.name);
-  Object.assign(dump, {
+  const dumper: PlannedContainer = {
+    ...dump,
     entrypoint: ["/bin/sh", "-c"],
     command: [dumpScript(plan)],
     networks: [...dump.networks, ...databaseNetworks],
     mounts: [dumpRoot],
     secretEnv: Object.fromEntries(targets.flatMap((t) => t.databases.map((db) => [db.passwordEnv, `${t.service}-db-password`]))),
-  });
-  return { backup: plan, secrets, problems };
+  };
+  return { backup: plan, containers: [scheduled, dumper], secrets, problems };
 }

@@ -1,6 +1,7 @@
 import { GLUETUN, HOMEPAGE } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./naming";
+import type { ContainerPatch } from "./patch";
 import type { PlannedContainer, PlannedSecret, PlanProblem, ResolvedService } from "./types";
 
 const UNPACKERR = "unpackerr";
@@ -13,6 +14,8 @@ export interface Widget {
 }
 
 export interface Wiring {
+  /** The API keys as secret env of each app, Homepage and Unpackerr; Unpackerr's URLs. */
+  patches: ContainerPatch[];
   secrets: PlannedSecret[];
   warnings: string[];
   /** Service name → its Homepage widget. */
@@ -32,10 +35,11 @@ export function planWiring(
   routed: Set<string>,
   linksOf: (service: string) => string[],
 ): Wiring {
+  const patches: ContainerPatch[] = [];
   const secrets: PlannedSecret[] = [];
   const warnings: string[] = [];
   const widgets = new Map<string, Widget>();
-  const main = new Map(containers.filter((c) => c.name === names.container(c.service)).map((c) => [c.service, c]));
+  const main = new Set(containers.filter((c) => c.name === names.container(c.service)).map((c) => c.service));
   const has = (name: string) => main.has(name);
 
   for (const svc of services.filter((s) => s.entry.apiKey && main.has(s.name))) {
@@ -43,13 +47,13 @@ export function planWiring(
     const secret = `${svc.name}-api-key`;
     const port = svc.entry.main.port!;
     secrets.push({ name: secret, source: "generated", length: 32, purpose: `${svc.name} API key (${key.env})` });
-    main.get(svc.name)!.secretEnv[key.env] = secret;
+    patches.push({ container: names.container(svc.name), secretEnv: { [key.env]: secret } });
 
     if (key.homepageWidget && has(HOMEPAGE)) {
       // Homepage is on vnet-ingress with every web app; a routed app answers at Gluetun's name.
       const host = routed.has(svc.name) ? names.container(GLUETUN) : names.container(svc.name);
       const keyEnv = `HOMEPAGE_VAR_${svc.name.toUpperCase().replace(/-/g, "_")}_API_KEY`;
-      main.get(HOMEPAGE)!.secretEnv[keyEnv] = secret;
+      patches.push({ container: names.container(HOMEPAGE), secretEnv: { [keyEnv]: secret } });
       widgets.set(svc.name, { type: key.homepageWidget, url: `http://${host}:${port}`, keyEnv });
     }
     if (key.unpackerr && has(UNPACKERR)) {
@@ -59,12 +63,14 @@ export function planWiring(
         continue;
       }
       const prefix = `UN_${key.unpackerr}_0`;
-      const unpackerr = main.get(UNPACKERR)!;
-      Object.assign(unpackerr.env, { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" });
-      unpackerr.secretEnv[`${prefix}_API_KEY`] = secret;
+      patches.push({
+        container: names.container(UNPACKERR),
+        env: { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" },
+        secretEnv: { [`${prefix}_API_KEY`]: secret },
+      });
     }
   }
-  return { secrets, warnings, widgets };
+  return { patches, secrets, warnings, widgets };
 
   /** How `from` reaches `to`'s web port: one namespace (both routed), or a shared link network. */
   function reach(from: string, to: string, port: number): string | undefined {
@@ -75,12 +81,17 @@ export function planWiring(
 }
 
 /** `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config. */
-export function planPlexClaim(cfg: StackConfig, containers: PlannedContainer[], names: Naming): { secrets: PlannedSecret[]; problems: PlanProblem[] } {
-  if (!cfg.plex) return { secrets: [], problems: [] };
+export function planPlexClaim(
+  cfg: StackConfig,
+  containers: PlannedContainer[],
+  names: Naming,
+): { patches: ContainerPatch[]; secrets: PlannedSecret[]; problems: PlanProblem[] } {
+  const none = { patches: [], secrets: [] };
+  if (!cfg.plex) return { ...none, problems: [] };
   const plex = containers.find((c) => c.name === names.container("plex"));
-  if (!plex) return { secrets: [], problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
-  plex.secretEnv.PLEX_CLAIM = "plex-claim";
+  if (!plex) return { ...none, problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
   return {
+    patches: [{ container: plex.name, secretEnv: { PLEX_CLAIM: "plex-claim" } }],
     secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }],
     problems: [],
   };
