@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { sharedNamespaceMode, sharedNamespaceOwner } from "../topology/policy";
 import type { Plan, PlannedContainer, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
@@ -58,9 +59,9 @@ export function joinNamespace(
   args: docker.ContainerArgs,
   namespaces: ReadonlyMap<string, docker.Container> | undefined,
 ): { args: docker.ContainerArgs; opts: pulumi.CustomResourceOptions } {
-  const owner = c.networkMode?.startsWith("container:") ? c.networkMode.slice("container:".length) : undefined;
+  const owner = sharedNamespaceOwner(c.networkMode);
   if (!owner) return { args, opts: {} };
   const gateway = namespaces?.get(owner);
   if (!gateway) throw new pulumi.RunError(`${c.name} shares the namespace of ${owner}, which this program does not create`);
-  return { args: { ...args, networkMode: pulumi.interpolate`container:${gateway.id}` }, opts: { replaceOnChanges: ["networkMode"] } };
+  return { args: { ...args, networkMode: gateway.id.apply(sharedNamespaceMode) }, opts: { replaceOnChanges: ["networkMode"] } };
 }

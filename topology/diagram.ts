@@ -1,4 +1,4 @@
-import { DOCKER_SOCKETS, exposesDockerSocket, judgeContainer } from "../policy/networkPolicy";
+import { DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, sharedNamespaceOwner } from "../policy/networkPolicy";
 import { networksByName, plannedView, servicesWithDatabase } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
@@ -57,9 +57,7 @@ export function networkNodeId(name: string): string {
 }
 
 /** `container:<name>` → `<name>` (the plan names the container, Docker stores its id). */
-function namespaceOwner(c: PlannedContainer): string | undefined {
-  return c.networkMode?.startsWith("container:") ? c.networkMode.slice("container:".length) : undefined;
-}
+const namespaceOwner = (c: PlannedContainer): string | undefined => sharedNamespaceOwner(c.networkMode);
 
 export function renderDiagram(plan: Plan): string {
   const remote = plan as Plan & RemoteAccessView;
