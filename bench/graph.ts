@@ -1,3 +1,5 @@
+import { compareNames } from "../topology/order";
+
 /** One registered resource as the program child records it (inputs only when asked for). */
 export interface RecordedResource {
   urn: string;
@@ -82,5 +84,5 @@ export function dependencyShape(resources: readonly RecordedResource[]): Depende
 export function countByType(resources: readonly { type: string }[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareNames(a, b)));
 }

@@ -1,4 +1,5 @@
 import { ContainerView, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, LABELS, sharedNamespaceOwner, viewFromLabels } from "../policy/networkPolicy";
+import { compareNames } from "./order";
 import { NETWORK_POLICY } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
@@ -186,5 +187,5 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);
-  return findings.sort((a, b) => order(a.kind) - order(b.kind) || a.object.localeCompare(b.object) || a.actual.localeCompare(b.actual));
+  return findings.sort((a, b) => order(a.kind) - order(b.kind) || compareNames(a.object, b.object) || compareNames(a.actual, b.actual));
 }
