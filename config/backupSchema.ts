@@ -37,7 +37,6 @@ export const backupConfig = z.strictObject({
   /** The shared media folder (homelab:paths.data) is large and usually replaceable: left out unless asked for. */
   includeMedia: z.boolean().default(false),
 });
-export type BackupConfig = z.infer<typeof backupConfig>;
 
 /**
  * `homelab:backupCredentials`, set with `pulumi config set --secret --path 'homelab:backupCredentials.password' …`:

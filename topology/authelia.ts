@@ -1,6 +1,7 @@
 import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
+import type { AutheliaConfig } from "../config/hostSchema";
 import type { StackConfig } from "../config/schema";
 import type { Naming } from "./naming";
 import { compareNames } from "./order";
@@ -47,7 +48,7 @@ export function needsForwardAuth(route: Route): boolean {
  * from its auth level. Deliberately no `networks:` rules: a "trusted LAN" bypass can be spoofed through
  * X-Forwarded-For.
  */
-export function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
+function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
   const routed = routes.filter((r) => r.service !== AUTHELIA);
   return [
     ...routed
@@ -102,7 +103,7 @@ function apiBypassProblems(apiBypass: string[], routes: Route[]): PlanProblem[] 
 const generated = (name: string, purpose: string, length = 64): PlannedSecret => ({ name, source: "generated", length, purpose });
 
 /** Authelia's own secrets, each in a file its `*_FILE` environment variable names. */
-function autheliaSecretFiles(a: StackConfig["authelia"]): { secrets: PlannedSecret[]; env: Record<string, string>; files: PlannedFile[] } {
+function autheliaSecretFiles(a: AutheliaConfig): { secrets: PlannedSecret[]; env: Record<string, string>; files: PlannedFile[] } {
   const secrets: [string, PlannedSecret][] = [
     ["AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET", generated("authelia-jwt-secret", "Authelia password-reset JWT signing key")],
     ["AUTHELIA_SESSION_SECRET", generated("authelia-session-secret", "Authelia session secret")],

@@ -11,7 +11,7 @@ import type { PlannedContainer, PlannedMount, PlannedSecret, ResolvedService } f
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
 export const PUBLISHED_LABEL = "homelab.published";
 /** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
-export const INTEL_RENDER_DEVICES = "/dev/dri";
+const INTEL_RENDER_DEVICES = "/dev/dri";
 
 export function containerSpecs(svc: ResolvedService): ContainerSpec[] {
   return [svc.entry.main, ...(svc.entry.companions ?? [])];

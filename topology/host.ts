@@ -13,7 +13,7 @@ import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRul
 import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, ResolvedService, Route, SocketProxyPlan } from "./types";
 
-export const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
+const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
 
 export interface HostSlice {
   patches: ContainerPatch[];

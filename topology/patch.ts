@@ -35,10 +35,3 @@ export function applyPatches(containers: PlannedContainer[], patches: ContainerP
   for (const p of patches) byContainer.set(p.container, [...(byContainer.get(p.container) ?? []), p]);
   return containers.map((c) => (byContainer.get(c.name) ?? []).reduce(applyPatch, c));
 }
-
-/** Each service's main container (the one named after it): the first one wins, as a search in plan order would. */
-export function mainContainers(containers: PlannedContainer[], container: (service: string) => string): Map<string, PlannedContainer> {
-  const mains = new Map<string, PlannedContainer>();
-  for (const c of containers) if (c.name === container(c.service) && !mains.has(c.service)) mains.set(c.service, c);
-  return mains;
-}

@@ -1,5 +1,5 @@
 import { TUNNEL_CONNECTOR } from "../config/catalog";
-import type { StackConfig } from "../config/schema";
+import type { CloudflareConfig, StackConfig } from "../config/schema";
 import type { Naming } from "./naming";
 import type { ContainerPatch } from "./patch";
 import { TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
@@ -9,14 +9,14 @@ import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, In
 export const TUNNEL_ID = "<tunnel-id>";
 export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
 export const CATCH_ALL: IngressRule = { service: "http_status:404" };
-export const ALLOW_POLICY = "allow";
+const ALLOW_POLICY = "allow";
 
 /** Where cloudflared hands traffic to: the proxy's HTTPS port, which routes by Host header (and to Gluetun for VPN-routed services). */
-export const PROXY_ORIGIN_PORT = 443;
+const PROXY_ORIGIN_PORT = 443;
 /** The stack CA inside the cloudflared container, for verifying the proxy's internal certificate. */
 export const TUNNEL_CA_FILE = "/etc/cloudflared/homelab-ca.pem";
 
-export const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
+const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
 
 export interface RemoteAccessPlan {
   cloudflare?: CloudflarePlan;
@@ -80,8 +80,6 @@ function originFor(proxy: StackConfig["proxy"], names: Naming, host: string, tls
     },
   };
 }
-
-type CloudflareConfig = NonNullable<StackConfig["cloudflare"]>;
 
 interface RemoteAccessSlice {
   remote: RemoteAccessPlan;

@@ -1,5 +1,5 @@
 import { catalogEntry, GLUETUN, type ContainerSpec } from "../config/catalog";
-import type { StackConfig, VpnCredentials } from "../config/schema";
+import type { StackConfig, VpnConfig, VpnCredentials } from "../config/schema";
 import { containerSpecs, PUBLISHED_LABEL } from "./containers";
 import type { Naming } from "./naming";
 import { compareNames } from "./order";
@@ -275,7 +275,7 @@ function gatewayWithClients(
 /** Gluetun's provider settings; the LAN and the networks it is on stay reachable outside the tunnel. */
 function gatewayEnv(
   cfg: StackConfig,
-  vpn: NonNullable<StackConfig["vpn"]>,
+  vpn: VpnConfig,
   gatewayNetworks: string[],
   networks: PlannedNetwork[],
   forwardedPortCommand: string | undefined,
@@ -297,7 +297,7 @@ function gatewayEnv(
 }
 
 /** The credentials the VPN type (and the proxies asked for) need, as secret config keys. */
-function gatewaySecretEnv(cfg: StackConfig, vpn: NonNullable<StackConfig["vpn"]>): Record<string, string> {
+function gatewaySecretEnv(cfg: StackConfig, vpn: VpnConfig): Record<string, string> {
   const creds = cfg.vpnCredentials ?? {};
   const secretEnv: Record<string, keyof VpnCredentials> = {
     ...(vpn.type === "wireguard" ? { WIREGUARD_PRIVATE_KEY: "wireguardPrivateKey" as const } : {}),
