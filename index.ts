@@ -45,7 +45,8 @@ const { secrets, ca } = withoutPromiseStackTraces(() => {
       ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls)
       : undefined;
   const gatewayService = vpnGatewayService(plan);
-  const gateway = gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw) });
+  const gateway =
+    gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw), secrets });
   for (const service of plan.services) {
     if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
     new ServiceStack(service.name, { service, plan, images, networkNames, secrets, ca, namespaces: gateway?.namespaces });

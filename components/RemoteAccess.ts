@@ -4,10 +4,11 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
+import { TUNNEL_ID } from "../topology/remoteAccess";
 import type { Plan } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
+import { resolveSecretEnv } from "./secretEnv";
 import type { ImageCache } from "./images";
 
 /**
@@ -134,11 +135,15 @@ export class RemoteAccess extends pulumi.ComponentResource {
       c,
       withInternalCa((f) => f.content, args.ca),
     );
-    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image), args.networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
-      parent: this,
-      deleteBeforeReplace: true,
-      dependsOn: [this.tunnel, config],
-    });
+    this.connector = new docker.Container(
+      c.name,
+      containerArgs(c, images.imageId(c.image), args.networkNames, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
+      {
+        parent: this,
+        deleteBeforeReplace: true,
+        dependsOn: [this.tunnel, config],
+      },
+    );
 
     this.registerOutputs({ tunnelId, publicHosts: dns.map((r) => r.name) });
   }

@@ -34,7 +34,7 @@ export class ServiceStack extends pulumi.ComponentResource {
     this.network = network;
     for (const c of plan.containers.filter((c) => c.service === service.name)) {
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
-      const secretEnv = args.secrets?.env(c.secretEnv) ?? {};
+      const secretEnv = args.secrets?.env(c.name, c.secretEnv) ?? {};
       const content = withInternalCa((f) => (args.secrets ? args.secrets.content(f) : f.content), args.ca);
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(
         c,

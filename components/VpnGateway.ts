@@ -5,6 +5,8 @@ import type { Plan, PlannedContainer, PlannedService } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import type { ImageCache } from "./images";
 import { ownNetwork } from "./networks";
+import type { HostSecrets } from "./Secrets";
+import { resolveSecretEnv } from "./secretEnv";
 
 export interface VpnGatewayArgs {
   service: PlannedService;
@@ -13,6 +15,8 @@ export interface VpnGatewayArgs {
   networkNames: Map<string, pulumi.Input<string>>;
   /** Resolves a config path named in the plan's `secretEnv` to its secret value. */
   secret: (path: string) => pulumi.Output<string>;
+  /** The plan's own secrets, for secret env the owner gave Gluetun. */
+  secrets?: HostSecrets;
 }
 
 /** Seconds Docker may take to report Gluetun healthy (tunnel up) before its clients are created. */
@@ -36,7 +40,9 @@ export class VpnGateway extends pulumi.ComponentResource {
     const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
     this.network = network;
     const c = plan.containers.find((c) => c.service === service.name && c.role === "vpn-gateway")!;
-    const secretEnv = Object.fromEntries(Object.entries(c.secretEnv).map(([env, path]) => [env, args.secret(path)]));
+    const secretEnv = args.secrets
+      ? args.secrets.env(c.name, c.secretEnv, { config: args.secret })
+      : resolveSecretEnv(c.name, c.secretEnv, { config: args.secret });
     this.container = new docker.Container(
       c.name,
       // wait: the provider reports Gluetun created only once its healthcheck passes, so clients start behind a live tunnel.

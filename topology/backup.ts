@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { CREDENTIAL_ENV, type BackupCredentials } from "../config/backupSchema";
 import type { CatalogEntry } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
 import type { Naming } from "./naming";
 import { POSTGRES_IMAGE } from "../config/catalog";
 import type { BackupPlan, BackupTarget, PlannedContainer, PlannedNetwork, PlannedSecret, PlanProblem, ResolvedService } from "./types";
@@ -208,7 +209,7 @@ export function planBackup(
     command: [resticScript(plan)],
     mounts: [configRoot, dumpRoot, ...media],
     env: { ...restic.env, RESTIC_REPOSITORY: repo },
-    secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, `backup-${field.toLowerCase()}`])),
+    secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, SecretEnvRef.secret(`backup-${field.toLowerCase()}`)])),
   };
   // docker-library/postgres runs docker-entrypoint.sh (which starts a server); the dump container only needs the client.
   const databaseNetworks = networks
@@ -220,7 +221,7 @@ export function planBackup(
     command: [dumpScript(plan)],
     networks: [...dump.networks, ...databaseNetworks],
     mounts: [dumpRoot],
-    secretEnv: Object.fromEntries(targets.flatMap((t) => t.databases.map((db) => [db.passwordEnv, `${t.service}-db-password`]))),
+    secretEnv: Object.fromEntries(targets.flatMap((t) => t.databases.map((db) => [db.passwordEnv, SecretEnvRef.secret(`${t.service}-db-password`)]))),
   };
   return { backup: plan, containers: [scheduled, dumper], secrets, problems };
 }

@@ -5,7 +5,7 @@ import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
 import { exposureOf } from "./routes";
 import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { Naming } from "./naming";
-import { isSecret } from "../config/secret";
+import { isSecret, SecretEnvRef } from "../config/secret";
 import type { PlannedContainer, PlannedMount, PlannedSecret, ResolvedService } from "./types";
 
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
@@ -90,7 +90,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       networks,
       mounts: (spec.mounts ?? []).map((m) => ({ ...mountFor(m.source, cfg, names, svc.name), target: m.target, readOnly: m.readOnly ?? false })),
       env,
-      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, s.secret.name])) : {},
+      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, SecretEnvRef.secret(s.secret.name)])) : {},
       ports,
       hostPorts: [...(spec.hostPorts ?? []), ...published.map((p) => ({ internal: p, external: p }))],
       labels: {

@@ -1,5 +1,6 @@
 import { AUTHELIA, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
 import { planAuthelia } from "./authelia";
 import { containerSpecs } from "./containers";
 import { planCrowdSec, type CrowdSecSlice } from "./crowdsec";
@@ -157,7 +158,10 @@ function traefikPatches({ cfg, routes, names }: HostInputs, ctx: ProxyContext, s
   const endpoint = socketProxy?.endpoint ?? `tcp://${names.container(SOCKET_PROXY)}:${SOCKET_PROXY_PORT}`;
   return [
     ...routes.map((route) => hostPatch(names.container(route.service), { labels: traefikRouteLabels(route, Number(route.upstream.split(":")[1]), ctx) })),
-    hostPatch(names.container(cfg.proxy), { files: traefikFiles(ctx, endpoint), secretEnv: cfg.acme ? { CF_DNS_API_TOKEN: ACME_TOKEN_SECRET } : {} }),
+    hostPatch(names.container(cfg.proxy), {
+      files: traefikFiles(ctx, endpoint),
+      secretEnv: cfg.acme ? { CF_DNS_API_TOKEN: SecretEnvRef.secret(ACME_TOKEN_SECRET) } : {},
+    }),
     ...(ctx.authelia ? [hostPatch(names.container(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) })] : []),
   ];
 }
@@ -194,8 +198,8 @@ function databasePasswords({ services, containers, names }: HostInputs): { patch
     const svc = services.find((s) => s.name === db.service)!;
     const name = `${db.service}-db-password`;
     secrets.push({ name, source: "generated", length: 32, purpose: `${db.service} PostgreSQL password` });
-    patches.push(hostPatch(db.name, { secretEnv: { POSTGRES_PASSWORD: name } }));
-    if (svc.entry.dbPasswordEnv) patches.push(hostPatch(names.container(db.service), { secretEnv: { [svc.entry.dbPasswordEnv]: name } }));
+    patches.push(hostPatch(db.name, { secretEnv: { POSTGRES_PASSWORD: SecretEnvRef.secret(name) } }));
+    if (svc.entry.dbPasswordEnv) patches.push(hostPatch(names.container(db.service), { secretEnv: { [svc.entry.dbPasswordEnv]: SecretEnvRef.secret(name) } }));
   }
   return { patches, secrets };
 }
@@ -209,7 +213,7 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
       for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
         const name = `${[svc.name, spec.suffix].filter(Boolean).join("-")}-${env.toLowerCase().replace(/_/g, "-")}`;
         secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
-        patches.push(hostPatch(names.container(svc.name, spec.suffix), { secretEnv: { [env]: name } }));
+        patches.push(hostPatch(names.container(svc.name, spec.suffix), { secretEnv: { [env]: SecretEnvRef.secret(name) } }));
       }
     }
   }

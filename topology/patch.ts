@@ -1,3 +1,4 @@
+import type { SecretEnvRef } from "../config/secret";
 import type { PlannedContainer, PlannedFile, PlannedMount } from "./types";
 
 /**
@@ -9,7 +10,7 @@ export interface ContainerPatch {
   /** Docker name of the container. */
   container: string;
   env?: Record<string, string>;
-  secretEnv?: Record<string, string>;
+  secretEnv?: Record<string, SecretEnvRef>;
   labels?: Record<string, string>;
   files?: PlannedFile[];
   mounts?: PlannedMount[];

@@ -1,5 +1,6 @@
 import { TUNNEL_CONNECTOR } from "../config/catalog";
 import type { CloudflareConfig, StackConfig } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
 import type { Naming } from "./naming";
 import type { ContainerPatch } from "./patch";
 import { TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
@@ -7,7 +8,7 @@ import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, In
 
 /** Stands in for the tunnel's id in planned DNS content until the tunnel exists. */
 export const TUNNEL_ID = "<tunnel-id>";
-export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
+const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
 export const CATCH_ALL: IngressRule = { service: "http_status:404" };
 const ALLOW_POLICY = "allow";
 
@@ -115,7 +116,7 @@ export function planRemoteAccess(cfg: StackConfig, services: ResolvedService[], 
   const connector = names.container(TUNNEL_CONNECTOR);
   const patch: ContainerPatch = {
     container: connector,
-    secretEnv: { [TUNNEL_TOKEN_ENV]: "the tunnel token (getZeroTrustTunnelCloudflaredToken)" },
+    secretEnv: { [TUNNEL_TOKEN_ENV]: SecretEnvRef.tunnelToken },
     addresses: { [names.ingress]: tunnelPeerAddress(cfg.network.ingress) },
     ...(tls.mode === "internal" ? { files: [{ path: TUNNEL_CA_FILE, content: TLS_PLACEHOLDERS.ca, secret: false }] } : {}),
   };

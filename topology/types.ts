@@ -1,6 +1,6 @@
 import type { AuthLevel, CatalogEntry, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
 import type { ServiceConfig } from "../config/schema";
-import type { SecretValue } from "../config/secret";
+import type { SecretEnvRef, SecretValue } from "../config/secret";
 import type { TlsPlan } from "./tls";
 
 /** A service the stack runs, with its catalog entry (or one built for a custom service) and the owner's config. */
@@ -55,7 +55,7 @@ export interface PlannedContainer {
   mounts: PlannedMount[];
   env: Record<string, string>;
   /** Env vars whose values are secrets resolved by the Pulumi layer; the plan only names them. */
-  secretEnv: Record<string, string>;
+  secretEnv: Record<string, SecretEnvRef>;
   /** Ports the container listens on inside its namespace. */
   ports: number[];
   hostPorts: HostPortSpec[];

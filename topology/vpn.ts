@@ -1,5 +1,6 @@
 import { catalogEntry, GLUETUN, type ContainerSpec } from "../config/catalog";
 import type { StackConfig, VpnConfig, VpnCredentials } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
 import { containerSpecs, PUBLISHED_LABEL } from "./containers";
 import type { Naming } from "./naming";
 import { compareNames } from "./order";
@@ -297,7 +298,7 @@ function gatewayEnv(
 }
 
 /** The credentials the VPN type (and the proxies asked for) need, as secret config keys. */
-function gatewaySecretEnv(cfg: StackConfig, vpn: VpnConfig): Record<string, string> {
+function gatewaySecretEnv(cfg: StackConfig, vpn: VpnConfig): Record<string, SecretEnvRef> {
   const creds = cfg.vpnCredentials ?? {};
   const secretEnv: Record<string, keyof VpnCredentials> = {
     ...(vpn.type === "wireguard" ? { WIREGUARD_PRIVATE_KEY: "wireguardPrivateKey" as const } : {}),
@@ -306,7 +307,7 @@ function gatewaySecretEnv(cfg: StackConfig, vpn: VpnConfig): Record<string, stri
     ...(vpn.httpProxy ? { HTTPPROXY_USER: "httpProxyUser" as const, HTTPPROXY_PASSWORD: "httpProxyPassword" as const } : {}),
     ...(vpn.shadowsocks ? { SHADOWSOCKS_PASSWORD: "shadowsocksPassword" as const } : {}),
   };
-  return Object.fromEntries(Object.entries(secretEnv).map(([env, field]) => [env, `${CREDENTIALS_KEY}.${field}`]));
+  return Object.fromEntries(Object.entries(secretEnv).map(([env, field]) => [env, SecretEnvRef.config(`${CREDENTIALS_KEY}.${field}`)]));
 }
 
 /** Step 3: the proxy reaches a routed service through Gluetun, which holds its ports: `<gluetun>:<port>`. */

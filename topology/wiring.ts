@@ -1,5 +1,6 @@
 import { GLUETUN, HOMEPAGE } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
 import type { Naming } from "./naming";
 import type { ContainerPatch } from "./patch";
 import type { PlannedContainer, PlannedSecret, PlanProblem, ResolvedService } from "./types";
@@ -47,13 +48,13 @@ export function planWiring(
     const secret = `${svc.name}-api-key`;
     const port = svc.entry.main.port!;
     secrets.push({ name: secret, source: "generated", length: 32, purpose: `${svc.name} API key (${key.env})` });
-    patches.push({ container: names.container(svc.name), secretEnv: { [key.env]: secret } });
+    patches.push({ container: names.container(svc.name), secretEnv: { [key.env]: SecretEnvRef.secret(secret) } });
 
     if (key.homepageWidget && has(HOMEPAGE)) {
       // Homepage is on vnet-ingress with every web app; a routed app answers at Gluetun's name.
       const host = routed.has(svc.name) ? names.container(GLUETUN) : names.container(svc.name);
       const keyEnv = `HOMEPAGE_VAR_${svc.name.toUpperCase().replace(/-/g, "_")}_API_KEY`;
-      patches.push({ container: names.container(HOMEPAGE), secretEnv: { [keyEnv]: secret } });
+      patches.push({ container: names.container(HOMEPAGE), secretEnv: { [keyEnv]: SecretEnvRef.secret(secret) } });
       widgets.set(svc.name, { type: key.homepageWidget, url: `http://${host}:${port}`, keyEnv });
     }
     if (key.unpackerr && has(UNPACKERR)) {
@@ -66,7 +67,7 @@ export function planWiring(
       patches.push({
         container: names.container(UNPACKERR),
         env: { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" },
-        secretEnv: { [`${prefix}_API_KEY`]: secret },
+        secretEnv: { [`${prefix}_API_KEY`]: SecretEnvRef.secret(secret) },
       });
     }
   }
@@ -91,7 +92,7 @@ export function planPlexClaim(
   const plex = containers.find((c) => c.name === names.container("plex"));
   if (!plex) return { ...none, problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
   return {
-    patches: [{ container: plex.name, secretEnv: { PLEX_CLAIM: "plex-claim" } }],
+    patches: [{ container: plex.name, secretEnv: { PLEX_CLAIM: SecretEnvRef.secret("plex-claim") } }],
     secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }],
     problems: [],
   };

@@ -1,4 +1,5 @@
 // homelab:backup from config to plan to registered resources: the schema's errors, what each service's
+import { SecretEnvRef } from "../../config/secret";
 // snapshot holds, the backup containers and their place in the network policy (planner and policy pack).
 import * as assert from "node:assert/strict";
 import { targetsAtRisk } from "../../cli/backup/beforeChange";
@@ -87,8 +88,8 @@ describe("homelab:backup (plan)", () => {
     assert.deepEqual(dump.networks, ["vnet-backup", "vnet-immich"]);
     assert.deepEqual(restic.entrypoint, ["/bin/sh", "-c"]);
     assert.ok(restic.mounts.some((m) => m.source === "/srv/homelab/config" && m.target === "/srv/homelab/config" && m.readOnly));
-    assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: "backup-password" });
-    assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: "immich-db-password" });
+    assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: SecretEnvRef.secret("backup-password") });
+    assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: SecretEnvRef.secret("immich-db-password") });
     assert.match(restic.command![0], /restic 'backup' '--host' 'backup' '--tag' 'homelab' '--tag' 'service:immich'/);
     assert.match(restic.command![0], /'forget' .*'--keep-daily' '7' '--keep-weekly' '4' '--keep-monthly' '6' '--prune'/);
     assert.match(dump.command![0], /pg_dump -h 'immich-db' -U 'immich' -d 'immich' --clean --if-exists/);
