@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepare a real Docker engine for the engine tests (tests/engine/), idempotently:
+# Prepare a real Docker engine for the engine tests (tests/e2e/), idempotently:
 #   1. install Debian's docker.io, busybox-static and iproute2 when missing;
 #   2. start dockerd in the background when no engine answers (log: $HOMELAB_DOCKERD_LOG);
 #   3. wait, bounded, for `docker info`;

@@ -19,7 +19,7 @@ export function syntheticConfig(count: number): Record<string, unknown> {
 /**
  * The allocator's worst case: `count` services, the first pinned to half of the pool (10.64.0.0/13), so
  * about half of the others hash into the pinned block and must probe past it. A slot-by-slot probe took
- * minutes here; jumping over taken blocks keeps it within the 1 s bound (tests/hardening/bounds.test.ts).
+ * minutes here; jumping over taken blocks keeps it within the 1 s bound (tests/hostile/bounds.test.ts).
  */
 export function worstCasePinnedConfig(count: number): Record<string, unknown> {
   const raw = syntheticConfig(count);

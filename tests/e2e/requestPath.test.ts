@@ -3,7 +3,7 @@
  * SWAG confs (with SWAG 5.1.0's own includes reproduced in tests/e2e/swag/), the Authelia double decides from the
  * GENERATED access_control, the cloudflared peer forwards to the GENERATED tunnel origin, busybox httpd stands
  * in for every app. One realised set of containers per stack, every request in parallel, bounded, torn down
- * always. Needs the engine (tests/engine/engineSuite gate: fails instead of skipping under
+ * always. Needs the engine (tests/support/engine/engineSuite gate: fails instead of skipping under
  * HOMELAB_REQUIRE_DOCKER=1) and the local image tests/e2e/build-image.sh builds.
  */
 import { strict as assert } from "node:assert";
@@ -14,11 +14,11 @@ import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../config/catalog";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { REQUIRE_DOCKER, engineRuns } from "../engine/engineSuite";
-import { execIn, newRunId, teardown } from "../engine/realise";
-import { planOf, stackConfig } from "../host/support";
-import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "./probes";
-import { SESSION, World, buildWorld, containerLog, PEER_PORT } from "./world";
+import { REQUIRE_DOCKER, engineRuns } from "../support/engine/engineSuite";
+import { execIn, newRunId, teardown } from "../support/engine/realise";
+import { stackConfig, stackPlan } from "../support/configs";
+import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
+import { SESSION, World, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
 
 interface Hop {
   url: string;
@@ -130,7 +130,7 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
 
   for (const stack of STACKS) {
     describe(stack.name, function () {
-      const plan = planOf("lab", stack.overrides);
+      const plan = stackPlan("lab", stack.overrides);
       // What the owner asked for (the config), not what the generated rules say: those are under test.
       const apiBypass = (stack.overrides.authelia as { apiBypass?: string[] } | undefined)?.apiBypass ?? [];
       const probes = probesFor(plan, apiBypass, SESSION);
@@ -256,8 +256,8 @@ describe("the request path end to end: real nginx (SWAG confs), Authelia double,
       );
     for (const stack of [LAN_STACK, TUNNEL_STACK]) {
       it(stack === LAN_STACK ? "lab" : "lab with the tunnel", () => {
-        const internal = planOf("lab", stack);
-        const acme = planOf("lab", { ...stack, ...ACME });
+        const internal = stackPlan("lab", stack);
+        const acme = stackPlan("lab", { ...stack, ...ACME });
         const [a, i] = [nginxFiles(acme), nginxFiles(internal)];
         const differing = [...new Set([...Object.keys(a), ...Object.keys(i)])].filter((f) => a[f] !== i[f]);
         assert.deepEqual(differing, [], "SWAG confs that differ between ACME and the internal CA");

@@ -536,7 +536,7 @@ export const CORPUS: HostileCase[] = [
     expect: [{ path: "homelab:domain", message: "(got a secret)" }],
   },
   // …and plain text where a secret is required is refused, saying how to store it. (A plain `cloudflare:apiToken`
-  // is provider config, not a homelab: key: only the program checks it, see tests/remote/apiToken.test.ts.)
+  // is provider config, not a homelab: key: only the program checks it, see tests/components/RemoteAccess.test.ts.)
   {
     name: "WireGuard private key in plain text (vpn minimal routes qbittorrent)",
     area: "secrets",
@@ -629,7 +629,7 @@ export const CORPUS: HostileCase[] = [
     overrides: services({ "x\u001b[2K\r\u001b[32mapplied": WHOAMI }),
     expect: [{ path: 'homelab:services["x\\u001b[2K\\r\\u001b[32mapplied"]', message: "is not allowed" }],
   },
-  // (300 KB and more is refused before validation: tests/hardening/bounds.test.ts)
+  // (300 KB and more is refused before validation: tests/hostile/bounds.test.ts)
   {
     name: "image reference of 60 KB (echoed cut)",
     area: "scale",
