@@ -1,4 +1,4 @@
-import { DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, sharedNamespaceOwner } from "../policy/networkPolicy";
+import { DOCKER_SOCKET, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, sharedNamespaceOwner } from "../policy/networkPolicy";
 import { compareNames } from "./order";
 import { networksByName, plannedView, servicesWithDatabase } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
@@ -198,7 +198,7 @@ function drawHost(plan: Plan, at: Layout, out: Drawing): void {
   for (const c of plan.containers) if (hosted(c) && at.home.get(c.name) === undefined) drawContainer(c, "    ");
   for (const n of plan.networks.filter((n) => n.kind === "link")) out.lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
   if (plan.containers.some((c) => mountsSocket(c).length > 0)) {
-    out.lines.push(`    dockersock[/${quote("Docker socket<br/>/var/run/docker.sock")}/]`);
+    out.lines.push(`    dockersock[/${quote(`Docker socket<br/>${DOCKER_SOCKET}`)}/]`);
     out.classify("dockersock", "api");
   }
   out.lines.push("  end");

@@ -1,3 +1,4 @@
+import { DOCKER_SOCKET } from "../../policy/networkPolicy";
 import { configMount, httpHealthcheck, linuxserverEvidence, redis } from "./builders";
 import type { CatalogEntry } from "./types";
 
@@ -133,8 +134,8 @@ export const core: CatalogEntry[] = [
       image: "ghcr.io/hectorm/cetusguard:v1.1.3",
       role: "socket-proxy",
       port: SOCKET_PROXY_PORT,
-      env: () => ({ CETUSGUARD_BACKEND_ADDR: "unix:///var/run/docker.sock", CETUSGUARD_FRONTEND_ADDR: `tcp://:${SOCKET_PROXY_PORT}` }),
-      mounts: [{ source: { kind: "docker-socket" }, target: "/var/run/docker.sock", readOnly: true }],
+      env: () => ({ CETUSGUARD_BACKEND_ADDR: `unix://${DOCKER_SOCKET}`, CETUSGUARD_FRONTEND_ADDR: `tcp://:${SOCKET_PROXY_PORT}` }),
+      mounts: [{ source: { kind: "docker-socket" }, target: DOCKER_SOCKET, readOnly: true }],
     },
     // Every fact read at v1.1.3, the newest tag.
     evidence: {
