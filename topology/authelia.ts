@@ -1,4 +1,4 @@
-import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
+import { AUTHELIA, AUTHELIA_PORT, POSTGRES_PORT, REDIS_PORT } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
 import type { AutheliaConfig } from "../config/hostSchema";
@@ -195,12 +195,12 @@ function autheliaConfiguration(cfg: StackConfig, url: string, names: Naming): Re
     access_control: { default_policy: "deny", rules: [{ domain: [cfg.domain, `*.${cfg.domain}`], policy: "deny" }] },
     session: {
       cookies: [{ domain: cfg.domain, authelia_url: url }],
-      redis: { host: names.container(AUTHELIA, "redis"), port: 6379 },
+      redis: { host: names.container(AUTHELIA, "redis"), port: REDIS_PORT },
     },
     regulation: { max_retries: 3, find_time: "2 minutes", ban_time: "10 minutes" },
     storage:
       a.storage === "postgres"
-        ? { postgres: { address: `tcp://${names.container(AUTHELIA, "db")}:5432`, database: AUTHELIA, username: AUTHELIA } }
+        ? { postgres: { address: `tcp://${names.container(AUTHELIA, "db")}:${POSTGRES_PORT}`, database: AUTHELIA, username: AUTHELIA } }
         : { local: { path: "/config/db.sqlite3" } },
     notifier: a.smtp
       ? { smtp: { address: smtpAddress(a.smtp.host, a.smtp.port), username: a.smtp.username, sender: a.smtp.sender } }

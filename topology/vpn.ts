@@ -1,4 +1,4 @@
-import { catalogEntry, GLUETUN, type ContainerSpec } from "../config/catalog";
+import { catalogEntry, GLUETUN, GLUETUN_PORTS, type ContainerSpec } from "../config/catalog";
 import type { StackConfig, VpnConfig, VpnCredentials } from "../config/schema";
 import { SecretEnvRef } from "../config/secret";
 import { containerSpecs, PUBLISHED_LABEL } from "./containers";
@@ -51,13 +51,13 @@ export function wantsVpn(svc: ResolvedService, mode: "full" | "minimal" | "off")
   return mode === "full" || (mode === "minimal" && !!svc.entry.downloader);
 }
 
-/** Ports Gluetun itself listens on inside the namespace it shares with the routed services. */
+/** Gluetun's own ports, reserved in the namespace its clients share (the proxies only when turned on). */
 function gatewayPorts(cfg: StackConfig): Map<number, string> {
   return new Map([
-    [8000, "Gluetun's control server"],
-    [9999, "Gluetun's health server"],
-    ...(cfg.vpn?.httpProxy ? [[8888, "Gluetun's HTTP proxy"] as const] : []),
-    ...(cfg.vpn?.shadowsocks ? [[8388, "Gluetun's Shadowsocks server"] as const] : []),
+    [GLUETUN_PORTS.control, "Gluetun's control server"],
+    [GLUETUN_PORTS.health, "Gluetun's health server"],
+    ...(cfg.vpn?.httpProxy ? [[GLUETUN_PORTS.httpProxy, "Gluetun's HTTP proxy"] as const] : []),
+    ...(cfg.vpn?.shadowsocks ? [[GLUETUN_PORTS.shadowsocks, "Gluetun's Shadowsocks server"] as const] : []),
   ]);
 }
 
