@@ -23,6 +23,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
                             measure isolation and VPN leaks from inside the running containers
   preview <stack>           what would change (Pulumi, local state backend), checked by the policy pack
   up <stack> [--yes]        apply it (policy-checked; --no-policy skips the pack, loudly)
+  wire <stack>              Prowlarr's apps and Jellyseerr's servers from the generated API keys (up runs it; --no-wire skips)
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state
@@ -49,7 +50,12 @@ const lazy = {
   ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
+  wire: () => require("./wire") as typeof import("./wire"),
+  wireDocker: () => require("./wire/docker") as typeof import("./wire/docker"),
 };
+
+/** `homelab wire`: the apps' own settings, through their APIs on the stack's engine. */
+const wireStack = (stack: string, plan: Plan, io: Io) => lazy.wire().wire(stack, plan, lazy.wireDocker().dockerLocator(PROJECT_DIR, stack), io);
 
 interface Io {
   out: (s: string) => void;
@@ -107,7 +113,7 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
   const argv = snapshotAt < 0 ? argvIn : argvIn.filter((_, i) => i !== snapshotAt && (argvIn[snapshotAt].includes("=") || i !== snapshotAt + 1));
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const [command, ...args] = argv.filter((a) => !a.startsWith("--"));
-  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot", "--no-policy"]);
+  const known = new Set(["--json", "--yes", "--help", "--write", "--all", "--probe", "--no-snapshot", "--no-policy", "--no-wire"]);
   const unknownFlag = [...flags].find((f) => !known.has(f));
   if (!command || flags.has("--help")) {
     io.out(USAGE);
@@ -182,7 +188,7 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
     case "destroy":
     case "refresh":
     case "drift":
-      return withPlan((stack, plan) => {
+      return withPlan(async (stack, plan) => {
         // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
         // plan: a refused, cancelled or failed run leaves the stack file as it was.
         const lockApplied = () => {
@@ -190,14 +196,17 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
           if (pinned.length) io.err(`homelab: locked ${pinned.length} new subnet(s) in Pulumi.${stack}.yaml: ${pinned.join(", ")}`);
         };
         const beforeUp = command === "up" && !flags.has("--no-snapshot") ? lazy.backup().snapshotHook({ projectDir: PROJECT_DIR, stack, plan }) : undefined;
-        return lazy.operate().operate(command, stack, {
+        const code = await lazy.operate().operate(command, stack, {
           projectDir: PROJECT_DIR,
           yes: flags.has("--yes"),
           beforeUp,
           policy: !flags.has("--no-policy"),
           onApplied: command === "up" ? lockApplied : undefined,
         });
+        return command === "up" && code === 0 && !flags.has("--no-wire") ? wireStack(stack, plan, io) : code;
       });
+    case "wire":
+      return withPlan((stack, plan) => wireStack(stack, plan, io));
     case "backup":
     case "snapshots":
     case "restore":

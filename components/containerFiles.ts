@@ -8,11 +8,14 @@ import type { PlannedContainer, PlannedFile } from "../topology/types";
 export type FileContent = (file: PlannedFile) => pulumi.Input<string>;
 
 /**
- * Who owns a generated file: the user the app runs as — PUID/PGID for LinuxServer.io-style images, else
- * root (the other images here run as root) — so a secret file can be 0600 and still readable by the app.
+ * Who owns a generated file: the user the app runs as — Docker's `user` when the plan sets one, PUID/PGID for
+ * LinuxServer.io-style images, else root (the other images here run as root) — so a secret file can be 0600
+ * and still readable by the app.
  */
 export function fileOwner(c: PlannedContainer): { uid: string; gid: string } {
   const numeric = (v?: string) => (v && /^\d+$/.test(v) ? v : undefined);
+  const [uid, gid] = c.user?.split(":") ?? [];
+  if (numeric(uid) && numeric(gid)) return { uid, gid };
   return { uid: numeric(c.env.PUID) ?? "0", gid: numeric(c.env.PGID) ?? "0" };
 }
 

@@ -6,7 +6,7 @@ import { isSecret, SecretValue } from "./secret";
  * Pulumi marks a whole top-level key secret as soon as one leaf in it is, so at run time every string
  * under `homelab:authelia` arrives wrapped; `plain` unwraps the fields that are not sensitive.
  */
-const plain = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isSecret(v) && v.value !== undefined ? v.value : v), schema);
+export const plain = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (isSecret(v) && v.value !== undefined ? v.value : v), schema);
 export const secretValue = z.custom<SecretValue>(isSecret, "must be a secret: set it with `pulumi config set --secret --path`");
 
 const hostname = plain(z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/, "must be a host name like smtp.example.com"));
@@ -51,10 +51,14 @@ export const crowdsecConfig = z.strictObject({
   collections: z.array(z.string().regex(/^[a-z0-9_-]+\/[a-z0-9_-]+$/, "must be a hub collection like crowdsecurity/http-cve")).default([]),
 });
 
-/** HTTPS certificates through an ACME DNS challenge at Cloudflare; without it the proxy serves plain HTTP (behind a tunnel). */
+/** Let's Encrypt certificates through an ACME DNS challenge at Cloudflare or DuckDNS (topology/acmeDns.ts checks the token and the domain). */
 export const acmeConfig = z.strictObject({
   email,
-  cloudflareApiToken: secretValue,
+  provider: plain(z.enum(["cloudflare", "duckdns"])).default("cloudflare"),
+  /** Zone · DNS · Edit on the zone, for provider cloudflare. */
+  cloudflareApiToken: secretValue.optional(),
+  /** The DuckDNS account token, for provider duckdns. */
+  duckdnsToken: secretValue.optional(),
   staging: z.boolean().default(false),
   /** More names on the certificate (SWAG's EXTRA_DOMAINS), e.g. example.net or *.example.org. */
   extraDomains: z

@@ -2,6 +2,8 @@ import * as ipaddr from "ipaddr.js";
 import * as path from "node:path";
 import { z } from "zod";
 import { backupConfig, backupCredentials } from "./backupSchema";
+import { ddnsConfig } from "./ddnsSchema";
+import { plain } from "./hostSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
@@ -261,8 +263,31 @@ export const stackConfig = z.strictObject({
    * Plex's first start: a claim token from https://plex.tv/claim (valid 4 minutes) links the server to the account
    * (LinuxServer's init-plex-claim reads PLEX_CLAIM, linuxserver/docker-plex@1.42.2.10156-f737b826c-ls292).
    */
-  plex: z.strictObject({ claim: secret }).optional(),
+  plex: z
+    .strictObject({
+      claim: secret.optional(),
+      /**
+       * The URLs Plex advertises to its clients (Settings → Network → Custom server access URLs, `customConnections`).
+       * LinuxServer's image has no ADVERTISE_IP: `homelab wire` sets it through Plex's API (cli/wire/plex.ts).
+       */
+      advertise: z
+        .array(
+          plain(
+            z
+              .string()
+              .regex(
+                /^https?:\/\/[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?\/?$/,
+                "must be a URL like https://plex.example.com:443 or http://192.168.1.10:32400",
+              ),
+          ),
+        )
+        .min(1, "must name at least one URL")
+        .optional(),
+    })
+    .optional(),
   backup: backupConfig.optional(),
+  /** ddns-updater's Cloudflare records (config/ddnsSchema.ts). */
+  ddns: ddnsConfig.optional(),
   backupCredentials: backupCredentials.optional(),
 });
 export type StackConfig = z.infer<typeof stackConfig>;

@@ -107,7 +107,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       command: spec.command,
       devices: gpu === "intel" && gpuTakers.includes(spec) ? [...(spec.devices ?? []), INTEL_RENDER_DEVICES] : spec.devices,
       ...(gpu === "nvidia" && gpuTakers.includes(spec) ? { gpus: "all" } : {}),
-      ...(spec.user === "puid" ? { user: `${cfg.puid}:${cfg.pgid}` } : {}),
+      ...(spec.user ? { user: spec.user === "puid" ? `${cfg.puid}:${cfg.pgid}` : spec.user } : {}),
     };
   });
 }

@@ -1,6 +1,7 @@
 import { AUTHELIA, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
 import { SecretEnvRef } from "../config/secret";
+import { acmeDnsProblems, acmeDnsSecret, traefikAcmeSecretEnv } from "./acmeDns";
 import { planAuthelia } from "./authelia";
 import { containerSpecs } from "./containers";
 import { planCrowdSec, type CrowdSecSlice } from "./crowdsec";
@@ -13,8 +14,6 @@ import { tunnelPeerAddress, type TlsPlan } from "./tls";
 import { ENDPOINT_ARGS, planSocketProxy, SOCKET_PROXY_RULES_FILE, socketProxyRulesFile } from "./socketProxy";
 import type { Widget } from "./wiring";
 import type { AutheliaPlan, PlannedContainer, PlannedSecret, PlanProblem, ResolvedService, Route, SocketProxyPlan } from "./types";
-
-const ACME_TOKEN_SECRET = "acme-cloudflare-api-token";
 
 export interface HostSlice {
   patches: ContainerPatch[];
@@ -117,7 +116,7 @@ function hostPatch(container: string, part: HostPart): ContainerPatch {
   return { container, ...part, files: part.files ?? [] };
 }
 
-/** The DNS-challenge token, and the one ACME setting Traefik cannot follow. */
+/** The DNS-challenge token (topology/acmeDns.ts), and the one ACME setting Traefik cannot follow. */
 function acmeSecret(cfg: StackConfig): { secrets: PlannedSecret[]; problems: PlanProblem[] } {
   // Traefik asks for one certificate per routed host: a name no router serves would never be requested.
   const problems: PlanProblem[] =
@@ -129,15 +128,8 @@ function acmeSecret(cfg: StackConfig): { secrets: PlannedSecret[]; problems: Pla
           },
         ]
       : [];
-  if (!cfg.acme) return { secrets: [], problems };
-  const token: PlannedSecret = {
-    name: ACME_TOKEN_SECRET,
-    source: "config",
-    path: "homelab:acme.cloudflareApiToken",
-    value: cfg.acme.cloudflareApiToken,
-    purpose: "Cloudflare API token for the ACME DNS challenge",
-  };
-  return { secrets: [token], problems };
+  const token = acmeDnsSecret(cfg);
+  return { secrets: token ? [token] : [], problems: [...problems, ...acmeDnsProblems(cfg)] };
 }
 
 /** The socket proxy's rules file, and the endpoint as arguments for the consumers that ignore DOCKER_HOST. */
@@ -160,7 +152,7 @@ function traefikPatches({ cfg, routes, names }: HostInputs, ctx: ProxyContext, s
     ...routes.map((route) => hostPatch(names.container(route.service), { labels: traefikRouteLabels(route, Number(route.upstream.split(":")[1]), ctx) })),
     hostPatch(names.container(cfg.proxy), {
       files: traefikFiles(ctx, endpoint),
-      secretEnv: cfg.acme ? { CF_DNS_API_TOKEN: SecretEnvRef.secret(ACME_TOKEN_SECRET) } : {},
+      secretEnv: cfg.acme ? traefikAcmeSecretEnv(cfg.acme.provider) : {},
     }),
     ...(ctx.authelia ? [hostPatch(names.container(AUTHELIA), { labels: autheliaMiddlewareLabels(ctx) })] : []),
   ];
@@ -168,7 +160,7 @@ function traefikPatches({ cfg, routes, names }: HostInputs, ctx: ProxyContext, s
 
 /** SWAG: one nginx conf per route, Authelia's shared confs, and its certificate settings. */
 function swagPatches({ cfg, routes, names }: HostInputs, ctx: ProxyContext): ContainerPatch[] {
-  const certificate = swagCertificate(ctx, ACME_TOKEN_SECRET);
+  const certificate = swagCertificate(ctx);
   return [
     hostPatch(names.container(cfg.proxy), {
       env: { URL: cfg.domain, SWAG_AUTORELOAD: "true", ...certificate.env },

@@ -2,6 +2,7 @@ import { validateStackConfig, type StackConfig } from "../config/schema";
 import { backupService, planBackup } from "./backup";
 import { autheliaReachability, duplicates, hostNameProblems, undeclaredSecretRefs } from "./checks";
 import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
+import { planDdns } from "./ddns";
 import { planHostStack, traefikDashboardRoute } from "./host";
 import { naming } from "./naming";
 import { allocateSubnets, checkSharedNetworks, planLinks, planNetworks, withMembers } from "./networks";
@@ -13,7 +14,7 @@ import { deprecationWarnings, missingLinks, resolveServices } from "./services";
 import { planTls } from "./tls";
 import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult, ResolvedService } from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
-import { planPlexClaim, planWiring } from "./wiring";
+import { planPlex, planWiring } from "./wiring";
 
 /** Config (raw, as Pulumi or the stack file hands it over) → a fully resolved plan, or every problem at once. */
 export function buildPlan(raw: unknown): PlanResult {
@@ -59,20 +60,22 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const dashboard = traefikDashboardRoute(cfg, serviceRoutes.routes);
   const routes = [...routeUpstreams(serviceRoutes.routes, vpn.routed, names), ...dashboard.routes];
 
-  // 5. What the host stack, the wiring and remote access add to containers they do not own.
+  // 5. What the host stack, the wiring, remote access and DNS updates add to containers they do not own.
   const wiring = planWiring(services, placed, names, vpn.routed, linksOf);
-  const plexClaim = planPlexClaim(cfg, placed, names);
+  const plex = planPlex(cfg, placed, names);
   const tls = planTls(cfg);
   const host = planHostStack(cfg, services, placed, routes, names, tls, wiring.widgets);
   const remoteAccess = planRemoteAccess(cfg, services, routes, names, tls);
-  const containers = applyPatches(placed, [...wiring.patches, ...plexClaim.patches, ...host.patches, ...remoteAccess.patches]);
+  const ddns = planDdns(cfg, placed, names, remoteAccess.remote.dns);
+  const containers = applyPatches(placed, [...wiring.patches, ...plex.patches, ...host.patches, ...remoteAccess.patches, ...ddns.patches]);
 
   // 6. Secrets, then the plan and every check of it.
   const keyProblems: PlanProblem[] = [];
   const secrets: PlannedSecret[] = [
     ...holdDataKeys(host.secrets, cfg, keyProblems),
     ...wiring.secrets,
-    ...plexClaim.secrets,
+    ...plex.secrets,
+    ...ddns.secrets,
     ...backup.secrets,
     ...services.flatMap((s) => userEnv(s).secret.map((e) => e.secret)),
   ];
@@ -85,6 +88,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...allocation.warnings,
     ...wiring.warnings,
     ...remoteAccess.warnings,
+    ...ddns.warnings,
     ...unlockedNetworks(networks),
   ];
   const plan: Plan = {
@@ -102,6 +106,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     warnings,
     ...remoteAccess.remote,
     ...(backup.backup ? { backup: backup.backup } : {}),
+    ...(plex.plex ? { plex: plex.plex } : {}),
   };
   const portal = autheliaReachability(plan, cfg);
   warnings.push(...portal.warnings);
@@ -122,10 +127,11 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ),
     ...publishProblems(services, containers),
     ...serviceRoutes.problems,
-    ...plexClaim.problems,
+    ...plex.problems,
     ...dashboard.problems,
     ...host.problems,
     ...remoteAccess.problems,
+    ...ddns.problems,
     ...keyProblems,
     ...undeclaredSecretRefs(plan),
     ...hostNameProblems(plan, cfg),

@@ -137,7 +137,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
                 storage: "/etc/traefik/acme.json",
                 ...(cfg.acme.staging ? { caServer: "https://acme-staging-v02.api.letsencrypt.org/directory" } : {}),
                 dnsChallenge: {
-                  provider: "cloudflare",
+                  provider: cfg.acme.provider,
                   resolvers: ["1.1.1.1:53", "1.0.0.1:53"],
                   // traefik/traefik@v3.5.3:pkg/provider/acme/provider.go:110 (Propagation.DelayBeforeChecks)
                   ...(cfg.acme.propagationSeconds ? { propagation: { delayBeforeChecks: `${cfg.acme.propagationSeconds}s` } } : {}),

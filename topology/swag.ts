@@ -17,18 +17,18 @@
  *   /config/etc/letsencrypt/live/<domain>/fullchain.pem the stack's wildcard certificate   } where SWAG's init
  *   /config/etc/letsencrypt/live/<domain>/privkey.pem   its key (secret)                   } looks for its cert
  *   /config/.donoteditthisfile.conf                     the certificate parameters SWAG compares on start
- *   ACME: /config/dns-conf/cloudflare.ini (the DNS-challenge token, secret).
+ *   ACME: /config/dns-conf/cloudflare.ini or duckdns.ini (the DNS-challenge token, secret; topology/acmeDns.ts).
  *
  * Not generated, SWAG's own (docker-swag 5.1.0 and its nginx base image): nginx.conf, ssl.conf, proxy.conf
  * (sets X-Original-URL/-Method and the X-Forwarded-* headers Authelia reads), resolver.conf, and
  * site-confs/default.conf, whose port-80 server only redirects to https and whose 443 server is the
  * default_server for unknown hosts (root/defaults/nginx/site-confs/default.conf.sample).
  */
-import { secretRef } from "../config/secret";
-import type { Naming } from "./naming";
 import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
+import type { Naming } from "./naming";
 import { needsForwardAuth } from "./authelia";
 import type { ProxyContext } from "./proxy";
+import { swagDnsConf } from "./acmeDns";
 import { TLS_PLACEHOLDERS } from "./tls";
 import type { PlannedFile, Route } from "./types";
 
@@ -167,13 +167,14 @@ export function swagProxyConf(route: Route, ctx: ProxyContext): PlannedFile {
  * SUBDOMAINS, http validation: nothing that could need a DNS plugin), and no chain.pem (whose issuer the
  * script checks for ISRG Root X). All three are stable, so SWAG is never recreated for them.
  */
-export function swagCertificate(ctx: ProxyContext, acmeTokenSecret: string): { env: Record<string, string>; files: PlannedFile[] } {
+export function swagCertificate(ctx: ProxyContext): { env: Record<string, string>; files: PlannedFile[] } {
   const { cfg } = ctx;
   if (cfg.acme) {
     return {
       env: {
         VALIDATION: "dns",
-        DNSPLUGIN: "cloudflare",
+        // With duckdns, SWAG's init asks for *.<name>.duckdns.org alone (SUBDOMAINS=wildcard → ONLY_SUBDOMAINS): every route is a subdomain.
+        DNSPLUGIN: cfg.acme.provider,
         SUBDOMAINS: "wildcard",
         EMAIL: cfg.acme.email,
         STAGING: String(cfg.acme.staging),
@@ -181,7 +182,7 @@ export function swagCertificate(ctx: ProxyContext, acmeTokenSecret: string): { e
         ...(cfg.acme.extraDomains?.length ? { EXTRA_DOMAINS: cfg.acme.extraDomains.join(",") } : {}),
         ...(cfg.acme.propagationSeconds ? { PROPAGATION: String(cfg.acme.propagationSeconds) } : {}),
       },
-      files: [{ path: "/config/dns-conf/cloudflare.ini", content: `dns_cloudflare_api_token = ${secretRef(acmeTokenSecret)}\n`, secret: true }],
+      files: [swagDnsConf(cfg.acme.provider)],
     };
   }
   const live = `/config/etc/letsencrypt/live/${cfg.domain}`;

@@ -187,6 +187,13 @@ export interface Plan {
   access?: AccessAppPlan[];
   /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
   backup?: BackupPlan;
+  /** Plex settings `homelab wire` applies through its API (homelab:plex). */
+  plex?: PlexPlan;
+}
+
+export interface PlexPlan {
+  /** Plex's `customConnections`: the URLs it advertises to clients. */
+  customConnections: string[];
 }
 
 export interface CloudflarePlan {

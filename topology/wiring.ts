@@ -3,7 +3,7 @@ import type { StackConfig } from "../config/schema";
 import { SecretEnvRef } from "../config/secret";
 import type { Naming } from "./naming";
 import type { ContainerPatch } from "./patch";
-import type { PlannedContainer, PlannedSecret, PlanProblem, ResolvedService } from "./types";
+import type { PlannedContainer, PlannedSecret, PlanProblem, PlexPlan, ResolvedService } from "./types";
 
 const UNPACKERR = "unpackerr";
 
@@ -81,19 +81,29 @@ export function planWiring(
   }
 }
 
-/** `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config. */
-export function planPlexClaim(
+/**
+ * `homelab:plex.claim` → PLEX_CLAIM on Plex, as a secret from the stack's secret config; `homelab:plex.advertise`
+ * → the custom server access URLs `homelab wire` sets through Plex's API (Plex keeps them in its Preferences.xml).
+ */
+export function planPlex(
   cfg: StackConfig,
   containers: PlannedContainer[],
   names: Naming,
-): { patches: ContainerPatch[]; secrets: PlannedSecret[]; problems: PlanProblem[] } {
+): { patches: ContainerPatch[]; secrets: PlannedSecret[]; problems: PlanProblem[]; plex?: PlexPlan } {
   const none = { patches: [], secrets: [] };
   if (!cfg.plex) return { ...none, problems: [] };
   const plex = containers.find((c) => c.name === names.container("plex"));
-  if (!plex) return { ...none, problems: [{ path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }] };
+  if (!plex) {
+    const problem = cfg.plex.claim
+      ? { path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }
+      : { path: "homelab:plex.advertise", message: "plex is not in homelab:services, so there is no server to set it on" };
+    return { ...none, problems: [problem] };
+  }
+  const claim = cfg.plex.claim;
   return {
-    patches: [{ container: plex.name, secretEnv: { PLEX_CLAIM: SecretEnvRef.secret("plex-claim") } }],
-    secrets: [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" }],
+    patches: claim ? [{ container: plex.name, secretEnv: { PLEX_CLAIM: SecretEnvRef.secret("plex-claim") } }] : [],
+    secrets: claim ? [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: claim, purpose: "Plex claim token (first start)" }] : [],
     problems: [],
+    ...(cfg.plex.advertise ? { plex: { customConnections: cfg.plex.advertise } } : {}),
   };
 }

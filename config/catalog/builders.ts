@@ -1,4 +1,4 @@
-import type { CatalogEntry, ContainerSpec, Evidence, HealthcheckSpec, MountSpec } from "./types";
+import type { ApiKeySpec, CatalogEntry, ContainerSpec, Evidence, HealthcheckSpec, MountSpec } from "./types";
 
 /** Shared shapes for catalog entries: every entry parameterises these instead of repeating them. */
 
@@ -88,7 +88,7 @@ interface MediaAppOptions {
   gpu?: boolean;
   evidence: Evidence;
   /** A Servarr app: its API key is generated and read from `<APP>__AUTH__APIKEY`; names Homepage's widget and Unpackerr's section. */
-  servarr?: { app: string; homepageWidget?: boolean; unpackerr?: boolean };
+  servarr?: { app: string; homepageWidget?: boolean; unpackerr?: boolean; prowlarr?: boolean; jellyseerr?: boolean };
 }
 
 /** A LinuxServer.io-style media app: /config under paths.config, /data shared, PUID/PGID/TZ, VPN-capable. */
@@ -119,7 +119,15 @@ export function mediaApp(o: MediaAppOptions): CatalogEntry {
 }
 
 /** Servarr apps bind `<App>:Auth:ApiKey` from the environment (.NET: `__` for `:`), Sonarr/Sonarr@v4.0.15.2941:src/NzbDrone.Host/Bootstrap.cs:178. */
-function servarrApiKey(s: NonNullable<MediaAppOptions["servarr"]>): NonNullable<CatalogEntry["apiKey"]> {
+function servarrApiKey(s: NonNullable<MediaAppOptions["servarr"]>): ApiKeySpec {
   const APP = s.app.toUpperCase();
-  return { env: `${APP}__AUTH__APIKEY`, ...(s.homepageWidget ? { homepageWidget: s.app } : {}), ...(s.unpackerr ? { unpackerr: APP } : {}) };
+  // Prowlarr's application implementations are named after the app (Prowlarr/Prowlarr@v2.0.5.5160:src/NzbDrone.Core/Applications/<App>/<App>.cs).
+  const App = s.app[0].toUpperCase() + s.app.slice(1);
+  return {
+    env: `${APP}__AUTH__APIKEY`,
+    ...(s.homepageWidget ? { homepageWidget: s.app } : {}),
+    ...(s.unpackerr ? { unpackerr: APP } : {}),
+    ...(s.prowlarr ? { prowlarr: App } : {}),
+    ...(s.jellyseerr ? { jellyseerr: s.app as "sonarr" | "radarr" } : {}),
+  };
 }

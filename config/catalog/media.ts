@@ -13,6 +13,18 @@ const tdarrEvidence = (extra: string, healthcheck = `curl: ${TDARR}:docker/Docke
   env: "https://docs.tdarr.io/docs/installation/variables",
 });
 
+/**
+ * The node answers no HTTP request of its own, so its healthcheck asks whether the Tdarr_Node process runs (s6 execs it
+ * as `./Tdarr_Node`). `[T]` keeps the check's own command line (sh -c …, grep …) from matching itself.
+ */
+export const TDARR_NODE_HEALTHCHECK = {
+  test: ["CMD-SHELL", "grep -qs '[T]darr_Node' /proc/[0-9]*/cmdline || exit 1"],
+  interval: "30s",
+  timeout: "10s",
+  retries: 3,
+  startPeriod: "1m0s",
+};
+
 /** The media stack of the second seed document: players, *arr managers, downloaders. */
 export const media: CatalogEntry[] = [
   {
@@ -43,25 +55,30 @@ export const media: CatalogEntry[] = [
     }),
     auth: "bypass",
   },
-  mediaApp({
-    name: "jellyseerr",
-    description: "Media requests",
-    image: "fallenbagel/jellyseerr:2.7.3",
-    port: 5055,
-    media: false,
-    // node:22-alpine plus tzdata and tini: no curl, but busybox wget, which upstream's own healthcheck uses.
-    healthcheck: httpHealthcheck(5055, "/api/v1/status", "wget"),
-    configMounts: [configMount("/app/config")],
-    linuxserver: false,
-    evidence: {
-      tag: "fallenbagel/jellyseerr@v2.7.3 (git tag; the release workflow pushes the image)",
-      ports: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (EXPOSE 5055)",
-      mounts: "fallenbagel/jellyseerr@v2.7.3:docs/getting-started/docker.mdx (/app/config)",
-      healthcheck:
-        "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
-      user: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (no USER, no PUID: runs as root)",
-    },
-  }),
+  {
+    ...mediaApp({
+      name: "jellyseerr",
+      description: "Media requests",
+      image: "fallenbagel/jellyseerr:2.7.3",
+      port: 5055,
+      media: false,
+      // node:22-alpine plus tzdata and tini: no curl, but busybox wget, which upstream's own healthcheck uses.
+      healthcheck: httpHealthcheck(5055, "/api/v1/status", "wget"),
+      configMounts: [configMount("/app/config")],
+      linuxserver: false,
+      evidence: {
+        tag: "fallenbagel/jellyseerr@v2.7.3 (git tag; the release workflow pushes the image)",
+        ports: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (EXPOSE 5055)",
+        mounts: "fallenbagel/jellyseerr@v2.7.3:docs/getting-started/docker.mdx (/app/config)",
+        healthcheck:
+          "fallenbagel/jellyseerr@v2.7.3:Dockerfile (node:22-alpine + tzdata tini: busybox wget, no curl); docs/getting-started/docker.mdx healthcheck uses wget --spider",
+        user: "fallenbagel/jellyseerr@v2.7.3:Dockerfile (no USER, no PUID: runs as root)",
+        env: "fallenbagel/jellyseerr@v2.7.3:server/lib/settings/index.ts:686 (API_KEY becomes main.apiKey, also over a stored one)",
+      },
+    }),
+    // A generated key, so `homelab wire` can add the Sonarr and Radarr servers without reading Jellyseerr's settings.json.
+    apiKey: { env: "API_KEY" },
+  },
   mediaApp({
     name: "prowlarr",
     servarr: { app: "prowlarr", homepageWidget: true },
@@ -75,7 +92,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "radarr",
-    servarr: { app: "radarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "radarr", homepageWidget: true, unpackerr: true, prowlarr: true, jellyseerr: true },
     description: "Movies",
     image: "lscr.io/linuxserver/radarr:5.28.0",
     port: 7878,
@@ -85,7 +102,7 @@ export const media: CatalogEntry[] = [
   {
     ...mediaApp({
       name: "readarr",
-      servarr: { app: "readarr", homepageWidget: true, unpackerr: true },
+      servarr: { app: "readarr", homepageWidget: true, unpackerr: true, prowlarr: true },
       description: "Books",
       image: "lscr.io/linuxserver/readarr:0.4.18-develop",
       port: 8787,
@@ -100,7 +117,7 @@ export const media: CatalogEntry[] = [
   },
   mediaApp({
     name: "sonarr",
-    servarr: { app: "sonarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "sonarr", homepageWidget: true, unpackerr: true, prowlarr: true, jellyseerr: true },
     description: "TV series",
     image: "lscr.io/linuxserver/sonarr:4.0.15",
     port: 8989,
@@ -117,7 +134,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "whisparr",
-    servarr: { app: "whisparr", unpackerr: true },
+    servarr: { app: "whisparr", unpackerr: true, prowlarr: true },
     description: "Adult media",
     // hotio tags images `<branch>-<version>` (hotio/build-workflow); v2 is at 2.1.0-release.53 (hotio/whisparr@9585ed3:meta.json).
     image: "ghcr.io/hotio/whisparr:v2-2.1.0-release.53",
@@ -141,7 +158,7 @@ export const media: CatalogEntry[] = [
   }),
   mediaApp({
     name: "lidarr",
-    servarr: { app: "lidarr", homepageWidget: true, unpackerr: true },
+    servarr: { app: "lidarr", homepageWidget: true, unpackerr: true, prowlarr: true },
     description: "Music",
     image: "lscr.io/linuxserver/lidarr:2.13.3",
     port: 8686,
@@ -174,8 +191,12 @@ export const media: CatalogEntry[] = [
       linuxserver: true,
       env: (n) => ({ nodeName: n.container(), serverIP: n.service("tdarr"), serverPort: "8266", nodeIP: n.container(), nodePort: "8267", inContainer: "true" }),
       mounts: [configMount("/app/configs", "configs"), dataMount],
+      healthcheck: TDARR_NODE_HEALTHCHECK,
     },
-    evidence: tdarrEvidence(", nodePort 8267", "none: the node documents no HTTP endpoint to probe (https://docs.tdarr.io/docs/installation/variables)"),
+    evidence: tdarrEvidence(
+      ", nodePort 8267",
+      `process check: ${TDARR}:docker/root/etc/services.d/tdarr_node/run (exec ./Tdarr_Node in /app/Tdarr_Node) on Ubuntu with sh and grep (docker/Dockerfile.base FROM lsiobase/ubuntu:jammy); the node serves no HTTP endpoint to probe (https://docs.tdarr.io/docs/installation/variables)`,
+    ),
   },
   {
     name: "unpackerr",

@@ -110,8 +110,10 @@ export const tools: CatalogEntry[] = [
       image: "qmcgaw/ddns-updater:v2.9.0",
       role: "web",
       port: 8000,
-      // Its records (provider cloudflare, zone_identifier, token) go in config.json in this folder; the image runs as uid 1000.
+      // Its records go in config.json in this folder, generated from homelab:ddns (topology/ddns.ts).
       mounts: [configMount("/updater/data")],
+      // The image's own USER, said here so the generated (0600) config.json belongs to it.
+      user: "1000:1000",
       healthcheck: { test: ["CMD", "/updater/ddns-updater", "healthcheck"], interval: "1m0s", timeout: "5s", retries: 2, startPeriod: "10s" },
     },
     evidence: {

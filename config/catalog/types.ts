@@ -62,8 +62,11 @@ export interface ContainerSpec {
   /** Host ports this container truly needs (only the proxy's 80/443 by default). */
   hostPorts?: HostPortSpec[];
   devices?: string[];
-  /** `puid`: run as homelab:puid/pgid through Docker's `user`, for images without PUID handling. */
-  user?: "puid";
+  /**
+   * `puid`: run as homelab:puid/pgid through Docker's `user`, for images without PUID handling; `uid:gid`: the
+   * fixed user the image was built to run as, said here so generated files belong to it.
+   */
+  user?: "puid" | `${number}:${number}`;
   /** The container that gets the service's GPU when the owner gives it one (default: the main container only). */
   gpu?: boolean;
   /** Env vars holding secrets the stack generates for this container (an API key, an encryption key); see GeneratedEnvSpec. */
@@ -97,6 +100,19 @@ export interface Evidence {
   user: string;
   /** Env the entry sets or the image needs. */
   env?: string;
+}
+
+/**
+ * A generated API key the app reads from `env`. The other settings name who else is handed the key after
+ * `up` (`homelab wire`, cli/wire/): Homepage's widget, Unpackerr's section, the Prowlarr application
+ * (Prowlarr's implementation name, e.g. `Sonarr`) and the Jellyseerr server kind that manage this app.
+ */
+export interface ApiKeySpec {
+  env: string;
+  homepageWidget?: string;
+  unpackerr?: string;
+  prowlarr?: string;
+  jellyseerr?: "sonarr" | "radarr";
 }
 
 /** An image its maintainers no longer update: planning it gives a warning naming a maintained replacement. */
@@ -133,7 +149,7 @@ export interface CatalogEntry {
    * A generated API key the app reads from `env` (Servarr: `<APP>__AUTH__APIKEY`); Homepage's widget of that
    * type and Unpackerr's `UN_<unpackerr>_0_*` settings get the same key.
    */
-  apiKey?: { env: string; homepageWidget?: string; unpackerr?: string };
+  apiKey?: ApiKeySpec;
   /** Services it talks to and must share a link network with (`homelab:links`). */
   linksTo?: string[];
   /** May be given a GPU (`homelab:services.<name>.gpu`): media servers, transcoders, machine learning. */

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
+import { isSecret } from "../../config/secret";
 
 export interface RegisteredResource {
   type: string;
@@ -29,9 +30,15 @@ export interface RejectedRun {
 export const PROJECT_DIR = path.resolve(__dirname, "..", "..");
 
 /** Runs recordProgram.ts in a fresh node process (Pulumi's runtime state is global) and parses its JSON line. */
+/** A SecretValue in a config crosses to the child as `{ "$secret": value }`, which recordProgram marks secret again (its toJSON hides the value). */
+function keepSecrets(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  return isSecret(original) ? { $secret: original.value ?? "mock-secret" } : value;
+}
+
 function runChild<T>(input: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    const args = ["--import", "tsx", path.join(__dirname, "recordProgram.ts"), JSON.stringify({ ...input, projectDir: PROJECT_DIR })];
+    const args = ["--import", "tsx", path.join(__dirname, "recordProgram.ts"), JSON.stringify({ ...input, projectDir: PROJECT_DIR }, keepSecrets)];
     execFile(process.execPath, args, { cwd: PROJECT_DIR, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const line = stdout.trim().split("\n").pop();
       if (!line) return reject(new Error(`program run produced no output: ${err?.message ?? ""}\n${stderr}`));

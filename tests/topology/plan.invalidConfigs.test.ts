@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import { errorsOf, minimalConfig } from "../support/configs";
 import { rejectedRuns } from "../support/program";
@@ -10,6 +11,14 @@ const CLOUDFLARE = {
   zoneId: "fedcba9876543210fedcba9876543210",
   allow: { emails: ["owner@example.com"] },
 };
+
+const SECRET = new SecretValue("t");
+/** ACME over DuckDNS on a DuckDNS name. */
+const duck = (proxy: "swag" | "traefik", acme: Record<string, unknown>, domain = "myhome.duckdns.org") =>
+  minimalConfig({ domain, proxy, acme: { email: "me@example.com", provider: "duckdns", duckdnsToken: SECRET, ...acme } });
+/** ddns-updater next to a tunnelled service. */
+const withDdns = (ddns: Record<string, unknown>) =>
+  minimalConfig({ services: { "ddns-updater": {}, jellyseerr: { expose: "tunnel" } }, cloudflare: CLOUDFLARE, ddns: { apiToken: SECRET, ...ddns } });
 
 /**
  * Invalid configs, each with the one message it must produce (key path + what is wrong).
@@ -251,6 +260,92 @@ export const INVALID_CONFIGS: { name: string; config: Record<string, unknown>; e
     name: "tunnel bypass without Cloudflare Access",
     config: minimalConfig({ services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare: CLOUDFLARE }),
     expect: /^homelab:services\.jellyseerr\.auth: .* no login at all/,
+  },
+  // ACME over DuckDNS (topology/acmeDns.ts).
+  {
+    name: "DuckDNS with a domain that is not a DuckDNS name",
+    config: duck("traefik", {}, "home.example.com"),
+    expect: /^homelab:domain: must be <name>\.duckdns\.org with homelab:acme\.provider duckdns \(.*got home\.example\.com\)/,
+  },
+  {
+    name: "DuckDNS with a name two levels below duckdns.org",
+    config: duck("swag", {}, "a.myhome.duckdns.org"),
+    expect: /^homelab:domain: must be <name>\.duckdns\.org/,
+  },
+  {
+    name: "DuckDNS without its token",
+    config: duck("swag", { duckdnsToken: undefined }),
+    expect: /^homelab:acme\.duckdnsToken: is required with homelab:acme\.provider duckdns \(a secret\)/,
+  },
+  {
+    name: "a Cloudflare token next to DuckDNS",
+    config: duck("swag", { cloudflareApiToken: SECRET }),
+    expect: /^homelab:acme\.cloudflareApiToken: is for provider cloudflare, but homelab:acme\.provider is duckdns: remove it/,
+  },
+  {
+    name: "extra certificate names with DuckDNS",
+    config: duck("swag", { extraDomains: ["example.net"] }),
+    expect: /^homelab:acme\.extraDomains: DuckDNS certificates cover the DuckDNS name and its subdomains only/,
+  },
+  { name: "a DuckDNS token in plain text", config: duck("swag", { duckdnsToken: "plain" }), expect: /^homelab:acme\.duckdnsToken: must be a secret/ },
+  { name: "an unknown ACME provider", config: duck("swag", { provider: "route53" }), expect: /^homelab:acme\.provider: / },
+  {
+    name: "ACME at Cloudflare without its token",
+    config: minimalConfig({ acme: { email: "me@example.com" } }),
+    expect: /^homelab:acme\.cloudflareApiToken: is required with homelab:acme\.provider cloudflare \(a secret\)/,
+  },
+  // ddns-updater's records (topology/ddns.ts).
+  {
+    name: "a DDNS record the tunnel manages",
+    config: withDdns({ records: ["jellyseerr.home.example.com"] }),
+    expect: /^homelab:ddns\.records\.0: jellyseerr\.home\.example\.com is a tunnel record homelab manages .*would replace it with an A record/,
+  },
+  {
+    name: "a DDNS record outside the zone",
+    config: withDdns({ records: ["vpn.example.net"] }),
+    expect: /^homelab:ddns\.records\.0: host vpn\.example\.net is not inside the Cloudflare zone home\.example\.com/,
+  },
+  {
+    name: "a DDNS record listed twice",
+    config: withDdns({ records: ["a.home.example.com", "a.home.example.com"] }),
+    expect: /^homelab:ddns\.records\.1: a\.home\.example\.com is listed twice/,
+  },
+  {
+    name: "DDNS records without a zone id",
+    config: minimalConfig({ services: { "ddns-updater": {} }, ddns: { apiToken: SECRET, records: ["vpn.home.example.com"] } }),
+    expect: /^homelab:ddns\.zoneId: is required \(or homelab:cloudflare\.zoneId\)/,
+  },
+  {
+    name: "DDNS records without ddns-updater",
+    config: minimalConfig({ ddns: { apiToken: SECRET, zoneId: CLOUDFLARE.zoneId, records: ["vpn.home.example.com"] } }),
+    expect: /^homelab:ddns: ddns-updater is not in homelab:services/,
+  },
+  {
+    name: "a DDNS record that is no host name",
+    config: withDdns({ records: ["VPN.home"] }),
+    expect: /^homelab:ddns\.records\.0: must be a lower-case host name/,
+  },
+  { name: "no DDNS records", config: withDdns({ records: [] }), expect: /^homelab:ddns\.records: must name at least one record/ },
+  {
+    name: "a DDNS token in plain text",
+    config: withDdns({ records: ["vpn.home.example.com"], apiToken: "plain" }),
+    expect: /^homelab:ddns\.apiToken: must be a secret/,
+  },
+  // Plex's advertised URLs (topology/wiring.ts planPlex).
+  {
+    name: "a Plex advertise value that is no URL",
+    config: minimalConfig({ services: { plex: {} }, plex: { advertise: ["192.168.1.10"] } }),
+    expect: /^homelab:plex\.advertise\.0: must be a URL like https:\/\/plex\.example\.com:443/,
+  },
+  {
+    name: "an empty Plex advertise list",
+    config: minimalConfig({ services: { plex: {} }, plex: { advertise: [] } }),
+    expect: /^homelab:plex\.advertise: must name at least one URL/,
+  },
+  {
+    name: "Plex advertise URLs without Plex",
+    config: minimalConfig({ plex: { advertise: ["http://192.168.1.10:32400"] } }),
+    expect: /^homelab:plex\.advertise: plex is not in homelab:services, so there is no server to set it on/,
   },
 ];
 

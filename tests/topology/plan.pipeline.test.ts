@@ -3,13 +3,14 @@ import { validateStackConfig, type StackConfig } from "../../config/schema";
 import { SecretEnvRef } from "../../config/secret";
 import { backupService, planBackup } from "../../topology/backup";
 import { planHostStack } from "../../topology/host";
+import { planDdns } from "../../topology/ddns";
 import { naming } from "../../topology/naming";
 import { applyPatches } from "../../topology/patch";
 import { planRemoteAccess } from "../../topology/remoteAccess";
 import { resolveServices } from "../../topology/services";
 import type { PlannedContainer } from "../../topology/types";
 import { attachToGateway, routeServices, routeUpstreams } from "../../topology/vpn";
-import { planPlexClaim, planWiring } from "../../topology/wiring";
+import { planPlex, planWiring } from "../../topology/wiring";
 import { minimalBackupConfig, planOf, stackConfig } from "../support/configs";
 
 function validated(raw: unknown): StackConfig {
@@ -28,7 +29,7 @@ describe("planner pipeline: no step changes what another step returned", () => {
     ["lab", stackConfig("lab")],
     ["backups", minimalBackupConfig()],
   ] as const) {
-    it(`${what}: the host stack, remote access, wiring, the VPN and the backup steps leave their inputs alone`, () => {
+    it(`${what}: the host stack, remote access, wiring, DNS updates, the VPN and the backup steps leave their inputs alone`, () => {
       const cfg = validated(raw);
       const plan = planOf(raw);
       const names = naming(cfg.network.prefix);
@@ -39,7 +40,8 @@ describe("planner pipeline: no step changes what another step returned", () => {
       const host = planHostStack(cfg, vpn.services, plan.containers, plan.routes, names, plan.tls);
       planRemoteAccess(cfg, vpn.services, plan.routes, names, plan.tls);
       planWiring(vpn.services, plan.containers, names, vpn.routed, () => []);
-      planPlexClaim(cfg, plan.containers, names);
+      planPlex(cfg, plan.containers, names);
+      planDdns(cfg, plan.containers, names, plan.dns);
       attachToGateway({ cfg, vpn, containers: plan.containers, networks: plan.networks, linksOf: () => [], names });
       routeUpstreams(plan.routes, vpn.routed, names);
       planBackup(cfg, plan.containers, plan.networks, names);
