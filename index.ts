@@ -67,6 +67,8 @@ export const serviceUrls = Object.fromEntries(plan.routes.map((r) => [r.service,
 export const autheliaInitialPasswords = pulumi.secret(
   pulumi.all(Object.fromEntries(Object.entries(plan.authelia?.generatedPasswords ?? {}).map(([user, secret]) => [user, secrets.value(secret)]))),
 );
+/** Keys guarding data outside Pulumi (secret): `homelab up` holds each generated one in `homelab:keys` (docs/operating.md). */
+export const dataKeys = secrets.dataKeys();
 /** The stack CA's certificate (PEM) when it has no ACME: `homelab ca <stack>` prints it for devices to trust. */
 export const caCertificate = ca?.caCertPem;
 export const publicUrls = Object.fromEntries(plan.routes.filter((r) => r.expose === "tunnel").map((r) => [r.service, `https://${r.host}`]));

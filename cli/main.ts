@@ -47,6 +47,7 @@ const lazy = {
   audit: () => require("./audit") as typeof import("./audit"),
   pin: () => require("./pin") as typeof import("./pin"),
   operate: () => require("./operate") as typeof import("./operate"),
+  dataKeys: () => require("./operate/dataKeys") as typeof import("./operate/dataKeys"),
   ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
   import: () => require("./import") as typeof import("./import"),
@@ -201,7 +202,13 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
           yes: flags.has("--yes"),
           beforeUp,
           policy: !flags.has("--no-policy"),
-          onApplied: command === "up" ? lockApplied : undefined,
+          onApplied:
+            command === "up"
+              ? async (applied) => {
+                  lockApplied();
+                  await lazy.dataKeys().holdDataKeys(plan, applied, io.err);
+                }
+              : undefined,
         });
         return command === "up" && code === 0 && !flags.has("--no-wire") ? wireStack(stack, plan, io) : code;
       });

@@ -23,24 +23,42 @@ export class HostSecrets extends pulumi.ComponentResource {
   private readonly values = new Map<string, pulumi.Output<string>>();
   private readonly generated = new Map<string, random.RandomPassword>();
   private readonly salts = new Map<string, pulumi.Output<string>>();
+  private readonly dataKeyNames: string[] = [];
 
   constructor(name: string, secrets: PlannedSecret[], opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:HostSecrets", name, {}, opts);
     for (const s of secrets) {
-      if (s.source === "generated" && s.format === "hex") {
-        // Keys that must parse as hex (Homarr's SECRET_ENCRYPTION_KEY): random bytes, hex-encoded.
-        this.values.set(s.name, pulumi.secret(new random.RandomId(s.name, { byteLength: s.length / 2 }, { parent: this }).hex));
-      } else if (s.source === "generated") {
-        // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
-        const password = new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this, ...generatorOptions(s) });
-        this.generated.set(s.name, password);
-        this.values.set(s.name, pulumi.secret(password.result));
-      } else {
-        if (s.value.value === undefined) throw new Error(`${s.path}: the secret could not be read`);
-        this.values.set(s.name, pulumi.secret(pulumi.output(s.value.value)));
+      if (s.source === "generated") {
+        const generator = this.generate(s);
+        if (generator instanceof random.RandomPassword) this.generated.set(s.name, generator);
+        this.values.set(s.name, pulumi.secret(generator instanceof random.RandomPassword ? generator.result : generator.hex));
+        if (s.guardsData) this.dataKeyNames.push(s.name);
+        continue;
       }
+      if (s.value.value === undefined) throw new Error(`${s.path}: the secret could not be read`);
+      // A held data key: its former generator stays registered (unused), so holding it changes nothing in the state.
+      if (s.heldFrom) {
+        this.generate({ name: s.name, source: "generated", purpose: s.purpose, guardsData: true, ...s.heldFrom });
+        this.dataKeyNames.push(s.name);
+      }
+      this.values.set(s.name, pulumi.secret(pulumi.output(s.value.value)));
     }
     this.registerOutputs({ secrets: secrets.map((s) => s.name) });
+  }
+
+  private generate(s: PlannedSecret & { source: "generated" }): random.RandomPassword | random.RandomId {
+    // Keys that must parse as hex (Homarr's SECRET_ENCRYPTION_KEY): random bytes, hex-encoded.
+    if (s.format === "hex") return new random.RandomId(s.name, { byteLength: s.length / 2 }, { parent: this });
+    // Alphanumeric: the values end up in env files, YAML and nginx includes, where quoting differs.
+    return new random.RandomPassword(s.name, { length: s.length, special: false }, { parent: this, ...generatorOptions(s) });
+  }
+
+  /**
+   * Every key guarding data outside Pulumi, name → the value in use (generated or held): the secret stack
+   * output `homelab up` reads to hold the generated ones in `homelab:keys` (cli/operate/dataKeys.ts).
+   */
+  dataKeys(): pulumi.Output<Record<string, string>> {
+    return pulumi.secret(pulumi.all(Object.fromEntries(this.dataKeyNames.map((n) => [n, this.value(n)]))));
   }
 
   value(name: string): pulumi.Output<string> {

@@ -255,7 +255,7 @@ export const stackConfig = z.strictObject({
   cloudflare: cloudflareConfig.optional(),
   /**
    * Keys that guard data outside Pulumi (Authelia's storage encryption key, database passwords), held as
-   * stack secrets: `pulumi config set --secret --path 'homelab:keys.<name>' …`. A key held here survives
+   * stack secrets (`homelab up` stores each generated one here; by hand: `pulumi config set --secret --path 'homelab:keys.<name>'`). A key held here survives
    * destroy + up and any change to how it is generated (docs/operating.md says how to move one here and rotate it).
    */
   keys: z.record(z.string().regex(/^[a-z0-9-]+$/, "must be a key name like authelia-storage-encryption-key"), secret).default({}),

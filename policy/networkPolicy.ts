@@ -147,9 +147,23 @@ export interface ContainerView {
   mounts: MountView[];
   /** How far a route to it reaches, when one does. */
   expose?: Exposure;
+  /** Its environment (secret values may be masked): judged against PROTECTED_ENV's values. Undefined: not seen (the audit). */
+  env?: Record<string, string>;
+  /** Names of the stack's socket-proxy containers, the only place DOCKER_HOST may point to. */
+  socketProxies?: string[];
 }
 
-export const RULES = ["labels", "docker-socket", "host-ports", "shared-namespace", "own-networks", "foreign-network", "membership", "route"] as const;
+export const RULES = [
+  "labels",
+  "docker-socket",
+  "host-ports",
+  "shared-namespace",
+  "own-networks",
+  "foreign-network",
+  "membership",
+  "route",
+  "protected-env",
+] as const;
 export type RuleName = (typeof RULES)[number];
 
 export interface Violation {
@@ -187,6 +201,8 @@ export function judgeContainer(c: ContainerView): Violation[] {
     );
   if (c.expose && c.expose !== "none" && !(role && NETWORK_POLICY[role].route))
     fail("route", `has a route (${c.expose}): a ${c.role ?? "container without a role"} is never routed to (only ${ROUTABLE_ROLES.join(", ")} are)`);
+
+  for (const message of protectedEnvViolations(c, role)) fail("protected-env", message);
 
   if (c.sharedNamespace) {
     if (c.networks.length)
@@ -244,28 +260,104 @@ export function viewFromLabels(labels: Record<string, string>): Pick<ContainerVi
   };
 }
 
+/** A protected setting as the container finally gets it: `ok` says whether the value is one the stack guarantees. */
+export interface ProtectedValue {
+  key: RegExp;
+  ok: (value: string) => boolean;
+  /** What the stack guarantees, for the message (never the value found: it may be a secret). */
+  must: string;
+}
+
+const never = () => false;
+const loopback = (v: string) => /^(127\.0\.0\.1|\[::1\]|localhost):\d+$/.test(v);
+
+/** Where cetusguard reads its rules (a generated file, topology/socketProxy.ts); hectorm/cetusguard cmd/cetusguard/main.go @v1.1.3 `-rules-file`. */
+export const SOCKET_PROXY_RULES_FILE = "/etc/cetusguard/rules.list";
+
 /**
  * Settings the owner's config may not override, per role of the service's main container: each would
- * undo a guarantee above. The socket proxy's rules come only from `homelab:socketProxy` (allowWrite);
- * Gluetun's control server stays on loopback and its DNS on DNS-over-TLS; a Docker API client talks only
- * to the socket proxy; Traefik, Authelia and cloudflared read their whole configuration from env too.
+ * undo a guarantee above. `pattern`: env keys the config may not set at all (the planner, at the key path).
+ * `values`: what the container finally runs with, judged the same way by the planner on the plan and by
+ * the CrossGuard pack on the registered inputs (so a transform or a hand-written container cannot undo it):
+ * the socket proxy talks to the engine only through the read-only socket and takes its rules only from the
+ * generated file; Gluetun's control server stays on loopback, its DNS encrypted, no inbound port opened;
+ * cloudflared's metrics stay on loopback and nothing but its token and metrics is set (another TUNNEL_*
+ * setting would repoint the tunnel); the backup agent's restic password is the plan's secret
+ * (RESTIC_PASSWORD), never a file or a command. (Its repository is homelab:backup's: the planner refuses
+ * any other RESTIC_* key; the pack, which never sees the config, cannot tell one repository from another.)
  */
-export const PROTECTED_ENV: Partial<Record<Role, { pattern: RegExp; why: string }>> = {
-  "socket-proxy": { pattern: /^/, why: "the socket proxy's settings come only from homelab:socketProxy (allowWrite)" },
+export const PROTECTED_ENV: Partial<Record<Role, { pattern: RegExp; why: string; values?: ProtectedValue[] }>> = {
+  "socket-proxy": {
+    pattern: /^/,
+    why: "the socket proxy's settings come only from homelab:socketProxy (allowWrite)",
+    values: [
+      { key: /^CETUSGUARD_BACKEND_ADDR$/, ok: (v) => v === `unix://${DOCKER_SOCKET}`, must: "the engine only through the read-only socket mount" },
+      { key: /^CETUSGUARD_RULES_FILE$/, ok: (v) => v === SOCKET_PROXY_RULES_FILE, must: `its rules only from ${SOCKET_PROXY_RULES_FILE}` },
+      { key: /^CETUSGUARD_RULES$/, ok: never, must: "its rules only from the generated rules file (homelab:socketProxy)" },
+    ],
+  },
   "vpn-gateway": {
     pattern: /^(HTTP_CONTROL_SERVER_|DNS_|DOT|FIREWALL|VPN_|WIREGUARD_|OPENVPN_|HTTPPROXY|SHADOWSOCKS|PUBLICIP_|HEALTH_)/,
     why: "Gluetun's control server, DNS, firewall and VPN settings come only from homelab:vpn and homelab:vpnCredentials",
+    // qdm12/gluetun internal/configuration/sources/env (v3.41.1): HTTP_CONTROL_SERVER_ADDRESS, DNS_UPSTREAM_RESOLVER_TYPE, FIREWALL_(VPN_)INPUT_PORTS
+    values: [
+      { key: /^HTTP_CONTROL_SERVER_ADDRESS$/, ok: loopback, must: "Gluetun's control server on loopback" },
+      { key: /^DNS_UPSTREAM_RESOLVER_TYPE$/, ok: (v) => v === "dot" || v === "doh", must: "encrypted DNS (dot or doh)" },
+      { key: /^FIREWALL_(VPN_)?INPUT_PORTS$/, ok: never, must: "no inbound port opened in Gluetun's firewall" },
+    ],
   },
   proxy: {
     pattern: /^(TRAEFIK_|CROWDSEC_|DNSPLUGIN|VALIDATION|URL$|SUBDOMAINS|ONLY_SUBDOMAINS|EXTRA_DOMAINS|STAGING|EMAIL)/,
     why: "the reverse proxy's configuration is generated from the plan",
   },
   auth: { pattern: /^AUTHELIA_/, why: "Authelia's configuration is generated from homelab:authelia" },
-  tunnel: { pattern: /^TUNNEL_/, why: "cloudflared's settings come only from homelab:cloudflare" },
+  tunnel: {
+    pattern: /^TUNNEL_/,
+    why: "cloudflared's settings come only from homelab:cloudflare",
+    values: [
+      { key: /^TUNNEL_METRICS$/, ok: loopback, must: "cloudflared's metrics on loopback" },
+      { key: /^TUNNEL_(?!TOKEN$|METRICS$)/, ok: never, must: "only its token and metrics set (other TUNNEL_* settings repoint the tunnel)" },
+    ],
+  },
   ips: { pattern: /^(BOUNCER_KEY_|DISABLE_|LOCAL_API_URL|AGENT_)/, why: "CrowdSec's settings come only from homelab:crowdsec" },
+  backup: {
+    pattern: /^(RESTIC_|AWS_|B2_|PG)/,
+    why: "the backup's repository and credentials come only from homelab:backup and homelab:backupCredentials",
+    // restic doc/040_backup.rst "Environment Variables" @v0.18.1: RESTIC_PASSWORD_FILE / _COMMAND replace RESTIC_PASSWORD
+    values: [
+      {
+        key: /^RESTIC_(PASSWORD_FILE|PASSWORD_COMMAND|KEY_HINT|FROM_.*)$/,
+        ok: never,
+        must: "its repository password only from the plan's secret (RESTIC_PASSWORD)",
+      },
+    ],
+  },
 };
 /** Env no Docker API client may set: its only way to the engine is the socket proxy. */
 export const DOCKER_CLIENT_ENV = /^DOCKER_(HOST|TLS_VERIFY|CERT_PATH|CONTEXT|CONFIG)$/;
+
+/**
+ * How a container's final env breaks PROTECTED_ENV's values, and where DOCKER_HOST leads: only a Docker API
+ * client sets it, only to one of the stack's socket proxies; nobody sets Docker's TLS or context variables.
+ * Messages name the key, never the value (it may be a secret).
+ */
+export function protectedEnvViolations(c: Pick<ContainerView, "env" | "dockerApi" | "socketProxies">, role: Role | undefined): string[] {
+  if (!c.env) return [];
+  const out: string[] = [];
+  const rules = (role && PROTECTED_ENV[role]?.values) || [];
+  for (const [key, value] of Object.entries(c.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const broken = rules.find((r) => r.key.test(key) && !r.ok(value));
+    if (broken) out.push(`overrides protected setting ${key}: the stack guarantees ${broken.must}`);
+    else if (key === "DOCKER_HOST") {
+      const proxy = /^tcp:\/\/([^:/]+):\d+$/.exec(value)?.[1];
+      if (!c.dockerApi) out.push(`overrides protected setting DOCKER_HOST: only a Docker API client (homelab.docker-api) sets it`);
+      else if (!proxy || (c.socketProxies && !c.socketProxies.includes(proxy)))
+        out.push(`overrides protected setting DOCKER_HOST: a Docker API client reaches the engine only through the stack's socket proxy`);
+    } else if (DOCKER_CLIENT_ENV.test(key))
+      out.push(`overrides protected setting ${key}: a Docker API client reaches the engine only through the socket proxy`);
+  }
+  return out;
+}
 
 /** Why the config may not set `key` in the env of a service whose main container has `role`, or undefined when it may. */
 export function protectedEnvReason(role: Role, dockerApi: boolean, key: string): string | undefined {

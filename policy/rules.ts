@@ -40,12 +40,30 @@ function mountsOf(props: ContainerProps): MountView[] {
   ];
 }
 
-/** A registered container as the shared policy sees it; `networks` tells what each network of the stack is (by Docker name). */
+/** `envs` ("KEY=value" strings) as a map; undefined while unknown (a preview of values computed at apply). */
+function envOf(props: ContainerProps): Record<string, string> | undefined {
+  if (!Array.isArray(props.envs)) return undefined;
+  const env: Record<string, string> = {};
+  for (const entry of props.envs) {
+    if (typeof entry !== "string") continue;
+    const eq = entry.indexOf("=");
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return env;
+}
+
+/** What the stack around a container tells about it: its networks (by Docker name), services with a database, its socket proxies. */
+export interface StackContext {
+  networks: Map<string, Record<string, string>>;
+  withDatabase: ReadonlySet<string>;
+  socketProxies: string[];
+}
+
+/** A registered container as the shared policy sees it; `stack` tells what each network of the stack is (by Docker name). */
 export function containerView(
   props: ContainerProps,
   name: string | undefined,
-  networks: Map<string, Record<string, string>> = new Map(),
-  withDatabase: ReadonlySet<string> = new Set(),
+  { networks, withDatabase, socketProxies }: StackContext = { networks: new Map(), withDatabase: new Set(), socketProxies: [] },
 ): ContainerView {
   const mode = typeof props.networkMode === "string" ? props.networkMode : undefined;
   const joined = (Array.isArray(props.networksAdvanced) ? props.networksAdvanced : []).map((n: any) => String(n?.name));
@@ -61,11 +79,16 @@ export function containerView(
     hostPorts: (Array.isArray(props.ports) ? props.ports : []).map((p: any) => p?.external ?? p?.internal),
     hostname: !!props.hostname,
     mounts: mountsOf(props),
+    env: envOf(props),
+    socketProxies,
   };
 }
 
-/** Rules a single container's inputs decide; the rest need the stack's networks (the stack policy). */
-const RESOURCE_RULES: Record<Exclude<RuleName, "foreign-network" | "membership">, { name: string; description: string }> = {
+/** Rules judged across the stack: they need its networks (membership) or its socket proxies (where DOCKER_HOST may point). */
+export const STACK_RULES: readonly RuleName[] = ["foreign-network", "membership", "protected-env"];
+
+/** Rules a single container's inputs decide. */
+const RESOURCE_RULES: Record<Exclude<RuleName, "foreign-network" | "membership" | "protected-env">, { name: string; description: string }> = {
   labels: {
     name: "homelab-container-labels",
     description: "Every container carries homelab.service and homelab.role, the labels the network policy is judged by.",
@@ -146,23 +169,23 @@ interface StackResource {
 }
 
 /**
- * Memberships, judged across the stack: a container's networks are looked up among the stack's Network
- * resources (by Docker name) to learn their kind and owner from their labels.
+ * The stack rules: a container's networks are looked up among the stack's Network resources (by Docker
+ * name) to learn their kind and owner from their labels; DOCKER_HOST among its socket-proxy containers.
  */
-export function membershipViolations(resources: StackResource[]): { urn?: string; message: string }[] {
+export function stackViolations(resources: StackResource[], rules: readonly RuleName[] = STACK_RULES): { urn?: string; message: string }[] {
   const networks = new Map<string, Record<string, string>>();
   for (const r of resources.filter((r) => r.type === NETWORK_TYPE)) networks.set(r.props.name, labelsOf(r.props));
   const containers = resources.filter((r) => r.type === CONTAINER_TYPE);
-  // services that keep a database: the backup agent may join their networks (NETWORK_POLICY reachesDatabases)
-  const withDatabase = new Set(
-    containers
-      .map((r) => labelsOf(r.props))
-      .filter((l) => l[LABELS.role] === "database")
-      .map((l) => l[LABELS.service]),
-  );
+  const withRole = (role: string) => containers.filter((r) => labelsOf(r.props)[LABELS.role] === role);
+  const stack: StackContext = {
+    networks,
+    // services that keep a database: the backup agent may join their networks (NETWORK_POLICY reachesDatabases)
+    withDatabase: new Set(withRole("database").map((r) => labelsOf(r.props)[LABELS.service])),
+    socketProxies: withRole("socket-proxy").map((r) => String(r.props.name ?? r.name)),
+  };
   return containers.flatMap((r) =>
-    judgeContainer(containerView(r.props, r.name, networks, withDatabase))
-      .filter((v) => v.rule === "foreign-network" || v.rule === "membership")
+    judgeContainer(containerView(r.props, r.name, stack))
+      .filter((v) => rules.includes(v.rule))
       .map((v) => ({ urn: r.urn, message: v.message })),
   );
 }
@@ -196,7 +219,16 @@ export const stackPolicies: StackValidationPolicy[] = [
       "Every container on exactly the networks its role allows (the shared table): databases and caches only on their own service network, nobody on another service's network, only Docker API clients and the socket proxy on vnet-socket, no network from outside the stack.",
     validateStack: (args, report) => {
       const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
-      for (const v of membershipViolations(resources)) report(v.message, v.urn);
+      for (const v of stackViolations(resources, ["foreign-network", "membership"])) report(v.message, v.urn);
+    },
+  },
+  {
+    name: "protected-settings",
+    description:
+      "No container overrides a setting the stack guarantees (policy/networkPolicy.ts PROTECTED_ENV, the planner's table): the socket proxy's backend and rules, Gluetun's control server, DNS and inbound ports, cloudflared's settings, the backup agent's password source; DOCKER_HOST only on Docker API clients and only to the stack's socket proxy.",
+    validateStack: (args, report) => {
+      const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
+      for (const v of stackViolations(resources, ["protected-env"])) report(v.message, v.urn);
     },
   },
 ];

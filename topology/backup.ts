@@ -16,6 +16,13 @@ export const BACKUP_SERVICE = "backup";
 export const RESTIC_IMAGE = "ghcr.io/restic/restic:0.18.1";
 /** pg_dump 17 dumps PostgreSQL 9.2 and newer, so one client image serves every database of the stack. */
 export const DUMP_IMAGE = POSTGRES_IMAGE;
+/**
+ * restic's local cache (index, snapshots, tree packs) in a named volume: it outlives the container, so a run
+ * after an `up` that recreated it does not fetch the repository's index again. restic reads the cache folder
+ * from $RESTIC_CACHE_DIR; the cache is ephemeral, anything missing is read from the repository (restic
+ * doc/manual_rest.rst, "Caching", @v0.18.1).
+ */
+export const RESTIC_CACHE = "/cache";
 /** Where the official postgres images keep their data (docker-library/postgres Dockerfile, PGDATA): never copied live. */
 const PG_DATA = "/var/lib/postgresql/data";
 
@@ -30,12 +37,13 @@ export const BACKUP_ENTRY: CatalogEntry = {
   description: "Scheduled restic backups of every service's config and database dumps",
   vpnCapable: false,
   auth: "deny",
-  main: { suffix: "", image: RESTIC_IMAGE, role: "backup" },
+  main: { suffix: "", image: RESTIC_IMAGE, role: "backup", mounts: [{ source: { kind: "volume", name: "restic-cache" }, target: RESTIC_CACHE }] },
   companions: [{ suffix: "dump", image: DUMP_IMAGE, role: "backup" }],
   evidence: {
     tag: "restic/restic@v0.18.1:.github/workflows/docker.yml (ghcr.io semver tags); postgres: docker-library/postgres 17/alpine3.22 (17.6-alpine)",
     ports: "none: restic and pg_dump are clients only",
-    mounts: "the stack's config root read-only at the same path (restic stores host paths as given); the repository when local",
+    mounts:
+      "the stack's config root read-only at the same path (restic stores host paths as given); the repository when local; restic's cache in a volume ($RESTIC_CACHE_DIR, restic doc/manual_rest.rst Caching @v0.18.1)",
     healthcheck: "none: a schedule loop, its runs are checked by `homelab snapshots`",
     user: "root in both images (restic/restic@v0.18.1:docker/Dockerfile.release has no USER); it must read every app's files",
     env: "RESTIC_REPOSITORY, RESTIC_PASSWORD and backend keys (restic doc/030_preparing_a_new_repo.rst @v0.18.1); PGPASSWORD_* per database (postgresql.org/docs/17/libpq-envars.html)",
@@ -207,8 +215,8 @@ export function planBackup(
     ...restic,
     entrypoint: ["/bin/sh", "-c"],
     command: [resticScript(plan)],
-    mounts: [configRoot, dumpRoot, ...media],
-    env: { ...restic.env, RESTIC_REPOSITORY: repo },
+    mounts: [...restic.mounts, configRoot, dumpRoot, ...media],
+    env: { ...restic.env, RESTIC_REPOSITORY: repo, RESTIC_CACHE_DIR: RESTIC_CACHE },
     secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, SecretEnvRef.secret(`backup-${field.toLowerCase()}`)])),
   };
   // docker-library/postgres runs docker-entrypoint.sh (which starts a server); the dump container only needs the client.

@@ -71,8 +71,9 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
 
   // 6. Secrets, then the plan and every check of it.
   const keyProblems: PlanProblem[] = [];
+  const keyWarnings: string[] = [];
   const secrets: PlannedSecret[] = [
-    ...holdDataKeys(host.secrets, cfg, keyProblems),
+    ...holdDataKeys(host.secrets, cfg, keyProblems, keyWarnings),
     ...wiring.secrets,
     ...plex.secrets,
     ...ddns.secrets,
@@ -90,6 +91,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...remoteAccess.warnings,
     ...ddns.warnings,
     ...unlockedNetworks(networks),
+    ...keyWarnings,
   ];
   const plan: Plan = {
     domain: cfg.domain,
@@ -183,16 +185,31 @@ function unlockedNetworks(networks: PlannedNetwork[]): string[] {
 const guardsData = (name: string) => name === "authelia-storage-encryption-key" || name.endsWith("-db-password");
 
 /**
- * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up); one
- * still generated is marked, so the Pulumi layer never replaces it for a change in how it is generated.
+ * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up; `homelab up`
+ * stores every generated one there, cli/operate/dataKeys.ts); one still generated is marked, so the Pulumi layer
+ * never replaces it for a change in how it is generated, and exports it for `homelab up` to hold.
  */
-function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[]): PlannedSecret[] {
+function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[], warnings: string[] = []): PlannedSecret[] {
   const guarded = secrets.filter((s) => s.source === "generated" && guardsData(s.name)).map((s) => s.name);
-  for (const name of Object.keys(cfg.keys).filter((k) => !guarded.includes(k)))
-    problems.push({ path: `homelab:keys.${name}`, message: `this stack has no data-guarding key of that name (it has: ${guarded.join(", ") || "none"})` });
+  for (const name of Object.keys(cfg.keys).filter((k) => !guarded.includes(k))) {
+    // `up` held it for a service since removed: its data may still be on disk, so it is kept, not refused.
+    if (guardsData(name))
+      warnings.push(
+        `homelab:keys.${name}: no service of this stack uses this key any more; it stays held for the data it guards (pulumi config rm --path 'homelab:keys.${name}' once that data is gone)`,
+      );
+    else problems.push({ path: `homelab:keys.${name}`, message: `this stack has no data-guarding key of that name (it has: ${guarded.join(", ") || "none"})` });
+  }
   return secrets.map((s): PlannedSecret => {
     if (s.source !== "generated" || !guardsData(s.name)) return s;
     const held = cfg.keys[s.name];
-    return held ? { name: s.name, source: "config", path: `homelab:keys.${s.name}`, value: held, purpose: s.purpose } : { ...s, guardsData: true };
+    if (!held) return { ...s, guardsData: true };
+    return {
+      name: s.name,
+      source: "config",
+      path: `homelab:keys.${s.name}`,
+      value: held,
+      purpose: s.purpose,
+      heldFrom: { length: s.length, format: s.format },
+    };
   });
 }

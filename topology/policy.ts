@@ -32,6 +32,9 @@ export function plannedView(
     hostPorts: c.hostPorts.map((p) => p.external),
     hostname: false,
     mounts: c.mounts.map((m) => ({ source: m.source, target: m.target, readOnly: m.readOnly, bind: m.type === "bind" })),
+    // secret env by name only: the plan holds no secret value (its keys are judged, as the pack judges them)
+    env: { ...c.env, ...Object.fromEntries(Object.keys(c.secretEnv ?? {}).map((k) => [k, "[secret]"])) },
+    socketProxies: plan.containers.filter((x) => x.labels[LABELS.role] === "socket-proxy").map((x) => x.name),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Naming } from "./naming";
+import { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
 import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { PlannedFile, PlanProblem, ResolvedService, SocketProxyConsumer, SocketProxyPlan } from "./types";
 
@@ -9,7 +10,7 @@ import type { PlannedFile, PlanProblem, ResolvedService, SocketProxyConsumer, So
  * the socket proxy is never recreated for it. Cetusguard builds its rules once at start (same main.go), so
  * the file is delivered with `reload: restart`: the same container restarts, briefly, and nobody loses it.
  */
-export const SOCKET_PROXY_RULES_FILE = "/etc/cetusguard/rules.list";
+export { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
 
 export function socketProxyRulesFile(rules: string[]): PlannedFile {
   return { path: SOCKET_PROXY_RULES_FILE, content: `${rules.join("\n")}\n`, secret: false, reload: "restart" };

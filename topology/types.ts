@@ -106,7 +106,18 @@ export type FileReload = "watched" | "restart";
 /** A secret the Pulumi layer provides: generated with @pulumi/random, or read from a secret config key. Only named here. */
 export type PlannedSecret =
   | { name: string; source: "generated"; length: number; purpose: string; guardsData?: boolean; format?: "alnum" | "hex" }
-  | { name: string; source: "config"; path: string; value: SecretValue; purpose: string };
+  | {
+      name: string;
+      source: "config";
+      path: string;
+      value: SecretValue;
+      purpose: string;
+      /**
+       * A data-guarding key held in `homelab:keys`: how it was generated before `homelab up` stored it there. The
+       * Pulumi layer keeps that generator registered (its value unused), so holding the key changes nothing in the state.
+       */
+      heldFrom?: { length: number; format?: "alnum" | "hex" };
+    };
 
 export interface SocketProxyConsumer {
   service: string;

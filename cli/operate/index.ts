@@ -19,8 +19,11 @@ export interface OperateOptions {
   projectDir: string;
   stdout?: NodeJS.WritableStream;
   stderr?: NodeJS.WritableStream;
-  /** Called once `up` has applied successfully (or found nothing to change): what must follow a real apply, like writing the allocation lock. */
-  onApplied?: () => void;
+  /**
+   * Called once `up` has applied successfully (or found nothing to change): what must follow a real apply, like
+   * writing the allocation lock and holding the generated data keys. Throwing makes the run fail with its message.
+   */
+  onApplied?: (stack: AppliedStack) => void | Promise<void>;
   /** Where answers to questions come from; defaults to process.stdin. */
   stdin?: NodeJS.ReadableStream;
   /** The environment for everything this does, the Pulumi CLI included; defaults to process.env. */
@@ -33,6 +36,14 @@ export interface OperateOptions {
   policy?: boolean;
   /** Where Ctrl-C comes from; defaults to the process (tests deliver signals through an emitter). */
   signals?: SignalSource;
+}
+
+/** The stack `up` has just applied: its outputs (those of the apply, or read when nothing changed) and its config. */
+export interface AppliedStack {
+  name: string;
+  outputs(): Promise<OutputMap>;
+  /** Stores a secret in the stack's config (`pulumi config set --secret --path`); the value goes through stdin, never argv. */
+  setSecret(path: string, value: string): Promise<void>;
 }
 
 /** Gets the preview's changes and the stack's decrypted config; throwing stops the `up` before anything is applied. */
@@ -57,6 +68,8 @@ interface OperateIo extends Io {
   policyPacks: string[];
   violations: PolicyViolations;
   guard: InterruptGuard;
+  /** What `up` applied: its outputs, once it ran. */
+  applied?: OutputMap;
 }
 
 /** What `up`, `destroy` and `refresh` change when applied; `preview` and `drift` only look. */
@@ -103,7 +116,7 @@ export async function operate(op: Operation, stack: string, opts: OperateOptions
     io.out(`homelab ${op} ${stack} (state: ${backend})`);
     if (opts.policy === false && CHECKS_POLICY.includes(op)) io.err(NO_POLICY_WARNING);
     const code = await run(op, target, io, opts.beforeUp);
-    if (op === "up" && code === 0) opts.onApplied?.();
+    if (op === "up" && code === 0) await opts.onApplied?.(appliedStack(target, io.applied));
     return code;
   } catch (e) {
     if (io.guard.state !== "none") return interrupted(op, stack, io);
@@ -191,7 +204,7 @@ async function run(op: Operation, stack: Stack, io: OperateIo, beforeUp?: Before
         false,
         (p) => stack.preview(checked(p)),
         async (p) => {
-          outputs = (await stack.up(checked(p))).outputs;
+          outputs = io.applied = (await stack.up(checked(p))).outputs;
         },
         snapshot,
       );
@@ -216,6 +229,24 @@ async function run(op: Operation, stack: Stack, io: OperateIo, beforeUp?: Before
         (p) => stack.refresh(events(p)),
       );
   }
+}
+
+function appliedStack(target: Stack, applied: OutputMap | undefined): AppliedStack {
+  const workspace = target.workspace as LocalWorkspace;
+  return {
+    name: target.name,
+    // `up` found nothing to change: no apply ran, so the outputs are read from the state.
+    outputs: async () => applied ?? (await target.outputs()),
+    setSecret: async (path, value) => {
+      await processes.runWithInput(
+        workspace.pulumiCommand,
+        ["config", "set", "--path", "--secret", path, "--stack", target.name],
+        workspace.workDir,
+        workspace.envVars,
+        value,
+      );
+    },
+  };
 }
 
 /** Runs one engine operation with progress lines and Ctrl-C handled, then prints its summary. */

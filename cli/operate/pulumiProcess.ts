@@ -48,6 +48,14 @@ export class PulumiProcesses {
     return Object.assign(Object.create(command) as PulumiCommand, { run });
   }
 
+  /**
+   * Runs the CLI with `input` on its stdin: how a secret reaches `pulumi config set` without appearing in the
+   * process list (it reads the value from stdin when none is given, pulumi/pulumi pkg/cmd/pulumi/config/config.go).
+   */
+  runWithInput(command: PulumiCommand, args: string[], cwd: string, additionalEnv: Record<string, string>, input: string): Promise<CommandResultLike> {
+    return this.run(command.command, args, cwd, additionalEnv, undefined, undefined, undefined, input);
+  }
+
   private run(
     command: string,
     args: string[],
@@ -56,14 +64,17 @@ export class PulumiProcesses {
     onOutput?: (data: string) => void,
     onError?: (data: string) => void,
     signal?: AbortSignal,
+    input?: string,
   ): Promise<CommandResultLike> {
     // As the SDK's run: never prompt, find the plugins bundled next to the CLI, tell it who drives it.
     const argv = args.includes("--non-interactive") ? args : [...args, "--non-interactive"];
     const env: Record<string, string | undefined> = { ...process.env, ...additionalEnv, PULUMI_AUTOMATION_API: "true" };
     if (path.isAbsolute(command)) env.PATH = path.dirname(command) + path.delimiter + (additionalEnv.PATH ?? process.env.PATH ?? "");
     return new Promise((resolve, reject) => {
-      const child = spawn(command, argv, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(command, argv, { cwd, env, detached: true, stdio: ["pipe", "pipe", "pipe"] });
       this.running.add(child);
+      child.stdin.on("error", () => undefined); // a CLI that exits without reading its stdin
+      child.stdin.end(input);
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (data: string) => ((stdout += data), onOutput?.(data)));

@@ -4,7 +4,7 @@ import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { PlannedSecret } from "../../topology/types";
 import { stackConfig } from "../support/configs";
-import { byType, CONTAINER, filesOf, recordProgram } from "../support/program";
+import { byType, CONTAINER, filesOf, recordProgram, unwrapSecrets, type ProgramRun } from "../support/program";
 
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const postgresAuthelia = (keys?: Record<string, unknown>) => ({
@@ -56,13 +56,28 @@ describe("keys that guard data outside Pulumi", function () {
       keys: { $secret: { "authelia-storage-encryption-key": "k".repeat(64), "authelia-db-password": "p".repeat(32) } },
     });
     assert.equal(run.error, undefined);
-    const generated = byType(run, RANDOM_PASSWORD).map((r) => r.name);
-    assert.ok(!generated.includes("authelia-storage-encryption-key") && !generated.includes("authelia-db-password"), generated.join(", "));
     const authelia = byType(run, CONTAINER).find((c) => c.inputs.name === "lab-authelia")!;
     assert.equal(filesOf(run, authelia)["/secrets/authelia-storage-encryption-key"], "k".repeat(64));
+    assert.deepEqual(unwrapSecrets(run.outputs.dataKeys), { "authelia-storage-encryption-key": "k".repeat(64), "authelia-db-password": "p".repeat(32) });
   });
 
-  it("refuses a key this stack does not have, and a key in plain text", () => {
+  it("held with the value the stack generated (what `homelab up` stores), change nothing: same resources, same inputs", async () => {
+    const authelia = { authelia: postgresAuthelia().authelia as object };
+    const generated = await recordProgram("lab", authelia);
+    assert.equal(generated.error, undefined);
+    const dataKeys = unwrapSecrets<Record<string, string>>(generated.outputs.dataKeys);
+    assert.deepEqual(Object.keys(dataKeys).sort(), ["authelia-db-password", "authelia-storage-encryption-key"]);
+    const held = await recordProgram("lab", { ...authelia, keys: { $secret: dataKeys } });
+    assert.equal(held.error, undefined);
+    // Every resource keeps its name and inputs, secret ones still secret (the generators stay registered, unused), so the next
+    // preview shows no change: nothing replaced, nothing deleted.
+    const shape = (r: ProgramRun) => r.resources.map((x) => JSON.stringify({ type: x.type, name: x.name, inputs: x.inputs })).sort();
+    assert.deepEqual(shape(held), shape(generated));
+    assert.ok(byType(held, RANDOM_PASSWORD).some((r) => r.name === "authelia-storage-encryption-key"));
+    assert.deepEqual(unwrapSecrets(held.outputs.dataKeys), dataKeys);
+  });
+
+  it("refuses a key this stack could not have and a key in plain text; keeps one of a removed service", () => {
     const unknown = buildPlan(postgresAuthelia({ "authelia-storage-key": new SecretValue("x") }));
     assert.equal(unknown.ok, false);
     assert.deepEqual(!unknown.ok && unknown.errors.map((e) => e.path), ["homelab:keys.authelia-storage-key"]);
@@ -70,6 +85,10 @@ describe("keys that guard data outside Pulumi", function () {
       !unknown.ok ? unknown.errors[0].message : "",
       /no data-guarding key of that name \(it has: authelia-db-password, authelia-storage-encryption-key\)/,
     );
+    // A key `up` held for a service since removed (its data may still be on disk): kept, with a warning.
+    const left = buildPlan(postgresAuthelia({ "immich-db-password": new SecretValue("x".repeat(32)) }));
+    assert.ok(left.ok, JSON.stringify(!left.ok && left.errors));
+    assert.match(left.warnings.join("\n"), /homelab:keys\.immich-db-password: no service of this stack uses this key any more; it stays held/);
     const plain = buildPlan(postgresAuthelia({ "authelia-db-password": "hunter2" }));
     assert.equal(plain.ok, false);
     assert.match(!plain.ok ? plain.errors[0].message : "", /must be a secret/);

@@ -3,7 +3,7 @@ import type { ResourceValidation, ResourceValidationArgs, StackValidationArgs } 
 import { CONTAINER_TYPE, NETWORK_TYPE, policies, resourcePolicies, stackPolicies } from "../../policy/rules";
 import { checkPolicy } from "../../topology/policy";
 import { planOf, stackConfig } from "../support/configs";
-import { recordProgram, RegisteredResource } from "../support/program";
+import { recordProgram, RegisteredResource, unwrapSecrets } from "../support/program";
 
 interface Violation {
   policy: string;
@@ -13,8 +13,12 @@ interface Violation {
 
 class NotApplicable extends Error {}
 
-/** Calls every validator of the pack the way the policy server would: resource rules per resource, stack rules once. */
-async function evaluate(resources: RegisteredResource[]): Promise<Violation[]> {
+/**
+ * Calls every validator of the pack the way the policy server would: resource rules per resource, stack rules
+ * once, on inputs with secrets unpacked (@pulumi/policy deserialize.js deserializeProperty: validators see plain values).
+ */
+async function evaluate(registered: RegisteredResource[]): Promise<Violation[]> {
+  const resources = registered.map((r) => ({ ...r, inputs: unwrapSecrets<Record<string, any>>(r.inputs) }));
   const violations: Violation[] = [];
   for (const r of resources) {
     const args = {
@@ -122,6 +126,37 @@ describe("policy pack", function () {
         (await evaluate(resources)).map((v) => v.message),
         ["lab-sonarr (web) joins lab-vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"],
       );
+    });
+
+    it("a container overriding a protected setting (the planner's table), named by key, never by value", async () => {
+      const resources = clone(home);
+      const env = (name: string) => container(resources, name).inputs.envs as string[];
+      const set = (name: string, key: string, value: string) => {
+        const list = unwrapSecrets<string[]>(container(resources, name).inputs.envs).filter((e) => !e.startsWith(`${key}=`));
+        container(resources, name).inputs.envs = [...list, `${key}=${value}`];
+      };
+      assert.ok(
+        unwrapSecrets<string[]>(env("cloudflared")).some((e) => e.startsWith("TUNNEL_TOKEN=")),
+        "the tunnel token is judged as registered",
+      );
+      set("cetusguard", "CETUSGUARD_RULES", "POST %API_PREFIX%/.*");
+      set("cetusguard", "CETUSGUARD_BACKEND_ADDR", "tcp://192.168.1.10:2375");
+      set("gluetun", "HTTP_CONTROL_SERVER_ADDRESS", ":8000");
+      set("gluetun", "DNS_UPSTREAM_RESOLVER_TYPE", "plain");
+      set("portainer", "DOCKER_HOST", "tcp://192.168.1.10:2375");
+      set("jellyfin", "DOCKER_HOST", "tcp://cetusguard:2375");
+      set("cloudflared", "TUNNEL_ORIGIN_CERT", "/tmp/cert.pem");
+      const violations = await evaluate(resources);
+      assert.deepEqual(violations.map((v) => `${v.policy} ${v.message}`).sort(), [
+        "protected-settings cetusguard (socket-proxy) overrides protected setting CETUSGUARD_BACKEND_ADDR: the stack guarantees the engine only through the read-only socket mount",
+        "protected-settings cetusguard (socket-proxy) overrides protected setting CETUSGUARD_RULES: the stack guarantees its rules only from the generated rules file (homelab:socketProxy)",
+        "protected-settings cloudflared (tunnel) overrides protected setting TUNNEL_ORIGIN_CERT: the stack guarantees only its token and metrics set (other TUNNEL_* settings repoint the tunnel)",
+        "protected-settings gluetun (vpn-gateway) overrides protected setting DNS_UPSTREAM_RESOLVER_TYPE: the stack guarantees encrypted DNS (dot or doh)",
+        "protected-settings gluetun (vpn-gateway) overrides protected setting HTTP_CONTROL_SERVER_ADDRESS: the stack guarantees Gluetun's control server on loopback",
+        "protected-settings jellyfin (web) overrides protected setting DOCKER_HOST: only a Docker API client (homelab.docker-api) sets it",
+        "protected-settings portainer (monitoring) overrides protected setting DOCKER_HOST: a Docker API client reaches the engine only through the stack's socket proxy",
+      ]);
+      assert.ok(!violations.some((v) => v.message.includes("192.168.1.10")), "values are never echoed");
     });
 
     it("a lab container on the home stack's network (not a network of this stack)", async () => {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
+import { SecretEnvRef } from "../../config/secret";
 import { LABELS, NETWORK_KINDS, ROLES } from "../../policy/networkPolicy";
 import type { Plan, PlannedContainer } from "../../topology/types";
 import { planOf, stackConfig } from "../support/configs";
@@ -31,6 +32,28 @@ const SOURCES = [
   "crowdsec-data",
 ];
 const ROLE_LABELS = [...ROLES, "", "admin"];
+/** Env a transform, a hand-written container or a config edit could set: protected settings right and wrong, and harmless ones. */
+const ENV_SETTINGS: [string, string][] = [
+  ["DOCKER_HOST", "tcp://cetusguard:2375"],
+  ["DOCKER_HOST", "tcp://lab-cetusguard:2375"],
+  ["DOCKER_HOST", "unix:///var/run/docker.sock"],
+  ["DOCKER_HOST", "tcp://192.168.1.10:2375"],
+  ["DOCKER_TLS_VERIFY", "0"],
+  ["CETUSGUARD_RULES", "POST,PUT,DELETE %API_PREFIX%/.*"],
+  ["CETUSGUARD_BACKEND_ADDR", "tcp://192.168.1.10:2375"],
+  ["CETUSGUARD_BACKEND_ADDR", "unix:///var/run/docker.sock"],
+  ["CETUSGUARD_RULES_FILE", "/tmp/allow-all.list"],
+  ["HTTP_CONTROL_SERVER_ADDRESS", ":8000"],
+  ["HTTP_CONTROL_SERVER_ADDRESS", "127.0.0.1:8000"],
+  ["DNS_UPSTREAM_RESOLVER_TYPE", "plain"],
+  ["FIREWALL_VPN_INPUT_PORTS", "6881"],
+  ["TUNNEL_METRICS", "0.0.0.0:20241"],
+  ["TUNNEL_URL", "http://somewhere:80"],
+  ["TUNNEL_TOKEN", "another-tunnel"],
+  ["RESTIC_PASSWORD_COMMAND", "cat /config/pw"],
+  ["RESTIC_REPOSITORY", "/srv/backups"],
+  ["TZ", "Etc/UTC"],
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(containerIndex, fc.nat(), fc.boolean()).map(([i, n, foreign]): Mutation => (plan) => {
@@ -86,6 +109,17 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     c.networkMode = "host";
     c.networks = [];
   }),
+  fc.tuple(containerIndex, pick(ENV_SETTINGS), fc.boolean()).map(([i, [key, value], secret]): Mutation => (plan) => {
+    const c = at(plan, i);
+    // secret env reaches the pack as a value of the plan's secret; the plan itself holds only its name
+    if (secret) c.secretEnv = { ...c.secretEnv, [key]: SecretEnvRef.secret("some-secret") };
+    else c.env[key] = value;
+  }),
+  fc.tuple(containerIndex, fc.nat()).map(([i, k]): Mutation => (plan) => {
+    const c = at(plan, i);
+    const keys = Object.keys(c.env);
+    if (keys.length) delete c.env[keys[k % keys.length]];
+  }),
   fc.tuple(fc.nat(), pick([...NETWORK_KINDS, "bogus"]), pick([undefined, "sonarr", "nobody"])).map(([n, kind, service]): Mutation => (plan) => {
     const net = plan.networks[n % plan.networks.length];
     net.kind = kind as Plan["networks"][number]["kind"];
@@ -114,10 +148,11 @@ describe("property: the planner, the pack and the audit judge any mutated plan a
         const planner = plannerMessages(plan);
         if (planner.length) violating++;
         assert.deepEqual(packMessages(plan), planner);
-        // The audit judges only containers that say what they are (a role label); its socket findings have their own table columns.
+        // The audit judges only containers that say what they are (a role label); its socket findings have their own table
+        // columns; it reads no container env, so protected settings are the planner's and the pack's alone.
         const judged = plan.containers.filter((c) => c.labels[LABELS.role]).map((c) => c.name);
         const expectedAudit = planner.filter(
-          (m) => judged.some((name) => m.startsWith(`${name} (`)) && !/\(the Docker socket\)|mounts the Docker socket/.test(m),
+          (m) => judged.some((name) => m.startsWith(`${name} (`)) && !/\(the Docker socket\)|mounts the Docker socket|overrides protected setting/.test(m),
         );
         assert.deepEqual(auditPolicyMessages(plan), expectedAudit.sort());
       }),

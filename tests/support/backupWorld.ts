@@ -51,13 +51,13 @@ export interface World {
 
 export const PASSWORD = "correct horse battery staple";
 
-export function planWorld(root: string, prefix: string, repository: string) {
+export function planWorld(root: string, prefix: string, repository: string, schedule?: string) {
   const result = buildPlan({
     domain: "backup.example.test",
     paths: { config: path.join(root, "config"), data: path.join(root, "data") },
     network: { prefix, ingress: "10.250.0.0/24", socket: "10.251.0.0/24", pool: "10.252.0.0/20" },
     services: { immich: {}, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } },
-    backup: { repository, keep: { daily: 1, weekly: 0, monthly: 0 }, exclude: ["*.tmp"] },
+    backup: { repository, keep: { daily: 1, weekly: 0, monthly: 0 }, exclude: ["*.tmp"], ...(schedule ? { schedule } : {}) },
     backupCredentials: { password: new SecretValue(PASSWORD) },
   });
   assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));

@@ -90,7 +90,7 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   policy?: boolean;
   signals?: EventEmitter;
-  onApplied?: () => void;
+  onApplied?: OperateOptions["onApplied"];
 }
 
 /** Runs one driver entry point (operate, printCaCertificate…) in the sandbox with captured streams. */

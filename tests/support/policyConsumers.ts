@@ -2,11 +2,11 @@ import type { ReportViolation } from "@pulumi/policy";
 import { containerArgs } from "../../components/containerArgs";
 import { networkArgs } from "../../components/networks";
 import { RULES } from "../../policy/networkPolicy";
-import { CONTAINER_TYPE, containerViolations, membershipViolations, NETWORK_TYPE } from "../../policy/rules";
+import { CONTAINER_TYPE, containerViolations, NETWORK_TYPE, STACK_RULES, stackViolations } from "../../policy/rules";
 import { auditFindings, EngineSnapshot } from "../../topology/audit";
 import { containerNodeId, renderDiagram } from "../../topology/diagram";
 import { checkPolicy } from "../../topology/policy";
-import type { Plan } from "../../topology/types";
+import type { Plan, PlannedContainer } from "../../topology/types";
 
 /**
  * The four consumers of the shared network policy, each fed a plan the way it really gets one: the planner
@@ -24,8 +24,28 @@ export function registeredResources(plan: Plan) {
   const names = new Map(plan.networks.map((n) => [n.name, n.name]));
   return [
     ...plan.networks.map((n) => ({ type: NETWORK_TYPE, name: n.name, urn: n.name, props: networkArgs(n) as Record<string, any> })),
-    ...plan.containers.map((c) => ({ type: CONTAINER_TYPE, name: c.name, urn: c.name, props: containerArgs(c, c.image, names) as Record<string, any> })),
+    ...plan.containers.map((c) => ({
+      type: CONTAINER_TYPE,
+      name: c.name,
+      urn: c.name,
+      props: withResolvedEnv(containerArgs(c, c.image, names, secretValues(c)), c),
+    })),
   ];
+}
+
+/** Stand-ins for the plan's secrets, as HostSecrets would hand them to containerArgs. */
+const secretValues = (c: PlannedContainer) => Object.fromEntries(Object.keys(c.secretEnv ?? {}).map((k) => [k, `secret-of-${c.secretEnv![k]}`]));
+
+/**
+ * The pack judges resolved inputs: with secret env, containerArgs' `envs` is an Output (plain entries, then the
+ * secret ones); here it is what that Output resolves to, in the same order.
+ */
+function withResolvedEnv(args: Record<string, any>, c: PlannedContainer): Record<string, any> {
+  const entries = (o: Record<string, string>) =>
+    Object.entries(o)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`);
+  return { ...args, envs: [...entries(c.env), ...entries(secretValues(c))] };
 }
 
 export function packMessages(plan: Plan): string[] {
@@ -33,8 +53,8 @@ export function packMessages(plan: Plan): string[] {
   const messages: string[] = [];
   const report: ReportViolation = (m) => messages.push(m);
   for (const r of resources.filter((r) => r.type === CONTAINER_TYPE))
-    for (const rule of RULES.filter((x) => x !== "membership" && x !== "foreign-network")) containerViolations(r.props, rule, report, r.name);
-  messages.push(...membershipViolations(resources).map((v) => v.message));
+    for (const rule of RULES.filter((x) => !STACK_RULES.includes(x))) containerViolations(r.props, rule, report, r.name);
+  messages.push(...stackViolations(resources).map((v) => v.message));
   return messages.sort();
 }
 

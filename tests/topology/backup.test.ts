@@ -3,8 +3,8 @@ import { SecretEnvRef } from "../../config/secret";
 // snapshot holds, the backup containers and their place in the network policy (planner and policy pack).
 import * as assert from "node:assert/strict";
 import { SecretValue } from "../../config/secret";
-import { membershipViolations } from "../../policy/rules";
-import { backupArgs, RESTIC_IMAGE } from "../../topology/backup";
+import { stackViolations } from "../../policy/rules";
+import { backupArgs, RESTIC_CACHE, RESTIC_IMAGE } from "../../topology/backup";
 import { buildPlan } from "../../topology/plan";
 import { errorsOf, minimalBackupConfig, minimalConfig, planOf } from "../support/configs";
 import { CONTAINER, recordProgram } from "../support/program";
@@ -78,6 +78,12 @@ describe("homelab:backup (plan)", () => {
     assert.deepEqual(dump.networks, ["vnet-backup", "vnet-immich"]);
     assert.deepEqual(restic.entrypoint, ["/bin/sh", "-c"]);
     assert.ok(restic.mounts.some((m) => m.source === "/srv/homelab/config" && m.target === "/srv/homelab/config" && m.readOnly));
+    // restic's cache outlives the container (a recreated container does not re-read the index): a named volume, read-write
+    assert.deepEqual(
+      restic.mounts.find((m) => m.target === RESTIC_CACHE),
+      { source: "backup-restic-cache", target: RESTIC_CACHE, readOnly: false, type: "volume" },
+    );
+    assert.equal(restic.env.RESTIC_CACHE_DIR, RESTIC_CACHE);
     assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: SecretEnvRef.secret("backup-password") });
     assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: SecretEnvRef.secret("immich-db-password") });
     assert.match(restic.command![0], /restic 'backup' '--host' 'backup' '--tag' 'homelab' '--tag' 'service:immich'/);
@@ -109,13 +115,13 @@ describe("homelab:backup (plan)", () => {
     const run = await recordProgram("home", { backup: { repository: "/srv/backups/restic" }, backupCredentials: { $secret: { password: "pw" } } });
     assert.equal(run.error, undefined);
     const resources = run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }));
-    assert.deepEqual(membershipViolations(resources), []);
+    assert.deepEqual(stackViolations(resources), []);
     const dump = run.resources.find((r) => r.type === CONTAINER && r.name === "backup-dump")!;
     assert.ok(dump.inputs.networksAdvanced.some((n: { name: string }) => n.name === "vnet-immich"));
     assert.ok(JSON.stringify(dump.inputs.entrypoints) === JSON.stringify(["/bin/sh", "-c"]));
     dump.inputs.networksAdvanced.push({ name: "vnet-jellyfin" });
     assert.deepEqual(
-      membershipViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message),
+      stackViolations(run.resources.map((r) => ({ type: r.type, name: r.name, urn: r.name, props: r.inputs }))).map((v) => v.message),
       ["backup-dump (backup) joins vnet-jellyfin, the network of service 'jellyfin': nobody joins another service's network"],
     );
   });
