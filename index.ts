@@ -1,15 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ImageCache } from "./components/images";
-import { SharedNetworks } from "./components/networks";
-import { HostSecrets } from "./components/Secrets";
-import { withoutPromiseStackTraces } from "./components/registration";
+import { HostSecrets } from "./components/HostSecrets";
+import { Images } from "./components/Images";
+import { remoteAccessSlice, serviceSlices, sharedNetworks } from "./components/planSlices";
+import { withoutPromiseStackTraces } from "./components/withoutPromiseStackTraces";
+import { secretResolver } from "./components/secretResolver";
 import { ServiceStack } from "./components/ServiceStack";
-import { secretResolver } from "./components/configSecrets";
-import { VpnGateway, vpnGatewayService } from "./components/VpnGateway";
+import { SharedNetworks } from "./components/SharedNetworks";
+import { VpnGateway } from "./components/VpnGateway";
 import { problemLine, visible } from "./config/echo";
 import { rawConfigFromEntries, StackFileError } from "./config/load";
 import { buildPlan } from "./topology/plan";
-import { TUNNEL_CONNECTOR } from "./config/catalog";
 
 // Which config keys are secrets is only exposed internally by the SDK; the schema needs it to refuse plain-text secrets.
 const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
@@ -32,30 +32,28 @@ if (!result.ok) {
 const plan = result.plan;
 
 const { secrets, ca } = withoutPromiseStackTraces(() => {
-  const shared = new SharedNetworks(
-    "shared",
-    plan.networks.filter((n) => n.kind === "ingress" || n.kind === "socket" || n.kind === "link"),
-  );
-  const images = new ImageCache();
-  const networkNames = new Map<string, pulumi.Input<string>>([...shared.byName].map(([name, net]) => [name, net.name]));
+  const shared = new SharedNetworks("shared", sharedNetworks(plan));
+  const images = new Images("images");
   const secrets = new HostSecrets("secrets", plan.secrets ?? []);
   // Required here, not imported above: a stack with ACME never loads the TLS SDK.
   const ca =
     plan.tls.mode === "internal"
       ? new (require("./components/InternalCa") as typeof import("./components/InternalCa")).InternalCa("internal-ca", plan.tls)
       : undefined;
-  const gatewayService = vpnGatewayService(plan);
-  const gateway =
-    gatewayService && new VpnGateway(gatewayService.name, { service: gatewayService, plan, images, networkNames, secret: secretResolver(raw), secrets });
-  for (const service of plan.services) {
-    if (service === gatewayService || service.name === TUNNEL_CONNECTOR) continue;
-    new ServiceStack(service.name, { service, plan, images, networkNames, secrets, ca, namespaces: gateway?.namespaces });
+  // Each service is created by the component the plan names (PlannedService.component).
+  const gateways = serviceSlices(plan, "vpn-gateway").map(
+    (slice) => new VpnGateway(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secret: secretResolver(raw), secrets }),
+  );
+  const namespaces = new Map(gateways.flatMap((g) => [...g.namespaces]));
+  for (const slice of serviceSlices(plan, "service")) {
+    new ServiceStack(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secrets, ca, namespaces });
   }
-  if (plan.tunnel) {
+  const remote = remoteAccessSlice(plan);
+  if (remote) {
     // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
     const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
     checkApiToken(entries, isConfigSecret);
-    new RemoteAccess("remote-access", { plan, images, networkNames, ca });
+    new RemoteAccess("remote-access", { slice: remote, images, sharedNetworks: shared.joinedBy([remote.connector]), ca });
   }
   return { secrets, ca };
 });

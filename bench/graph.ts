@@ -1,5 +1,3 @@
-import { compareNames } from "../topology/order";
-
 /** One registered resource as the program child records it (inputs only when asked for). */
 export interface RecordedResource {
   urn: string;
@@ -78,11 +76,4 @@ export function dependencyShape(resources: readonly RecordedResource[]): Depende
   for (let u = deepest; u; u = via.get(u)) chain.unshift(byUrn.get(u)!.name);
   const filled = Array.from(levels, (n) => n ?? 0);
   return { depth: filled.length, widest: Math.max(0, ...filled), levels: filled, chain };
-}
-
-/** Resources per type, for reports that must not hard-code what the program registers. */
-export function countByType(resources: readonly { type: string }[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
-  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => compareNames(a, b)));
 }

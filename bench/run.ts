@@ -13,7 +13,8 @@ import { backupBench, backupTable } from "./backup";
 import { changesFor, classifyChurn, type ChurnResult } from "./churn";
 import type { PlanInput, PlanSample, ProgramInput, ProgramSample } from "./children/protocol";
 import { dependencyShape, type DependencyShape } from "./graph";
-import { encodeSecrets, toPulumiConfig } from "./pulumiConfig";
+import { toPulumiConfig } from "../tests/support/pulumiConfig";
+import { encodeSecrets } from "./pulumiConfig";
 import { median, mib, ms, pct, ratio, table } from "./stats";
 import { aliasBombYaml, syntheticConfig, worstCasePinnedConfig } from "./synthetic";
 

@@ -2,39 +2,27 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Docker from "dockerode";
 import { parseYaml } from "../config/yaml";
+import { resolveDockerHost, type DockerHost } from "../config/dockerHost";
 import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
 import { reportFindings } from "../topology/probeVerdict";
 import type { Plan } from "../topology/types";
 import { table } from "./format";
+import type { Io } from "./io";
 import { ProbeOptions, probeHost, probeOptionsFromEnv } from "./probe";
-import { ProbeInterrupted, withTimeout } from "./probe/containers";
+import { ProbeInterrupted } from "./probe/containers";
+import { withTimeout } from "./timeout";
 import { formatProbeReport } from "./probe/format";
 
-/** Where the engine to audit lives, and who said so. */
-export interface DockerHost {
-  /** `unix:///var/run/docker.sock`, `tcp://nas:2375`, `ssh://user@nas`, … */
-  url: string;
-  source: "DOCKER_HOST" | "docker:host" | "default";
-}
-
-const DEFAULT_HOST = "unix:///var/run/docker.sock";
-
-/**
- * `DOCKER_HOST` when set (one run, one engine), else the stack's `docker:host` — the same setting the
- * Pulumi Docker provider uses, so `up` and `audit` look at the same engine — else the local socket.
- */
-export function resolveDockerHost(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): DockerHost {
-  if (env.DOCKER_HOST) return { url: env.DOCKER_HOST, source: "DOCKER_HOST" };
+/** The engine a stack's audit and probe read: the one its Docker provider manages (config/dockerHost.ts). */
+export function stackDockerHost(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): DockerHost {
   const file = stackFilePath(projectDir, stack);
   const doc = fs.existsSync(file) ? (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null) : null;
-  const configured = doc?.config?.["docker:host"];
-  if (typeof configured === "string" && configured.trim()) return { url: configured.trim(), source: "docker:host" };
-  return { url: DEFAULT_HOST, source: "default" };
+  return resolveDockerHost({ host: doc?.config?.["docker:host"], certPath: doc?.config?.["docker:certPath"] }, env);
 }
 
 /** dockerode's options for a host URL (the forms the Docker CLI accepts in DOCKER_HOST). */
-export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20000): Docker.DockerOptions {
+export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env, timeoutMs = 20000, certPath?: string): Docker.DockerOptions {
   if (url.startsWith("unix://")) return { socketPath: url.slice("unix://".length) || "/var/run/docker.sock", timeout: timeoutMs };
   if (url.startsWith("npipe://")) return { socketPath: url.slice("npipe://".length) || "//./pipe/docker_engine", timeout: timeoutMs };
   let parsed: URL;
@@ -55,13 +43,13 @@ export function dockerOptions(url: string, env: NodeJS.ProcessEnv = process.env,
   if (parsed.protocol === "tcp:" || parsed.protocol === "http:" || parsed.protocol === "https:") {
     const port = parsed.port || (parsed.protocol === "https:" ? "2376" : "2375");
     const tls = parsed.protocol === "https:" || env.DOCKER_TLS_VERIFY === "1" || port === "2376";
-    const certs = tls && env.DOCKER_CERT_PATH ? tlsFiles(env.DOCKER_CERT_PATH) : {};
+    const certs = tls && certPath ? tlsFiles(certPath) : {};
     return { protocol: tls ? "https" : "http", host: parsed.hostname, port, ...certs, timeout: timeoutMs };
   }
   throw new Error(`docker host ${JSON.stringify(url)}: unsupported scheme ${parsed.protocol} (use unix://, tcp:// or ssh://)`);
 }
 
-/** The client certificate the Docker CLI reads from DOCKER_CERT_PATH. */
+/** The client certificate in a Docker TLS folder (`docker:certPath`, DOCKER_CERT_PATH). */
 function tlsFiles(dir: string): Pick<Docker.DockerOptions, "ca" | "cert" | "key"> {
   const read = (f: string) => fs.readFileSync(path.join(dir, f));
   return { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
@@ -99,17 +87,12 @@ export function formatFindings(findings: Finding[]): string {
   return table([["KIND", "OBJECT", "EXPECTED", "ACTUAL"], ...findings.map((f) => [f.kind, f.object, f.expected, f.actual])]);
 }
 
-export interface AuditIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 /** The engine the stack's audit reads, or undefined after saying why it cannot be reached. */
-function connect(projectDir: string, stack: string, io: AuditIo, env: NodeJS.ProcessEnv): { docker: Docker; host: DockerHost; timeoutMs: number } | undefined {
+function connect(projectDir: string, stack: string, io: Io, env: NodeJS.ProcessEnv): { docker: Docker; host: DockerHost; timeoutMs: number } | undefined {
   const timeoutMs = Number(env.HOMELAB_DOCKER_TIMEOUT_SECONDS ?? 20) * 1000;
   try {
-    const host = resolveDockerHost(projectDir, stack, env);
-    return { docker: new Docker(dockerOptions(host.url, env, timeoutMs)), host, timeoutMs };
+    const host = stackDockerHost(projectDir, stack, env);
+    return { docker: new Docker(dockerOptions(host.url, env, timeoutMs, host.certPath)), host, timeoutMs };
   } catch (e) {
     io.err(`homelab: cannot read the docker host of stack ${stack}: ${(e as Error).message}`);
     return undefined;
@@ -117,7 +100,7 @@ function connect(projectDir: string, stack: string, io: AuditIo, env: NodeJS.Pro
 }
 
 /** `homelab audit <stack>`: 0 when the engine matches the plan and the policy, 1 with a table of findings (or when the engine cannot be read). */
-export async function audit(projectDir: string, stack: string, plan: Plan, io: AuditIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function audit(projectDir: string, stack: string, plan: Plan, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const engine = connect(projectDir, stack, io, env);
   if (!engine) return 1;
   const { docker, host, timeoutMs } = engine;
@@ -139,7 +122,7 @@ export async function audit(projectDir: string, stack: string, plan: Plan, io: A
   return 1;
 }
 
-export interface ProbeIo extends AuditIo {
+export interface ProbeIo extends Io {
   /** Called as probe containers finish (first with done = 0). */
   progress?: (done: number, total: number) => void;
 }

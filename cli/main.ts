@@ -9,6 +9,7 @@ import type { Plan } from "../topology/types";
 import type { ProbeOptions } from "./probe";
 import { writeDiagram } from "./diagram";
 import { formatNetworkTable, formatPlan, formatProblems, formatWarnings } from "./format";
+import type { Io } from "./io";
 
 const USAGE = `usage: homelab <command> <stack> [options]
 
@@ -57,11 +58,6 @@ const lazy = {
 
 /** `homelab wire`: the apps' own settings, through their APIs on the stack's engine. */
 const wireStack = (stack: string, plan: Plan, io: Io) => lazy.wire().wire(stack, plan, lazy.wireDocker().dockerLocator(PROJECT_DIR, stack), io);
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** Plans a stack from its stack file, printing every config error; undefined when it does not plan. */
 function planStack(stack: string, io: Io): Plan | undefined {

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { TlsPlan } from "../topology/tls";
+import { childNaming } from "./childNaming";
 
 /** The CA outlives many server certificates: users trust it once, on every device. */
 const CA_VALIDITY_HOURS = 10 * 365 * 24;
@@ -23,10 +24,10 @@ export class InternalCa extends pulumi.ComponentResource {
 
   constructor(name: string, plan: Extract<TlsPlan, { mode: "internal" }>, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:InternalCa", name, {}, opts);
-    const parent = { parent: this };
-    const caKey = new tls.PrivateKey("ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+    const child = childNaming(this, name);
+    const caKey = new tls.PrivateKey(child.name("key"), { algorithm: "ECDSA", ecdsaCurve: "P256" }, child.opts("ca-key"));
     const ca = new tls.SelfSignedCert(
-      "ca",
+      child.name("cert"),
       {
         privateKeyPem: caKey.privateKeyPem,
         isCaCertificate: true,
@@ -34,16 +35,16 @@ export class InternalCa extends pulumi.ComponentResource {
         validityPeriodHours: CA_VALIDITY_HOURS,
         allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
       },
-      parent,
+      child.opts("ca"),
     );
-    const key = new tls.PrivateKey("wildcard-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
+    const key = new tls.PrivateKey(child.name("wildcard-key"), { algorithm: "ECDSA", ecdsaCurve: "P256" }, child.opts("wildcard-key"));
     const request = new tls.CertRequest(
-      "wildcard-request",
+      child.name("wildcard-request"),
       { privateKeyPem: key.privateKeyPem, subject: { commonName: `*.${plan.domain}` }, dnsNames: plan.dnsNames },
-      parent,
+      child.opts("wildcard-request"),
     );
     const cert = new tls.LocallySignedCert(
-      "wildcard",
+      child.name("wildcard"),
       {
         certRequestPem: request.certRequestPem,
         caPrivateKeyPem: caKey.privateKeyPem,
@@ -52,7 +53,7 @@ export class InternalCa extends pulumi.ComponentResource {
         earlyRenewalHours: CERT_EARLY_RENEWAL_HOURS,
         allowedUses: ["server_auth", "digital_signature", "key_encipherment"],
       },
-      parent,
+      child.opts("wildcard"),
     );
     this.caCertPem = ca.certPem;
     this.certPem = cert.certPem;

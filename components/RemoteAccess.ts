@@ -5,11 +5,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TUNNEL_ID } from "../topology/remoteAccess";
-import type { Plan } from "../topology/types";
+import { childNaming } from "./childNaming";
 import { containerArgs } from "./containerArgs";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
+import type { Images } from "./Images";
+import type { NetworkNames } from "./networkArgs";
+import type { RemoteAccessSlice } from "./planSlices";
 import { resolveSecretEnv } from "./secretEnv";
-import type { ImageCache } from "./images";
 
 /**
  * The Cloudflare provider reads its token from `cloudflare:apiToken` (or CLOUDFLARE_API_TOKEN). A token in
@@ -24,10 +26,11 @@ export function checkApiToken(config: [string, unknown][], isSecret: (key: strin
 }
 
 export interface RemoteAccessArgs {
-  plan: Plan;
-  images: ImageCache;
-  /** Docker network name → the network's `name` output, so cloudflared waits for vnet-ingress. */
-  networkNames: Map<string, pulumi.Input<string>>;
+  /** The tunnel, its DNS records and Access applications, and the cloudflared container. */
+  slice: RemoteAccessSlice;
+  images: Images;
+  /** The shared networks cloudflared joins (vnet-ingress), so it waits for them. */
+  sharedNetworks: NetworkNames;
   /** The stack's CA, when it has one: cloudflared gets its certificate to verify the proxy. */
   ca?: TlsMaterial;
 }
@@ -36,6 +39,9 @@ export interface RemoteAccessArgs {
  * The Internet side of the plan: one Cloudflare tunnel with one remotely managed config (one ingress
  * rule per tunnelled host, catch-all last), a proxied CNAME and an Access application per host guarded
  * by reusable policies, and the cloudflared container that runs the tunnel.
+ *
+ * Children are named `<name>-<what>`. They were once registered with bare names (`tunnel`, `dns-<service>`),
+ * and each carries its bare name as an alias, so an existing stack keeps its tunnel, records and applications.
  */
 export class RemoteAccess extends pulumi.ComponentResource {
   readonly tunnel: cloudflare.ZeroTrustTunnelCloudflared;
@@ -43,36 +49,35 @@ export class RemoteAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: RemoteAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:RemoteAccess", name, {}, opts);
-    const { plan, images } = args;
-    const { cloudflare: cf, tunnel: t, dns = [], access = [] } = plan;
-    if (!cf || !t) throw new Error("RemoteAccess needs a plan with Cloudflare enabled");
-    const parent = { parent: this };
+    const { slice, images } = args;
+    const { cloudflare: cf, tunnel: t, dns, access } = slice;
+    const child = childNaming(this, name);
     const accountId = cf.accountId;
 
     // Generated once and kept in state: a new secret would mean a new tunnel.
-    const tunnelSecret = new random.RandomBytes("tunnel-secret", { length: 32 }, parent);
+    const tunnelSecret = new random.RandomBytes(child.name("tunnel-secret"), { length: 32 }, child.opts("tunnel-secret"));
     this.tunnel = new cloudflare.ZeroTrustTunnelCloudflared(
-      "tunnel",
+      child.name("tunnel"),
       { accountId, name: t.name, configSrc: "cloudflare", tunnelSecret: pulumi.secret(tunnelSecret.base64) },
-      parent,
+      child.opts("tunnel"),
     );
     const tunnelId = this.tunnel.id;
 
     // Exactly one config per tunnel: it replaces the whole ingress list, so adding or removing a service edits it in place.
     const config = new cloudflare.ZeroTrustTunnelCloudflaredConfig(
-      "tunnel-config",
+      child.name("tunnel-config"),
       {
         accountId,
         tunnelId,
         source: "cloudflare",
         config: { ingresses: t.ingress.map((r) => ({ hostname: r.hostname, service: r.service, originRequest: r.originRequest })) },
       },
-      parent,
+      child.opts("tunnel-config"),
     );
 
     for (const r of dns) {
       new cloudflare.DnsRecord(
-        `dns-${r.service}`,
+        child.name(`dns-${r.service}`),
         {
           zoneId: cf.zoneId,
           name: r.name,
@@ -82,12 +87,16 @@ export class RemoteAccess extends pulumi.ComponentResource {
           ttl: r.ttl,
           comment: `homelab: ${r.service} through tunnel ${t.name}`,
         },
-        parent,
+        child.opts(`dns-${r.service}`),
       );
     }
 
     const oneTimePin = cf.oneTimePin
-      ? new cloudflare.ZeroTrustAccessIdentityProvider("one-time-pin", { accountId, name: "One-time PIN", type: "onetimepin", config: {} }, parent)
+      ? new cloudflare.ZeroTrustAccessIdentityProvider(
+          child.name("one-time-pin"),
+          { accountId, name: "One-time PIN", type: "onetimepin", config: {} },
+          child.opts("one-time-pin"),
+        )
       : undefined;
     const allowedIdps: pulumi.Input<string>[] = [...(oneTimePin ? [oneTimePin.id] : []), ...cf.identityProviderIds];
 
@@ -95,7 +104,7 @@ export class RemoteAccess extends pulumi.ComponentResource {
       cf.policies.map((p) => [
         p.name,
         new cloudflare.ZeroTrustAccessPolicy(
-          `policy-${p.name}`,
+          child.name(`policy-${p.name}`),
           {
             accountId,
             name: `${t.name}: ${p.name}`,
@@ -103,14 +112,14 @@ export class RemoteAccess extends pulumi.ComponentResource {
             includes: [...p.emails.map((email) => ({ email: { email } })), ...p.emailDomains.map((domain) => ({ emailDomain: { domain } }))],
             sessionDuration: p.sessionDuration,
           },
-          parent,
+          child.opts(`policy-${p.name}`),
         ),
       ]),
     );
 
     for (const a of access) {
       new cloudflare.ZeroTrustAccessApplication(
-        `access-${a.service}`,
+        child.name(`access-${a.service}`),
         {
           accountId,
           name: `${a.service} (${t.name})`,
@@ -123,21 +132,21 @@ export class RemoteAccess extends pulumi.ComponentResource {
           autoRedirectToIdentity: allowedIdps.length === 1,
           appLauncherVisible: true,
         },
-        parent,
+        child.opts(`access-${a.service}`),
       );
     }
 
-    const token = pulumi.secret(cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId, tunnelId }, parent).token);
-    const c = plan.containers.find((c) => c.name === t.connector);
-    if (!c) throw new Error(`the plan has no ${t.connector} container`);
-    // dependsOn the tunnel and its config: destroy removes cloudflared first (live connections block deleting a tunnel).
+    const token = pulumi.secret(cloudflare.getZeroTrustTunnelCloudflaredTokenOutput({ accountId, tunnelId }, { parent: this }).token);
+    const c = slice.connector;
     const uploads = containerUploads(
       c,
       withInternalCa((f) => f.content, args.ca),
     );
+    // Named by its Docker name, like every container. dependsOn the tunnel and its config: destroy removes
+    // cloudflared first (live connections block deleting a tunnel).
     this.connector = new docker.Container(
       c.name,
-      containerArgs(c, images.imageId(c.image), args.networkNames, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
+      containerArgs(c, images.imageId(c.image), args.sharedNetworks, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
       {
         parent: this,
         deleteBeforeReplace: true,

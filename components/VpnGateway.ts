@@ -1,18 +1,23 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { sharedNamespaceMode, sharedNamespaceOwner } from "../topology/policy";
-import type { Plan, PlannedContainer, PlannedService } from "../topology/types";
+import type { PlannedContainer } from "../topology/types";
 import { containerArgs } from "./containerArgs";
-import type { ImageCache } from "./images";
-import { ownNetwork } from "./networks";
-import type { HostSecrets } from "./Secrets";
+import type { Images } from "./Images";
+import { networkResource, withOwnNetwork, type NetworkNames } from "./networkArgs";
+import type { ServiceSlice } from "./planSlices";
+import type { HostSecrets } from "./HostSecrets";
 import { resolveSecretEnv } from "./secretEnv";
 
+/** Container name (as the plan writes `container:<name>`) → the container whose namespace it is. */
+export type Namespaces = ReadonlyMap<string, docker.Container>;
+
 export interface VpnGatewayArgs {
-  service: PlannedService;
-  plan: Plan;
-  images: ImageCache;
-  networkNames: Map<string, pulumi.Input<string>>;
+  /** The gateway service: its own network and the Gluetun container. */
+  slice: ServiceSlice;
+  images: Images;
+  /** The shared networks the gateway joins. */
+  sharedNetworks: NetworkNames;
   /** Resolves a config path named in the plan's `secretEnv` to its secret value. */
   secret: (path: string) => pulumi.Output<string>;
   /** The plan's own secrets, for secret env the owner gave Gluetun. */
@@ -22,24 +27,19 @@ export interface VpnGatewayArgs {
 /** Seconds Docker may take to report Gluetun healthy (tunnel up) before its clients are created. */
 const HEALTHY_TIMEOUT = 180;
 
-/** The planned service holding the VPN gateway, if the plan routes anything through one. */
-export function vpnGatewayService(plan: Plan): PlannedService | undefined {
-  return plan.services.find((s) => plan.containers.some((c) => c.service === s.name && c.role === "vpn-gateway"));
-}
-
 /** Gluetun: its own network and its container, with the provider credentials as secret env vars. */
 export class VpnGateway extends pulumi.ComponentResource {
   readonly container: docker.Container;
   readonly network?: docker.Network;
-  /** Container name (as the plan writes `container:<name>`) → the gateway container. */
-  readonly namespaces = new Map<string, docker.Container>();
+  readonly namespaces: Namespaces;
 
   constructor(name: string, args: VpnGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:VpnGateway", name, {}, opts);
-    const { service, plan, images } = args;
-    const { network, networkNames } = ownNetwork(plan, service, this, args.networkNames);
-    this.network = network;
-    const c = plan.containers.find((c) => c.service === service.name && c.role === "vpn-gateway")!;
+    const { slice, images } = args;
+    const c = slice.containers.find((c) => c.role === "vpn-gateway");
+    if (!c) throw new Error(`${slice.name} has no vpn-gateway container`);
+    this.network = slice.network && networkResource(slice.network, this);
+    const networkNames = withOwnNetwork(args.sharedNetworks, this.network, slice.network);
     const secretEnv = args.secrets
       ? args.secrets.env(c.name, c.secretEnv, { config: args.secret })
       : resolveSecretEnv(c.name, c.secretEnv, { config: args.secret });
@@ -49,8 +49,8 @@ export class VpnGateway extends pulumi.ComponentResource {
       { ...containerArgs(c, images.imageId(c.image), networkNames, secretEnv), wait: true, waitTimeout: HEALTHY_TIMEOUT },
       { parent: this, deleteBeforeReplace: true },
     );
-    this.namespaces.set(c.name, this.container);
-    this.registerOutputs({ network: network?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });
+    this.namespaces = new Map([[c.name, this.container]]);
+    this.registerOutputs({ network: this.network?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });
   }
 }
 
@@ -63,7 +63,7 @@ export class VpnGateway extends pulumi.ComponentResource {
 export function joinNamespace(
   c: PlannedContainer,
   args: docker.ContainerArgs,
-  namespaces: ReadonlyMap<string, docker.Container> | undefined,
+  namespaces: Namespaces | undefined,
 ): { args: docker.ContainerArgs; opts: pulumi.CustomResourceOptions } {
   const owner = sharedNamespaceOwner(c.networkMode);
   if (!owner) return { args, opts: {} };

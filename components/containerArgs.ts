@@ -2,6 +2,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { compareEnvNames } from "../topology/order";
 import type { PlannedContainer } from "../topology/types";
+import type { NetworkNames } from "./networkArgs";
 
 /**
  * Hardening every container gets: no privilege escalation, restart unless stopped, rotated logs.
@@ -21,7 +22,7 @@ const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a]
 export function containerArgs(
   c: PlannedContainer,
   image: pulumi.Input<string>,
-  networkNames: Map<string, pulumi.Input<string>>,
+  networkNames: NetworkNames,
   secretEnv: Record<string, pulumi.Input<string>> = {},
   uploads: docker.types.input.ContainerUpload[] = [],
 ): docker.ContainerArgs {

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { resolveDockerHost } from "../config/dockerHost";
 import { TLS_PLACEHOLDERS } from "../topology/tls";
 import type { PlannedContainer, PlannedFile } from "../topology/types";
 
@@ -80,14 +81,18 @@ copy_in </dev/null
 `;
 
 /**
- * The Docker CLI must reach the engine the provider manages: the stack's `docker:host` (and its TLS
- * folder), else whatever DOCKER_HOST the CLI inherits, else the local socket.
+ * The Docker CLI must reach the engine the provider manages, found in the one order (config/dockerHost.ts).
+ * Only the stack's own settings are written into the command's inputs: a DOCKER_HOST from the shell is
+ * inherited by the CLI anyway, and putting it in would make every shell's value a diff.
  */
 function dockerCliEnvironment(): Record<string, string> {
   const config = new pulumi.Config("docker");
-  const host = config.get("host");
-  const certPath = config.get("certPath");
-  return { ...(host ? { DOCKER_HOST: host } : {}), ...(certPath ? { DOCKER_CERT_PATH: certPath, DOCKER_TLS_VERIFY: "1" } : {}) };
+  const stack = { host: config.get("host"), certPath: config.get("certPath") };
+  const host = resolveDockerHost(stack, process.env);
+  return {
+    ...(host.source === "docker:host" ? { DOCKER_HOST: host.url } : {}),
+    ...(stack.certPath ? { DOCKER_CERT_PATH: stack.certPath, DOCKER_TLS_VERIFY: "1" } : {}),
+  };
 }
 
 /**

@@ -12,7 +12,18 @@ import { planRemoteAccess } from "./remoteAccess";
 import { exposureOf, planRoutes } from "./routes";
 import { deprecationWarnings, missingLinks, resolveServices } from "./services";
 import { planTls } from "./tls";
-import type { Plan, PlannedContainer, PlannedNetwork, PlannedSecret, PlannedService, PlanProblem, PlanResult, ResolvedService } from "./types";
+import type { Role } from "../config/catalog";
+import type {
+  Plan,
+  PlannedContainer,
+  PlannedNetwork,
+  PlannedSecret,
+  PlannedService,
+  PlanProblem,
+  PlanResult,
+  ResolvedService,
+  ServiceComponent,
+} from "./types";
 import { attachToGateway, routeServices, routeUpstreams } from "./vpn";
 import { planPlex, planWiring } from "./wiring";
 
@@ -22,6 +33,9 @@ export function buildPlan(raw: unknown): PlanResult {
   if (!validated.ok) return { ok: false, errors: validated.errors, warnings: [] };
   return planFromConfig(validated.value);
 }
+
+/** The services a component other than `ServiceStack` creates, by the role of their main container. */
+const COMPONENT_OF_ROLE: Partial<Record<Role, ServiceComponent>> = { "vpn-gateway": "vpn-gateway", tunnel: "remote-access" };
 
 /**
  * The planner, top to bottom. Each step returns its own slice (services, networks, containers, routes, patches
@@ -152,6 +166,7 @@ function replaced(containers: PlannedContainer[], replacements: PlannedContainer
 function plannedService(s: ResolvedService, names: ReturnType<typeof naming>, ownsNetwork: boolean): PlannedService {
   return {
     name: s.name,
+    component: COMPONENT_OF_ROLE[s.entry.main.role] ?? "service",
     catalog: s.catalog,
     implicit: s.implicit,
     network: ownsNetwork ? names.serviceNetwork(s.name) : undefined,

@@ -148,8 +148,15 @@ export interface AutheliaPlan {
   generatedPasswords: Record<string, string>;
 }
 
+/**
+ * The Pulumi component that creates a service: most are a `ServiceStack`; Gluetun is the `VpnGateway`
+ * (others share its namespace), cloudflared belongs to `RemoteAccess` (it runs the tunnel it creates).
+ */
+export type ServiceComponent = "service" | "vpn-gateway" | "remote-access";
+
 export interface PlannedService {
   name: string;
+  component: ServiceComponent;
   /** Catalog entry name, or undefined for a custom service. */
   catalog?: string;
   /** Added by the planner because something needs it (proxy, socket proxy). */

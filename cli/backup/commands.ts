@@ -1,18 +1,17 @@
 // `homelab backup | snapshots | restore`, and the snapshot `homelab up` takes before a risky change.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { Io } from "../io";
 import { backupArgs, forgetArgs } from "../../topology/backup";
 import type { BackupPlan, BackupTarget } from "../../topology/types";
 import { dumpDatabase, existingContainers, notRunning, restoreDatabase, startContainers, stopContainers, waitForDatabase } from "./docker";
 import { backupProgress, describeSummary } from "./progress";
 import { BackupError, checkRepository, restic, snapshots, type Repository, type Snapshot } from "./restic";
 
-export interface BackupContext {
+export interface BackupContext extends Io {
   stack: string;
   backup: BackupPlan;
   repo: Repository;
-  out: (line: string) => void;
-  err: (line: string) => void;
 }
 
 export interface TakenSnapshot {

@@ -1,4 +1,5 @@
 // `homelab backup | snapshots | restore`, and the `homelab up` hook that snapshots before a risky change.
+import type { Io } from "../io";
 import type { BeforeUp } from "../operate";
 import { OperateError } from "../operate/environment";
 import type { Plan } from "../../topology/types";
@@ -9,11 +10,6 @@ import { BackupError } from "./restic";
 
 export const BACKUP_COMMANDS = ["backup", "snapshots", "restore"] as const;
 export type BackupCommand = (typeof BACKUP_COMMANDS)[number];
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 export interface BackupRequest {
   projectDir: string;

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Document, isMap, isScalar, visit, type YAMLMap } from "yaml";
 import { stackFilePath } from "../../config/load";
+import type { Io } from "../io";
 import { buildPlan } from "../../topology/plan";
 import { ComposeError, loadCompose } from "./compose";
 import { ImportError } from "./errors";
@@ -12,11 +13,6 @@ import { formatReport } from "./report";
 import { secretCommand, secretScript, withSecretsSet } from "./secrets";
 
 export const IMPORT_USAGE = "usage: homelab import <compose.yaml>… --stack NAME [--env-file FILE] [--domain DOMAIN] [--force]";
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 interface ImportArgs {
   files: string[];

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { listStacks } from "../../config/load";
 
 /** Thrown for problems the user fixes by changing their setup; printed as one line, no stack trace. */
 export class OperateError extends Error {
@@ -22,17 +23,6 @@ export function homeDir(env: NodeJS.ProcessEnv): string {
 /** Everything homelab keeps for itself lives under ~/.homelab (state backend, downloaded CLI). */
 export function homelabDir(env: NodeJS.ProcessEnv): string {
   return path.join(homeDir(env), ".homelab");
-}
-
-const STACK_FILE = /^Pulumi\.(.+)\.(yaml|yml|json)$/;
-
-/** Stack names that have a `Pulumi.<stack>.yaml` in the project directory, sorted. */
-export function listStacks(projectDir: string): string[] {
-  return fs
-    .readdirSync(projectDir)
-    .map((file) => STACK_FILE.exec(file)?.[1])
-    .filter((name): name is string => name !== undefined)
-    .sort();
 }
 
 /** A stack is only ever created from its stack file: a typo must not create an empty stack. */

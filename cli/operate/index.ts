@@ -6,11 +6,11 @@ import { InterruptGuard, INTERRUPTED_EXIT, SignalSource } from "./interrupt";
 import { NO_POLICY_WARNING, POLICY_PACK, PolicyViolations } from "./policy";
 import { Progress, ProgressOptions, type ResourceChange } from "./progress";
 import { askSecret, confirm } from "./prompt";
+import type { Io } from "../io";
 import { describeError, pulumiCommand } from "./pulumiCli";
 import { PulumiProcesses } from "./pulumiProcess";
 
 export type Operation = "preview" | "up" | "destroy" | "refresh" | "drift";
-export const OPERATIONS: readonly Operation[] = ["preview", "up", "destroy", "refresh", "drift"];
 
 export interface OperateOptions {
   /** Apply without asking (and install a missing Pulumi CLI without asking). */
@@ -53,17 +53,16 @@ export type BeforeUp = (
   out: (line: string) => void,
 ) => Promise<string[]>;
 
-export interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** An operation's Io, and the terminal it may ask questions on. */
+export interface TerminalIo extends Io {
   stdin: NodeJS.ReadableStream;
   stderr: NodeJS.WritableStream;
   yes: boolean;
   interactive: boolean;
 }
 
-/** What an engine operation needs besides Io: the policy pack to run, its findings, Ctrl-C handling. */
-interface OperateIo extends Io {
+/** What an engine operation needs besides the terminal: the policy pack to run, its findings, Ctrl-C handling. */
+interface OperateIo extends TerminalIo {
   /** `--policy-pack` for the operations that check policy; empty with --no-policy. */
   policyPacks: string[];
   violations: PolicyViolations;
@@ -79,7 +78,7 @@ const CHANGES: Partial<Record<Operation, string>> = {
   refresh: "rewrites the stack's recorded state",
 };
 
-export function ioFrom(opts: OperateOptions): Io {
+export function ioFrom(opts: OperateOptions): TerminalIo {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   return {
@@ -158,7 +157,7 @@ function interrupted(op: Operation, stack: string, io: OperateIo): number {
  * The stack through the Automation API: the Pulumi CLI (installed if need be), the passphrase, the state
  * backend. `create` makes a missing stack (preview, up…); `select` refuses one (reading outputs).
  */
-export async function openStack(stack: string, opts: OperateOptions, io: Io, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
+export async function openStack(stack: string, opts: OperateOptions, io: TerminalIo, mode: "create" | "select"): Promise<{ target: Stack; backend: string }> {
   const env = opts.env ?? process.env;
   const command = await pulumiCommand({
     env,
@@ -301,7 +300,7 @@ function printOutputs(io: Io, outputs: OutputMap): void {
   for (const [key, output] of entries) io.out(`  ${key}: ${output.secret ? "[secret]" : JSON.stringify(output.value)}`);
 }
 
-async function askPassphrase(stack: string, io: Io): Promise<Record<string, string>> {
+async function askPassphrase(stack: string, io: TerminalIo): Promise<Record<string, string>> {
   if (!io.interactive) throw new OperateError(NO_PASSPHRASE);
   const passphrase = await askSecret(`Passphrase for the secrets of stack '${stack}': `, io.stdin, io.stderr);
   if (passphrase === undefined) throw new OperateError("homelab: cancelled.");

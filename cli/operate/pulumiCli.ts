@@ -3,6 +3,7 @@ import { CommandError, PulumiCommand } from "@pulumi/pulumi/automation";
 import * as path from "node:path";
 import { homelabDir, isExecutable, OperateError, pathDirs } from "./environment";
 import { confirm } from "./prompt";
+import { withTimeout } from "../timeout";
 
 const INSTALL_DOCS = "https://www.pulumi.com/docs/install/";
 const DEFAULT_INSTALL_TIMEOUT_SECONDS = 120;
@@ -40,14 +41,6 @@ function missingCliLine(reason: string): string {
   return `homelab: the Pulumi CLI is not installed and could not be downloaded (${reason}). Install it from ${INSTALL_DOCS} or put 'pulumi' on PATH, then re-run.`;
 }
 
-function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${seconds}s`)), seconds * 1000);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /**
  * One line about a failure. A CommandError's message is a dump of the whole CLI run, so its
  * stderr is used: the CLI's `error:` lines if any, else its last line.
@@ -76,7 +69,7 @@ async function install(ctx: CliContext): Promise<PulumiCommand> {
   const seconds = Number(ctx.env.HOMELAB_PULUMI_INSTALL_TIMEOUT_SECONDS) || DEFAULT_INSTALL_TIMEOUT_SECONDS;
   ctx.stdout.write(`homelab: downloading the Pulumi CLI into ${root} ...\n`);
   try {
-    return await withTimeout(PulumiCommand.install({ root }), seconds);
+    return await withTimeout(PulumiCommand.install({ root }), seconds * 1000);
   } catch (err) {
     throw new OperateError(missingCliLine(describeError(err)));
   }

@@ -44,7 +44,7 @@ export class PulumiProcesses {
    * errors, so `StackNotFoundError` and friends still work), but detached and tracked here.
    */
   isolate(command: PulumiCommand): PulumiCommand {
-    const run: Run = (args, cwd, additionalEnv, onOutput, onError, signal) => this.run(command.command, args, cwd, additionalEnv, onOutput, onError, signal);
+    const run: Run = (...args) => this.run(command.command, args);
     return Object.assign(Object.create(command) as PulumiCommand, { run });
   }
 
@@ -53,19 +53,10 @@ export class PulumiProcesses {
    * process list (it reads the value from stdin when none is given, pulumi/pulumi pkg/cmd/pulumi/config/config.go).
    */
   runWithInput(command: PulumiCommand, args: string[], cwd: string, additionalEnv: Record<string, string>, input: string): Promise<CommandResultLike> {
-    return this.run(command.command, args, cwd, additionalEnv, undefined, undefined, undefined, input);
+    return this.run(command.command, [args, cwd, additionalEnv], input);
   }
 
-  private run(
-    command: string,
-    args: string[],
-    cwd: string,
-    additionalEnv: Record<string, string>,
-    onOutput?: (data: string) => void,
-    onError?: (data: string) => void,
-    signal?: AbortSignal,
-    input?: string,
-  ): Promise<CommandResultLike> {
+  private run(command: string, [args, cwd, additionalEnv, onOutput, onError, signal]: Parameters<Run>, input?: string): ReturnType<Run> {
     // As the SDK's run: never prompt, find the plugins bundled next to the CLI, tell it who drives it.
     const argv = args.includes("--non-interactive") ? args : [...args, "--non-interactive"];
     const env: Record<string, string | undefined> = { ...process.env, ...additionalEnv, PULUMI_AUTOMATION_API: "true" };

@@ -1,4 +1,5 @@
 import type Docker from "dockerode";
+import { withTimeout } from "../timeout";
 
 /**
  * Short-lived probe containers: each joins one network namespace (`container:<id>`, or the host's),
@@ -96,14 +97,6 @@ export function probeRunner(docker: Docker, image: string, runId: string, signal
       return cutShort;
     },
   };
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { PassThrough } from "node:stream";
 import Docker from "dockerode";
-import { dockerOptions, resolveDockerHost } from "../audit";
+import { dockerOptions, stackDockerHost } from "../audit";
 import { WireError } from "./http";
 import type { ContainerLocator } from "./index";
 
@@ -25,8 +25,8 @@ export function addressOf(inspected: InspectedContainer): string | undefined {
  * addresses are reachable only from the Docker host itself: on a remote engine wiring says so and stops.
  */
 export function dockerLocator(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): ContainerLocator {
-  const host = resolveDockerHost(projectDir, stack, env);
-  const docker = new Docker(dockerOptions(host.url, env));
+  const host = stackDockerHost(projectDir, stack, env);
+  const docker = new Docker(dockerOptions(host.url, env, undefined, host.certPath));
   const inspected = new Map<string, Promise<InspectedContainer>>();
   const inspect = (name: string) => {
     if (!inspected.has(name))

@@ -1,5 +1,6 @@
 import { planAppSync, type ApiTarget, type KeySource } from "../../topology/appSync";
 import type { Plan } from "../../topology/types";
+import type { Io } from "../io";
 import { ApiClient, DEFAULT_API_OPTIONS, WireError, type ApiClientOptions } from "./http";
 import { syncJellyseerr } from "./jellyseerr";
 import { PLEX_PREFERENCES, plexToken, syncPlex } from "./plex";
@@ -13,17 +14,12 @@ export interface ContainerLocator {
   readFile(container: string, path: string): Promise<string>;
 }
 
-export interface WireIo {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 /**
  * `homelab wire <stack>` (also run by `up` after it applied): Prowlarr's applications and Jellyseerr's
  * Sonarr/Radarr servers from the generated API keys, and Plex's custom server access URLs. Idempotent: it lists what each app has and adds only
  * what is missing. 0 when everything planned is there (or waits for the owner, said in one line), 1 on a failure.
  */
-export async function wire(stack: string, plan: Plan, locator: ContainerLocator, io: WireIo, options: ApiClientOptions = DEFAULT_API_OPTIONS): Promise<number> {
+export async function wire(stack: string, plan: Plan, locator: ContainerLocator, io: Io, options: ApiClientOptions = DEFAULT_API_OPTIONS): Promise<number> {
   const sync = planAppSync(plan);
   for (const line of sync.skipped) io.err(`homelab wire: skipped: ${line}`);
   if (!sync.prowlarr && !sync.jellyseerr && !sync.plex) return 0;

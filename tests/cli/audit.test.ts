@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { dockerOptions, resolveDockerHost } from "../../cli/audit";
+import { dockerOptions, stackDockerHost } from "../../cli/audit";
 
 describe("homelab audit: choosing the Docker host", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-dockerhost-"));
@@ -10,10 +10,10 @@ describe("homelab audit: choosing the Docker host", () => {
   fs.writeFileSync(path.join(dir, "Pulumi.nas.yaml"), "config:\n  docker:host: ssh://admin@nas.lan:2222\n  homelab:domain: nas.example.com\n");
   fs.writeFileSync(path.join(dir, "Pulumi.local.yaml"), "config:\n  homelab:domain: local.example.com\n");
 
-  it("uses DOCKER_HOST first, then the stack's docker:host, then the local socket", () => {
-    assert.deepEqual(resolveDockerHost(dir, "nas", { DOCKER_HOST: "tcp://10.0.0.5:2375" }), { url: "tcp://10.0.0.5:2375", source: "DOCKER_HOST" });
-    assert.deepEqual(resolveDockerHost(dir, "nas", {}), { url: "ssh://admin@nas.lan:2222", source: "docker:host" });
-    assert.deepEqual(resolveDockerHost(dir, "local", {}), { url: "unix:///var/run/docker.sock", source: "default" });
+  it("uses the stack's docker:host first (as the Docker provider does), then DOCKER_HOST, then the local socket", () => {
+    assert.deepEqual(stackDockerHost(dir, "nas", { DOCKER_HOST: "tcp://10.0.0.5:2375" }), { url: "ssh://admin@nas.lan:2222", source: "docker:host" });
+    assert.deepEqual(stackDockerHost(dir, "local", { DOCKER_HOST: "tcp://10.0.0.5:2375" }), { url: "tcp://10.0.0.5:2375", source: "DOCKER_HOST" });
+    assert.deepEqual(stackDockerHost(dir, "local", {}), { url: "unix:///var/run/docker.sock", source: "default" });
   });
 
   it("turns unix, tcp and ssh URLs into dockerode options", () => {

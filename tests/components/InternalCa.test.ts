@@ -28,41 +28,41 @@ describe("internal CA under Pulumi mocks", function () {
     const [ca] = byType(lab, TLS.ca);
     assert.equal(ca.inputs.isCaCertificate, true);
     assert.deepEqual(ca.inputs.allowedUses, ["cert_signing", "crl_signing", "digital_signature"]);
-    assert.ok(ca.dependsOn.includes("ca-key"));
+    assert.ok(ca.dependsOn.includes("internal-ca-key"));
     const [request] = byType(lab, TLS.request);
     assert.deepEqual(request.inputs.dnsNames, ["lab.example.com", "*.lab.example.com"]);
     const [cert] = byType(lab, TLS.cert);
     assert.deepEqual(cert.inputs.allowedUses, ["server_auth", "digital_signature", "key_encipherment"]);
     assert.ok(
-      ["ca", "ca-key", "wildcard-request"].every((d) => cert.dependsOn.includes(d)),
+      ["internal-ca-cert", "internal-ca-key", "internal-ca-wildcard-request"].every((d) => cert.dependsOn.includes(d)),
       `depends on ${cert.dependsOn}`,
     );
     assert.deepEqual(
       byType(lab, TLS.key)
         .map((k) => k.name)
         .sort(),
-      ["ca-key", "wildcard-key"],
+      ["internal-ca-key", "internal-ca-wildcard-key"],
     );
   });
 
   it("exports the CA certificate, the only TLS material in the outputs", () => {
-    assert.equal(lab.outputs.caCertificate, `${pem("CERTIFICATE", "ca")}\n`);
+    assert.equal(lab.outputs.caCertificate, `${pem("CERTIFICATE", "internal-ca-cert")}\n`);
     assert.ok(!JSON.stringify(lab.outputs).includes("PRIVATE KEY"));
   });
 
   it("gives SWAG the wildcard certificate and its key (a secret upload) where its init looks", () => {
     const swag = named(lab, "lab-swag");
     const files = filesOf(lab, swag);
-    assert.equal(files["/config/etc/letsencrypt/live/lab.example.com/fullchain.pem"], `${pem("CERTIFICATE", "wildcard")}\n`);
-    assert.equal(files["/config/etc/letsencrypt/live/lab.example.com/privkey.pem"], `${pem("PRIVATE KEY", "wildcard-key")}\n`);
+    assert.equal(files["/config/etc/letsencrypt/live/lab.example.com/fullchain.pem"], `${pem("CERTIFICATE", "internal-ca-wildcard")}\n`);
+    assert.equal(files["/config/etc/letsencrypt/live/lab.example.com/privkey.pem"], `${pem("PRIVATE KEY", "internal-ca-wildcard-key")}\n`);
     assert.ok(isSecretInput(swag.inputs.uploads), "uploads holding the key must be secret");
   });
 
   it("gives Traefik the certificate and key its file provider names", () => {
     const traefik = named(home, "traefik");
     const files = filesOf(home, traefik);
-    assert.equal(files["/etc/traefik/certs/homelab.crt"], pem("CERTIFICATE", "wildcard"));
-    assert.equal(files["/etc/traefik/certs/homelab.key"], pem("PRIVATE KEY", "wildcard-key"));
+    assert.equal(files["/etc/traefik/certs/homelab.crt"], pem("CERTIFICATE", "internal-ca-wildcard"));
+    assert.equal(files["/etc/traefik/certs/homelab.key"], pem("PRIVATE KEY", "internal-ca-wildcard-key"));
     assert.ok(isSecretInput(traefik.inputs.uploads));
   });
 

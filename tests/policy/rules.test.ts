@@ -272,7 +272,9 @@ describe("policy pack", function () {
 
     it("a resource of another type is not judged by the container and network rules", async () => {
       assert.deepEqual(
-        await evaluate([{ type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], inputs: { name: "/var/run/docker.sock" } }]),
+        await evaluate([
+          { type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], urn: "v", aliases: [], inputs: { name: "/var/run/docker.sock" } },
+        ]),
         [],
       );
     });

@@ -41,7 +41,7 @@ describe("remote access: the home stack under mocks", function () {
     assert.equal(tunnel.inputs.accountId, "0123456789abcdef0123456789abcdef");
     assert.ok(isSecretInput(tunnel.inputs.tunnelSecret), "tunnelSecret must be a secret");
     assert.ok(Buffer.from(revealSecret<string>(tunnel.inputs.tunnelSecret), "base64").length > 0);
-    assert.deepEqual(tunnel.dependsOn, ["tunnel-secret"]);
+    assert.deepEqual(tunnel.dependsOn, ["remote-access-tunnel-secret"]);
   });
 
   it("registers one tunnel config: one rule per tunnelled service, then the http_status:404 catch-all last", () => {
@@ -99,7 +99,13 @@ describe("remote access: the home stack under mocks", function () {
     assert.equal(cloudflared.inputs.networksAdvanced[0].ipv4Address, "192.168.90.254", "the fixed address the proxy trusts");
     // The stack CA, filled in from the InternalCa component, to verify the proxy's certificate.
     assert.deepEqual(cloudflared.inputs.uploads, [
-      { file: TUNNEL_CA_FILE, content: "-----BEGIN CERTIFICATE-----\nmock-ca\n-----END CERTIFICATE-----", permissions: "0644", owner: "0", group: "0" },
+      {
+        file: TUNNEL_CA_FILE,
+        content: "-----BEGIN CERTIFICATE-----\nmock-internal-ca-cert\n-----END CERTIFICATE-----",
+        permissions: "0644",
+        owner: "0",
+        group: "0",
+      },
     ]);
     assert.deepEqual(cloudflared.inputs.ports, []);
     assert.deepEqual(cloudflared.inputs.command, ["tunnel", "--no-autoupdate", "run"]);
@@ -107,8 +113,8 @@ describe("remote access: the home stack under mocks", function () {
 
   it("creates cloudflared after the tunnel and its config, so destroy removes the container first", () => {
     const cloudflared = byType(home, CONTAINER).find((c) => c.name === "cloudflared")!;
-    assert.ok(cloudflared.dependsOn.includes("tunnel"));
-    assert.ok(cloudflared.dependsOn.includes("tunnel-config"));
+    assert.ok(cloudflared.dependsOn.includes("remote-access-tunnel"));
+    assert.ok(cloudflared.dependsOn.includes("remote-access-tunnel-config"));
   });
 
   it("removes a service's rule, record and Access app in the same run when it leaves the tunnel", async () => {
@@ -117,8 +123,8 @@ describe("remote access: the home stack under mocks", function () {
     assert.equal(run.error, undefined);
     const hosts = one(run, TUNNEL_CONFIG).inputs.config.ingresses.map((r: { hostname?: string }) => r.hostname);
     assert.deepEqual(hosts, ["auth.home.example.com", "home.home.example.com", "photos.home.example.com", undefined]);
-    assert.ok(!byType(run, DNS_RECORD).some((r) => r.name === "dns-jellyseerr"));
-    assert.ok(!byType(run, ACCESS_APP).some((r) => r.name === "access-jellyseerr"));
+    assert.ok(!byType(run, DNS_RECORD).some((r) => r.name === "remote-access-dns-jellyseerr"));
+    assert.ok(!byType(run, ACCESS_APP).some((r) => r.name === "remote-access-access-jellyseerr"));
     assert.equal(byType(run, TUNNEL).length, 1);
   });
 

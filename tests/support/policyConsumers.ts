@@ -1,6 +1,6 @@
 import type { ReportViolation } from "@pulumi/policy";
 import { containerArgs } from "../../components/containerArgs";
-import { networkArgs } from "../../components/networks";
+import { networkArgs } from "../../components/networkArgs";
 import { RULES } from "../../policy/networkPolicy";
 import { CONTAINER_TYPE, containerViolations, NETWORK_TYPE, STACK_RULES, stackViolations } from "../../policy/rules";
 import { auditFindings, EngineSnapshot } from "../../topology/audit";

@@ -9,6 +9,10 @@ export interface RegisteredResource {
   inputs: Record<string, any>;
   /** Names of the resources it depends on: explicit `dependsOn` plus those its inputs come from. */
   dependsOn: string[];
+  /** Its URN as the engine forms it (parent type chain included). */
+  urn: string;
+  /** The URNs its aliases stand for: what it was registered as before a rename or a new parent. */
+  aliases: string[];
 }
 
 export interface ProgramRun {

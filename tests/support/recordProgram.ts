@@ -4,9 +4,10 @@
  * Input (argv[2]): JSON { stack, overrides?, projectDir, ids? }. Output: one JSON line on stdout.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { NAMESPACE, readStackConfig } from "../../config/load";
-import { isSecret } from "../../config/secret";
+import { readStackConfig } from "../../config/load";
 import { mockOutputs } from "./mockProviders";
+import { toPulumiConfig } from "./pulumiConfig";
+import { aliasUrn, urnOf } from "./urns";
 
 interface Input {
   stack: string;
@@ -21,38 +22,10 @@ interface Input {
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
-const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; parent?: string; dependsOn?: string[] }[] = [];
-/** `<type>::<name>` → names of the resources it depends on (explicit dependsOn and input dependencies), as registered. */
-const dependencies = new Map<string, string[]>();
+const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; dependsOn?: string[]; urn?: string; aliases?: string[] }[] = [];
+/** `<type>::<name>` → what the registration request says beyond the mocks' arguments. */
+const registrations = new Map<string, { dependsOn: string[]; urn: string; aliases: string[] }>();
 const invokes: string[] = [];
-
-/** Makes a stack-file config into Pulumi's string map; `{ "$secret": v }` in overrides marks a secret. */
-function toPulumiConfig(raw: Record<string, unknown>): { config: Record<string, string>; secretKeys: string[] } {
-  const config: Record<string, string> = {};
-  const secretKeys: string[] = [];
-  let secret = false;
-  const reveal = (v: unknown): unknown => {
-    if (isSecret(v)) {
-      secret = true;
-      return v.value ?? "mock-secret";
-    }
-    if (v && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 1 && "$secret" in v) {
-      secret = true;
-      return (v as { $secret: unknown }).$secret;
-    }
-    if (Array.isArray(v)) return v.map(reveal);
-    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-    return v;
-  };
-  for (const [key, value] of Object.entries(raw)) {
-    if (value === null) continue;
-    secret = false;
-    const plain = reveal(value);
-    config[`${NAMESPACE}:${key}`] = typeof plain === "string" ? plain : JSON.stringify(plain);
-    if (secret) secretKeys.push(`${NAMESPACE}:${key}`);
-  }
-  return { config, secretKeys };
-}
 
 async function main() {
   await pulumi.runtime.setMocks(
@@ -72,14 +45,30 @@ async function main() {
     input.stack || "test",
     false,
   );
-  // The mocks do not pass dependencies to newResource; read them off the registration request instead.
+  // The mocks pass neither dependencies nor parent nor aliases to newResource; read them off the registration request instead.
   const monitor = (require("@pulumi/pulumi/runtime/settings") as { getMonitor(): any }).getMonitor();
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, callback: any) => {
-    dependencies.set(
-      `${req.getType()}::${req.getName()}`,
-      (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
-    );
+    const current = {
+      stack: pulumi.getStack(),
+      project: pulumi.getProject(),
+      type: req.getType(),
+      name: req.getName(),
+      parentUrn: req.getParent() || undefined,
+    };
+    registrations.set(`${current.type}::${current.name}`, {
+      dependsOn: (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
+      urn: urnOf(current.stack, current.project, current.type, current.name, current.parentUrn),
+      aliases: (req.getAliasesList() as any[]).map((a) => {
+        const spec = a.getSpec();
+        return aliasUrn(
+          spec
+            ? { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() }
+            : { urn: a.getUrn() },
+          current,
+        );
+      }),
+    });
     return registerResource(req, callback);
   };
   if (input.batch) return runBatch(input.batch);
@@ -99,7 +88,7 @@ async function main() {
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  for (const r of resources) r.dependsOn = dependencies.get(`${r.type}::${r.name}`) ?? [];
+  for (const r of resources) Object.assign(r, registrations.get(`${r.type}::${r.name}`) ?? { dependsOn: [], aliases: [] });
   // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
   const sdks = [
     ...new Set(

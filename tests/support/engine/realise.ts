@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PassThrough } from "node:stream";
+import { withTimeout } from "../../../cli/timeout";
 import {
   ContainerSpec,
   DEFAULT_BRIDGE,
@@ -112,18 +113,6 @@ export async function engineStatus(docker = connectEngine(), image = HARNESS_IMA
     return { ok: false, reason: `image ${image} is missing; run .ci/engine-setup.sh` };
   }
   return { ok: true };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export interface ExecResult {

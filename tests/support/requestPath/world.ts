@@ -52,7 +52,7 @@ export interface World {
   user: string;
 }
 
-/** The Pulumi layer's placeholders (components/Secrets.ts, topology/tls.ts TLS_PLACEHOLDERS). */
+/** The Pulumi layer's placeholders (components/HostSecrets.ts, topology/tls.ts TLS_PLACEHOLDERS). */
 const PLACEHOLDER = /\{\{(secret|argon2id|bcrypt|tls):([a-z0-9-]+)\}\}/g;
 
 /**

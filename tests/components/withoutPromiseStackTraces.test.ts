@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as path from "node:path";
-import { withoutPromiseStackTraces } from "../../components/registration";
+import { withoutPromiseStackTraces } from "../../components/withoutPromiseStackTraces";
 import { PROJECT_DIR } from "../support/program";
 
 function registerOne(env: Record<string, string>): Promise<{ uri?: string; debugStack?: string; limit: number }> {

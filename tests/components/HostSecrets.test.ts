@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { generatorOptions } from "../../components/Secrets";
+import { generatorOptions } from "../../components/HostSecrets";
 import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { PlannedSecret } from "../../topology/types";
