@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DockerHosts } from "./components/hosts";
 import { HostSecrets } from "./components/HostSecrets";
 import { Images } from "./components/Images";
 import { remoteAccessSlice, serviceSlices, sharedNetworks } from "./components/planSlices";
@@ -32,8 +33,10 @@ if (!result.ok) {
 const plan = result.plan;
 
 const { secrets, ca } = withoutPromiseStackTraces(() => {
-  const shared = new SharedNetworks("shared", sharedNetworks(plan));
-  const images = new Images("images");
+  // One Docker provider per host of a multi-host stack; none (the default provider) otherwise.
+  const hosts = new DockerHosts(plan.hosts);
+  const shared = new SharedNetworks("shared", sharedNetworks(plan), undefined, hosts);
+  const images = new Images("images", undefined, hosts);
   const secrets = new HostSecrets("secrets", plan.secrets ?? []);
   // Required here, not imported above: a stack with ACME never loads the TLS SDK.
   const ca =
@@ -42,18 +45,18 @@ const { secrets, ca } = withoutPromiseStackTraces(() => {
       : undefined;
   // Each service is created by the component the plan names (PlannedService.component).
   const gateways = serviceSlices(plan, "vpn-gateway").map(
-    (slice) => new VpnGateway(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secret: secretResolver(raw), secrets }),
+    (slice) => new VpnGateway(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secret: secretResolver(raw), secrets, hosts }),
   );
   const namespaces = new Map(gateways.flatMap((g) => [...g.namespaces]));
   for (const slice of serviceSlices(plan, "service")) {
-    new ServiceStack(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secrets, ca, namespaces });
+    new ServiceStack(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secrets, ca, namespaces, hosts });
   }
   const remote = remoteAccessSlice(plan);
   if (remote) {
     // Required here, not imported above: a stack without remote access must not even load the Cloudflare SDK.
     const { RemoteAccess, checkApiToken } = require("./components/RemoteAccess") as typeof import("./components/RemoteAccess");
     checkApiToken(entries, isConfigSecret);
-    new RemoteAccess("remote-access", { slice: remote, images, sharedNetworks: shared.joinedBy([remote.connector]), ca });
+    new RemoteAccess("remote-access", { slice: remote, images, sharedNetworks: shared.joinedBy([remote.connector]), ca, hosts });
   }
   return { secrets, ca };
 });

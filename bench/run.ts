@@ -16,7 +16,7 @@ import { dependencyShape, type DependencyShape } from "./graph";
 import { toPulumiConfig } from "../tests/support/pulumiConfig";
 import { encodeSecrets } from "./pulumiConfig";
 import { median, mib, ms, pct, ratio, table } from "./stats";
-import { aliasBombYaml, syntheticConfig, worstCasePinnedConfig } from "./synthetic";
+import { aliasBombYaml, multiHostConfig, syntheticConfig, worstCasePinnedConfig } from "./synthetic";
 
 const ROOT = path.resolve(__dirname, "..");
 const QUICK = process.argv.includes("--quick");
@@ -205,11 +205,17 @@ function aliasBombRead(): { ms: number; error?: string; bytes: number } {
 
 /** 1,000 services, one pinned to half the pool: the allocator's worst case, bounded at 1 s (issue 13). */
 const WORST_CASE = "worst-case pins 1000";
+/** The multi-host row: 300 services on one host against the same 300 spread over 3 hosts (issue 18). */
+const MULTI_HOST_SIZE = 300;
+const ONE_HOST = `synthetic ${MULTI_HOST_SIZE}`;
+const THREE_HOSTS = `3 hosts, synthetic ${MULTI_HOST_SIZE}`;
 
 const configs: { label: string; raw: Record<string, unknown>; services: number | string }[] = [
   { label: HEADLINE, raw: readStackConfig(ROOT, HEADLINE), services: HEADLINE },
   ...SIZES.map((n) => ({ label: `synthetic ${n}`, raw: syntheticConfig(n), services: n })),
   { label: WORST_CASE, raw: worstCasePinnedConfig(1000), services: "1000, half the pool pinned" },
+  { label: ONE_HOST, raw: syntheticConfig(MULTI_HOST_SIZE), services: `${MULTI_HOST_SIZE}, one host` },
+  { label: THREE_HOSTS, raw: multiHostConfig(MULTI_HOST_SIZE, 3), services: `${MULTI_HOST_SIZE}, 3 hosts` },
 ];
 
 type Series = Record<string, number[]>;
@@ -385,6 +391,8 @@ function report(r: {
   const growthCold = planM("synthetic 1000", "coldMs") / planM("synthetic 100", "coldMs");
   const growthWarm = planM("synthetic 1000", "warmMs") / planM("synthetic 100", "warmMs");
   out.push(`time(1000)/time(100): cold ${ratio(growthCold)}, warm ${ratio(growthWarm)} (linear = 10×; the target uses the larger)`);
+  const multiHost = { cold: planM(THREE_HOSTS, "coldMs") / planM(ONE_HOST, "coldMs"), warm: planM(THREE_HOSTS, "warmMs") / planM(ONE_HOST, "warmMs") };
+  out.push(`3 hosts/1 host, ${MULTI_HOST_SIZE} services: cold ${ratio(multiHost.cold)}, warm ${ratio(multiHost.warm)} (the cost of placing on hosts)`);
 
   section(`2. Program under mocks (fresh process per run, ${SHIPPED.label}; eval = require(program) until every resource and output resolved)`);
   const progRows = [["config", "runs", "resources", "wall", "eval", "eval/SDK load", "ms/resource", "peak RSS", "heap"]];
@@ -539,6 +547,7 @@ function report(r: {
       configs.map((c) => [c.label, { samples: r.planSamples[c.label], medianColdMs: planM(c.label, "coldMs"), medianWarmMs: planM(c.label, "warmMs") }]),
     ),
     planGrowth: { cold: growthCold, warm: growthWarm },
+    multiHostPlan: multiHost,
     program: Object.fromEntries(Object.entries(r.programSamples).map(([k, v]) => [k, v.map((x) => ({ ...x, resources: undefined }))])),
     startup: {
       wallMs: homeWall,

@@ -17,6 +17,19 @@ export function syntheticConfig(count: number): Record<string, unknown> {
 }
 
 /**
+ * The same synthetic stack spread over `hosts` Docker hosts (homelab:hosts): service i on host i mod n, so
+ * vnet-ingress becomes an overlay, each host runs its share, and Traefik routes most of them through its file
+ * provider. Compared with the single-host stack of the same size, it prices the multi-host planning step.
+ */
+export function multiHostConfig(count: number, hosts = 3): Record<string, unknown> {
+  const raw = syntheticConfig(count);
+  const names = Array.from({ length: hosts }, (_, i) => `host${i + 1}`);
+  const services = raw.services as Record<string, Record<string, unknown>>;
+  Object.values(services).forEach((s, i) => (s.host = names[i % hosts]));
+  return { ...raw, hosts: Object.fromEntries(names.map((h, i) => [h, { docker: `ssh://homelab@${h}`, ...(i === 0 ? { manager: true } : {}) }])) };
+}
+
+/**
  * The allocator's worst case: `count` services, the first pinned to half of the pool (10.64.0.0/13), so
  * about half of the others hash into the pinned block and must probe past it. A slot-by-slot probe took
  * minutes here; jumping over taken blocks keeps it within the 1 s bound (tests/hostile/bounds.test.ts).

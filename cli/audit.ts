@@ -7,6 +7,7 @@ import { stackFilePath } from "../config/load";
 import { auditFindings, EngineSnapshot, Finding } from "../topology/audit";
 import { reportFindings } from "../topology/probeVerdict";
 import type { Plan } from "../topology/types";
+import { planOnHost } from "../topology/hosts";
 import { table } from "./format";
 import type { Io } from "./io";
 import { ProbeOptions, probeHost, probeOptionsFromEnv } from "./probe";
@@ -101,6 +102,7 @@ function connect(projectDir: string, stack: string, io: Io, env: NodeJS.ProcessE
 
 /** `homelab audit <stack>`: 0 when the engine matches the plan and the policy, 1 with a table of findings (or when the engine cannot be read). */
 export async function audit(projectDir: string, stack: string, plan: Plan, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (plan.hosts) return auditHosts(stack, plan, io, env);
   const engine = connect(projectDir, stack, io, env);
   if (!engine) return 1;
   const { docker, host, timeoutMs } = engine;
@@ -120,6 +122,43 @@ export async function audit(projectDir: string, stack: string, plan: Plan, io: I
   }
   io.out(`audit ${stack}: ${findings.length} finding${findings.length === 1 ? "" : "s"} on ${host.url} (from ${host.source})\n\n${formatFindings(findings)}`);
   return 1;
+}
+
+/**
+ * A multi-host stack: every host's engine against its slice of the plan (its containers, its networks, the
+ * overlays it takes part in), all hosts read at once. 0 only when every host is reachable and clean.
+ */
+async function auditHosts(stack: string, plan: Plan, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const timeoutMs = Number(env.HOMELAB_DOCKER_TIMEOUT_SECONDS ?? 20) * 1000;
+  const results = await Promise.all(
+    plan.hosts!.map(async (h) => {
+      const slice = planOnHost(plan, h.name);
+      try {
+        const docker = new Docker(dockerOptions(h.docker, env, timeoutMs));
+        const snapshot = await withTimeout(readEngineSnapshot(docker), timeoutMs, `the Docker engine at ${h.docker}`);
+        return { h, slice, findings: auditFindings(slice, snapshot) };
+      } catch (e) {
+        return { h, slice, error: (e as Error).message };
+      }
+    }),
+  );
+  let failed = false;
+  for (const r of results) {
+    if ("error" in r) {
+      failed = true;
+      io.err(`homelab: cannot audit host '${r.h.name}' of stack ${stack}: the Docker engine at ${r.h.docker} is not reachable: ${r.error}`);
+    } else if (r.findings!.length === 0) {
+      io.out(
+        `audit ${stack} on ${r.h.name}: clean — ${r.slice.containers.length} containers and ${r.slice.networks.length} networks match the plan and the network policy on ${r.h.docker}`,
+      );
+    } else {
+      failed = true;
+      io.out(
+        `audit ${stack} on ${r.h.name}: ${r.findings!.length} finding${r.findings!.length === 1 ? "" : "s"} on ${r.h.docker}\n\n${formatFindings(r.findings!)}`,
+      );
+    }
+  }
+  return failed ? 1 : 0;
 }
 
 export interface ProbeIo extends Io {

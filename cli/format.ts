@@ -9,9 +9,27 @@ export function table(rows: string[][]): string {
 }
 
 export function formatNetworkTable(plan: Plan): string {
+  if (plan.hosts) return formatMultiHostNetworkTable(plan);
   const rows = [["NETWORK", "SUBNET", "HOSTS", "ORIGIN", "MEMBERS"]];
   for (const n of plan.networks) rows.push([n.name, n.subnet, String(n.usableHosts), n.origin, n.members.join(", ") || "-"]);
   return table(rows);
+}
+
+/** A multi-host stack's networks: where each lives (one overlay across hosts, or a bridge per host) and its members by host. */
+function formatMultiHostNetworkTable(plan: Plan): string {
+  const hostOf = new Map(plan.containers.map((c) => [c.name, c.host]));
+  const rows = [["NETWORK", "SUBNET", "ADDRESSES", "ORIGIN", "ON", "MEMBERS"]];
+  for (const n of plan.networks) {
+    const on = n.driver === "overlay" ? `overlay: ${n.hosts!.join(" + ")}${n.encrypted ? " (encrypted)" : ""}` : `bridge on ${n.hosts!.join(", ")}`;
+    rows.push([n.name, n.subnet, String(n.usableHosts), n.origin, on, n.members.map((m) => `${m}@${hostOf.get(m)}`).join(", ") || "-"]);
+  }
+  const hosts = table([
+    ["HOST", "DOCKER", "ROLE", "CONTAINERS"],
+    ...plan.hosts!.map((h) => [h.name, h.docker, h.manager ? "manager" : "worker", String(plan.containers.filter((c) => c.host === h.name).length)]),
+  ]);
+  return `${hosts}
+
+${table(rows)}`;
 }
 
 export function formatPlan(stack: string, plan: Plan): string {

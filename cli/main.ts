@@ -51,6 +51,7 @@ const lazy = {
   dataKeys: () => require("./operate/dataKeys") as typeof import("./operate/dataKeys"),
   ca: () => require("./operate/ca") as typeof import("./operate/ca"),
   backup: () => require("./backup") as typeof import("./backup"),
+  swarm: () => require("./swarm") as typeof import("./swarm"),
   import: () => require("./import") as typeof import("./import"),
   wire: () => require("./wire") as typeof import("./wire"),
   wireDocker: () => require("./wire/docker") as typeof import("./wire/docker"),
@@ -186,6 +187,12 @@ export async function main(argvIn: string[], io: Io = { out: (s) => console.log(
     case "refresh":
     case "drift":
       return withPlan(async (stack, plan) => {
+        // A multi-host stack needs its hosts to be one swarm before anything is created on any of them.
+        const refusal = command === "preview" || command === "up" ? await lazy.swarm().swarmRefusal(plan) : undefined;
+        if (refusal) {
+          io.err(refusal);
+          return 1;
+        }
         // The lock keeps subnets stable across later changes. It is written only once `up` has applied the
         // plan: a refused, cancelled or failed run leaves the stack file as it was.
         const lockApplied = () => {

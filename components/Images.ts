@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { childNaming } from "./childNaming";
+import type { DockerHosts } from "./hosts";
 
 const slug = (ref: string) => ref.replace(/[^A-Za-z0-9.-]+/g, "-");
 
@@ -13,23 +14,29 @@ export class Images extends pulumi.ComponentResource {
   private readonly images = new Map<string, docker.RemoteImage>();
   private readonly child: ReturnType<typeof childNaming>;
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    opts?: pulumi.ComponentResourceOptions,
+    private readonly hosts?: DockerHosts,
+  ) {
     super("homelab:index:Images", name, {}, opts);
     this.child = childNaming(this, name);
     // Nothing to wait for: the images are registered later, as containers ask for them.
     this.registerOutputs({});
   }
 
-  imageId(ref: string): pulumi.Output<string> {
-    let image = this.images.get(ref);
+  /** The image's id on `host`'s engine (each host of a multi-host stack pulls its own copy). */
+  imageId(ref: string, host?: string): pulumi.Output<string> {
+    const key = host === undefined ? ref : `${ref}.${host}`;
+    let image = this.images.get(key);
     if (!image) {
       // Images once sat at the stack root as `image-<ref>`: the alias keeps them rather than pulling them anew.
       image = new docker.RemoteImage(
-        this.child.name(slug(ref)),
+        this.child.name(slug(key)),
         { name: ref, keepLocally: true },
-        { parent: this, aliases: [{ name: `image-${slug(ref)}`, parent: pulumi.rootStackResource }] },
+        { parent: this, aliases: [{ name: `image-${slug(key)}`, parent: pulumi.rootStackResource }], ...(this.hosts?.on(host) ?? {}) },
       );
-      this.images.set(ref, image);
+      this.images.set(key, image);
     }
     return image.imageId;
   }

@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { TUNNEL_ID } from "../topology/remoteAccess";
 import { childNaming } from "./childNaming";
 import { containerArgs } from "./containerArgs";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import { containerUploads, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { Images } from "./Images";
 import type { NetworkNames } from "./networkArgs";
@@ -33,6 +34,8 @@ export interface RemoteAccessArgs {
   sharedNetworks: NetworkNames;
   /** The stack's CA, when it has one: cloudflared gets its certificate to verify the proxy. */
   ca?: TlsMaterial;
+  /** A multi-host stack's providers: cloudflared is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /**
@@ -144,13 +147,15 @@ export class RemoteAccess extends pulumi.ComponentResource {
     );
     // Named by its Docker name, like every container. dependsOn the tunnel and its config: destroy removes
     // cloudflared first (live connections block deleting a tunnel).
+    const networkNames = networkNamesOn(args.sharedNetworks, c.host);
     this.connector = new docker.Container(
       c.name,
-      containerArgs(c, images.imageId(c.image), args.sharedNetworks, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
+      containerArgs(c, images.imageId(c.image, c.host), networkNames, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
       {
         parent: this,
         deleteBeforeReplace: true,
         dependsOn: [this.tunnel, config],
+        ...(args.hosts?.on(c.host) ?? {}),
       },
     );
 

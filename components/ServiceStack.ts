@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { containerArgs } from "./containerArgs";
 import { containerUploads, deliverLiveFiles, withInternalCa, type TlsMaterial } from "./containerFiles";
 import type { HostSecrets } from "./HostSecrets";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import type { Images } from "./Images";
 import { networkResource, withOwnNetwork, type NetworkNames } from "./networkArgs";
 import type { ServiceSlice } from "./planSlices";
@@ -20,6 +21,8 @@ export interface ServiceStackArgs {
   ca?: TlsMaterial;
   /** Containers whose namespace others share (Gluetun), by name: `container:<name>` in the plan. */
   namespaces?: Namespaces;
+  /** A multi-host stack's providers: each container is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /** One service: its own vnet-<service> (if it has one) and its containers, private database included. */
@@ -30,20 +33,21 @@ export class ServiceStack extends pulumi.ComponentResource {
   constructor(name: string, args: ServiceStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:ServiceStack", name, {}, opts);
     const { slice, images, secrets } = args;
-    this.network = slice.network && networkResource(slice.network, this);
+    this.network = slice.network && networkResource(slice.network, this, args.hosts);
     const networkNames = withOwnNetwork(args.sharedNetworks, this.network, slice.network);
     const content = withInternalCa((f) => (secrets ? secrets.content(f) : f.content), args.ca);
     for (const c of slice.containers) {
       const secretEnv = secrets?.env(c.name, c.secretEnv) ?? {};
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(
         c,
-        containerArgs(c, images.imageId(c.image), networkNames, secretEnv, containerUploads(c, content)),
+        containerArgs(c, images.imageId(c.image, c.host), networkNamesOn(networkNames, c.host), secretEnv, containerUploads(c, content)),
         args.namespaces,
       );
       // Fixed names: a replacement must remove the old container first or Docker refuses the name.
-      const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts });
+      const onHost = args.hosts?.on(c.host) ?? {};
+      const container = new docker.Container(c.name, containerInputs, { parent: this, deleteBeforeReplace: true, ...namespaceOpts, ...onHost });
       this.containers.push(container);
-      deliverLiveFiles(c, container, content, this);
+      deliverLiveFiles(c, container, content, this, args.hosts?.url(c.host));
     }
     this.registerOutputs({ network: this.network?.name, containers: this.containers.map((c) => c.name) });
   }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { sharedNamespaceMode, sharedNamespaceOwner } from "../topology/policy";
 import type { PlannedContainer } from "../topology/types";
 import { containerArgs } from "./containerArgs";
+import { networkNamesOn, type DockerHosts } from "./hosts";
 import type { Images } from "./Images";
 import { networkResource, withOwnNetwork, type NetworkNames } from "./networkArgs";
 import type { ServiceSlice } from "./planSlices";
@@ -22,6 +23,8 @@ export interface VpnGatewayArgs {
   secret: (path: string) => pulumi.Output<string>;
   /** The plan's own secrets, for secret env the owner gave Gluetun. */
   secrets?: HostSecrets;
+  /** A multi-host stack's providers: Gluetun is registered through its host's. */
+  hosts?: DockerHosts;
 }
 
 /** Seconds Docker may take to report Gluetun healthy (tunnel up) before its clients are created. */
@@ -38,7 +41,7 @@ export class VpnGateway extends pulumi.ComponentResource {
     const { slice, images } = args;
     const c = slice.containers.find((c) => c.role === "vpn-gateway");
     if (!c) throw new Error(`${slice.name} has no vpn-gateway container`);
-    this.network = slice.network && networkResource(slice.network, this);
+    this.network = slice.network && networkResource(slice.network, this, args.hosts);
     const networkNames = withOwnNetwork(args.sharedNetworks, this.network, slice.network);
     const secretEnv = args.secrets
       ? args.secrets.env(c.name, c.secretEnv, { config: args.secret })
@@ -46,8 +49,8 @@ export class VpnGateway extends pulumi.ComponentResource {
     this.container = new docker.Container(
       c.name,
       // wait: the provider reports Gluetun created only once its healthcheck passes, so clients start behind a live tunnel.
-      { ...containerArgs(c, images.imageId(c.image), networkNames, secretEnv), wait: true, waitTimeout: HEALTHY_TIMEOUT },
-      { parent: this, deleteBeforeReplace: true },
+      { ...containerArgs(c, images.imageId(c.image, c.host), networkNamesOn(networkNames, c.host), secretEnv), wait: true, waitTimeout: HEALTHY_TIMEOUT },
+      { parent: this, deleteBeforeReplace: true, ...(args.hosts?.on(c.host) ?? {}) },
     );
     this.namespaces = new Map([[c.name, this.container]]);
     this.registerOutputs({ network: this.network?.name, container: this.container.name, clients: (c.vpnClients ?? []).map((v) => v.service) });

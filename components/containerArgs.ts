@@ -37,7 +37,11 @@ export function containerArgs(
     networkMode: c.networkMode,
     networksAdvanced: c.networkMode
       ? undefined
-      : c.networks.map((n) => ({ name: networkNames.get(n) ?? n, aliases: [c.name], ...(c.addresses?.[n] ? { ipv4Address: c.addresses[n] } : {}) })),
+      : c.networks.map((n) => ({
+          name: networkNames.get(n) ?? n,
+          aliases: [c.name, ...(c.aliases ?? [])],
+          ...(c.addresses?.[n] ? { ipv4Address: c.addresses[n] } : {}),
+        })),
     envs: secrets.length ? pulumi.secret(pulumi.all(secrets).apply((s) => [...env, ...s])) : env,
     labels: sortedEntries(c.labels).map(([label, value]) => ({ label, value })),
     mounts: c.mounts.map((m) => ({ type: m.type, source: m.source, target: m.target, readOnly: m.readOnly })),

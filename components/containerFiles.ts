@@ -101,10 +101,11 @@ function dockerCliEnvironment(): Record<string, string> {
  * container keeps running (restarted if it must), where an upload would recreate it. The container is
  * named by id, so a replaced container gets its files again and a stale delete never touches the new one.
  */
-export function deliverLiveFiles(c: PlannedContainer, container: docker.Container, content: FileContent, parent: pulumi.Resource): void {
+export function deliverLiveFiles(c: PlannedContainer, container: docker.Container, content: FileContent, parent: pulumi.Resource, dockerHost?: string): void {
   const live = (c.files ?? []).filter((f) => f.reload);
   if (live.length === 0) return;
-  const cli = dockerCliEnvironment();
+  // On a multi-host stack the container's own host (its provider's URL; the CLI speaks ssh:// too).
+  const cli = dockerHost ? { DOCKER_HOST: dockerHost } : dockerCliEnvironment();
   const owner = fileOwner(c);
   for (const f of live) {
     new command.local.Command(

@@ -5,6 +5,7 @@ import { backupConfig, backupCredentials } from "./backupSchema";
 import { ddnsConfig } from "./ddnsSchema";
 import { plain } from "./hostSchema";
 import { acmeConfig, autheliaConfig, crowdsecConfig, socketProxyConfig } from "./hostSchema";
+import { hostConfig, overlayConfig } from "./hostsSchema";
 import { visible } from "./echo";
 import { NAMESPACE } from "./load";
 import { isSecret, SecretValue } from "./secret";
@@ -123,6 +124,8 @@ export const serviceConfig = z.strictObject({
   gpu: z.enum(GPU_KINDS).optional(),
   /** Container ports to publish on the host at the same number, for LAN clients that use IP:port (routed services publish through Gluetun). */
   publish: z.array(port).min(1, "list at least one port, or leave publish out").optional(),
+  /** With `homelab:hosts`: the Docker host it runs on (default: the first host). */
+  host: name.optional(),
 });
 export type ServiceConfig = z.infer<typeof serviceConfig>;
 
@@ -289,6 +292,9 @@ export const stackConfig = z.strictObject({
   /** ddns-updater's Cloudflare records (config/ddnsSchema.ts). */
   ddns: ddnsConfig.optional(),
   backupCredentials: backupCredentials.optional(),
+  /** Several Docker hosts in one swarm (docs/multi-host.md); without it the stack is one engine, as always. */
+  hosts: z.record(name, hostConfig).optional(),
+  overlay: overlayConfig.prefault({}),
 });
 export type StackConfig = z.infer<typeof stackConfig>;
 

@@ -191,18 +191,47 @@ function drawHost(plan: Plan, at: Layout, out: Drawing): void {
     out.lines.push(`${indent}end`);
   };
 
+  const socketUsers = plan.containers.filter((c) => mountsSocket(c).length > 0);
+  if (plan.hosts) {
+    // Several hosts: one subgraph each, holding its local networks and their containers; the overlays that
+    // join hosts drawn between them, linked to every host they span.
+    const networks = new Map(plan.networks.map((n) => [n.name, n]));
+    for (const h of plan.hosts) {
+      out.lines.push(`  subgraph ${mermaidId("host", h.name)}[${quote(`Docker host ${h.name}${h.manager ? " · swarm manager" : ""}<br/>${h.docker}`)}]`);
+      const onHost = (c: PlannedContainer) => c.host === h.name;
+      for (const n of plan.networks.filter((n) => n.kind !== "link" && n.driver !== "overlay" && n.hosts?.includes(h.name))) {
+        const id = n.kind === "socket" ? mermaidId("n", `${n.name}@${h.name}`) : networkNodeId(n.name);
+        out.lines.push(`    subgraph ${id}[${quote(`${n.name}<br/>${n.subnet}`)}]`);
+        for (const c of plan.containers) if (hosted(c) && onHost(c) && at.home.get(c.name) === n.name) drawContainer(c, "      ");
+        out.lines.push("    end");
+      }
+      const overlayHomed = (c: PlannedContainer) => networks.get(at.home.get(c.name) ?? "")?.driver === "overlay";
+      for (const c of plan.containers) if (hosted(c) && onHost(c) && (at.home.get(c.name) === undefined || overlayHomed(c))) drawContainer(c, "    ");
+      if (socketUsers.some(onHost)) {
+        out.lines.push(`    ${dockerSocketNode(h.name)}[/${quote(`Docker socket<br/>${DOCKER_SOCKET}`)}/]`);
+        out.classify(dockerSocketNode(h.name), "api");
+      }
+      out.lines.push("  end");
+    }
+    for (const n of plan.networks.filter((n) => n.kind === "link" || n.driver === "overlay"))
+      out.lines.push(`  ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}${n.driver === "overlay" ? "<br/>swarm overlay" : ""}`)}}}`);
+    return;
+  }
   out.lines.push(`  subgraph host[${quote("Docker host")}]`);
   if (at.ingress) drawNetwork(at.ingress, "    ", at.serviceNets.filter(at.facesIngress));
   if (at.socket) drawNetwork(at.socket, "    ");
   for (const n of at.serviceNets.filter((n) => !at.facesIngress(n))) drawNetwork(n, "    ");
   for (const c of plan.containers) if (hosted(c) && at.home.get(c.name) === undefined) drawContainer(c, "    ");
   for (const n of plan.networks.filter((n) => n.kind === "link")) out.lines.push(`    ${networkNodeId(n.name)}{{${quote(`${n.name}<br/>${n.subnet}`)}}}`);
-  if (plan.containers.some((c) => mountsSocket(c).length > 0)) {
+  if (socketUsers.length) {
     out.lines.push(`    dockersock[/${quote(`Docker socket<br/>${DOCKER_SOCKET}`)}/]`);
     out.classify("dockersock", "api");
   }
   out.lines.push("  end");
 }
+
+/** The Docker socket's node: one per host on a multi-host stack. */
+const dockerSocketNode = (host: string | undefined) => (host === undefined ? "dockersock" : mermaidId("dockersock", host));
 
 /** Edges, in the order written (linkStyle refers to them by index): tunnel, LAN, routes, companions, Docker API, links, VPN. */
 function drawEdges(plan: Plan, at: Layout, out: Drawing): void {
@@ -213,18 +242,25 @@ function drawEdges(plan: Plan, at: Layout, out: Drawing): void {
 
   for (const s of plan.services) {
     const [main, ...companions] = s.containers;
-    for (const comp of companions) if (at.byName.has(main) && at.byName.has(comp)) out.edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
+    // A host's own socket proxy is a copy on another host, not a companion.
+    for (const comp of companions)
+      if (at.byName.has(main) && at.byName.has(comp) && at.byName.get(comp)!.host === at.byName.get(main)!.host)
+        out.edge(containerNodeId(main), "---", containerNodeId(comp), "internal");
   }
 
-  const socketProxy = plan.containers.find((c) => c.role === "socket-proxy");
-  if (at.socket && socketProxy)
+  // Each consumer reads its own host's socket proxy (there is one per host on a multi-host stack).
+  const socketProxies = plan.containers.filter((c) => c.role === "socket-proxy");
+  const socketProxyOf = (c: PlannedContainer) => socketProxies.find((p) => p.host === c.host) ?? socketProxies[0];
+  if (at.socket && socketProxies.length)
     for (const c of plan.containers)
-      if (c !== socketProxy && c.networks.includes(at.socket.name))
-        out.edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxy.name), "api", "Docker API");
+      if (c.role !== "socket-proxy" && c.networks.includes(at.socket.name))
+        out.edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxyOf(c).name), "api", "Docker API");
   for (const c of plan.containers.filter((c) => mountsSocket(c).length > 0)) {
     const ro = mountsSocket(c).every((m) => m.readOnly);
-    out.edge(containerNodeId(c.name), "-->", "dockersock", c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
+    out.edge(containerNodeId(c.name), "-->", dockerSocketNode(c.host), c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");
   }
+  for (const n of plan.networks.filter((n) => n.driver === "overlay"))
+    for (const h of n.hosts ?? []) out.edge(mermaidId("host", h), "---", networkNodeId(n.name), "internal", "overlay");
 
   for (const n of plan.networks.filter((n) => n.kind === "link"))
     for (const member of n.members) out.edge(containerNodeId(member), "---", networkNodeId(n.name), "internal");

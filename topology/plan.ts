@@ -4,6 +4,7 @@ import { autheliaReachability, duplicates, hostNameProblems, undeclaredSecretRef
 import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { planDdns } from "./ddns";
 import { planHostStack, traefikDashboardRoute } from "./host";
+import { placeOnHosts } from "./hosts";
 import { naming } from "./naming";
 import { allocateSubnets, checkSharedNetworks, planLinks, planNetworks, withMembers } from "./networks";
 import { applyPatches } from "./patch";
@@ -107,7 +108,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...unlockedNetworks(networks),
     ...keyWarnings,
   ];
-  const plan: Plan = {
+  const draft: Plan = {
     domain: cfg.domain,
     prefix: cfg.network.prefix,
     proxy: cfg.proxy,
@@ -124,6 +125,10 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...(backup.backup ? { backup: backup.backup } : {}),
     ...(plex.plex ? { plex: plex.plex } : {}),
   };
+  // 7. Several hosts: where each container and network lives.
+  const onHosts = placeOnHosts(draft, cfg);
+  const plan = onHosts.plan;
+  warnings.push(...onHosts.warnings);
   const portal = autheliaReachability(plan, cfg);
   warnings.push(...portal.warnings);
   const problems = [
@@ -149,6 +154,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...remoteAccess.problems,
     ...ddns.problems,
     ...keyProblems,
+    ...onHosts.problems,
     ...undeclaredSecretRefs(plan),
     ...hostNameProblems(plan, cfg),
     ...portal.problems,

@@ -26,9 +26,16 @@ export function plannedNetworks(plan: Plan, container: string): string[] {
   return [...(namespaceOwner(plan, container)?.networks ?? [])];
 }
 
-/** Whether the plan lets `from` reach `to`'s address on `network`: both namespaces are planned on it. */
+/**
+ * Whether the plan lets `from` reach `to`'s address on `network`: both namespaces are planned on it and,
+ * on a multi-host stack, on the same copy of it: a local network on several hosts (vnet-socket) is one
+ * separate bridge per host; only an overlay joins hosts.
+ */
 export function planAllows(plan: Plan, from: string, to: string, network: string): boolean {
-  return plannedNetworks(plan, from).includes(network) && plannedNetworks(plan, to).includes(network);
+  if (!plannedNetworks(plan, from).includes(network) || !plannedNetworks(plan, to).includes(network)) return false;
+  if (!plan.hosts) return true;
+  const spans = plan.networks.find((n) => n.name === network)?.driver === "overlay";
+  return spans || namespaceOwner(plan, from)?.host === namespaceOwner(plan, to)?.host;
 }
 
 /** The planned containers living in a namespace owner's namespace, the owner first. */

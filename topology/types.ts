@@ -30,6 +30,12 @@ export interface PlannedNetwork {
   members: string[];
   /** Where Docker allocates container addresses from, when not the whole subnet (keeps fixed addresses free). */
   ipRange?: string;
+  /** With `homelab:hosts`: the hosts it exists on (one local bridge on each, or one overlay spanning them). */
+  hosts?: string[];
+  /** `overlay`: a swarm-scoped attachable network spanning `hosts`, created through a manager. Absent: a local bridge. */
+  driver?: "overlay";
+  /** An overlay's traffic between hosts is IPsec-encrypted (Docker's `encrypted` option). */
+  encrypted?: boolean;
 }
 
 export interface PlannedMount {
@@ -75,6 +81,10 @@ export interface PlannedContainer {
   capabilities?: string[];
   /** On the VPN gateway: the services routed through it (sharing its namespace) and the ports they listen on there. */
   vpnClients?: VpnClient[];
+  /** With `homelab:hosts`: the Docker host it runs on. */
+  host?: string;
+  /** Further names it answers to on its networks (a host's own socket proxy answers to the proxy's name). */
+  aliases?: string[];
 }
 
 export interface VpnClient {
@@ -171,6 +181,8 @@ export interface PlannedService {
   dockerApi?: "read" | "write";
   /** Host ports the owner asked to publish (`publish`), the only ones the policy allows outside the proxy and the VPN gateway. */
   publish?: number[];
+  /** With `homelab:hosts`: the Docker host it runs on. */
+  host?: string;
 }
 
 export interface Route {
@@ -180,6 +192,15 @@ export interface Route {
   upstream: string;
   auth: AuthLevel;
   expose: "tunnel" | "lan";
+}
+
+/** One Docker engine of a multi-host stack (`homelab:hosts`). */
+export interface PlannedHost {
+  name: string;
+  /** The Docker host URL the provider talks to (`ssh://me@nas`, `tcp://…`, `unix://…`). */
+  docker: string;
+  /** A swarm manager: overlays are created through the first one. */
+  manager: boolean;
 }
 
 export interface Plan {
@@ -205,6 +226,8 @@ export interface Plan {
   access?: AccessAppPlan[];
   /** restic backups (homelab:backup): what each stateful service's snapshot holds. */
   backup?: BackupPlan;
+  /** With `homelab:hosts`: the swarm's Docker hosts, in config order (the first is every service's default). */
+  hosts?: PlannedHost[];
   /** Plex settings `homelab wire` applies through its API (homelab:plex). */
   plex?: PlexPlan;
 }

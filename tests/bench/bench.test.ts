@@ -4,7 +4,7 @@ import { readStackConfig } from "../../config/load";
 import { changedLeaves, mentions } from "../../bench/diff";
 import { dependencyShape, type RecordedResource } from "../../bench/graph";
 import { median } from "../../bench/stats";
-import { syntheticConfig } from "../../bench/synthetic";
+import { multiHostConfig, syntheticConfig } from "../../bench/synthetic";
 import { buildPlan } from "../../topology/plan";
 
 const CONTAINER = "docker:index/container:Container";
@@ -26,6 +26,22 @@ describe("bench helpers", () => {
     const result = buildPlan(syntheticConfig(25));
     assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
     assert.equal(result.plan.services.filter((s) => s.name.startsWith("svc-")).length, 25);
+  });
+
+  it("the multi-host synthetic stack plans over 3 hosts with the single-host subnets, vnet-ingress an overlay", () => {
+    const one = buildPlan(syntheticConfig(30));
+    const three = buildPlan(multiHostConfig(30, 3));
+    assert.ok(one.ok && three.ok, JSON.stringify(!three.ok && three.errors));
+    assert.deepEqual(
+      three.plan.hosts?.map((h) => h.name),
+      ["host1", "host2", "host3"],
+    );
+    assert.deepEqual(new Set(three.plan.containers.map((c) => c.host)), new Set(["host1", "host2", "host3"]));
+    assert.equal(three.plan.networks.find((n) => n.kind === "ingress")!.driver, "overlay");
+    assert.deepEqual(
+      three.plan.networks.map((n) => n.subnet),
+      one.plan.networks.map((n) => n.subnet),
+    );
   });
 
   describe("dependencyShape", () => {

@@ -13,6 +13,8 @@ export interface RegisteredResource {
   urn: string;
   /** The URNs its aliases stand for: what it was registered as before a rename or a new parent. */
   aliases: string[];
+  /** The name of the provider resource it is registered through, when the SDK names one. */
+  provider?: string;
 }
 
 export interface ProgramRun {

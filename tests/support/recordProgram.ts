@@ -22,7 +22,16 @@ interface Input {
 }
 
 const input = JSON.parse(process.argv[2]) as Input;
-const resources: { type: string; name: string; id: string; inputs: Record<string, unknown>; dependsOn?: string[]; urn?: string; aliases?: string[] }[] = [];
+const resources: {
+  type: string;
+  name: string;
+  id: string;
+  inputs: Record<string, unknown>;
+  dependsOn?: string[];
+  urn?: string;
+  aliases?: string[];
+  provider?: string;
+}[] = [];
 /** `<type>::<name>` → what the registration request says beyond the mocks' arguments. */
 const registrations = new Map<string, { dependsOn: string[]; urn: string; aliases: string[] }>();
 const invokes: string[] = [];
@@ -32,7 +41,9 @@ async function main() {
     {
       newResource(args) {
         const id = input.ids?.[args.name] ?? `${args.name}-id`;
-        resources.push({ type: args.type, name: args.name, id, inputs: args.inputs });
+        // An explicit provider arrives as `<urn>::<id>`: record the provider resource's name (default providers too).
+        const provider = args.provider?.split("::").slice(-2, -1)[0];
+        resources.push({ type: args.type, name: args.name, id, inputs: args.inputs, ...(provider ? { provider } : {}) });
         return { id, state: { ...args.inputs, ...mockOutputs(args.type, args.name, args.inputs) } };
       },
       call(args) {

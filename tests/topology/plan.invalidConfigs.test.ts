@@ -5,6 +5,7 @@ import { errorsOf, minimalConfig } from "../support/configs";
 import { rejectedRuns } from "../support/program";
 
 const user = { displayname: "A", email: "a@example.com" };
+const TWO_HOSTS = { nas: { docker: "ssh://me@nas", manager: true }, gpu: { docker: "ssh://me@gpu" } };
 const CLOUDFLARE = {
   enabled: true,
   accountId: "0123456789abcdef0123456789abcdef",
@@ -260,6 +261,32 @@ export const INVALID_CONFIGS: { name: string; config: Record<string, unknown>; e
     name: "tunnel bypass without Cloudflare Access",
     config: minimalConfig({ services: { jellyseerr: { expose: "tunnel", auth: "bypass", remoteAuth: "authelia" } }, cloudflare: CLOUDFLARE }),
     expect: /^homelab:services\.jellyseerr\.auth: .* no login at all/,
+  },
+  // Several Docker hosts (topology/hosts.ts).
+  {
+    name: "a service host without homelab:hosts",
+    config: minimalConfig({ services: { jellyfin: { host: "gpu" } } }),
+    expect: /^homelab:services\.jellyfin\.host: host 'gpu' names a Docker host, but homelab:hosts lists none/,
+  },
+  {
+    name: "an unknown host",
+    config: minimalConfig({ hosts: TWO_HOSTS, services: { jellyfin: { host: "nuc" } } }),
+    expect: /^homelab:services\.jellyfin\.host: unknown host 'nuc' \(homelab:hosts has: nas, gpu\)/,
+  },
+  {
+    name: "two hosts on one engine",
+    config: minimalConfig({ hosts: { a: { docker: "ssh://x" }, b: { docker: "ssh://x" } } }),
+    expect: /^homelab:hosts\.b\.docker: ssh:\/\/x is already host 'a'/,
+  },
+  {
+    name: "a host URL Docker does not speak",
+    config: minimalConfig({ hosts: { a: { docker: "http://nas" } } }),
+    expect: /^homelab:hosts\.a\.docker: must be a Docker host URL/,
+  },
+  {
+    name: "Authelia away from Traefik's host",
+    config: minimalConfig({ hosts: TWO_HOSTS, services: { jellyfin: {}, authelia: { host: "gpu" } } }),
+    expect: /^homelab:services\.authelia\.host: authelia must run on the proxy's host 'nas'/,
   },
   // ACME over DuckDNS (topology/acmeDns.ts).
   {

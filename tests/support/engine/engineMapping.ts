@@ -309,7 +309,10 @@ function mapNetwork(r: RegisteredResource, inputs: Record<string, any>, ctx: Map
   checkKeys(inputs, at, [...NETWORK_KEYS_REALISED, ...Object.keys(NETWORK_KEYS_NOT_REALISED)]);
   const logical = logicalNameOf(r, inputs);
   const driver = inputs.driver ?? "bridge";
-  if (driver !== "bridge") fail(`${at}.driver`, `only the bridge driver is realised on the test engine, not ${JSON.stringify(driver)}`);
+  // overlay: a multi-host stack's spanning network, realised on the swarm of test daemons (tests/e2e/swarm).
+  if (driver !== "bridge" && driver !== "overlay")
+    fail(`${at}.driver`, `only the bridge driver (and overlay, on the swarm of test daemons) is realised on the test engine, not ${JSON.stringify(driver)}`);
+  if (driver === "overlay" && inputs.attachable !== true) fail(`${at}.attachable`, "an overlay standalone containers join must be attachable");
   if (inputs.ipamDriver !== undefined && inputs.ipamDriver !== "default") {
     fail(`${at}.ipamDriver`, `only the default IPAM driver is realised, not ${JSON.stringify(inputs.ipamDriver)}`);
   }
@@ -328,7 +331,7 @@ function mapNetwork(r: RegisteredResource, inputs: Record<string, any>, ctx: Map
     body: {
       Name: realisedName(ctx, logical, `${at}.name`),
       CheckDuplicate: true,
-      Driver: "bridge",
+      Driver: driver,
       Internal: inputs.internal === true,
       Attachable: inputs.attachable === true,
       ...(ipam.length > 0 ? { IPAM: { Driver: "default", Config: ipam } } : {}),

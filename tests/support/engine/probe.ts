@@ -199,6 +199,8 @@ export interface MeasureOptions {
   confirmTimeoutSeconds?: number;
   /** Source containers probed at the same time. */
   concurrency?: number;
+  /** The engine a source container runs on, when the facts come from several (a swarm); default `docker`. */
+  engineOf?: (source: string) => Docker;
 }
 
 type Probe = Omit<ProbeCell, "reachable">;
@@ -216,14 +218,15 @@ export async function measureMatrix(facts: ContainerFacts[], options: MeasureOpt
   const probes = enumerateProbes(facts);
   const ids = new Map(facts.map((f) => [f.key, f.id]));
   const concurrency = options.concurrency ?? 12;
-  const results = await probeFromSources(docker, ids, probes, options.timeoutSeconds ?? 1, concurrency);
+  const engineOf = options.engineOf ?? (() => docker);
+  const results = await probeFromSources(engineOf, ids, probes, options.timeoutSeconds ?? 1, concurrency);
 
   const member = shareNetwork(facts);
   const byKey = new Map(facts.map((f) => [f.key, f]));
   const doubtful = probes.filter((c) => !results.get(cellKey(c)) && member(byKey.get(c.from)!, byKey.get(c.to)!, c.network));
   let rechecked = { probes: 0, reachable: 0 };
   if (doubtful.length > 0) {
-    const confirmed = await probeFromSources(docker, ids, doubtful, options.confirmTimeoutSeconds ?? 3, concurrency);
+    const confirmed = await probeFromSources(engineOf, ids, doubtful, options.confirmTimeoutSeconds ?? 3, concurrency);
     for (const [k, v] of confirmed) results.set(k, v);
     rechecked = { probes: doubtful.length, reachable: [...confirmed.values()].filter(Boolean).length };
   }
@@ -232,7 +235,7 @@ export async function measureMatrix(facts: ContainerFacts[], options: MeasureOpt
 
 /** One `docker exec` per source container, all its probes in parallel inside it. */
 async function probeFromSources(
-  docker: Docker,
+  engineOf: (source: string) => Docker,
   ids: ReadonlyMap<string, string>,
   probes: Probe[],
   timeout: number,
@@ -245,7 +248,7 @@ async function probeFromSources(
   const worker = async () => {
     for (let source = sources.shift(); source !== undefined; source = sources.shift()) {
       const list = bySource.get(source)!;
-      const out = await execIn(docker, ids.get(source)!, tcpProbeScript(list, timeout), (timeout + 10) * 1000);
+      const out = await execIn(engineOf(source), ids.get(source)!, tcpProbeScript(list, timeout), (timeout + 10) * 1000);
       let answers: boolean[];
       try {
         answers = parseTcpAnswers(out.stdout, list.length);

@@ -34,6 +34,10 @@ export interface RealiseOptions {
   group?: string;
   docker?: Docker;
   image?: string;
+  /** Logical names of networks another engine of the same swarm creates (an overlay): mapped, not created here. */
+  elsewhere?: ReadonlySet<string>;
+  /** The socket of the engine realised on, when not the default one (mounted where the program mounts the Docker socket). */
+  dockerSocket?: string;
 }
 
 export interface RealisedObject {
@@ -232,7 +236,7 @@ function mapResources(resources: RegisteredResource[], options: RealiseOptions) 
     volumes: refMap(ofType(DOCKER_TYPES.volume), (r) => `${prefix}${logical(r)}`),
     containers: containerIds,
     bindRoot: path.join(workDir, "binds"),
-    dockerSocket: dockerSocketPath(),
+    dockerSocket: options.dockerSocket ?? dockerSocketPath(),
     hostDevices: new Set(devicePaths.filter((p) => existsSync(p))),
   };
 
@@ -262,14 +266,29 @@ function mapResources(resources: RegisteredResource[], options: RealiseOptions) 
   }
   if (problems.length > 0) throw new MappingError(`cannot realise ${problems.length} input(s):\n  ${problems.join("\n  ")}`);
   const harnessLabels = { [LABELS.run]: runId, [LABELS.started]: ctx.startedAt, ...(options.group ? { [LABELS.group]: options.group } : {}) };
-  return { runId, docker, prefix, workDir, ctx, specs, levels, refsOf, networks, containerIds, harnessLabels };
+  return {
+    runId,
+    docker,
+    prefix,
+    workDir,
+    ctx,
+    specs,
+    levels,
+    refsOf,
+    networks,
+    containerIds,
+    harnessLabels,
+    elsewhere: options.elsewhere ?? new Set<string>(),
+  };
 }
 
 /** Network and volume bodies to create, including the default-bridge stand-in and implicit volumes. */
 function objectBodies(mapped: ReturnType<typeof mapResources>) {
   const { specs, networks, harnessLabels, prefix } = mapped;
   const containerSpecs = specs.filter((s): s is ContainerSpec => s.kind === "container");
-  const networkBodies = specs.flatMap((s) => (s.kind === "network" ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : []));
+  const networkBodies = specs.flatMap((s) =>
+    s.kind === "network" && !mapped.elsewhere.has(s.logicalName) ? [{ ref: s.ref, logicalName: s.logicalName, body: s.body }] : [],
+  );
   if (containerSpecs.some((s) => s.usesDefaultBridge)) {
     networkBodies.push({
       ref: DEFAULT_BRIDGE,
