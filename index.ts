@@ -45,7 +45,7 @@ const { secrets, ca } = withoutPromiseStackTraces(() => {
       : undefined;
   // Each service is created by the component the plan names (PlannedService.component).
   const gateways = serviceSlices(plan, "vpn-gateway").map(
-    (slice) => new VpnGateway(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secret: secretResolver(raw), hosts }),
+    (slice) => new VpnGateway(slice.name, { slice, images, sharedNetworks: shared.joinedBy(slice.containers), secret: secretResolver(raw), secrets, hosts }),
   );
   const namespaces = new Map(gateways.flatMap((g) => [...g.namespaces]));
   for (const slice of serviceSlices(plan, "service")) {

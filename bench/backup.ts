@@ -18,7 +18,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { backupProgress } from "../cli/backup/progress";
 import { restic, type Repository } from "../cli/backup/restic";
-import { backupArgs, type BackupPlan, type BackupTarget } from "../topology/backup";
+import { backupArgs } from "../topology/backup";
+import type { BackupPlan, BackupTarget } from "../topology/types";
 import { median, table } from "./stats";
 
 export const SECOND_RUN_TARGET = 0.1;

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ARGON2ID } from "../topology/authelia";
-import { fillSecretRefs, secretRefsIn } from "../config/secret";
+import { fillSecretRefs, secretRefsIn, type SecretEnvRef } from "../config/secret";
+import { resolveSecretEnv, type SecretEnvResolvers } from "./secretEnv";
 import type { PlannedFile, PlannedSecret } from "../topology/types";
 
 /**
@@ -96,9 +97,9 @@ export class HostSecrets extends pulumi.ComponentResource {
     return pulumi.secret(password.bcryptHash);
   }
 
-  /** Env var → secret value, for a container's `secretEnv`. */
-  env(secretEnv: Record<string, string>): Record<string, pulumi.Output<string>> {
-    return Object.fromEntries(Object.entries(secretEnv).map(([k, name]) => [k, this.value(name)]));
+  /** Env var → secret value, for a container's `secretEnv` (the plan's own secrets; `also` resolves other kinds). */
+  env(container: string, secretEnv: Record<string, SecretEnvRef>, also: SecretEnvResolvers = {}): Record<string, pulumi.Output<string>> {
+    return resolveSecretEnv(container, secretEnv, { ...also, secret: (name) => this.value(name) });
   }
 
   /** A generated file's content: secret references (config/secret.ts) filled in; secret when the file is or when it holds a secret. */

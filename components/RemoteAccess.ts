@@ -4,7 +4,7 @@ import * as cloudflare from "@pulumi/cloudflare";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { TUNNEL_ID, TUNNEL_TOKEN_ENV } from "../topology/remoteAccess";
+import { TUNNEL_ID } from "../topology/remoteAccess";
 import { childNaming } from "./childNaming";
 import { containerArgs } from "./containerArgs";
 import { networkNamesOn, type DockerHosts } from "./hosts";
@@ -12,6 +12,7 @@ import { containerUploads, withInternalCa, type TlsMaterial } from "./containerF
 import type { Images } from "./Images";
 import type { NetworkNames } from "./networkArgs";
 import type { RemoteAccessSlice } from "./planSlices";
+import { resolveSecretEnv } from "./secretEnv";
 
 /**
  * The Cloudflare provider reads its token from `cloudflare:apiToken` (or CLOUDFLARE_API_TOKEN). A token in
@@ -147,12 +148,16 @@ export class RemoteAccess extends pulumi.ComponentResource {
     // Named by its Docker name, like every container. dependsOn the tunnel and its config: destroy removes
     // cloudflared first (live connections block deleting a tunnel).
     const networkNames = networkNamesOn(args.sharedNetworks, c.host);
-    this.connector = new docker.Container(c.name, containerArgs(c, images.imageId(c.image, c.host), networkNames, { [TUNNEL_TOKEN_ENV]: token }, uploads), {
-      parent: this,
-      deleteBeforeReplace: true,
-      dependsOn: [this.tunnel, config],
-      ...(args.hosts?.on(c.host) ?? {}),
-    });
+    this.connector = new docker.Container(
+      c.name,
+      containerArgs(c, images.imageId(c.image, c.host), networkNames, resolveSecretEnv(c.name, c.secretEnv, { "tunnel-token": () => token }), uploads),
+      {
+        parent: this,
+        deleteBeforeReplace: true,
+        dependsOn: [this.tunnel, config],
+        ...(args.hosts?.on(c.host) ?? {}),
+      },
+    );
 
     this.registerOutputs({ tunnelId, publicHosts: dns.map((r) => r.name) });
   }

@@ -37,7 +37,7 @@ export class ServiceStack extends pulumi.ComponentResource {
     const networkNames = withOwnNetwork(args.sharedNetworks, this.network, slice.network);
     const content = withInternalCa((f) => (secrets ? secrets.content(f) : f.content), args.ca);
     for (const c of slice.containers) {
-      const secretEnv = secrets?.env(c.secretEnv) ?? {};
+      const secretEnv = secrets?.env(c.name, c.secretEnv) ?? {};
       const { args: containerInputs, opts: namespaceOpts } = joinNamespace(
         c,
         containerArgs(c, images.imageId(c.image, c.host), networkNamesOn(networkNames, c.host), secretEnv, containerUploads(c, content)),

@@ -1,11 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { sharedNamespaceMode, sharedNamespaceOwner } from "../topology/policy";
 import type { PlannedContainer } from "../topology/types";
 import { containerArgs } from "./containerArgs";
 import { networkNamesOn, type DockerHosts } from "./hosts";
 import type { Images } from "./Images";
 import { networkResource, withOwnNetwork, type NetworkNames } from "./networkArgs";
 import type { ServiceSlice } from "./planSlices";
+import type { HostSecrets } from "./HostSecrets";
+import { resolveSecretEnv } from "./secretEnv";
 
 /** Container name (as the plan writes `container:<name>`) → the container whose namespace it is. */
 export type Namespaces = ReadonlyMap<string, docker.Container>;
@@ -18,6 +21,8 @@ export interface VpnGatewayArgs {
   sharedNetworks: NetworkNames;
   /** Resolves a config path named in the plan's `secretEnv` to its secret value. */
   secret: (path: string) => pulumi.Output<string>;
+  /** The plan's own secrets, for secret env the owner gave Gluetun. */
+  secrets?: HostSecrets;
   /** A multi-host stack's providers: Gluetun is registered through its host's. */
   hosts?: DockerHosts;
 }
@@ -38,7 +43,9 @@ export class VpnGateway extends pulumi.ComponentResource {
     if (!c) throw new Error(`${slice.name} has no vpn-gateway container`);
     this.network = slice.network && networkResource(slice.network, this, args.hosts);
     const networkNames = withOwnNetwork(args.sharedNetworks, this.network, slice.network);
-    const secretEnv = Object.fromEntries(Object.entries(c.secretEnv).map(([env, path]) => [env, args.secret(path)]));
+    const secretEnv = args.secrets
+      ? args.secrets.env(c.name, c.secretEnv, { config: args.secret })
+      : resolveSecretEnv(c.name, c.secretEnv, { config: args.secret });
     this.container = new docker.Container(
       c.name,
       // wait: the provider reports Gluetun created only once its healthcheck passes, so clients start behind a live tunnel.
@@ -61,9 +68,9 @@ export function joinNamespace(
   args: docker.ContainerArgs,
   namespaces: Namespaces | undefined,
 ): { args: docker.ContainerArgs; opts: pulumi.CustomResourceOptions } {
-  const owner = c.networkMode?.startsWith("container:") ? c.networkMode.slice("container:".length) : undefined;
+  const owner = sharedNamespaceOwner(c.networkMode);
   if (!owner) return { args, opts: {} };
   const gateway = namespaces?.get(owner);
   if (!gateway) throw new pulumi.RunError(`${c.name} shares the namespace of ${owner}, which this program does not create`);
-  return { args: { ...args, networkMode: pulumi.interpolate`container:${gateway.id}` }, opts: { replaceOnChanges: ["networkMode"] } };
+  return { args: { ...args, networkMode: gateway.id.apply(sharedNamespaceMode) }, opts: { replaceOnChanges: ["networkMode"] } };
 }

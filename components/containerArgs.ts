@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { compareEnvNames } from "../topology/order";
 import type { PlannedContainer } from "../topology/types";
 import type { NetworkNames } from "./networkArgs";
 
@@ -15,7 +16,7 @@ export const HARDENING = {
   logOpts: { "max-size": "10m", "max-file": "3" },
 } as const;
 
-const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => a.localeCompare(b));
+const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => compareEnvNames(a, b));
 
 /** The docker.Container inputs for one planned container; values are sorted so a re-run never reorders them. */
 export function containerArgs(

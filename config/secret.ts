@@ -57,3 +57,34 @@ export function fillSecretRefs(text: string, fill: (ref: SecretRef, index: numbe
 export function showSecretRefs(text: string): string {
   return fillSecretRefs(text, (r) => `{{${r.form}:${r.name}}}`);
 }
+
+/**
+ * What a container's secret env var holds: a reference the Pulumi layer resolves, never a value. One type for the
+ * three things it may name:
+ *   secret       — a secret the plan declares (plan.secrets), by name: generated, or read from a secret config key
+ *   config       — a secret config key read where the component needs it, by path (the VPN credentials)
+ *   tunnel-token — the Cloudflare tunnel's token, which exists only once the tunnel does
+ * `plan --json` shows each as the text it always had: the secret's name, the config key, or what it is.
+ */
+export type SecretEnvKind = "secret" | "config" | "tunnel-token";
+
+export class SecretEnvRef {
+  private constructor(
+    readonly kind: SecretEnvKind,
+    /** The secret's name, the config key's path, or (tunnel-token) what it is. */
+    readonly key: string,
+  ) {}
+  static secret(name: string): SecretEnvRef {
+    return new SecretEnvRef("secret", name);
+  }
+  static config(path: string): SecretEnvRef {
+    return new SecretEnvRef("config", path);
+  }
+  static readonly tunnelToken = new SecretEnvRef("tunnel-token", "the tunnel token (getZeroTrustTunnelCloudflaredToken)");
+  toJSON(): string {
+    return this.key;
+  }
+  toString(): string {
+    return this.key;
+  }
+}

@@ -116,6 +116,18 @@ export interface MountView {
   bind: boolean;
 }
 
+const SHARED_NAMESPACE = "container:";
+
+/** Docker's `container:<name or id>` network mode → the name or id; undefined for any other mode. */
+export function sharedNamespaceOwner(networkMode: string | undefined): string | undefined {
+  return networkMode?.startsWith(SHARED_NAMESPACE) ? networkMode.slice(SHARED_NAMESPACE.length) : undefined;
+}
+
+/** The network mode that puts a container in `owner`'s namespace (`owner` a container's name or id). */
+export function sharedNamespaceMode(owner: string): string {
+  return `${SHARED_NAMESPACE}${owner}`;
+}
+
 /** A container as every consumer can describe it. */
 export interface ContainerView {
   name: string;

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
-import { ContainerView, judgeContainer, LABELS, MountView, NETWORK_KINDS, NetworkView, RuleName, viewFromLabels } from "./networkPolicy";
+import { ContainerView, judgeContainer, LABELS, MountView, NETWORK_KINDS, NetworkView, RuleName, sharedNamespaceOwner, viewFromLabels } from "./networkPolicy";
 
 /**
  * The network policy (policy/networkPolicy.ts, the same module the planner, the audit and the diagram
@@ -70,7 +70,7 @@ export function containerView(
   return {
     name: String(props.name ?? name ?? "container"),
     ...viewFromLabels(labelsOf(props)),
-    sharedNamespace: mode?.startsWith("container:") ? mode : undefined,
+    sharedNamespace: sharedNamespaceOwner(mode) === undefined ? undefined : mode,
     hostNetwork: mode === "host",
     networks: joined.map((n): NetworkView => {
       const owner = networks.get(n)?.[LABELS.service];

@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config/schema";
-import { secretRef } from "../config/secret";
+import { SecretEnvRef, secretRef } from "../config/secret";
 import type { PlannedFile, PlannedSecret, PlanProblem } from "./types";
 
 export type AcmeDnsProvider = "cloudflare" | "duckdns";
@@ -68,8 +68,8 @@ export function acmeDnsSecret(cfg: StackConfig): PlannedSecret | undefined {
 }
 
 /** Traefik: the env var lego reads the token from, as secret env. */
-export function traefikAcmeSecretEnv(provider: AcmeDnsProvider): Record<string, string> {
-  return { [PROVIDERS[provider].env]: PROVIDERS[provider].secret };
+export function traefikAcmeSecretEnv(provider: AcmeDnsProvider): Record<string, SecretEnvRef> {
+  return { [PROVIDERS[provider].env]: SecretEnvRef.secret(PROVIDERS[provider].secret) };
 }
 
 /** SWAG: the certbot plugin's credentials file under /config/dns-conf (a secret file). */

@@ -1,4 +1,5 @@
 import { catalogEntry, type ApiKeySpec } from "../config/catalog";
+import { sharedNamespaceOwner } from "./policy";
 import type { Plan, PlannedContainer, PlannedService } from "./types";
 
 /**
@@ -66,7 +67,10 @@ export function planAppSync(plan: Plan): AppSyncPlan {
     if (apiKey && main && service.port && main.secretEnv[apiKey.env]) apps.push({ service, main, apiKey });
   }
   /** The container that owns a container's network namespace (Gluetun for a routed app). */
-  const owner = (c: PlannedContainer) => (c.networkMode?.startsWith("container:") ? (byName.get(c.networkMode.slice("container:".length)) ?? c) : c);
+  const owner = (c: PlannedContainer) => {
+    const shared = sharedNamespaceOwner(c.networkMode);
+    return (shared === undefined ? undefined : byName.get(shared)) ?? c;
+  };
   /** How `from` reaches `to`'s web port: one namespace, or a shared link network (homelab:links). */
   const reach = (from: App, to: App): { host: string; port: number } | undefined => {
     const [a, b] = [owner(from.main), owner(to.main)];

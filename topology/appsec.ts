@@ -5,8 +5,9 @@
  * CrowdsecAppsecEnabled included (maxlerebourg/crowdsec-bouncer-traefik-plugin@v1.4.5 README.md "Note").
  * SWAG is refused in middlewares.ts (its mod needs HTTP/2 off).
  */
+import { CROWDSEC } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import type { PlannedFile } from "./types";
 
 /** The AppSec datasource's port (the plugin's default crowdsecAppsecHost is crowdsec:7422, configuration.go New). */
@@ -49,5 +50,5 @@ export function appsecFiles(cfg: StackConfig): PlannedFile[] {
  * true: a request the WAF cannot judge is refused rather than let through.
  */
 export function appsecBouncerSettings(cfg: StackConfig, names: Naming): Record<string, unknown> {
-  return enabled(cfg) ? { crowdsecAppsecEnabled: true, crowdsecAppsecHost: `${names.container("crowdsec")}:${APPSEC_PORT}` } : {};
+  return enabled(cfg) ? { crowdsecAppsecEnabled: true, crowdsecAppsecHost: `${names.container(CROWDSEC)}:${APPSEC_PORT}` } : {};
 }

@@ -1,4 +1,5 @@
-import { ContainerView, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
+import { ContainerView, DOCKER_SOCKETS, exposesDockerSocket, judgeContainer, LABELS, sharedNamespaceOwner, viewFromLabels } from "../policy/networkPolicy";
+import { compareNames } from "./order";
 import { NETWORK_POLICY } from "./policy";
 import type { Plan, PlannedContainer, PlannedNetwork } from "./types";
 
@@ -72,7 +73,7 @@ export function engineView(c: EngineContainer, networks: Map<string, EngineNetwo
   return {
     name: c.name,
     ...viewFromLabels(c.labels),
-    sharedNamespace: c.networkMode.startsWith("container:") ? c.networkMode : undefined,
+    sharedNamespace: sharedNamespaceOwner(c.networkMode) === undefined ? undefined : c.networkMode,
     hostNetwork: c.networkMode === "host",
     networks: c.networks.map((name) => {
       const owner = networks.get(name)?.labels[LABELS.service];
@@ -85,10 +86,6 @@ export function engineView(c: EngineContainer, networks: Map<string, EngineNetwo
 }
 
 const mountsSocket = (m: EngineMount) => (m.type !== "volume" && exposesDockerSocket(m.source)) || DOCKER_SOCKETS.includes(m.target);
-
-function sharedNamespace(networkMode: string | undefined): string | undefined {
-  return networkMode?.startsWith("container:") ? networkMode.slice("container:".length) : undefined;
-}
 
 /** Why the policy forbids a planned container on a planned network, when it does. */
 function policyReason(c: PlannedContainer, net: PlannedNetwork | undefined): string {
@@ -111,18 +108,16 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
 
   /** `container:<id or name>` → the container it names, when it still exists. */
   const namespaceHolder = (mode: string): EngineContainer | undefined => {
-    const ref = sharedNamespace(mode);
+    const ref = sharedNamespaceOwner(mode);
     if (!ref) return undefined;
     return realByName.get(ref) ?? engine.containers.find((c) => ref.length >= 12 && c.id.startsWith(ref));
   };
   const describeNamespace = (mode: string) => {
     const holder = namespaceHolder(mode);
-    return holder
-      ? `in ${holder.name}'s namespace`
-      : `in the namespace of ${mode.slice("container:".length, "container:".length + 12)}, a container that no longer exists`;
+    return holder ? `in ${holder.name}'s namespace` : `in the namespace of ${sharedNamespaceOwner(mode)!.slice(0, 12)}, a container that no longer exists`;
   };
   const describeNetworks = (r: EngineContainer) =>
-    sharedNamespace(r.networkMode) ? describeNamespace(r.networkMode) : `networks: ${[...r.networks].sort().join(", ") || "none"}`;
+    sharedNamespaceOwner(r.networkMode) ? describeNamespace(r.networkMode) : `networks: ${[...r.networks].sort().join(", ") || "none"}`;
 
   for (const n of plan.networks) {
     const real = realNetworks.get(n.name);
@@ -141,13 +136,13 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
     }
     if (real.state !== "running") add("not-running", c.name, "running", real.state);
 
-    const owner = sharedNamespace(c.networkMode);
+    const owner = sharedNamespaceOwner(c.networkMode);
     if (owner) {
       const holder = namespaceHolder(real.networkMode);
       if (holder?.name !== owner) add("namespace", c.name, `in ${owner}'s namespace (${c.networkMode})`, describeNetworks(real));
       continue;
     }
-    if (sharedNamespace(real.networkMode)) {
+    if (sharedNamespaceOwner(real.networkMode)) {
       add("namespace", c.name, `networks: ${c.networks.join(", ")}`, describeNamespace(real.networkMode));
       continue;
     }
@@ -192,5 +187,5 @@ export function auditFindings(plan: Plan, engine: EngineSnapshot): Finding[] {
   }
 
   const order = (k: FindingKind) => FINDING_KINDS.indexOf(k);
-  return findings.sort((a, b) => order(a.kind) - order(b.kind) || a.object.localeCompare(b.object) || a.actual.localeCompare(b.actual));
+  return findings.sort((a, b) => order(a.kind) - order(b.kind) || compareNames(a.object, b.object) || compareNames(a.actual, b.actual));
 }

@@ -1,12 +1,12 @@
+import { AUTHELIA, AUTHELIA_PORT, POSTGRES_PORT, REDIS_PORT } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
+import type { AutheliaConfig } from "../config/hostSchema";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import { compareNames } from "./order";
 import type { AccessRule, AutheliaPlan, PlannedFile, PlannedSecret, PlanProblem, Route } from "./types";
 
-export const AUTHELIA = "authelia";
-export const AUTHELIA_PORT = 9091;
 /** Same name the generic database-password rule gives Authelia's PostgreSQL (see host.ts). */
 const AUTHELIA_DB_PASSWORD = `${AUTHELIA}-db-password`;
 /** Matches `/api` and everything under it, with or without a query. */
@@ -48,7 +48,7 @@ export function needsForwardAuth(route: Route): boolean {
  * from its auth level. Deliberately no `networks:` rules: a "trusted LAN" bypass can be spoofed through
  * X-Forwarded-For.
  */
-export function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
+function accessRules(routes: Route[], apiBypass: string[]): AccessRule[] {
   const routed = routes.filter((r) => r.service !== AUTHELIA);
   return [
     ...routed
@@ -65,53 +65,75 @@ function smtpAddress(host: string, port: number): string {
 
 export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): AutheliaSlice {
   const a = cfg.authelia;
-  const problems: PlanProblem[] = [];
-  const secrets: PlannedSecret[] = [];
-  const env: Record<string, string> = { X_AUTHELIA_CONFIG: AUTHELIA_CONFIG_DIR };
-  const secretFiles: PlannedFile[] = [];
-  const useSecret = (envVar: string, secret: PlannedSecret) => {
-    secrets.push(secret);
-    const file = `${SECRETS_DIR}/${secret.name}`;
-    env[`${envVar}_FILE`] = file;
-    secretFiles.push({ path: file, content: secretRef(secret.name), secret: true });
-  };
-  const generated = (name: string, purpose: string, length = 64): PlannedSecret => ({ name, source: "generated", length, purpose });
-
-  for (const [i, service] of a.apiBypass.entries()) {
-    const route = routes.find((r) => r.service === service);
-    if (!route) problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' is not a routed service: nothing to bypass` });
-    else if (route.auth === "deny")
-      problems.push({ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` });
-  }
-
   const portal = routes.find((r) => r.service === AUTHELIA);
   const url = `https://${portal?.host ?? `${a.subdomain}.${cfg.domain}`}`;
   const rules = accessRules(routes, a.apiBypass);
+  const secretFiles = autheliaSecretFiles(a);
+  const users = autheliaUsers(cfg);
+  const files: PlannedFile[] = [
+    { path: AUTHELIA_CONFIG_FILE, content: yamlFile(autheliaConfiguration(cfg, url, names)), secret: false },
+    // Its access_control follows the routes; Authelia reads it only at start-up.
+    { path: AUTHELIA_RULES_FILE, content: yamlFile({ access_control: { rules } }), secret: false, reload: "restart" },
+    // A user added or removed must not recreate Authelia (every protected service would lose its login):
+    // delivered next to the container and, with `watch: false`, read at the restart that follows (the file backend reads the
+    // database at start and re-reads it only when watch is on: authelia v4.39.13 docs configuration/first-factor/file.md, watch).
+    { path: "/config/users_database.yml", content: yamlFile({ users: users.database }), secret: true, reload: "restart" },
+    ...secretFiles.files,
+  ];
+  return {
+    authelia: { url, rules, users: Object.keys(users.database), generatedPasswords: users.generatedPasswords },
+    files,
+    env: { X_AUTHELIA_CONFIG: AUTHELIA_CONFIG_DIR, ...secretFiles.env },
+    secrets: [...secretFiles.secrets, ...users.secrets],
+    problems: apiBypassProblems(a.apiBypass, routes),
+  };
+}
 
-  useSecret("AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET", generated("authelia-jwt-secret", "Authelia password-reset JWT signing key"));
-  useSecret("AUTHELIA_SESSION_SECRET", generated("authelia-session-secret", "Authelia session secret"));
-  useSecret("AUTHELIA_STORAGE_ENCRYPTION_KEY", generated("authelia-storage-encryption-key", "Authelia storage encryption key"));
-  if (a.storage === "postgres") useSecret("AUTHELIA_STORAGE_POSTGRES_PASSWORD", generated(AUTHELIA_DB_PASSWORD, "Authelia PostgreSQL password", 32));
+/** An API bypass names a routed service that is not denied outright. */
+function apiBypassProblems(apiBypass: string[], routes: Route[]): PlanProblem[] {
+  return apiBypass.flatMap((service, i): PlanProblem[] => {
+    const route = routes.find((r) => r.service === service);
+    if (!route) return [{ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' is not a routed service: nothing to bypass` }];
+    if (route.auth === "deny")
+      return [{ path: `homelab:authelia.apiBypass.${i}`, message: `'${service}' has auth: deny; an API bypass would open what is meant to be closed` }];
+    return [];
+  });
+}
+
+const generated = (name: string, purpose: string, length = 64): PlannedSecret => ({ name, source: "generated", length, purpose });
+
+/** Authelia's own secrets, each in a file its `*_FILE` environment variable names. */
+function autheliaSecretFiles(a: AutheliaConfig): { secrets: PlannedSecret[]; env: Record<string, string>; files: PlannedFile[] } {
+  const secrets: [string, PlannedSecret][] = [
+    ["AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET", generated("authelia-jwt-secret", "Authelia password-reset JWT signing key")],
+    ["AUTHELIA_SESSION_SECRET", generated("authelia-session-secret", "Authelia session secret")],
+    ["AUTHELIA_STORAGE_ENCRYPTION_KEY", generated("authelia-storage-encryption-key", "Authelia storage encryption key")],
+  ];
+  if (a.storage === "postgres") secrets.push(["AUTHELIA_STORAGE_POSTGRES_PASSWORD", generated(AUTHELIA_DB_PASSWORD, "Authelia PostgreSQL password", 32)]);
   if (a.smtp)
-    useSecret("AUTHELIA_NOTIFIER_SMTP_PASSWORD", {
-      name: "authelia-smtp-password",
-      source: "config",
-      path: "homelab:authelia.smtp.password",
-      value: a.smtp.password,
-      purpose: "SMTP password",
-    });
+    secrets.push([
+      "AUTHELIA_NOTIFIER_SMTP_PASSWORD",
+      { name: "authelia-smtp-password", source: "config", path: "homelab:authelia.smtp.password", value: a.smtp.password, purpose: "SMTP password" },
+    ]);
   if (a.duo)
-    useSecret("AUTHELIA_DUO_API_SECRET_KEY", {
-      name: "authelia-duo-secret-key",
-      source: "config",
-      path: "homelab:authelia.duo.secretKey",
-      value: a.duo.secretKey,
-      purpose: "Duo API secret key",
-    });
+    secrets.push([
+      "AUTHELIA_DUO_API_SECRET_KEY",
+      { name: "authelia-duo-secret-key", source: "config", path: "homelab:authelia.duo.secretKey", value: a.duo.secretKey, purpose: "Duo API secret key" },
+    ]);
+  const file = (secret: PlannedSecret) => `${SECRETS_DIR}/${secret.name}`;
+  return {
+    secrets: secrets.map(([, secret]) => secret),
+    env: Object.fromEntries(secrets.map(([envVar, secret]) => [`${envVar}_FILE`, file(secret)])),
+    files: secrets.map(([, secret]) => ({ path: file(secret), content: secretRef(secret.name), secret: true })),
+  };
+}
 
+/** The users database: the configured users, or one admin with a generated password (a stack output) rather than SSO nobody can pass. */
+function autheliaUsers(cfg: StackConfig): { database: Record<string, unknown>; generatedPasswords: Record<string, string>; secrets: PlannedSecret[] } {
+  const a = cfg.authelia;
+  const secrets: PlannedSecret[] = [];
   const generatedPasswords: Record<string, string> = {};
-  const users: Record<string, unknown> = {};
-  // Nobody configured: one admin with a generated password (a stack output), rather than SSO nobody can pass.
+  const database: Record<string, unknown> = {};
   const configured =
     Object.keys(a.users).length > 0
       ? a.users
@@ -136,10 +158,15 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
       generatedPasswords[name] = secretName;
       hash = secretRef(secretName, "bcrypt");
     }
-    users[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: hash };
+    database[name] = { disabled: false, displayname: user.displayname, email: user.email, groups: user.groups, password: hash };
   }
+  return { database, generatedPasswords, secrets };
+}
 
-  const configuration = {
+/** configuration.yml: everything but the access rules (rules.yml) and the users (users_database.yml). */
+function autheliaConfiguration(cfg: StackConfig, url: string, names: Naming): Record<string, unknown> {
+  const a = cfg.authelia;
+  return {
     theme: "auto",
     server: { address: `tcp://:${AUTHELIA_PORT}/` },
     log: { level: "info" },
@@ -168,28 +195,16 @@ export function planAuthelia(cfg: StackConfig, routes: Route[], names: Naming): 
     access_control: { default_policy: "deny", rules: [{ domain: [cfg.domain, `*.${cfg.domain}`], policy: "deny" }] },
     session: {
       cookies: [{ domain: cfg.domain, authelia_url: url }],
-      redis: { host: names.container(AUTHELIA, "redis"), port: 6379 },
+      redis: { host: names.container(AUTHELIA, "redis"), port: REDIS_PORT },
     },
     regulation: { max_retries: 3, find_time: "2 minutes", ban_time: "10 minutes" },
     storage:
       a.storage === "postgres"
-        ? { postgres: { address: `tcp://${names.container(AUTHELIA, "db")}:5432`, database: AUTHELIA, username: AUTHELIA } }
+        ? { postgres: { address: `tcp://${names.container(AUTHELIA, "db")}:${POSTGRES_PORT}`, database: AUTHELIA, username: AUTHELIA } }
         : { local: { path: "/config/db.sqlite3" } },
     notifier: a.smtp
       ? { smtp: { address: smtpAddress(a.smtp.host, a.smtp.port), username: a.smtp.username, sender: a.smtp.sender } }
       : { filesystem: { filename: "/config/notification.txt" } },
     ...(a.duo ? { duo_api: { hostname: a.duo.hostname, integration_key: a.duo.integrationKey } } : {}),
   };
-
-  const files: PlannedFile[] = [
-    { path: AUTHELIA_CONFIG_FILE, content: yamlFile(configuration), secret: false },
-    // Its access_control follows the routes; Authelia reads it only at start-up.
-    { path: AUTHELIA_RULES_FILE, content: yamlFile({ access_control: { rules } }), secret: false, reload: "restart" },
-    // A user added or removed must not recreate Authelia (every protected service would lose its login):
-    // delivered next to the container and, with `watch: false`, read at the restart that follows (the file backend reads the
-    // database at start and re-reads it only when watch is on: authelia v4.39.13 docs configuration/first-factor/file.md, watch).
-    { path: "/config/users_database.yml", content: yamlFile({ users }), secret: true, reload: "restart" },
-    ...secretFiles,
-  ];
-  return { authelia: { url, rules, users: Object.keys(users), generatedPasswords }, files, env, secrets, problems };
 }

@@ -2,9 +2,10 @@ import * as path from "node:path";
 import { CREDENTIAL_ENV, type BackupCredentials } from "../config/backupSchema";
 import type { CatalogEntry } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import { AUTHELIA_POSTGRES_IMAGE, type ResolvedService } from "./services";
-import type { PlannedContainer, PlannedNetwork, PlannedSecret, PlanProblem } from "./types";
+import { SecretEnvRef } from "../config/secret";
+import type { Naming } from "./naming";
+import { POSTGRES_IMAGE } from "../config/catalog";
+import type { BackupPlan, BackupTarget, PlannedContainer, PlannedNetwork, PlannedSecret, PlanProblem, ResolvedService } from "./types";
 
 export const BACKUP_SERVICE = "backup";
 /**
@@ -14,7 +15,7 @@ export const BACKUP_SERVICE = "backup";
  */
 export const RESTIC_IMAGE = "ghcr.io/restic/restic:0.18.1";
 /** pg_dump 17 dumps PostgreSQL 9.2 and newer, so one client image serves every database of the stack. */
-export const DUMP_IMAGE = AUTHELIA_POSTGRES_IMAGE;
+export const DUMP_IMAGE = POSTGRES_IMAGE;
 /**
  * restic's local cache (index, snapshots, tree packs) in a named volume: it outlives the container, so a run
  * after an `up` that recreated it does not fetch the repository's index again. restic reads the cache folder
@@ -24,44 +25,6 @@ export const DUMP_IMAGE = AUTHELIA_POSTGRES_IMAGE;
 export const RESTIC_CACHE = "/cache";
 /** Where the official postgres images keep their data (docker-library/postgres Dockerfile, PGDATA): never copied live. */
 const PG_DATA = "/var/lib/postgresql/data";
-
-export interface BackupDatabase {
-  container: string;
-  user: string;
-  database: string;
-  /** Env var of the dump container holding this database's password. */
-  passwordEnv: string;
-}
-
-/** One service whose state is backed up: its config folder (minus live database files) and its database dumps. */
-export interface BackupTarget {
-  service: string;
-  /** Host folders in the snapshot: the service's config folder, its dump folder when it has databases (and /data with includeMedia). */
-  paths: string[];
-  configDir: string;
-  /** Where its database dumps are written before a run. */
-  dumpDir: string;
-  /** Host folders inside configDir restic never copies (a database's live files; they come back from the dump). */
-  liveDataDirs: string[];
-  databases: BackupDatabase[];
-  /** Its containers, in plan order: all are stopped for a restore and started again after it. */
-  containers: string[];
-  /** Those that hold state (a config folder or a database): replacing one of these is a risky change. */
-  stateful: string[];
-}
-
-export interface BackupPlan {
-  repository: string;
-  schedule: string;
-  keep: { daily: number; weekly: number; monthly: number };
-  exclude: string[];
-  /** restic's `--host` for every snapshot: the backup container's name, so scheduled and CLI runs share parents. */
-  host: string;
-  dumpRoot: string;
-  targets: BackupTarget[];
-  /** Credential field → env var, for the fields the owner set (the password always). */
-  credentialEnv: Record<string, string>;
-}
 
 /** The backup service, added to the stack's services when homelab:backup is set. */
 export function backupService(): ResolvedService {
@@ -193,7 +156,7 @@ function resticScript(plan: BackupPlan): string {
 }
 
 /**
- * `homelab:backup` → the backup plan, and the two backup containers wired to it: restic reads every
+ * `homelab:backup` → the backup plan, and the two backup containers wired to it (returned in their place): restic reads every
  * config folder (read-only, at the same path as on the host, so snapshots look the same whoever takes
  * them) and the dumps; the dump container joins each database's service network (NETWORK_POLICY reachesDatabases, policy/networkPolicy.ts).
  */
@@ -202,8 +165,8 @@ export function planBackup(
   containers: PlannedContainer[],
   networks: PlannedNetwork[],
   names: Naming,
-): { backup?: BackupPlan; secrets: PlannedSecret[]; problems: PlanProblem[] } {
-  if (!cfg.backup) return { secrets: [], problems: [] };
+): { backup?: BackupPlan; containers: PlannedContainer[]; secrets: PlannedSecret[]; problems: PlanProblem[] } {
+  if (!cfg.backup) return { containers: [], secrets: [], problems: [] };
   const problems: PlanProblem[] = [];
   const creds: Partial<BackupCredentials> = cfg.backupCredentials ?? {};
   if (!creds.password)
@@ -248,23 +211,25 @@ export function planBackup(
   const configRoot = { source: cfg.paths.config, target: cfg.paths.config, readOnly: true, type: "bind" as const };
   const dumpRoot = { source: plan.dumpRoot, target: plan.dumpRoot, readOnly: false, type: "bind" as const };
   const media = cfg.backup.includeMedia ? [{ source: cfg.paths.data, target: cfg.paths.data, readOnly: true, type: "bind" as const }] : [];
-  Object.assign(restic, {
+  const scheduled: PlannedContainer = {
+    ...restic,
     entrypoint: ["/bin/sh", "-c"],
     command: [resticScript(plan)],
     mounts: [...restic.mounts, configRoot, dumpRoot, ...media],
     env: { ...restic.env, RESTIC_REPOSITORY: repo, RESTIC_CACHE_DIR: RESTIC_CACHE },
-    secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, `backup-${field.toLowerCase()}`])),
-  });
+    secretEnv: Object.fromEntries(Object.entries(plan.credentialEnv).map(([field, env]) => [env, SecretEnvRef.secret(`backup-${field.toLowerCase()}`)])),
+  };
   // docker-library/postgres runs docker-entrypoint.sh (which starts a server); the dump container only needs the client.
   const databaseNetworks = networks
     .filter((n) => n.kind === "service" && targets.some((t) => t.service === n.service && t.databases.length > 0))
     .map((n) => n.name);
-  Object.assign(dump, {
+  const dumper: PlannedContainer = {
+    ...dump,
     entrypoint: ["/bin/sh", "-c"],
     command: [dumpScript(plan)],
     networks: [...dump.networks, ...databaseNetworks],
     mounts: [dumpRoot],
-    secretEnv: Object.fromEntries(targets.flatMap((t) => t.databases.map((db) => [db.passwordEnv, `${t.service}-db-password`]))),
-  });
-  return { backup: plan, secrets, problems };
+    secretEnv: Object.fromEntries(targets.flatMap((t) => t.databases.map((db) => [db.passwordEnv, SecretEnvRef.secret(`${t.service}-db-password`)]))),
+  };
+  return { backup: plan, containers: [scheduled, dumper], secrets, problems };
 }

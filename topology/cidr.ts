@@ -16,7 +16,7 @@ export function parseBlock(cidr: string): Block {
   return { start: toInt(addr), prefix };
 }
 
-export function toInt(addr: ipaddr.IPv4): number {
+function toInt(addr: ipaddr.IPv4): number {
   return addr.octets.reduce((n, o) => n * 256 + o, 0);
 }
 

@@ -3,28 +3,15 @@ import type { ContainerSpec, MountSource, NameContext } from "../config/catalog"
 import type { StackConfig } from "../config/schema";
 import { DOCKER_SOCKET, joins, NETWORK_POLICY, policyLabels } from "./policy";
 import { exposureOf } from "./routes";
-import { ResolvedService, SOCKET_PROXY } from "./services";
-import { isSecret } from "../config/secret";
-import type { PlannedContainer, PlannedMount, PlannedSecret } from "./types";
+import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
+import type { Naming } from "./naming";
+import { isSecret, SecretEnvRef } from "../config/secret";
+import type { PlannedContainer, PlannedMount, PlannedSecret, ResolvedService } from "./types";
 
-export const SOCKET_PROXY_PORT = 2375;
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
 export const PUBLISHED_LABEL = "homelab.published";
 /** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
-export const INTEL_RENDER_DEVICES = "/dev/dri";
-
-/** Docker names of everything the stack creates: one place decides them, with the prefix applied. */
-export function naming(prefix: string) {
-  return {
-    container: (service: string, suffix = "") => `${prefix}${service}${suffix ? `-${suffix}` : ""}`,
-    serviceNetwork: (service: string) => `${prefix}vnet-${service}`,
-    linkNetwork: (link: string) => `${prefix}vnet-link-${link}`,
-    ingress: `${prefix}vnet-ingress`,
-    socket: `${prefix}vnet-socket`,
-    volume: (service: string, name: string) => `${prefix}${service}-${name}`,
-  };
-}
-export type Naming = ReturnType<typeof naming>;
+const INTEL_RENDER_DEVICES = "/dev/dri";
 
 export function containerSpecs(svc: ResolvedService): ContainerSpec[] {
   return [svc.entry.main, ...(svc.entry.companions ?? [])];
@@ -103,7 +90,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
       networks,
       mounts: (spec.mounts ?? []).map((m) => ({ ...mountFor(m.source, cfg, names, svc.name), target: m.target, readOnly: m.readOnly ?? false })),
       env,
-      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, s.secret.name])) : {},
+      secretEnv: spec.suffix === "" ? Object.fromEntries(userEnv(svc).secret.map((s) => [s.key, SecretEnvRef.secret(s.secret.name)])) : {},
       ports,
       hostPorts: [...(spec.hostPorts ?? []), ...published.map((p) => ({ internal: p, external: p }))],
       labels: {

@@ -1,12 +1,12 @@
+import { CROWDSEC, CROWDSEC_LAPI_PORT } from "../config/catalog";
+import { SecretEnvRef } from "../config/secret";
 import { yamlFile } from "../config/yaml";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import { appsecCollections, appsecFiles } from "./appsec";
 import { ACCESS_LOG_DIR } from "./proxy";
 import type { PlannedFile, PlannedMount, PlannedSecret } from "./types";
 
-export const CROWDSEC = "crowdsec";
-export const CROWDSEC_LAPI_PORT = 8080;
 export const BOUNCER_SECRET = "crowdsec-bouncer-key";
 
 /** Where the proxy writes its access log inside its container (SWAG's nginx logs to its /config). */
@@ -18,11 +18,11 @@ export interface CrowdSecSlice {
   proxyLogMount: PlannedMount;
   crowdsecLogMount: PlannedMount;
   crowdsecEnv: Record<string, string>;
-  crowdsecSecretEnv: Record<string, string>;
+  crowdsecSecretEnv: Record<string, SecretEnvRef>;
   crowdsecFiles: PlannedFile[];
   /** For SWAG: the CrowdSec Docker mod and its settings (Traefik uses its plugin, see proxy.ts). */
   proxyEnv: Record<string, string>;
-  proxySecretEnv: Record<string, string>;
+  proxySecretEnv: Record<string, SecretEnvRef>;
   secrets: PlannedSecret[];
 }
 
@@ -50,10 +50,10 @@ export function planCrowdSec(cfg: StackConfig, names: Naming): CrowdSecSlice {
     proxyLogMount: { source: volume, target: PROXY_LOG_DIR[cfg.proxy], readOnly: false, type: "volume" },
     crowdsecLogMount: { source: volume, target: ACCESS_LOG_DIR, readOnly: true, type: "volume" },
     crowdsecEnv: { COLLECTIONS: collections.join(" ") },
-    crowdsecSecretEnv: { [`BOUNCER_KEY_${cfg.proxy}`]: BOUNCER_SECRET },
+    crowdsecSecretEnv: { [`BOUNCER_KEY_${cfg.proxy}`]: SecretEnvRef.secret(BOUNCER_SECRET) },
     crowdsecFiles: [{ path: "/etc/crowdsec/acquis.yaml", content: yamlFile(acquis), secret: false }, ...appsecFiles(cfg)],
     proxyEnv: cfg.proxy === "swag" ? { DOCKER_MODS: "linuxserver/mods:swag-crowdsec", CROWDSEC_LAPI_URL: `http://${lapiHost}` } : {},
-    proxySecretEnv: cfg.proxy === "swag" ? { CROWDSEC_API_KEY: BOUNCER_SECRET } : {},
+    proxySecretEnv: cfg.proxy === "swag" ? { CROWDSEC_API_KEY: SecretEnvRef.secret(BOUNCER_SECRET) } : {},
     secrets: [{ name: BOUNCER_SECRET, source: "generated", length: 48, purpose: `CrowdSec bouncer API key for ${cfg.proxy}` }],
   };
 }

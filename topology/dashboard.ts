@@ -1,7 +1,6 @@
 import { yamlFile } from "../config/yaml";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
-import type { PlannedFile, Route, SocketProxyPlan } from "./types";
+import type { Naming } from "./naming";
+import type { PlannedFile, ResolvedService, Route, SocketProxyPlan } from "./types";
 import type { Widget } from "./wiring";
 
 /** The docker.yaml key Homepage's service entries refer to (`server:`). */

@@ -1,6 +1,7 @@
 import type { StackConfig } from "../config/schema";
 import { secretRef } from "../config/secret";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
+import type { ContainerPatch } from "./patch";
 import { hostnameProblems } from "./remoteAccess";
 import type { DnsRecordPlan, PlannedContainer, PlannedSecret, PlanProblem } from "./types";
 
@@ -20,12 +21,12 @@ export function planDdns(
   containers: PlannedContainer[],
   names: Naming,
   tunnelRecords: DnsRecordPlan[] = [],
-): { secrets: PlannedSecret[]; problems: PlanProblem[]; warnings: string[] } {
+): { patches: ContainerPatch[]; secrets: PlannedSecret[]; problems: PlanProblem[]; warnings: string[] } {
   const updater = containers.find((c) => c.name === names.container(DDNS_UPDATER));
   const ddns = cfg.ddns;
   if (!ddns) {
     const warnings = updater ? [`homelab:services.${DDNS_UPDATER}: it has no records to update: set homelab:ddns (records, apiToken)`] : [];
-    return { secrets: [], problems: [], warnings };
+    return { patches: [], secrets: [], problems: [], warnings };
   }
   const problems: PlanProblem[] = [];
   if (!updater) problems.push({ path: "homelab:ddns", message: `${DDNS_UPDATER} is not in homelab:services, so nothing would update these records` });
@@ -40,7 +41,7 @@ export function planDdns(
       problems.push({ path, message: `${record} is a tunnel record homelab manages (a proxied CNAME): ddns-updater would replace it with an A record` });
     if (ddns.records.indexOf(record) !== i) problems.push({ path, message: `${record} is listed twice` });
   });
-  if (problems.length || !updater) return { secrets: [], problems, warnings: [] };
+  if (problems.length || !updater) return { patches: [], secrets: [], problems, warnings: [] };
 
   const settings = ddns.records.map((domain) => ({
     provider: "cloudflare",
@@ -51,8 +52,8 @@ export function planDdns(
     token: secretRef(DDNS_TOKEN_SECRET),
     ip_version: ddns.ipVersion,
   }));
-  updater.files = [...(updater.files ?? []), { path: DDNS_CONFIG_FILE, content: `${JSON.stringify({ settings }, null, 2)}\n`, secret: true }];
   return {
+    patches: [{ container: updater.name, files: [{ path: DDNS_CONFIG_FILE, content: `${JSON.stringify({ settings }, null, 2)}\n`, secret: true }] }],
     secrets: [
       { name: DDNS_TOKEN_SECRET, source: "config", path: "homelab:ddns.apiToken", value: ddns.apiToken, purpose: "Cloudflare API token for ddns-updater" },
     ],

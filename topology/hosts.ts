@@ -1,7 +1,6 @@
 import type { StackConfig } from "../config/schema";
-import { GLUETUN } from "../config/catalog/vpn";
+import { GLUETUN, SOCKET_PROXY } from "../config/catalog";
 import { BACKUP_SERVICE } from "./backup";
-import { SOCKET_PROXY } from "./services";
 import { proxyNeighbourProblems, remoteTraefikRoutes } from "./hostsProxy";
 import type { Plan, PlannedContainer, PlannedHost, PlannedNetwork, PlanProblem } from "./types";
 

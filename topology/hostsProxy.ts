@@ -1,6 +1,5 @@
 import { yamlFile } from "../config/yaml";
-import { AUTHELIA } from "./authelia";
-import { CROWDSEC } from "./crowdsec";
+import { AUTHELIA, CROWDSEC } from "../config/catalog";
 import { TRAEFIK_API } from "./proxy";
 import type { Plan, PlannedContainer, PlannedFile, PlanProblem } from "./types";
 

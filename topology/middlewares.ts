@@ -24,7 +24,7 @@ import { DEFAULT_RATE_LIMIT, type RateLimitSetting } from "../config/middlewareS
 import type { StackConfig } from "../config/schema";
 import { yamlFile } from "../config/yaml";
 import { formatBlock, isNetworkAddress, overlaps, parseBlock } from "./cidr";
-import type { Naming } from "./containers";
+import type { Naming } from "./naming";
 import type { PlannedFile, PlanProblem, Route, RouteMiddlewares } from "./types";
 
 /**
@@ -68,8 +68,9 @@ export function lanRanges(cfg: StackConfig): string[] {
  * returns what is wrong with the asking. A stack-wide `lanOnly` covers the routes that are not on the tunnel;
  * a service that asks for it on a tunnelled route is refused.
  */
-export function planRouteMiddlewares(cfg: StackConfig, routes: Route[], crowdsec: boolean): PlanProblem[] {
+export function planRouteMiddlewares(cfg: StackConfig, routes: readonly Route[], crowdsec: boolean): { routes: Route[]; problems: PlanProblem[] } {
   const problems: PlanProblem[] = [];
+  const withChains: Route[] = [];
   const ranges = lanRanges(cfg);
   const stack = cfg.middlewares;
   cfg.middlewares.lanSources.forEach((source, i) => {
@@ -102,13 +103,16 @@ export function planRouteMiddlewares(cfg: StackConfig, routes: Route[], crowdsec
       else missingLan = true;
     }
     const rateLimit = rateLimitOf(own.rateLimit ?? stack.rateLimit);
-    route.middlewares = {
-      secureHeaders: own.secureHeaders ?? stack.secureHeaders,
-      compression: own.compression ?? stack.compression,
-      ...(rateLimit ? { rateLimit } : {}),
-      ...(lanOnly && ranges.length ? { lanOnly: ranges } : {}),
-      appsec: crowdsec && cfg.crowdsec.appsec,
-    };
+    withChains.push({
+      ...route,
+      middlewares: {
+        secureHeaders: own.secureHeaders ?? stack.secureHeaders,
+        compression: own.compression ?? stack.compression,
+        ...(rateLimit ? { rateLimit } : {}),
+        ...(lanOnly && ranges.length ? { lanOnly: ranges } : {}),
+        appsec: crowdsec && cfg.crowdsec.appsec,
+      },
+    });
   }
   if (missingLan)
     problems.push({ path: "homelab:middlewares.lanOnly", message: "needs the LAN's address range: set homelab:lan (or homelab:middlewares.lanSources)" });
@@ -121,7 +125,7 @@ export function planRouteMiddlewares(cfg: StackConfig, routes: Route[], crowdsec
       // linuxserver/docker-baseimage-alpine-nginx@3.22-1.28.0-r3_8.4.9-r0-ls4 root/defaults/nginx/nginx.conf.sample
       message: "SWAG's CrowdSec mod cannot run AppSec over HTTP/2, which SWAG's own nginx.conf turns on for every site: use homelab:proxy traefik for AppSec",
     });
-  return problems;
+  return { routes: withChains, problems };
 }
 
 /** What `homelab plan` shows for a route's chain. */

@@ -25,3 +25,15 @@ export function compareNames(a: string, b: string): number {
   }
   return a.length - b.length;
 }
+
+/**
+ * The order of environment variable names (`[A-Za-z_][A-Za-z0-9_]*`) that `localeCompare` gives under the English
+ * collation, which the engine's env lists were first sorted in (so a deployed container keeps its order): letters
+ * compared without case first, then, at the first letter whose case differs, lower case first.
+ */
+export function compareEnvNames(a: string, b: string): number {
+  const byLetters = compareNames(a.toLowerCase(), b.toLowerCase());
+  if (byLetters !== 0) return byLetters;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] === a[i].toLowerCase() ? -1 : 1;
+  return 0;
+}

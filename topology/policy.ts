@@ -1,8 +1,16 @@
-import { ContainerView, judgeContainer, LABELS, viewFromLabels } from "../policy/networkPolicy";
+import { ContainerView, judgeContainer, LABELS, sharedNamespaceOwner, viewFromLabels } from "../policy/networkPolicy";
 import type { Plan, PlannedContainer, PlannedNetwork, PlanProblem } from "./types";
 
 // The policy itself lives in policy/networkPolicy.ts, shared with the CrossGuard pack, the audit and the diagram.
-export { DOCKER_SOCKET, exposesDockerSocket, joins, NETWORK_POLICY, protectedEnvReason } from "../policy/networkPolicy";
+export {
+  DOCKER_SOCKET,
+  exposesDockerSocket,
+  joins,
+  NETWORK_POLICY,
+  protectedEnvReason,
+  sharedNamespaceMode,
+  sharedNamespaceOwner,
+} from "../policy/networkPolicy";
 export type { Allowance, RolePolicy } from "../policy/networkPolicy";
 
 /** A planned container as the shared policy sees it; its role, service and Docker API use come from the labels it will carry. */
@@ -15,7 +23,7 @@ export function plannedView(
   return {
     name: c.name,
     ...viewFromLabels(c.labels),
-    sharedNamespace: c.networkMode?.startsWith("container:") ? c.networkMode : undefined,
+    sharedNamespace: sharedNamespaceOwner(c.networkMode) === undefined ? undefined : c.networkMode,
     hostNetwork: c.networkMode === "host",
     networks: c.networks.map((name) => {
       const n = networks.get(name);

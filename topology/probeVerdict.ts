@@ -1,3 +1,4 @@
+import { sharedNamespaceOwner } from "../policy/networkPolicy";
 import { namespaceMembers, namespaceOwner, neededPaths, planAllows } from "./reachability";
 import type { Plan } from "./types";
 
@@ -129,7 +130,8 @@ export const GLUETUN_DEFAULT_RESOLVER = "127.0.0.1";
 export function routedContainers(plan: Plan): RoutedContainer[] {
   const gateways = new Map(plan.containers.filter((c) => c.role === "vpn-gateway").map((c) => [c.name, c]));
   return plan.containers.flatMap((c) => {
-    const gw = c.networkMode?.startsWith("container:") ? gateways.get(c.networkMode.slice("container:".length)) : undefined;
+    const owner = sharedNamespaceOwner(c.networkMode);
+    const gw = owner === undefined ? undefined : gateways.get(owner);
     return gw ? [{ service: c.service, container: c.name, gateway: gw.name, resolver: gw.env.DNS_ADDRESS ?? GLUETUN_DEFAULT_RESOLVER }] : [];
   });
 }

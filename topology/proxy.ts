@@ -1,8 +1,9 @@
 import { yamlFile } from "../config/yaml";
 import { secretRef } from "../config/secret";
 import type { StackConfig } from "../config/schema";
-import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
-import type { Naming } from "./containers";
+import { AUTHELIA, AUTHELIA_PORT, CROWDSEC } from "../config/catalog";
+import { needsForwardAuth } from "./authelia";
+import type { Naming } from "./naming";
 import { appsecBouncerSettings } from "./appsec";
 import { traefikChain } from "./middlewares";
 import { TLS_PLACEHOLDERS, type TlsPlan } from "./tls";
@@ -47,7 +48,7 @@ export function traefikMiddlewares(route: Route, ctx: ProxyContext): string[] {
   const chain = traefikChain(route, ctx.names);
   return [
     ...chain.before,
-    ...(ctx.crowdsec ? [`${ctx.names.container("crowdsec")}@file`] : []),
+    ...(ctx.crowdsec ? [`${ctx.names.container(CROWDSEC)}@file`] : []),
     ...chain.after,
     ...(ctx.authelia && needsForwardAuth(route) ? [`${ctx.names.container(AUTHELIA)}@docker`] : []),
   ];
@@ -168,7 +169,7 @@ export function traefikFiles(ctx: ProxyContext, dockerEndpoint: string): Planned
     const dynamic = {
       http: {
         middlewares: {
-          [names.container("crowdsec")]: {
+          [names.container(CROWDSEC)]: {
             plugin: {
               bouncer: {
                 enabled: true,

@@ -1,3 +1,4 @@
+import { sharedNamespaceOwner } from "../policy/networkPolicy";
 import type { Plan, PlannedContainer } from "./types";
 
 /**
@@ -8,13 +9,15 @@ import type { Plan, PlannedContainer } from "./types";
  * containers.
  */
 
-const SHARED = "container:";
-
 /** The planned container whose network namespace `container` lives in (itself unless it shares one). */
 export function namespaceOwner(plan: Plan, container: string): PlannedContainer | undefined {
   const byName = new Map(plan.containers.map((c) => [c.name, c]));
   let c = byName.get(container);
-  for (let hops = 0; c?.networkMode?.startsWith(SHARED) && hops < 8; hops++) c = byName.get(c.networkMode.slice(SHARED.length));
+  for (let hops = 0; hops < 8; hops++) {
+    const owner = sharedNamespaceOwner(c?.networkMode);
+    if (owner === undefined) break;
+    c = byName.get(owner);
+  }
   return c;
 }
 

@@ -1,23 +1,23 @@
-import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
+import { TUNNEL_CONNECTOR } from "../config/catalog";
+import type { CloudflareConfig, StackConfig } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
+import type { Naming } from "./naming";
+import type { ContainerPatch } from "./patch";
 import { TLS_PLACEHOLDERS, tunnelPeerAddress, type TlsPlan } from "./tls";
-import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlannedContainer, PlanProblem, Route, TunnelPlan } from "./types";
+import type { AccessAppPlan, AccessPolicyPlan, CloudflarePlan, DnsRecordPlan, IngressRule, PlanProblem, ResolvedService, Route, TunnelPlan } from "./types";
 
-/** The catalog service that runs the tunnel; the planner adds it when Cloudflare is enabled. */
-export const TUNNEL_CONNECTOR = "cloudflared";
 /** Stands in for the tunnel's id in planned DNS content until the tunnel exists. */
 export const TUNNEL_ID = "<tunnel-id>";
-export const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
+const TUNNEL_TOKEN_ENV = "TUNNEL_TOKEN";
 export const CATCH_ALL: IngressRule = { service: "http_status:404" };
-export const ALLOW_POLICY = "allow";
+const ALLOW_POLICY = "allow";
 
 /** Where cloudflared hands traffic to: the proxy's HTTPS port, which routes by Host header (and to Gluetun for VPN-routed services). */
-export const PROXY_ORIGIN_PORT = 443;
+const PROXY_ORIGIN_PORT = 443;
 /** The stack CA inside the cloudflared container, for verifying the proxy's internal certificate. */
 export const TUNNEL_CA_FILE = "/etc/cloudflared/homelab-ca.pem";
 
-export const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
+const cnameTarget = (tunnelId: string) => `${tunnelId}.cfargotunnel.com`;
 
 export interface RemoteAccessPlan {
   cloudflare?: CloudflarePlan;
@@ -82,50 +82,103 @@ function originFor(proxy: StackConfig["proxy"], names: Naming, host: string, tls
   };
 }
 
+interface RemoteAccessSlice {
+  remote: RemoteAccessPlan;
+  /** The connector's token, fixed address and (with the stack CA) the CA file. */
+  patches: ContainerPatch[];
+  problems: PlanProblem[];
+  warnings: string[];
+}
+
 /**
  * Tunnel ingress, DNS records and Access applications for every `expose: tunnel` route, plus every
- * problem with them. Sets the connector's secret token env on the planned cloudflared container.
+ * problem with them, and the connector's secret token env for the planned cloudflared container.
  */
-export function planRemoteAccess(
-  cfg: StackConfig,
-  services: ResolvedService[],
-  routes: Route[],
-  containers: PlannedContainer[],
-  names: Naming,
-  tls: TlsPlan,
-): { remote: RemoteAccessPlan; problems: PlanProblem[]; warnings: string[] } {
-  const problems: PlanProblem[] = [];
-  const warnings: string[] = [];
-  const cf = cfg.cloudflare;
-  const enabled = cf?.enabled === true;
+export function planRemoteAccess(cfg: StackConfig, services: ResolvedService[], routes: Route[], names: Naming, tls: TlsPlan): RemoteAccessSlice {
   const tunnelled = routes.filter((r) => r.expose === "tunnel");
-  const tunnelledNames = new Set(tunnelled.map((r) => r.service));
+  const misplaced = tunnelOnlySettings(services, new Set(tunnelled.map((r) => r.service)));
+  const cf = cfg.cloudflare;
+  if (cf?.enabled !== true) return { remote: {}, patches: [], problems: [...misplaced, ...remoteAccessOff(cfg, tunnelled)], warnings: [] };
 
-  for (const svc of services) {
-    const path = `homelab:services.${svc.name}`;
-    if (tunnelledNames.has(svc.name)) continue;
-    if (svc.config.public !== undefined) problems.push({ path: `${path}.public`, message: `only applies to services with expose: tunnel` });
-    if (svc.config.remoteAuth !== undefined) problems.push({ path: `${path}.remoteAuth`, message: `only applies to services with expose: tunnel` });
-  }
-  if (!enabled) {
-    for (const r of tunnelled)
-      problems.push({
-        path: `homelab:services.${r.service}.expose`,
-        message: `is tunnel but Cloudflare remote access is off: set homelab:cloudflare.enabled: true (with accountId and zoneId)`,
-      });
-    const listed = cfg.services[TUNNEL_CONNECTOR];
-    if (listed && listed.enabled !== false)
-      problems.push({
-        path: `homelab:services.${TUNNEL_CONNECTOR}`,
-        message: `cloudflared runs the Cloudflare tunnel: enable homelab:cloudflare instead of listing it`,
-      });
-    return { remote: {}, problems, warnings };
-  }
-
+  const problems: PlanProblem[] = [...misplaced];
   if (!cf.accountId) problems.push({ path: "homelab:cloudflare.accountId", message: "is required when homelab:cloudflare.enabled is true" });
   if (!cf.zoneId) problems.push({ path: "homelab:cloudflare.zoneId", message: "is required when homelab:cloudflare.enabled is true" });
   const zone = cf.zone ?? cfg.domain;
+  const published = publishRoutes(cfg, cf, services, tunnelled, names, tls, zone);
+  problems.push(...published.problems);
+  const { ingress, dns, access } = published;
+  const warnings = [...published.warnings, ...deepHostWarnings(dns, zone)];
+  ingress.push({ ...CATCH_ALL });
+  problems.push(...ingressProblems(ingress, zone).map((message) => ({ path: "homelab:cloudflare", message })));
+  const policies = accessPolicies(cf, access);
+  problems.push(...policies.problems);
 
+  const connector = names.container(TUNNEL_CONNECTOR);
+  const patch: ContainerPatch = {
+    container: connector,
+    secretEnv: { [TUNNEL_TOKEN_ENV]: SecretEnvRef.tunnelToken },
+    addresses: { [names.ingress]: tunnelPeerAddress(cfg.network.ingress) },
+    ...(tls.mode === "internal" ? { files: [{ path: TUNNEL_CA_FILE, content: TLS_PLACEHOLDERS.ca, secret: false }] } : {}),
+  };
+  return {
+    remote: {
+      cloudflare: {
+        accountId: cf.accountId ?? "",
+        zoneId: cf.zoneId ?? "",
+        zone,
+        oneTimePin: cf.login.oneTimePin,
+        identityProviderIds: cf.login.identityProviderIds,
+        policies: policies.policies,
+      },
+      tunnel: { name: cf.tunnelName ?? `${cfg.network.prefix}homelab`, connector, ingress },
+      dns,
+      access,
+    },
+    patches: [patch],
+    problems,
+    warnings,
+  };
+}
+
+/** `public` and `remoteAuth` only mean something on a tunnelled route. */
+function tunnelOnlySettings(services: ResolvedService[], tunnelled: Set<string>): PlanProblem[] {
+  return services
+    .filter((svc) => !tunnelled.has(svc.name))
+    .flatMap((svc) => [
+      ...(svc.config.public !== undefined ? [{ path: `homelab:services.${svc.name}.public`, message: `only applies to services with expose: tunnel` }] : []),
+      ...(svc.config.remoteAuth !== undefined
+        ? [{ path: `homelab:services.${svc.name}.remoteAuth`, message: `only applies to services with expose: tunnel` }]
+        : []),
+    ]);
+}
+
+/** With remote access off, nothing may ask for the tunnel, and cloudflared is not listed by hand. */
+function remoteAccessOff(cfg: StackConfig, tunnelled: Route[]): PlanProblem[] {
+  const problems: PlanProblem[] = tunnelled.map((r) => ({
+    path: `homelab:services.${r.service}.expose`,
+    message: `is tunnel but Cloudflare remote access is off: set homelab:cloudflare.enabled: true (with accountId and zoneId)`,
+  }));
+  const listed = cfg.services[TUNNEL_CONNECTOR];
+  if (listed && listed.enabled !== false)
+    problems.push({
+      path: `homelab:services.${TUNNEL_CONNECTOR}`,
+      message: `cloudflared runs the Cloudflare tunnel: enable homelab:cloudflare instead of listing it`,
+    });
+  return problems;
+}
+
+/** One ingress rule, DNS record and (unless Authelia alone guards it) Access application per tunnelled route. */
+function publishRoutes(
+  cfg: StackConfig,
+  cf: CloudflareConfig,
+  services: ResolvedService[],
+  tunnelled: Route[],
+  names: Naming,
+  tls: TlsPlan,
+  zone: string,
+): { ingress: IngressRule[]; dns: DnsRecordPlan[]; access: AccessAppPlan[]; problems: PlanProblem[]; warnings: string[] } {
+  const problems: PlanProblem[] = [];
+  const warnings: string[] = [];
   const byName = new Map(services.map((s) => [s.name, s]));
   const ingress: IngressRule[] = [];
   const dns: DnsRecordPlan[] = [];
@@ -154,47 +207,37 @@ export function planRemoteAccess(
     dns.push({ name: route.host, type: "CNAME", content: cnameTarget(TUNNEL_ID), proxied: true, ttl: 1, service: svc.name });
     if (guardedByAccess) access.push({ domain: route.host, service: svc.name, policies: [ALLOW_POLICY], sessionDuration: cf.sessionDuration });
   }
+  return { ingress, dns, access, problems, warnings };
+}
+
+/** Cloudflare's free Universal SSL certificate covers the zone and one level below it. */
+function deepHostWarnings(dns: DnsRecordPlan[], zone: string): string[] {
   const deep = dns.map((r) => r.name).filter((host) => host.split(".").length - zone.split(".").length > 1);
-  if (deep.length)
-    warnings.push(
-      `${deep.join(", ")} lie more than one level below the zone ${zone}: Cloudflare's free Universal SSL certificate does not cover them (an advanced certificate does)`,
-    );
-  ingress.push({ ...CATCH_ALL });
-  problems.push(...ingressProblems(ingress, zone).map((message) => ({ path: "homelab:cloudflare", message })));
+  return deep.length
+    ? [
+        `${deep.join(", ")} lie more than one level below the zone ${zone}: Cloudflare's free Universal SSL certificate does not cover them (an advanced certificate does)`,
+      ]
+    : [];
+}
 
-  const policies: AccessPolicyPlan[] = [];
-  if (access.length) {
-    if (cf.allow.emails.length + cf.allow.emailDomains.length === 0)
-      problems.push({
-        path: "homelab:cloudflare.allow",
-        message: `nobody could pass Cloudflare Access to ${access.map((a) => a.domain).join(", ")}: list emails or emailDomains`,
-      });
-    policies.push({ name: ALLOW_POLICY, decision: "allow", emails: cf.allow.emails, emailDomains: cf.allow.emailDomains, sessionDuration: cf.sessionDuration });
-  }
-
-  const connector = names.container(TUNNEL_CONNECTOR);
-  const container = containers.find((c) => c.name === connector);
-  if (container) {
-    container.secretEnv[TUNNEL_TOKEN_ENV] = "the tunnel token (getZeroTrustTunnelCloudflaredToken)";
-    container.addresses = { ...container.addresses, [names.ingress]: tunnelPeerAddress(cfg.network.ingress) };
-    if (tls.mode === "internal") container.files = [...(container.files ?? []), { path: TUNNEL_CA_FILE, content: TLS_PLACEHOLDERS.ca, secret: false }];
-  }
-
-  return {
-    remote: {
-      cloudflare: {
-        accountId: cf.accountId ?? "",
-        zoneId: cf.zoneId ?? "",
-        zone,
-        oneTimePin: cf.login.oneTimePin,
-        identityProviderIds: cf.login.identityProviderIds,
-        policies,
-      },
-      tunnel: { name: cf.tunnelName ?? `${cfg.network.prefix}homelab`, connector, ingress },
-      dns,
-      access,
-    },
-    problems,
-    warnings,
+/** The one reusable allow policy the Access applications name, when there are any; someone must be able to pass it. */
+function accessPolicies(cf: CloudflareConfig, access: AccessAppPlan[]): { policies: AccessPolicyPlan[]; problems: PlanProblem[] } {
+  if (!access.length) return { policies: [], problems: [] };
+  const problems: PlanProblem[] =
+    cf.allow.emails.length + cf.allow.emailDomains.length === 0
+      ? [
+          {
+            path: "homelab:cloudflare.allow",
+            message: `nobody could pass Cloudflare Access to ${access.map((a) => a.domain).join(", ")}: list emails or emailDomains`,
+          },
+        ]
+      : [];
+  const policy: AccessPolicyPlan = {
+    name: ALLOW_POLICY,
+    decision: "allow",
+    emails: cf.allow.emails,
+    emailDomains: cf.allow.emailDomains,
+    sessionDuration: cf.sessionDuration,
   };
+  return { policies: [policy], problems };
 }

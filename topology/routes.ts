@@ -1,8 +1,7 @@
 import { NETWORK_POLICY, ROUTABLE_ROLES as ROUTE_ALLOWED } from "../policy/networkPolicy";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
-import type { PlannedService, PlanProblem, Route } from "./types";
+import type { Naming } from "./naming";
+import type { PlannedService, PlanProblem, ResolvedService, Route } from "./types";
 
 /** Roles routed by default when they have a web port; the policy allows routes to a few more when asked. */
 const ROUTED_BY_DEFAULT = new Set(["web", "monitoring", "auth"]);

@@ -1,26 +1,14 @@
-import { CATALOG, CatalogEntry, catalogEntry, RETIRED, Role } from "../config/catalog";
+import { AUTHELIA, CATALOG, CatalogEntry, catalogEntry, CROWDSEC, POSTGRES_IMAGE, RETIRED, Role, SOCKET_PROXY, TUNNEL_CONNECTOR } from "../config/catalog";
 import { protectedEnvReason } from "../policy/networkPolicy";
 import { configMount, postgres } from "../config/catalog/builders";
 import type { ServiceConfig, StackConfig } from "../config/schema";
 import { compareNames } from "./order";
 import { exposureOf } from "./routes";
-import { TUNNEL_CONNECTOR } from "./remoteAccess";
-import type { PlanProblem } from "./types";
-
-export interface ResolvedService {
-  name: string;
-  entry: CatalogEntry;
-  config: ServiceConfig;
-  /** Catalog entry name, undefined for a custom service. */
-  catalog?: string;
-  implicit: boolean;
-}
+import type { PlanProblem, ResolvedService } from "./types";
 
 const PROXIES = ["traefik", "swag"] as const;
-export const SOCKET_PROXY = "cetusguard";
 /** Auth levels Authelia decides (and a `deny` route is refused by it too); only `bypass` skips SSO. */
 const SSO_LEVELS = new Set(["one_factor", "two_factor", "deny"]);
-export const AUTHELIA_POSTGRES_IMAGE = "postgres:17.6-alpine";
 
 /** A custom service (not in the catalog) becomes a one-container catalog entry built from its config. */
 function customEntry(name: string, cfg: ServiceConfig): CatalogEntry {
@@ -106,9 +94,9 @@ export function resolveServices(cfg: StackConfig): { services: ResolvedService[]
   const ownerExpose = cfg.services.authelia?.expose;
   const onTunnel = ownerExpose ? ownerExpose === "tunnel" : tunnelled.length > 0;
   if (traefikDashboard || protectedRoutes.length)
-    ensure("authelia", { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
-  if (cfg.crowdsec.enabled) ensure("crowdsec");
-  const authelia = services.find((s) => s.name === "authelia");
+    ensure(AUTHELIA, { subdomain: cfg.authelia.subdomain, ...(onTunnel ? { expose: "tunnel", ...portalRemote } : {}) });
+  if (cfg.crowdsec.enabled) ensure(CROWDSEC);
+  const authelia = services.find((s) => s.name === AUTHELIA);
   if (authelia && cfg.authelia.storage === "postgres") authelia.entry = withPostgresStorage(authelia.entry);
   if (cfg.cloudflare?.enabled) ensure(TUNNEL_CONNECTOR);
 
@@ -141,7 +129,7 @@ function withOverrides(entry: CatalogEntry, svc: ServiceConfig): CatalogEntry {
 
 /** `homelab:authelia.storage: postgres` gives Authelia a private PostgreSQL next to its Redis. */
 function withPostgresStorage(entry: CatalogEntry): CatalogEntry {
-  return { ...entry, companions: [...(entry.companions ?? []), postgres(AUTHELIA_POSTGRES_IMAGE, "authelia")] };
+  return { ...entry, companions: [...(entry.companions ?? []), postgres(POSTGRES_IMAGE, AUTHELIA)] };
 }
 
 /** Deprecated images: a warning naming the maintained replacement, so the owner can plan the move. */

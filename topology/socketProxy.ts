@@ -1,8 +1,7 @@
-import type { Naming } from "./containers";
-import { SOCKET_PROXY_PORT } from "./containers";
-import { SOCKET_PROXY, type ResolvedService } from "./services";
+import type { Naming } from "./naming";
 import { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
-import type { PlannedFile, PlanProblem, SocketProxyConsumer, SocketProxyPlan } from "./types";
+import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
+import type { PlannedFile, PlanProblem, ResolvedService, SocketProxyConsumer, SocketProxyPlan } from "./types";
 
 /**
  * Where the rules live in the socket proxy, named by CETUSGUARD_RULES_FILE (hectorm/cetusguard

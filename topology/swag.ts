@@ -24,8 +24,9 @@
  * site-confs/default.conf, whose port-80 server only redirects to https and whose 443 server is the
  * default_server for unknown hosts (root/defaults/nginx/site-confs/default.conf.sample).
  */
-import type { Naming } from "./containers";
-import { AUTHELIA, AUTHELIA_PORT, needsForwardAuth } from "./authelia";
+import { AUTHELIA, AUTHELIA_PORT } from "../config/catalog";
+import type { Naming } from "./naming";
+import { needsForwardAuth } from "./authelia";
 import { swagMiddlewareLines } from "./middlewares";
 import type { ProxyContext } from "./proxy";
 import { swagDnsConf } from "./acmeDns";

@@ -1,7 +1,17 @@
-import type { AuthLevel, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
-import type { SecretValue } from "../config/secret";
+import type { AuthLevel, CatalogEntry, HealthcheckSpec, HostPortSpec, Role } from "../config/catalog";
+import type { ServiceConfig } from "../config/schema";
+import type { SecretEnvRef, SecretValue } from "../config/secret";
 import type { TlsPlan } from "./tls";
-import type { BackupPlan } from "./backup";
+
+/** A service the stack runs, with its catalog entry (or one built for a custom service) and the owner's config. */
+export interface ResolvedService {
+  name: string;
+  entry: CatalogEntry;
+  config: ServiceConfig;
+  /** Catalog entry name, undefined for a custom service. */
+  catalog?: string;
+  implicit: boolean;
+}
 
 export type NetworkKind = "ingress" | "socket" | "service" | "link";
 
@@ -51,7 +61,7 @@ export interface PlannedContainer {
   mounts: PlannedMount[];
   env: Record<string, string>;
   /** Env vars whose values are secrets resolved by the Pulumi layer; the plan only names them. */
-  secretEnv: Record<string, string>;
+  secretEnv: Record<string, SecretEnvRef>;
   /** Ports the container listens on inside its namespace. */
   ports: number[];
   hostPorts: HostPortSpec[];
@@ -304,3 +314,41 @@ export interface PlanProblem {
 }
 
 export type PlanResult = { ok: true; plan: Plan; warnings: string[] } | { ok: false; errors: PlanProblem[]; warnings: string[] };
+
+export interface BackupDatabase {
+  container: string;
+  user: string;
+  database: string;
+  /** Env var of the dump container holding this database's password. */
+  passwordEnv: string;
+}
+
+/** One service whose state is backed up: its config folder (minus live database files) and its database dumps. */
+export interface BackupTarget {
+  service: string;
+  /** Host folders in the snapshot: the service's config folder, its dump folder when it has databases (and /data with includeMedia). */
+  paths: string[];
+  configDir: string;
+  /** Where its database dumps are written before a run. */
+  dumpDir: string;
+  /** Host folders inside configDir restic never copies (a database's live files; they come back from the dump). */
+  liveDataDirs: string[];
+  databases: BackupDatabase[];
+  /** Its containers, in plan order: all are stopped for a restore and started again after it. */
+  containers: string[];
+  /** Those that hold state (a config folder or a database): replacing one of these is a risky change. */
+  stateful: string[];
+}
+
+export interface BackupPlan {
+  repository: string;
+  schedule: string;
+  keep: { daily: number; weekly: number; monthly: number };
+  exclude: string[];
+  /** restic's `--host` for every snapshot: the backup container's name, so scheduled and CLI runs share parents. */
+  host: string;
+  dumpRoot: string;
+  targets: BackupTarget[];
+  /** Credential field → env var, for the fields the owner set (the password always). */
+  credentialEnv: Record<string, string>;
+}

@@ -1,10 +1,11 @@
-import { catalogEntry, type ContainerSpec } from "../config/catalog";
-import { GLUETUN } from "../config/catalog/vpn";
-import type { StackConfig, VpnCredentials } from "../config/schema";
-import { containerSpecs, PUBLISHED_LABEL, type Naming } from "./containers";
+import { catalogEntry, GLUETUN, GLUETUN_PORTS, type ContainerSpec } from "../config/catalog";
+import type { StackConfig, VpnConfig, VpnCredentials } from "../config/schema";
+import { SecretEnvRef } from "../config/secret";
+import { containerSpecs, PUBLISHED_LABEL } from "./containers";
+import type { Naming } from "./naming";
 import { compareNames } from "./order";
-import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedNetwork, PlanProblem, Route, VpnClient } from "./types";
+import { sharedNamespaceMode } from "./policy";
+import type { PlannedContainer, PlannedNetwork, PlanProblem, ResolvedService, Route, VpnClient } from "./types";
 
 /**
  * VPN routing through Gluetun (seed 001's *full* and *minimal* modes). Three steps, run by the planner:
@@ -50,13 +51,13 @@ export function wantsVpn(svc: ResolvedService, mode: "full" | "minimal" | "off")
   return mode === "full" || (mode === "minimal" && !!svc.entry.downloader);
 }
 
-/** Ports Gluetun itself listens on inside the namespace it shares with the routed services. */
+/** Gluetun's own ports, reserved in the namespace its clients share (the proxies only when turned on). */
 function gatewayPorts(cfg: StackConfig): Map<number, string> {
   return new Map([
-    [8000, "Gluetun's control server"],
-    [9999, "Gluetun's health server"],
-    ...(cfg.vpn?.httpProxy ? [[8888, "Gluetun's HTTP proxy"] as const] : []),
-    ...(cfg.vpn?.shadowsocks ? [[8388, "Gluetun's Shadowsocks server"] as const] : []),
+    [GLUETUN_PORTS.control, "Gluetun's control server"],
+    [GLUETUN_PORTS.health, "Gluetun's health server"],
+    ...(cfg.vpn?.httpProxy ? [[GLUETUN_PORTS.httpProxy, "Gluetun's HTTP proxy"] as const] : []),
+    ...(cfg.vpn?.shadowsocks ? [[GLUETUN_PORTS.shadowsocks, "Gluetun's Shadowsocks server"] as const] : []),
   ]);
 }
 
@@ -220,6 +221,7 @@ function movePort(spec: ContainerSpec, from: number, to: number): ContainerSpec 
 /**
  * Step 2, on the planned containers (networks already allocated): routed containers share Gluetun's namespace
  * and lose their own networks and ports; Gluetun gets their ports, joins their link networks, and its settings.
+ * Returns the containers with those changes; the ones given are left as they are.
  */
 export function attachToGateway(args: {
   cfg: StackConfig;
@@ -228,34 +230,60 @@ export function attachToGateway(args: {
   networks: PlannedNetwork[];
   linksOf: (service: string) => string[];
   names: Naming;
-}): void {
-  const { cfg, containers, networks, names } = args;
-  const { routed, forwardedPortCommand } = args.vpn;
+}): PlannedContainer[] {
+  const { cfg, containers, names } = args;
+  const { routed } = args.vpn;
   const gateway = containers.find((c) => c.name === names.container(GLUETUN));
-  if (!gateway || !cfg.vpn) return;
-  const clients: VpnClient[] = [];
-  const links = new Set<string>();
-  for (const c of containers.filter((c) => routed.has(c.service))) {
-    clients.push({ service: c.service, container: c.name, ports: c.ports });
-    for (const link of args.linksOf(c.service)) links.add(names.linkNetwork(link));
-    c.networks = [];
-    c.networkMode = `container:${gateway.name}`;
-    // A routed app listens in Gluetun's namespace, so its LAN ports are published on Gluetun: Docker refuses port publishing
-    // with a container: network mode (moby runconfig/errors.go ErrConflictNetworkPublishPorts: "conflicting options: port publishing and the container type network mode").
-    gateway.hostPorts.push(...c.hostPorts);
-    if (c.labels[PUBLISHED_LABEL]) gateway.labels[PUBLISHED_LABEL] = [gateway.labels[PUBLISHED_LABEL], c.labels[PUBLISHED_LABEL]].filter(Boolean).join(",");
-    c.hostPorts = [];
-  }
-  gateway.networks = [...gateway.networks, ...[...links].sort().filter((n) => !gateway.networks.includes(n))];
-  gateway.vpnClients = clients.sort((a, b) => compareNames(a.service, b.service));
-  gateway.ports = [...new Set([...gateway.ports, ...clients.flatMap((c) => c.ports)])].sort((a, b) => a - b);
-  gateway.capabilities = ["CAP_NET_ADMIN"];
+  if (!gateway || !cfg.vpn) return containers;
+  const clients = containers.filter((c) => routed.has(c.service));
+  const attached = gatewayWithClients(gateway, clients, args);
+  return containers.map((c) =>
+    c === gateway
+      ? attached
+      : // A routed app listens in Gluetun's namespace, so its LAN ports are published on Gluetun: Docker refuses port publishing
+        // with a container: network mode (moby runconfig/errors.go ErrConflictNetworkPublishPorts: "conflicting options: port publishing and the container type network mode").
+        routed.has(c.service)
+        ? { ...c, networks: [], networkMode: sharedNamespaceMode(gateway.name), hostPorts: [] }
+        : c,
+  );
+}
 
+/** Gluetun with its clients' ports, host ports and link networks, its provider settings and credentials. */
+function gatewayWithClients(
+  gateway: PlannedContainer,
+  routed: PlannedContainer[],
+  args: { cfg: StackConfig; vpn: VpnDecision; networks: PlannedNetwork[]; linksOf: (service: string) => string[]; names: Naming },
+): PlannedContainer {
+  const { names } = args;
+  const vpn = args.cfg.vpn!;
+  const clients: VpnClient[] = routed.map((c) => ({ service: c.service, container: c.name, ports: c.ports }));
+  const links = new Set(routed.flatMap((c) => args.linksOf(c.service).map(names.linkNetwork)));
+  const published = [gateway.labels[PUBLISHED_LABEL], ...routed.map((c) => c.labels[PUBLISHED_LABEL])].filter(Boolean).join(",");
+  const networks = [...gateway.networks, ...[...links].sort().filter((n) => !gateway.networks.includes(n))];
+  return {
+    ...gateway,
+    networks,
+    env: { ...gateway.env, ...gatewayEnv(args.cfg, vpn, networks, args.networks, args.vpn.forwardedPortCommand) },
+    secretEnv: { ...gateway.secretEnv, ...gatewaySecretEnv(args.cfg, vpn) },
+    ports: [...new Set([...gateway.ports, ...clients.flatMap((c) => c.ports)])].sort((a, b) => a - b),
+    hostPorts: [...gateway.hostPorts, ...routed.flatMap((c) => c.hostPorts)],
+    labels: published ? { ...gateway.labels, [PUBLISHED_LABEL]: published } : gateway.labels,
+    vpnClients: clients.sort((a, b) => compareNames(a.service, b.service)),
+    capabilities: ["CAP_NET_ADMIN"],
+  };
+}
+
+/** Gluetun's provider settings; the LAN and the networks it is on stay reachable outside the tunnel. */
+function gatewayEnv(
+  cfg: StackConfig,
+  vpn: VpnConfig,
+  gatewayNetworks: string[],
+  networks: PlannedNetwork[],
+  forwardedPortCommand: string | undefined,
+): Record<string, string> {
   const subnets = new Map(networks.map((n) => [n.name, n.subnet]));
-  const outbound = [...(cfg.lan ? [cfg.lan] : []), ...gateway.networks.map((n) => subnets.get(n)).filter((s): s is string => !!s)];
-  const vpn = cfg.vpn;
-  gateway.env = {
-    ...gateway.env,
+  const outbound = [...(cfg.lan ? [cfg.lan] : []), ...gatewayNetworks.map((n) => subnets.get(n)).filter((s): s is string => !!s)];
+  return {
     VPN_SERVICE_PROVIDER: vpn.provider,
     VPN_TYPE: vpn.type,
     ...(vpn.countries?.length ? { SERVER_COUNTRIES: vpn.countries.join(",") } : {}),
@@ -267,6 +295,10 @@ export function attachToGateway(args: {
     VPN_PORT_FORWARDING: vpn.portForwarding ? "on" : "off",
     ...(forwardedPortCommand ? { VPN_PORT_FORWARDING_UP_COMMAND: forwardedPortCommand } : {}),
   };
+}
+
+/** The credentials the VPN type (and the proxies asked for) need, as secret config keys. */
+function gatewaySecretEnv(cfg: StackConfig, vpn: VpnConfig): Record<string, SecretEnvRef> {
   const creds = cfg.vpnCredentials ?? {};
   const secretEnv: Record<string, keyof VpnCredentials> = {
     ...(vpn.type === "wireguard" ? { WIREGUARD_PRIVATE_KEY: "wireguardPrivateKey" as const } : {}),
@@ -275,12 +307,12 @@ export function attachToGateway(args: {
     ...(vpn.httpProxy ? { HTTPPROXY_USER: "httpProxyUser" as const, HTTPPROXY_PASSWORD: "httpProxyPassword" as const } : {}),
     ...(vpn.shadowsocks ? { SHADOWSOCKS_PASSWORD: "shadowsocksPassword" as const } : {}),
   };
-  gateway.secretEnv = Object.fromEntries(Object.entries(secretEnv).map(([env, field]) => [env, `${CREDENTIALS_KEY}.${field}`]));
+  return Object.fromEntries(Object.entries(secretEnv).map(([env, field]) => [env, SecretEnvRef.config(`${CREDENTIALS_KEY}.${field}`)]));
 }
 
 /** Step 3: the proxy reaches a routed service through Gluetun, which holds its ports: `<gluetun>:<port>`. */
-export function routeUpstreams(routes: Route[], routed: Set<string>, names: Naming): void {
-  for (const r of routes) {
-    if (routed.has(r.service)) r.upstream = `${names.container(GLUETUN)}:${r.upstream.slice(r.upstream.lastIndexOf(":") + 1)}`;
-  }
+export function routeUpstreams(routes: Route[], routed: Set<string>, names: Naming): Route[] {
+  return routes.map((r) =>
+    routed.has(r.service) ? { ...r, upstream: `${names.container(GLUETUN)}:${r.upstream.slice(r.upstream.lastIndexOf(":") + 1)}` } : r,
+  );
 }

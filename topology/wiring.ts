@@ -1,11 +1,11 @@
-import { GLUETUN } from "../config/catalog/vpn";
+import { GLUETUN, HOMEPAGE } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import type { Naming } from "./containers";
-import type { ResolvedService } from "./services";
-import type { PlannedContainer, PlannedSecret, PlanProblem, PlexPlan } from "./types";
+import { SecretEnvRef } from "../config/secret";
+import type { Naming } from "./naming";
+import type { ContainerPatch } from "./patch";
+import type { PlannedContainer, PlannedSecret, PlanProblem, PlexPlan, ResolvedService } from "./types";
 
 const UNPACKERR = "unpackerr";
-const HOMEPAGE = "homepage";
 
 /** A Homepage service widget: its type, the URL Homepage calls, and the env var holding the API key. */
 export interface Widget {
@@ -15,6 +15,8 @@ export interface Widget {
 }
 
 export interface Wiring {
+  /** The API keys as secret env of each app, Homepage and Unpackerr; Unpackerr's URLs. */
+  patches: ContainerPatch[];
   secrets: PlannedSecret[];
   warnings: string[];
   /** Service name → its Homepage widget. */
@@ -34,10 +36,11 @@ export function planWiring(
   routed: Set<string>,
   linksOf: (service: string) => string[],
 ): Wiring {
+  const patches: ContainerPatch[] = [];
   const secrets: PlannedSecret[] = [];
   const warnings: string[] = [];
   const widgets = new Map<string, Widget>();
-  const main = new Map(containers.filter((c) => c.name === names.container(c.service)).map((c) => [c.service, c]));
+  const main = new Set(containers.filter((c) => c.name === names.container(c.service)).map((c) => c.service));
   const has = (name: string) => main.has(name);
 
   for (const svc of services.filter((s) => s.entry.apiKey && main.has(s.name))) {
@@ -45,13 +48,13 @@ export function planWiring(
     const secret = `${svc.name}-api-key`;
     const port = svc.entry.main.port!;
     secrets.push({ name: secret, source: "generated", length: 32, purpose: `${svc.name} API key (${key.env})` });
-    main.get(svc.name)!.secretEnv[key.env] = secret;
+    patches.push({ container: names.container(svc.name), secretEnv: { [key.env]: SecretEnvRef.secret(secret) } });
 
     if (key.homepageWidget && has(HOMEPAGE)) {
       // Homepage is on vnet-ingress with every web app; a routed app answers at Gluetun's name.
       const host = routed.has(svc.name) ? names.container(GLUETUN) : names.container(svc.name);
       const keyEnv = `HOMEPAGE_VAR_${svc.name.toUpperCase().replace(/-/g, "_")}_API_KEY`;
-      main.get(HOMEPAGE)!.secretEnv[keyEnv] = secret;
+      patches.push({ container: names.container(HOMEPAGE), secretEnv: { [keyEnv]: SecretEnvRef.secret(secret) } });
       widgets.set(svc.name, { type: key.homepageWidget, url: `http://${host}:${port}`, keyEnv });
     }
     if (key.unpackerr && has(UNPACKERR)) {
@@ -61,12 +64,14 @@ export function planWiring(
         continue;
       }
       const prefix = `UN_${key.unpackerr}_0`;
-      const unpackerr = main.get(UNPACKERR)!;
-      Object.assign(unpackerr.env, { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" });
-      unpackerr.secretEnv[`${prefix}_API_KEY`] = secret;
+      patches.push({
+        container: names.container(UNPACKERR),
+        env: { [`${prefix}_URL`]: url, [`${prefix}_PATHS_0`]: "/data" },
+        secretEnv: { [`${prefix}_API_KEY`]: SecretEnvRef.secret(secret) },
+      });
     }
   }
-  return { secrets, warnings, widgets };
+  return { patches, secrets, warnings, widgets };
 
   /** How `from` reaches `to`'s web port: one namespace (both routed), or a shared link network. */
   function reach(from: string, to: string, port: number): string | undefined {
@@ -84,19 +89,21 @@ export function planPlex(
   cfg: StackConfig,
   containers: PlannedContainer[],
   names: Naming,
-): { secrets: PlannedSecret[]; problems: PlanProblem[]; plex?: PlexPlan } {
-  if (!cfg.plex) return { secrets: [], problems: [] };
+): { patches: ContainerPatch[]; secrets: PlannedSecret[]; problems: PlanProblem[]; plex?: PlexPlan } {
+  const none = { patches: [], secrets: [] };
+  if (!cfg.plex) return { ...none, problems: [] };
   const plex = containers.find((c) => c.name === names.container("plex"));
   if (!plex) {
     const problem = cfg.plex.claim
       ? { path: "homelab:plex.claim", message: "plex is not in homelab:services, so there is no server to claim" }
       : { path: "homelab:plex.advertise", message: "plex is not in homelab:services, so there is no server to set it on" };
-    return { secrets: [], problems: [problem] };
+    return { ...none, problems: [problem] };
   }
-  const secrets: PlannedSecret[] = [];
-  if (cfg.plex.claim) {
-    plex.secretEnv.PLEX_CLAIM = "plex-claim";
-    secrets.push({ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: cfg.plex.claim, purpose: "Plex claim token (first start)" });
-  }
-  return { secrets, problems: [], ...(cfg.plex.advertise ? { plex: { customConnections: cfg.plex.advertise } } : {}) };
+  const claim = cfg.plex.claim;
+  return {
+    patches: claim ? [{ container: plex.name, secretEnv: { PLEX_CLAIM: SecretEnvRef.secret("plex-claim") } }] : [],
+    secrets: claim ? [{ name: "plex-claim", source: "config", path: "homelab:plex.claim", value: claim, purpose: "Plex claim token (first start)" }] : [],
+    problems: [],
+    ...(cfg.plex.advertise ? { plex: { customConnections: cfg.plex.advertise } } : {}),
+  };
 }

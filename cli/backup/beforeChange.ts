@@ -1,7 +1,7 @@
 // The snapshot `homelab up` takes before it applies a preview that replaces or deletes containers
 // holding state: exactly the services those containers belong to, tagged with the stack and the change.
 import * as path from "node:path";
-import type { BackupPlan, BackupTarget } from "../../topology/backup";
+import type { BackupPlan, BackupTarget } from "../../topology/types";
 import { backupNow, type BackupContext, type TakenSnapshot } from "./commands";
 
 /** What the preview says about one resource (cli/operate/progress.ts ResourceChange). */

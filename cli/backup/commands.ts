@@ -2,7 +2,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Io } from "../io";
-import { backupArgs, forgetArgs, type BackupPlan, type BackupTarget } from "../../topology/backup";
+import { backupArgs, forgetArgs } from "../../topology/backup";
+import type { BackupPlan, BackupTarget } from "../../topology/types";
 import { dumpDatabase, existingContainers, notRunning, restoreDatabase, startContainers, stopContainers, waitForDatabase } from "./docker";
 import { backupProgress, describeSummary } from "./progress";
 import { BackupError, checkRepository, restic, snapshots, type Repository, type Snapshot } from "./restic";

@@ -2,7 +2,7 @@
 // tests, a password manager), else the stack's secret config `homelab:backupCredentials`, decrypted by Pulumi.
 import * as path from "node:path";
 import { CREDENTIAL_ENV } from "../../config/backupSchema";
-import type { BackupPlan } from "../../topology/backup";
+import type { BackupPlan } from "../../topology/types";
 import { BackupError, type Repository } from "./restic";
 
 type ConfigMap = Record<string, { value: string; secret?: boolean }>;

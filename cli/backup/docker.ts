@@ -2,7 +2,7 @@
 // container (its own pg_dump and psql, over its local socket), and stopping/starting a service's containers.
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import type { BackupDatabase } from "../../topology/backup";
+import type { BackupDatabase } from "../../topology/types";
 import { BackupError } from "./restic";
 
 function docker(args: string[], io: { stdin?: string; stdout?: string } = {}): Promise<string> {

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { catalogEntry, type CatalogEntry } from "../../config/catalog";
+import { catalogEntry, SOCKET_PROXY, type CatalogEntry } from "../../config/catalog";
 import { NAME_PATTERN, serviceConfig } from "../../config/schema";
 import type { ComposeService, Located, VolumeSpec } from "./compose";
 import { catalogByImage, parseImage, unpinned } from "./images";
@@ -13,7 +13,7 @@ import { pruneInvalid } from "./prune";
 import { chooseVpnMode, type VpnRouting } from "./vpnMode";
 
 /** Images doing the job of a service the stack provides, under another name. */
-const EQUIVALENTS: Record<string, string> = { "tecnativa/docker-socket-proxy": "cetusguard", "linuxserver/socket-proxy": "cetusguard" };
+const EQUIVALENTS: Record<string, string> = { "tecnativa/docker-socket-proxy": SOCKET_PROXY, "linuxserver/socket-proxy": SOCKET_PROXY };
 /** Env the catalog decides for LinuxServer-style images (PUID/PGID/TZ become stack settings). */
 const STACK_ENV = new Set(["PUID", "PGID", "TZ", "UMASK", "UMASK_SET"]);
 /** Whether the schema has per-service LAN ports (`publish`), so the report can offer them. */

@@ -12,6 +12,7 @@ import {
   probeTargets,
   routedContainers,
 } from "../../topology/probeVerdict";
+import { sharedNamespaceMode } from "../../topology/policy";
 import type { Plan } from "../../topology/types";
 import { LEFTOVER_AGE_SECONDS, ProbeInterrupted, pool, probeRunner, removeLeftovers } from "./containers";
 import { egressScript, parseEgress, parseTcpAnswers, tcpProbeScript } from "./script";
@@ -118,7 +119,7 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
 
   const tcp = (groups: Map<string, ProbeTarget[]>, seconds: number) =>
     [...groups].map(([owner, list]) => async () => {
-      const out = await runner.run(`container:${running.get(owner)!.id}`, tcpProbeScript(list, seconds), budgetMs(seconds));
+      const out = await runner.run(sharedNamespaceMode(running.get(owner)!.id), tcpProbeScript(list, seconds), budgetMs(seconds));
       const answers = parseTcpAnswers(out, list.length);
       return list.map((t, i): MeasuredProbe => ({ ...t, reachable: answers[i] }));
     });
@@ -127,7 +128,8 @@ export async function probeHost(docker: Docker, stack: string, plan: Plan, optio
 
   const groups = bySource(targets);
   // The echo endpoint is asked only when a routed service runs: without one, nothing needs the host's address.
-  const egressJobs = routed.length === 0 ? [] : [egress(options.hostNetworkMode), ...routed.map((r) => egress(`container:${running.get(r.container)!.id}`))];
+  const egressJobs =
+    routed.length === 0 ? [] : [egress(options.hostNetworkMode), ...routed.map((r) => egress(sharedNamespaceMode(running.get(r.container)!.id)))];
   const total = groups.size + egressJobs.length;
   options.progress?.(0, total);
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {

@@ -11,12 +11,16 @@ export function httpHealthcheck(port: number, path = "/", client: "curl" | "wget
   return { test: ["CMD-SHELL", `${probe} || exit 1`], interval: "30s", timeout: "10s", retries: 3, startPeriod: "1m0s" };
 }
 
+/** Where a companion database and cache listen: PostgreSQL and Redis (or Valkey) defaults. */
+export const POSTGRES_PORT = 5432;
+export const REDIS_PORT = 6379;
+
 export function postgres(image: string, database: string, extra: Partial<ContainerSpec> = {}): ContainerSpec {
   return {
     suffix: "db",
     image,
     role: "database",
-    port: 5432,
+    port: POSTGRES_PORT,
     env: () => ({ POSTGRES_DB: database, POSTGRES_USER: database }),
     mounts: [configMount("/var/lib/postgresql/data", "postgres")],
     healthcheck: { test: ["CMD-SHELL", `pg_isready -U ${database} -d ${database}`], interval: "10s", timeout: "5s", retries: 5, startPeriod: "30s" },
@@ -29,7 +33,7 @@ export function redis(image: string): ContainerSpec {
     suffix: "redis",
     image,
     role: "cache",
-    port: 6379,
+    port: REDIS_PORT,
     healthcheck: { test: ["CMD-SHELL", "redis-cli ping || valkey-cli ping"], interval: "10s", timeout: "5s", retries: 5 },
   };
 }

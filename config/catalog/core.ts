@@ -1,5 +1,22 @@
+import { DOCKER_SOCKET } from "../../policy/networkPolicy";
 import { configMount, httpHealthcheck, linuxserverEvidence, redis } from "./builders";
 import type { CatalogEntry } from "./types";
+
+/** Well-known services the planner adds or wires by name, and the ports it reaches them on: named once, here. */
+export const AUTHELIA = "authelia";
+export const AUTHELIA_PORT = 9091;
+export const CROWDSEC = "crowdsec";
+/** CrowdSec's local API, which the proxy's bouncer asks (config.yaml api.server.listen_uri). */
+export const CROWDSEC_LAPI_PORT = 8080;
+/** The Docker API proxy: the one container with the Docker socket. */
+export const SOCKET_PROXY = "cetusguard";
+export const SOCKET_PROXY_PORT = 2375;
+/** Runs the Cloudflare tunnel; the planner adds it when homelab:cloudflare is enabled. */
+export const TUNNEL_CONNECTOR = "cloudflared";
+/** Traefik's API and dashboard entrypoint. */
+const TRAEFIK_API_PORT = 8080;
+/** The PostgreSQL image of Authelia's optional database; pg_dump 17 in it dumps every database of the stack. */
+export const POSTGRES_IMAGE = "postgres:17.6-alpine";
 
 /**
  * The stack's own infrastructure. The planner adds these by itself when they are needed
@@ -17,7 +34,7 @@ export const core: CatalogEntry[] = [
       suffix: "",
       image: "traefik:v3.5.3",
       role: "proxy",
-      port: 8080,
+      port: TRAEFIK_API_PORT,
       hostPorts: [
         { internal: 80, external: 80 },
         { internal: 443, external: 443 },
@@ -64,7 +81,7 @@ export const core: CatalogEntry[] = [
     },
   },
   {
-    name: "authelia",
+    name: AUTHELIA,
     description: "Single sign-on with two-factor authentication",
     vpnCapable: false,
     auth: "bypass", // the login portal itself must be reachable to log in
@@ -73,9 +90,9 @@ export const core: CatalogEntry[] = [
       suffix: "",
       image: "authelia/authelia:4.39.13",
       role: "auth",
-      port: 9091,
+      port: AUTHELIA_PORT,
       mounts: [configMount()],
-      healthcheck: httpHealthcheck(9091, "/api/health", "wget"),
+      healthcheck: httpHealthcheck(AUTHELIA_PORT, "/api/health", "wget"),
     },
     companions: [redis("redis:7.4.6-alpine")],
     evidence: {
@@ -87,7 +104,7 @@ export const core: CatalogEntry[] = [
     },
   },
   {
-    name: "crowdsec",
+    name: CROWDSEC,
     description: "Intrusion prevention reading the proxy's logs",
     vpnCapable: false,
     auth: "deny",
@@ -95,7 +112,7 @@ export const core: CatalogEntry[] = [
       suffix: "",
       image: "crowdsecurity/crowdsec:v1.7.2",
       role: "ips",
-      port: 8080,
+      port: CROWDSEC_LAPI_PORT,
       mounts: [configMount("/etc/crowdsec"), { source: { kind: "volume", name: "crowdsec-data" }, target: "/var/lib/crowdsec/data" }],
       healthcheck: { test: ["CMD", "cscli", "lapi", "status"], interval: "30s", timeout: "10s", retries: 3 },
     },
@@ -108,7 +125,7 @@ export const core: CatalogEntry[] = [
     },
   },
   {
-    name: "cetusguard",
+    name: SOCKET_PROXY,
     description: "Docker API proxy: the only container with the Docker socket, read-only",
     vpnCapable: false,
     auth: "deny",
@@ -116,9 +133,9 @@ export const core: CatalogEntry[] = [
       suffix: "",
       image: "ghcr.io/hectorm/cetusguard:v1.1.3",
       role: "socket-proxy",
-      port: 2375,
-      env: () => ({ CETUSGUARD_BACKEND_ADDR: "unix:///var/run/docker.sock", CETUSGUARD_FRONTEND_ADDR: "tcp://:2375" }),
-      mounts: [{ source: { kind: "docker-socket" }, target: "/var/run/docker.sock", readOnly: true }],
+      port: SOCKET_PROXY_PORT,
+      env: () => ({ CETUSGUARD_BACKEND_ADDR: `unix://${DOCKER_SOCKET}`, CETUSGUARD_FRONTEND_ADDR: `tcp://:${SOCKET_PROXY_PORT}` }),
+      mounts: [{ source: { kind: "docker-socket" }, target: DOCKER_SOCKET, readOnly: true }],
     },
     // Every fact read at v1.1.3, the newest tag.
     evidence: {
@@ -130,7 +147,7 @@ export const core: CatalogEntry[] = [
     },
   },
   {
-    name: "cloudflared",
+    name: TUNNEL_CONNECTOR,
     description: "Cloudflare Tunnel connector: outbound-only, hands Internet traffic to the reverse proxy",
     vpnCapable: false,
     auth: "deny",

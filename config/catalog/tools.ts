@@ -1,6 +1,8 @@
 import { configMount, httpHealthcheck } from "./builders";
 import type { CatalogEntry } from "./types";
 
+/** The dashboard: the planner writes its services.yaml and hands it the widgets' API keys. */
+export const HOMEPAGE = "homepage";
 const HOMARR = "homarr-labs/homarr@v1.43.3";
 const DDNS = "qdm12/ddns-updater@v2.9.0";
 
@@ -47,7 +49,7 @@ export const tools: CatalogEntry[] = [
     },
   },
   {
-    name: "homepage",
+    name: HOMEPAGE,
     description: "Dashboard",
     vpnCapable: false,
     dockerApi: "read",

@@ -2,6 +2,8 @@ import { configMount } from "./builders";
 import type { CatalogEntry } from "./types";
 
 export const GLUETUN = "gluetun";
+/** Ports Gluetun itself listens on inside the namespace it shares with the routed services. */
+export const GLUETUN_PORTS = { control: 8000, health: 9999, httpProxy: 8888, shadowsocks: 8388 } as const;
 
 /**
  * The VPN gateway. The planner adds it by itself as soon as one service is routed through the VPN,
@@ -26,7 +28,7 @@ export const vpn: CatalogEntry[] = [
         // Public names over DNS-over-TLS, which leaves through the tunnel like everything else.
         DNS_UPSTREAM_RESOLVER_TYPE: "dot",
         // The control server stays inside the namespace (routed apps may use it); it is never published.
-        HTTP_CONTROL_SERVER_ADDRESS: "127.0.0.1:8000",
+        HTTP_CONTROL_SERVER_ADDRESS: `127.0.0.1:${GLUETUN_PORTS.control}`,
       }),
     },
     evidence: {

@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { fillSecretRefs, secretRef, secretRefsIn, showSecretRefs } from "../../config/secret";
 import { SecretValue } from "../../config/secret";
-import { buildPlan, undeclaredSecretRefs } from "../../topology/plan";
+import { buildPlan } from "../../topology/plan";
+import { undeclaredSecretRefs } from "../../topology/checks";
 import { AUTHELIA_CONFIG_FILE } from "../../topology/authelia";
 import { byType, CONTAINER, filesOf, LIVE_FILE, recordProgram, unwrapSecrets } from "../support/program";
 import { stackConfig } from "../support/configs";

@@ -12,6 +12,7 @@ import { randomInt } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { SecretEnvRef } from "../../config/secret";
 import { docker, IMAGE, missing, planWorld, postgresBin, REQUIRE } from "../support/backupWorld";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -68,8 +69,8 @@ describe("the backup dump companion on the real engine (Debian's PostgreSQL over
     const byName = (name: string) => plan.containers.find((c) => c.name === name)!;
     const [db, dump] = [byName(`${prefix}immich-db`), byName(`${prefix}backup-dump`)];
     // One secret, both sides: what the database is initialised with is what the dump logs in with.
-    assert.equal(db.secretEnv?.POSTGRES_PASSWORD, "immich-db-password");
-    assert.equal(dump.secretEnv?.PGPASSWORD_IMMICH, "immich-db-password");
+    assert.deepEqual(db.secretEnv?.POSTGRES_PASSWORD, SecretEnvRef.secret("immich-db-password"));
+    assert.deepEqual(dump.secretEnv?.PGPASSWORD_IMMICH, SecretEnvRef.secret("immich-db-password"));
     assert.equal(dump.env.TZ, "Etc/UTC");
     const secret = plan.secrets!.find((s) => s.name === "immich-db-password")!;
     assert.ok(secret.source === "generated");

@@ -10,7 +10,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
-import { AUTHELIA } from "../../topology/authelia";
+import { AUTHELIA } from "../../config/catalog";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
 import { engineRuns } from "../support/engine/engineSuite";

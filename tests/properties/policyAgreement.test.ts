@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
+import { SecretEnvRef } from "../../config/secret";
 import { LABELS, NETWORK_KINDS, ROLES } from "../../policy/networkPolicy";
 import type { Plan, PlannedContainer } from "../../topology/types";
 import { planOf, stackConfig } from "../support/configs";
@@ -111,7 +112,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.tuple(containerIndex, pick(ENV_SETTINGS), fc.boolean()).map(([i, [key, value], secret]): Mutation => (plan) => {
     const c = at(plan, i);
     // secret env reaches the pack as a value of the plan's secret; the plan itself holds only its name
-    if (secret) c.secretEnv = { ...c.secretEnv, [key]: "some-secret" };
+    if (secret) c.secretEnv = { ...c.secretEnv, [key]: SecretEnvRef.secret("some-secret") };
     else c.env[key] = value;
   }),
   fc.tuple(containerIndex, fc.nat()).map(([i, k]): Mutation => (plan) => {

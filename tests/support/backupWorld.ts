@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { BackupContext } from "../../cli/backup/commands";
 import { SecretValue } from "../../config/secret";
-import type { BackupPlan, BackupTarget } from "../../topology/backup";
+import type { BackupPlan, BackupTarget } from "../../topology/types";
 import { buildPlan } from "../../topology/plan";
 
 export const IMAGE = process.env.HOMELAB_TEST_IMAGE ?? "homelab-test/busybox:local";

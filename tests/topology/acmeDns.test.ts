@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { SecretValue, showSecretRefs } from "../../config/secret";
+import { SecretEnvRef, SecretValue, showSecretRefs } from "../../config/secret";
 import { minimalConfig, planOf } from "../support/configs";
 
 const token = new SecretValue("t");
@@ -27,7 +27,7 @@ describe("ACME over DuckDNS", () => {
   it("Traefik: lego's duckdns provider with DUCKDNS_TOKEN as secret env", () => {
     const plan = planOf(duck("traefik"));
     const traefik = plan.containers.find((c) => c.name === "traefik")!;
-    assert.deepEqual(traefik.secretEnv, { DUCKDNS_TOKEN: "acme-duckdns-token" });
+    assert.deepEqual(traefik.secretEnv, { DUCKDNS_TOKEN: SecretEnvRef.secret("acme-duckdns-token") });
     const staticConfig = traefik.files!.find((f) => f.path === "/etc/traefik/traefik.yml")!.content;
     assert.match(staticConfig, /provider: duckdns/);
   });

@@ -1,4 +1,5 @@
 // homelab:backup from config to plan to registered resources: the schema's errors, what each service's
+import { SecretEnvRef } from "../../config/secret";
 // snapshot holds, the backup containers and their place in the network policy (planner and policy pack).
 import * as assert from "node:assert/strict";
 import { SecretValue } from "../../config/secret";
@@ -83,8 +84,8 @@ describe("homelab:backup (plan)", () => {
       { source: "backup-restic-cache", target: RESTIC_CACHE, readOnly: false, type: "volume" },
     );
     assert.equal(restic.env.RESTIC_CACHE_DIR, RESTIC_CACHE);
-    assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: "backup-password" });
-    assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: "immich-db-password" });
+    assert.deepEqual(restic.secretEnv, { RESTIC_PASSWORD: SecretEnvRef.secret("backup-password") });
+    assert.deepEqual(dump.secretEnv, { PGPASSWORD_IMMICH: SecretEnvRef.secret("immich-db-password") });
     assert.match(restic.command![0], /restic 'backup' '--host' 'backup' '--tag' 'homelab' '--tag' 'service:immich'/);
     assert.match(restic.command![0], /'forget' .*'--keep-daily' '7' '--keep-weekly' '4' '--keep-monthly' '6' '--prune'/);
     assert.match(dump.command![0], /pg_dump -h 'immich-db' -U 'immich' -d 'immich' --clean --if-exists/);

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { SecretEnvRef } from "../../config/secret";
 import { secretRef } from "../../config/secret";
 import { parse } from "yaml";
 import { image } from "../../config/schema";
@@ -215,7 +216,7 @@ describe("host stack plan", () => {
       const traefik = mainOf(tls, "traefik");
       const config = parse(file(traefik, "/etc/traefik/traefik.yml"));
       assert.equal(config.certificatesResolvers.acme.acme.dnsChallenge.provider, "cloudflare");
-      assert.equal(traefik.secretEnv.CF_DNS_API_TOKEN, "acme-cloudflare-api-token");
+      assert.deepEqual(traefik.secretEnv.CF_DNS_API_TOKEN, SecretEnvRef.secret("acme-cloudflare-api-token"));
       assert.equal(mainOf(tls, "sonarr").labels["traefik.http.routers.sonarr.entrypoints"], "websecure");
       assert.deepEqual(config.entryPoints.websecure.http.tls, { certResolver: "acme", domains: [{ main: "home.example.com", sans: ["*.home.example.com"] }] });
       assert.ok(!traefik.files!.some((f) => f.path.startsWith("/etc/traefik/certs/")), "no internal certificate with ACME");
@@ -223,8 +224,8 @@ describe("host stack plan", () => {
     });
 
     it("generates each private database's password and hands it to database and service", () => {
-      assert.equal(container(plan, "immich-db").secretEnv.POSTGRES_PASSWORD, "immich-db-password");
-      assert.equal(mainOf(plan, "immich").secretEnv.DB_PASSWORD, "immich-db-password");
+      assert.deepEqual(container(plan, "immich-db").secretEnv.POSTGRES_PASSWORD, SecretEnvRef.secret("immich-db-password"));
+      assert.deepEqual(mainOf(plan, "immich").secretEnv.DB_PASSWORD, SecretEnvRef.secret("immich-db-password"));
       assert.ok(plan.secrets!.some((s) => s.name === "immich-db-password" && s.source === "generated"));
     });
 
@@ -305,9 +306,9 @@ describe("host stack plan", () => {
     it("runs the CrowdSec mod with a generated bouncer key and shares its access log", () => {
       assert.equal(swag.env.DOCKER_MODS, "linuxserver/mods:swag-crowdsec");
       assert.equal(swag.env.CROWDSEC_LAPI_URL, "http://lab-crowdsec:8080");
-      assert.equal(swag.secretEnv.CROWDSEC_API_KEY, "crowdsec-bouncer-key");
+      assert.deepEqual(swag.secretEnv.CROWDSEC_API_KEY, SecretEnvRef.secret("crowdsec-bouncer-key"));
       const cs = mainOf(plan, "crowdsec");
-      assert.equal(cs.secretEnv.BOUNCER_KEY_swag, "crowdsec-bouncer-key");
+      assert.deepEqual(cs.secretEnv.BOUNCER_KEY_swag, SecretEnvRef.secret("crowdsec-bouncer-key"));
       assert.deepEqual(parse(file(cs, "/etc/crowdsec/acquis.yaml")), { filenames: ["/var/log/proxy/access.log"], labels: { type: "nginx" } });
       const shared = swag.mounts.find((m) => m.type === "volume" && m.source === "lab-swag-access-logs");
       assert.ok(shared && !shared.readOnly);
@@ -342,7 +343,7 @@ describe("host stack plan", () => {
       const db = container(plan, "lab-authelia-db");
       assert.equal(db.role, "database");
       assert.deepEqual(db.networks, ["lab-vnet-authelia"]);
-      assert.equal(db.secretEnv.POSTGRES_PASSWORD, "authelia-db-password");
+      assert.deepEqual(db.secretEnv.POSTGRES_PASSWORD, SecretEnvRef.secret("authelia-db-password"));
       const doc = autheliaConfig(plan);
       assert.equal(doc.storage.postgres.address, "tcp://lab-authelia-db:5432");
       assert.equal(mainOf(plan, "authelia").env.AUTHELIA_STORAGE_POSTGRES_PASSWORD_FILE, "/secrets/authelia-db-password");

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { SecretEnvRef } from "../../config/secret";
 import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
@@ -129,8 +130,8 @@ describe("vpn: Gluetun container", () => {
       VPN_PORT_FORWARDING: "off",
     });
     assert.deepEqual(gluetun.secretEnv, {
-      WIREGUARD_PRIVATE_KEY: "homelab:vpnCredentials.wireguardPrivateKey",
-      WIREGUARD_ADDRESSES: "homelab:vpnCredentials.wireguardAddresses",
+      WIREGUARD_PRIVATE_KEY: SecretEnvRef.config("homelab:vpnCredentials.wireguardPrivateKey"),
+      WIREGUARD_ADDRESSES: SecretEnvRef.config("homelab:vpnCredentials.wireguardAddresses"),
     });
   });
 
@@ -142,7 +143,10 @@ describe("vpn: Gluetun container", () => {
     );
     assert.equal(gluetun.env.VPN_TYPE, "openvpn");
     assert.equal(gluetun.env.VPN_SERVICE_PROVIDER, "private internet access");
-    assert.deepEqual(gluetun.secretEnv, { OPENVPN_USER: "homelab:vpnCredentials.openvpnUser", OPENVPN_PASSWORD: "homelab:vpnCredentials.openvpnPassword" });
+    assert.deepEqual(gluetun.secretEnv, {
+      OPENVPN_USER: SecretEnvRef.config("homelab:vpnCredentials.openvpnUser"),
+      OPENVPN_PASSWORD: SecretEnvRef.config("homelab:vpnCredentials.openvpnPassword"),
+    });
   });
 
   it("turns the HTTP proxy and Shadowsocks on only when asked, with credentials, and reserves their ports", () => {

@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { SecretEnvRef } from "../../../config/secret";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CATALOG } from "../../../config/catalog";
@@ -104,7 +105,7 @@ describe("catalog", () => {
   it("homarr gets a generated 64-hex-digit SECRET_ENCRYPTION_KEY", () => {
     const plan = planOf(minimalConfig({ services: { homarr: {} } }));
     const c = plan.containers.find((x) => x.name === "homarr")!;
-    const secret = plan.secrets!.find((s) => s.name === c.secretEnv.SECRET_ENCRYPTION_KEY);
+    const secret = plan.secrets!.find((s) => s.name === c.secretEnv.SECRET_ENCRYPTION_KEY?.key);
     assert.deepEqual(
       secret && { source: secret.source, format: secret.source === "generated" && secret.format, length: secret.source === "generated" && secret.length },
       { source: "generated", format: "hex", length: 64 },
@@ -257,8 +258,8 @@ describe("wiring: generated API keys", () => {
   it("each Servarr app reads its generated key from <APP>__AUTH__APIKEY, and Homepage's widget gets the same secret", () => {
     const plan = planOf(minimalConfig({ services: { sonarr: {}, prowlarr: {}, homepage: {} } }));
     const byName = new Map(plan.containers.map((c) => [c.name, c]));
-    assert.equal(byName.get("sonarr")!.secretEnv.SONARR__AUTH__APIKEY, "sonarr-api-key");
-    assert.equal(byName.get("prowlarr")!.secretEnv.PROWLARR__AUTH__APIKEY, "prowlarr-api-key");
+    assert.deepEqual(byName.get("sonarr")!.secretEnv.SONARR__AUTH__APIKEY, SecretEnvRef.secret("sonarr-api-key"));
+    assert.deepEqual(byName.get("prowlarr")!.secretEnv.PROWLARR__AUTH__APIKEY, SecretEnvRef.secret("prowlarr-api-key"));
     assert.deepEqual(
       plan.secrets!.filter((s) => s.name.endsWith("-api-key")).map((s) => [s.name, s.source]),
       [
@@ -267,7 +268,7 @@ describe("wiring: generated API keys", () => {
       ],
     );
     const homepage = byName.get("homepage")!;
-    assert.equal(homepage.secretEnv.HOMEPAGE_VAR_SONARR_API_KEY, "sonarr-api-key");
+    assert.deepEqual(homepage.secretEnv.HOMEPAGE_VAR_SONARR_API_KEY, SecretEnvRef.secret("sonarr-api-key"));
     const services = homepage.files!.find((f) => f.path === "/app/config/services.yaml")!.content;
     assert.match(services, /widget:\n\s+type: sonarr\n\s+url: http:\/\/sonarr:8989\n\s+key: '?\{\{HOMEPAGE_VAR_SONARR_API_KEY\}\}'?/);
     assert.doesNotMatch(services, /mock-|sonarr-api-key/);
@@ -278,7 +279,7 @@ describe("wiring: generated API keys", () => {
     const unpackerr = plan.containers.find((c) => c.name === "unpackerr")!;
     assert.equal(unpackerr.env.UN_SONARR_0_URL, "http://127.0.0.1:8989");
     assert.equal(unpackerr.env.UN_RADARR_0_PATHS_0, "/data");
-    assert.equal(unpackerr.secretEnv.UN_RADARR_0_API_KEY, "radarr-api-key");
+    assert.deepEqual(unpackerr.secretEnv.UN_RADARR_0_API_KEY, SecretEnvRef.secret("radarr-api-key"));
   });
 
   it("unpackerr reaches them over a link network, and warns when it cannot", () => {
@@ -299,7 +300,7 @@ describe("wiring: generated API keys", () => {
 describe("homelab:plex.claim", () => {
   it("hands the secret claim token to Plex as PLEX_CLAIM", () => {
     const plan = planOf(minimalConfig({ services: { plex: {} }, plex: { claim: new SecretValue("claim-abc") } }));
-    assert.equal(plan.containers.find((c) => c.name === "plex")!.secretEnv.PLEX_CLAIM, "plex-claim");
+    assert.deepEqual(plan.containers.find((c) => c.name === "plex")!.secretEnv.PLEX_CLAIM, SecretEnvRef.secret("plex-claim"));
     const secret = plan.secrets!.find((s) => s.name === "plex-claim");
     assert.ok(secret && secret.source === "config" && secret.path === "homelab:plex.claim");
     assert.doesNotMatch(JSON.stringify(plan.containers), /claim-abc/);

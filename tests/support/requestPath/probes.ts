@@ -4,7 +4,7 @@
  * the client) handing requests to the cloudflared peer, and an outsider on vnet-ingress spoofing forwarding headers.
  */
 import type { Plan, Route } from "../../../topology/types";
-import { AUTHELIA } from "../../../topology/authelia";
+import { AUTHELIA } from "../../../config/catalog";
 
 export type Vantage = "lan" | "tunnel" | "outsider";
 export type Flow = "protected-anonymous" | "protected-session" | "bypass" | "deny" | "api-bypass" | "portal" | "http-redirect" | "unknown-host";
