@@ -11,6 +11,15 @@ import { PROJECT_DIR } from "./program";
 /** The shipped stacks. */
 export const STACKS = ["home", "lab"] as const;
 
+/** Cloudflare remote access on, for tests that need a tunnel: made-up account and zone ids. */
+export const CLOUDFLARE = {
+  enabled: true,
+  accountId: "0123456789abcdef0123456789abcdef",
+  zoneId: "fedcba9876543210fedcba9876543210",
+  zone: "example.com",
+  allow: { emails: ["owner@example.com"] },
+};
+
 /** The raw config of a shipped stack, as the CLI and the program see it, with whole top-level keys replaced (undefined removes one). */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const raw: Record<string, unknown> = { ...readStackConfig(PROJECT_DIR, stack), ...overrides };

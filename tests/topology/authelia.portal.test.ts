@@ -1,14 +1,6 @@
 import * as assert from "node:assert/strict";
-import { planOf } from "../support/configs";
+import { CLOUDFLARE, planOf } from "../support/configs";
 import type { Plan } from "../../topology/types";
-
-const CLOUDFLARE = {
-  enabled: true,
-  accountId: "0123456789abcdef0123456789abcdef",
-  zoneId: "fedcba9876543210fedcba9876543210",
-  zone: "example.com",
-  allow: { emails: ["owner@example.com"] },
-};
 
 function plan(services: Record<string, unknown>, extra: Record<string, unknown> = {}): Plan {
   return planOf({ domain: "home.example.com", services, cloudflare: CLOUDFLARE, ...extra });

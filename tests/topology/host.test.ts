@@ -9,7 +9,7 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
-import { stackConfig, stackPlan, STACKS } from "../support/configs";
+import { CLOUDFLARE, stackConfig, stackPlan, STACKS } from "../support/configs";
 import { container, file } from "../support/plans";
 
 const secret = (v: string) => new SecretValue(v);
@@ -280,14 +280,7 @@ describe("host stack plan", () => {
     });
 
     it("takes the client address from CF-Connecting-IP only when cloudflared (its fixed address) sends it", () => {
-      const cloudflare = {
-        enabled: true,
-        accountId: "0123456789abcdef0123456789abcdef",
-        zoneId: "fedcba9876543210fedcba9876543210",
-        zone: "example.com",
-        allow: { emails: ["o@example.com"] },
-      };
-      const tunnelled = stackPlan("lab", { cloudflare, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
+      const tunnelled = stackPlan("lab", { cloudflare: CLOUDFLARE, services: { ...(stackConfig("lab").services as object), jellyfin: { expose: "tunnel" } } });
       const conf = file(mainOf(tunnelled, "swag"), "/config/nginx/proxy-confs/jellyfin.subdomain.conf");
       assert.equal(mainOf(tunnelled, "cloudflared").addresses!["lab-vnet-ingress"], "10.90.0.254");
       assert.deepEqual(

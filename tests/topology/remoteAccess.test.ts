@@ -2,15 +2,7 @@ import * as assert from "node:assert/strict";
 import { buildPlan } from "../../topology/plan";
 import { CATCH_ALL, hostnameProblems, ingressProblems, TUNNEL_CA_FILE } from "../../topology/remoteAccess";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
-import { planOf, planProblems } from "../support/configs";
-
-const CLOUDFLARE = {
-  enabled: true,
-  accountId: "0123456789abcdef0123456789abcdef",
-  zoneId: "fedcba9876543210fedcba9876543210",
-  zone: "example.com",
-  allow: { emails: ["owner@example.com"] },
-};
+import { CLOUDFLARE, planOf, planProblems } from "../support/configs";
 
 /** A small stack with Cloudflare on; `services` and `cloudflare` replace the defaults when given (`null`: no homelab:cloudflare). */
 function config(

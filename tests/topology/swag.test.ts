@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { SecretValue } from "../../config/secret";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { stackPlan } from "../support/configs";
+import { CLOUDFLARE, stackPlan } from "../support/configs";
 import { container } from "../support/plans";
 
 /**
@@ -65,28 +65,20 @@ describe("generated SWAG confs pass nginx -t", function () {
     if (process.env.HOMELAB_REQUIRE_NGINX === "1") assert.fail("nginx is not installed but HOMELAB_REQUIRE_NGINX=1 (apt-get install -y nginx)");
     this.skip();
   });
-
-  const TUNNEL = {
-    enabled: true,
-    accountId: "0123456789abcdef0123456789abcdef",
-    zoneId: "fedcba9876543210fedcba9876543210",
-    zone: "example.com",
-    allow: { emails: ["o@example.com"] },
-  };
   const variants: [string, Record<string, unknown>][] = [
     ["lab (internal CA)", {}],
     ["lab with ACME", { acme: { email: "ops@example.com", cloudflareApiToken: new SecretValue("t") } }],
     [
       "lab with the tunnel (real client IP from cloudflared only)",
       {
-        cloudflare: TUNNEL,
+        cloudflare: CLOUDFLARE,
         services: { jellyfin: { expose: "tunnel" }, sonarr: {}, qbittorrent: {}, dozzle: {}, whoami: { image: "traefik/whoami:v1.11.0", port: 80 } },
       },
     ],
     [
       "lab with every middleware: LAN-only with extra ranges, rate limits, compression off for one, behind the tunnel",
       {
-        cloudflare: TUNNEL,
+        cloudflare: CLOUDFLARE,
         middlewares: { lanOnly: true, rateLimit: true, lanSources: ["10.8.0.0/24", "100.64.0.0/10"] },
         services: {
           jellyfin: { expose: "tunnel" },
