@@ -34,7 +34,12 @@ export class Images extends pulumi.ComponentResource {
       image = new docker.RemoteImage(
         this.child.name(slug(key)),
         { name: ref, keepLocally: true },
-        { parent: this, aliases: [{ name: `image-${slug(key)}`, parent: pulumi.rootStackResource }], ...(this.hosts?.on(host) ?? {}) },
+        {
+          parent: this,
+          // Only single-host images ever sat at the root; a per-host copy is new in this shape and needs no alias.
+          aliases: host === undefined ? [{ name: `image-${slug(ref)}`, parent: pulumi.rootStackResource }] : [],
+          ...(this.hosts?.on(host) ?? {}),
+        },
       );
       this.images.set(key, image);
     }

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { readStackConfig } from "../../config/load";
 import { byType, CONTAINER, NETWORK, PROJECT_DIR, recordProgram, type ProgramRun, type RegisteredResource } from "../support/program";
+import { HOME_MEDIA } from "../support/configs";
 
 /** Secret inputs arrive wrapped under mocks: `{ <sig>: <secret sig>, value }`. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -64,22 +65,7 @@ describe("vpn: the Pulumi program under mocks", function () {
   });
 
   it("full: every VPN-capable container is routed; the key from config reaches Gluetun as a secret", () => {
-    assert.deepEqual(routed(fullRun), [
-      "bazarr",
-      "jellyfin",
-      "jellyseerr",
-      "lidarr",
-      "mylar",
-      "plex",
-      "prowlarr",
-      "qbittorrent",
-      "radarr",
-      "readarr",
-      "sabnzbd",
-      "sonarr",
-      "tdarr",
-      "unpackerr",
-    ]);
+    assert.deepEqual(routed(fullRun), HOME_MEDIA);
     for (const name of routed(fullRun)) assert.equal(containerNamed(fullRun, name).inputs.networkMode, "container:gluetun-id");
     assert.ok(unwrap(containerNamed(fullRun, "gluetun").inputs.envs).includes("WIREGUARD_PRIVATE_KEY=wg-test-key"));
     assert.deepEqual(

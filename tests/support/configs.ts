@@ -11,6 +11,24 @@ import { PROJECT_DIR } from "./program";
 /** The shipped stacks. */
 export const STACKS = ["home", "lab"] as const;
 
+/** Every VPN-capable service the home stack runs (whisparr is disabled there). */
+export const HOME_MEDIA = [
+  "bazarr",
+  "jellyfin",
+  "jellyseerr",
+  "lidarr",
+  "mylar",
+  "plex",
+  "prowlarr",
+  "qbittorrent",
+  "radarr",
+  "readarr",
+  "sabnzbd",
+  "sonarr",
+  "tdarr",
+  "unpackerr",
+];
+
 /** Cloudflare remote access on, for tests that need a tunnel: made-up account and zone ids. */
 export const CLOUDFLARE = {
   enabled: true,

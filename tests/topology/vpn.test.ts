@@ -3,30 +3,12 @@ import { SecretEnvRef } from "../../config/secret";
 import { SecretValue } from "../../config/secret";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
-import { planOf, planProblems, stackFileEdited, stackWith } from "../support/configs";
+import { HOME_MEDIA, planOf, planProblems, stackFileEdited, stackWith } from "../support/configs";
 import { container, planDiff, routedServices, routeOf } from "../support/plans";
 
 const VPN = { provider: "mullvad", type: "wireguard", countries: ["Sweden"] };
 const home = (mode: string, services: Record<string, Record<string, unknown>> = {}) => stackWith("home", { vpn: { ...VPN, mode } }, services);
 const subnetOf = (plan: Plan, network: string) => plan.networks.find((n) => n.name === network)!.subnet;
-
-/** Every VPN-capable service the home stack runs (whisparr is disabled there). */
-const HOME_MEDIA = [
-  "bazarr",
-  "jellyfin",
-  "jellyseerr",
-  "lidarr",
-  "mylar",
-  "plex",
-  "prowlarr",
-  "qbittorrent",
-  "radarr",
-  "readarr",
-  "sabnzbd",
-  "sonarr",
-  "tdarr",
-  "unpackerr",
-];
 
 describe("vpn: modes", () => {
   it("minimal routes only the downloader through Gluetun's namespace", () => {
