@@ -40,7 +40,9 @@ describe("hostile input corpus", () => {
         assert.equal(child.status, 0, child.stderr);
         const { cpuMs, ok } = JSON.parse(child.stdout.trim().split("\n").pop()!) as { cpuMs: number; ok: boolean };
         assert.equal(ok, false, "the planner accepted it in the child");
-        assert.ok(cpuMs < 1000, `took ${cpuMs} ms of CPU`);
+        // Issue 13 bounds a plan of 1,000 services at 1 s; the corpus's largest case has five times as many and
+        // gets twice that (it measured 0.7-1.0 s here, too close to 1 s on a shared 2-core machine to be stable).
+        assert.ok(cpuMs < 2000, `took ${cpuMs} ms of CPU`);
       }
     });
   }
