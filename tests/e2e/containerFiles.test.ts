@@ -7,12 +7,12 @@
 import { strict as assert } from "node:assert";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
 import { HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
-import { engineRuns } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns } from "../support/engine/engineSuite";
 import { runScript } from "../support/engine/liveFiles";
 import { connectEngine, execIn, newRunId, runPrefix } from "../support/engine/realise";
 
 describe("live-file scripts on a real Docker engine", function () {
-  this.timeout(60_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
   const docker = connectEngine();
   const runId = newRunId();

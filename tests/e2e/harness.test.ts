@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { DOCKER_TYPES, MappingError, RegisteredResource } from "../support/engine/engineMapping";
-import { engineRuns, randomSubnets, realiseWithFreshSubnets } from "../support/engine/engineSuite";
+import { DOCKER_TYPES, LABELS, MappingError, RegisteredResource } from "../support/engine/engineMapping";
+import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets, realiseWithFreshSubnets } from "../support/engine/engineSuite";
 import {
   ContainerFacts,
   ReachabilityMatrix,
@@ -12,7 +13,7 @@ import {
   matrixSummary,
   measureMatrix,
 } from "../support/engine/probe";
-import { Realised, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "../support/engine/realise";
+import { Realised, connectEngine, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "../support/engine/realise";
 
 /** What Pulumi mocks would record for a small stack: ids are mock ids, as the program sees them. */
 function fixture(): RegisteredResource[] {
@@ -79,7 +80,7 @@ function fixture(): RegisteredResource[] {
 const reachable = (m: ReachabilityMatrix, from: string, to: string) => m.cells.filter((c) => c.from === from && c.to === to);
 
 describe("engine harness on a real Docker engine", function () {
-  this.timeout(60_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runId = newRunId();
   engineRuns().push(runId);
   let realised: Realised;
@@ -87,7 +88,6 @@ describe("engine harness on a real Docker engine", function () {
   let measured: ReachabilityMatrix;
 
   before(async function () {
-    await sweepStaleRuns();
     const started = Date.now();
     realised = await realiseWithFreshSubnets(fixture, { runId });
     facts = await inspectFacts(runId);
@@ -187,7 +187,7 @@ describe("engine harness on a real Docker engine", function () {
 });
 
 describe("engine harness: runs side by side and refused inputs", function () {
-  this.timeout(60_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
   runs.push(newRunId(), newRunId());
 
@@ -216,6 +216,45 @@ describe("engine harness: runs side by side and refused inputs", function () {
     assert.ok(cross.length > 0 && cross.every((c) => !c.reachable), "no run reaches the other");
     await Promise.all(runs.map((runId) => teardown({ runId })));
     for (const runId of runs) assert.deepEqual(await leftovers(runId), { containers: [], networks: [], volumes: [], workDir: false });
+  });
+
+  it("a teardown while the run is still being realised (its test timed out) waits for it and leaves nothing", async () => {
+    const runId = newRunId();
+    runs.push(runId);
+    const realising = realiseWithFreshSubnets(fixture, { runId }).then(
+      () => "realised",
+      (e: Error) => e.message,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await teardown({ runId });
+    assert.match(await realising, /being torn down|realised/);
+    assert.deepEqual(await leftovers(runId), { containers: [], networks: [], volumes: [], workDir: false });
+  });
+
+  it("sweeps the objects of a run whose test process is gone, and keeps those of a live process", async () => {
+    const docker = connectEngine();
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid!;
+    const alive = spawn("sleep", ["60"]);
+    const [deadRun, liveRun] = [newRunId(), newRunId()];
+    runs.push(deadRun, liveRun);
+    try {
+      for (const [runId, owner] of [
+        [deadRun, gone],
+        [liveRun, alive.pid!],
+      ] as const) {
+        await docker.createNetwork({
+          Name: `hlt-${runId}-orphan-check`,
+          Labels: { [LABELS.run]: runId, [LABELS.started]: String(Date.now()), [LABELS.owner]: String(owner) },
+        });
+      }
+      const swept = await sweepStaleRuns();
+      assert.ok(swept.includes(deadRun), `the dead process's run is swept (swept: ${swept.join(", ")})`);
+      assert.ok(!swept.includes(liveRun), "the live process's run is kept");
+      assert.deepEqual((await leftovers(deadRun)).networks, []);
+      assert.deepEqual((await leftovers(liveRun)).networks, [`hlt-${liveRun}-orphan-check`]);
+    } finally {
+      alive.kill();
+    }
   });
 
   it("refuses a resource it does not understand before creating anything", async () => {

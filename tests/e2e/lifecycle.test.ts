@@ -10,7 +10,7 @@ import Docker from "dockerode";
 import { readStackConfig } from "../../config/load";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { LABELS, RegisteredResource } from "../support/engine/engineMapping";
-import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import { applyLiveFiles, liveFileCommands } from "../support/engine/liveFiles";
 import { inspectFacts } from "../support/engine/probe";
 import { connectEngine, execIn, leftovers, newRunId, reconcile, runPrefix, teardown } from "../support/engine/realise";
@@ -92,7 +92,7 @@ const opsOf = (runs: Awaited<ReturnType<typeof applyLiveFiles>>) => {
 };
 
 describe("lab lifecycle on a real Docker engine", function () {
-  this.timeout(60_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   // torn down one run after another, even when a test failed half-way
   const runs = engineRuns({ sequentialTeardown: true });
   const docker = connectEngine();

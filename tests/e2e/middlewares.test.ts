@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { SECURE_HEADERS } from "../../topology/middlewares";
 import type { Plan } from "../../topology/types";
 import { stackConfig, stackPlan } from "../support/configs";
-import { engineRuns, randomSubnets } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
 import { VISITOR_IP } from "../support/requestPath/probes";
 import { PEER_PORT, World, buildE2eImage, buildWorld } from "../support/requestPath/world";
@@ -50,7 +50,7 @@ function stackWith(lanSubnet: string): Record<string, unknown> {
 const host = (plan: Plan, service: string) => plan.routes.find((r) => r.service === service)!.host;
 
 describe("the middleware chain end to end: real nginx (SWAG confs)", function () {
-  this.timeout(240_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
   before(buildE2eImage);
   let plan: Plan;

@@ -23,7 +23,7 @@ import type { Plan } from "../../topology/types";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
 import { LAB_WITH_VPN, labWithVpnPlan } from "../support/labWithVpn";
-import { engineRuns, randomSubnets, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import { connectEngine, execIn, newRunId, runPrefix } from "../support/engine/realise";
 
 /** A CGI answering the caller's address, as a what-is-my-ip service does (busybox httpd sets REMOTE_ADDR). */
@@ -34,7 +34,7 @@ const ECHO_SERVER =
 const probeLeftovers = async (docker: Docker) => docker.listContainers({ all: true, filters: { label: [PROBE_LABEL] } });
 
 describe("homelab audit --probe on a real Docker engine", function () {
-  this.timeout(240_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
   const docker = connectEngine();
   let runId: string;

@@ -13,7 +13,7 @@ import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../config/catalog";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { engineRuns } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
 import { stackConfig, stackPlan } from "../support/configs";
 import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
@@ -113,7 +113,7 @@ const describeResult = (r: Result | undefined) =>
     : "no result";
 
 describe("the request path end to end: real nginx (SWAG confs), Authelia double, cloudflared peer", function () {
-  this.timeout(240_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
   before(buildE2eImage);
 

@@ -9,7 +9,7 @@ import { planOf, stackConfig } from "../support/configs";
 import { recordProgram } from "../support/program";
 import type { Plan } from "../../topology/types";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import {
   ContainerFacts,
   ReachabilityMatrix,
@@ -107,7 +107,7 @@ function assertPolicyHolds(facts: ContainerFacts[], measured: ReachabilityMatrix
 }
 
 describe("shipped stacks realised on a real Docker engine", function () {
-  this.timeout(180_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const runs = engineRuns();
 
   it("lab: the measured matrix equals the plan's prediction, the policy holds, teardown is clean", async () => {

@@ -2,13 +2,13 @@ import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { dockerLocator } from "../../cli/wire/docker";
-import { requireEngine } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS, requireEngine } from "../support/engine/engineSuite";
 
 const IMAGE = process.env.HOMELAB_TEST_IMAGE ?? "homelab-test/busybox:local";
 
 /** The locator on the real engine: a test container with a key in its env, a preferences file and a web server on its address. */
 describe("homelab wire: the running containers on the real engine", function () {
-  this.timeout(60_000);
+  this.timeout(ENGINE_TIMEOUT_MS);
   const docker = new Docker();
   const name = `homelab-wire-test-${randomBytes(4).toString("hex")}`;
   const env = { DOCKER_HOST: "unix:///var/run/docker.sock" };

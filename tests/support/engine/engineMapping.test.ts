@@ -20,6 +20,7 @@ const ctx: MappingContext = {
   runId: "r1",
   prefix: "hlt-r1-",
   startedAt: "1700000000000",
+  owner: "4242",
   image: "homelab-test/busybox:local",
   networks: new Map([
     ["net-ingress-id", "hlt-r1-vnet-ingress"],

@@ -44,6 +44,8 @@ export const PORTS_LABEL = "homelab.ports";
 export const LABELS = {
   run: "homelab.test-run",
   started: "homelab.test-started",
+  /** The pid of the test process that realised the run: a run whose process is gone is an orphan. */
+  owner: "homelab.test-owner",
   name: "homelab.test-name",
   ref: "homelab.test-ref",
   group: "homelab.test-group",
@@ -66,6 +68,8 @@ export interface MappingContext {
   prefix: string;
   /** Value of the `homelab.test-started` label. */
   startedAt: string;
+  /** Value of the `homelab.test-owner` label: the realising process's pid. */
+  owner: string;
   /** Optional group label (e.g. the stack name) to tell realised sets apart. */
   group?: string;
   image: string;
@@ -275,6 +279,7 @@ function harnessLabels(ctx: MappingContext, r: RegisteredResource, logical: stri
   return {
     [LABELS.run]: ctx.runId,
     [LABELS.started]: ctx.startedAt,
+    [LABELS.owner]: ctx.owner,
     [LABELS.name]: logical,
     [LABELS.ref]: r.id,
     ...(ctx.group ? { [LABELS.group]: ctx.group } : {}),

@@ -6,7 +6,7 @@
  */
 import { randomInt } from "node:crypto";
 import { MappingError, RegisteredResource } from "./engineMapping";
-import { Realised, RealiseOptions, engineStatus, realise, teardown } from "./realise";
+import { Realised, RealiseOptions, engineStatus, realise, sweepStaleRuns, teardown } from "./realise";
 
 export const REQUIRE_DOCKER = process.env.HOMELAB_REQUIRE_DOCKER === "1";
 
@@ -62,6 +62,27 @@ export async function realiseWhenAddressesFree(resources: RegisteredResource[], 
   }
 }
 
+let orphanSweep: Promise<string[]> | undefined;
+
+/**
+ * Once per test process, before the first engine suite: removes what crashed or killed runs left on the
+ * engine (their fixed subnets would otherwise fail every later realise of the same stack).
+ */
+function sweepOrphansOnce(): Promise<string[]> {
+  orphanSweep ??= sweepStaleRuns().then((swept) => {
+    if (swept.length > 0) console.log(`      removed the leftovers of ${swept.length} orphaned engine run(s): ${swept.join(", ")}`);
+    return swept;
+  });
+  return orphanSweep;
+}
+
+/**
+ * The per-test (and per-hook) timeout of suites that realise on the engine. It is a guard against a hang,
+ * not a speed target: the CI machine has been three times slower than a workstation, and a test cut off
+ * half-way costs more than a slow one.
+ */
+export const ENGINE_TIMEOUT_MS = 300_000;
+
 /**
  * The gate and clean-up every engine suite needs: skips (or, in CI, fails) without an engine, and tears down
  * every run id pushed onto the returned list, also when a test failed half-way. Call it first in a describe
@@ -73,6 +94,7 @@ export function engineRuns(options: { sequentialTeardown?: boolean } = {}): stri
   before(async function () {
     await requireEngine(this);
     engineUp = true;
+    await sweepOrphansOnce();
   });
   after(async function () {
     if (!engineUp) return;

@@ -230,6 +230,7 @@ function mapResources(resources: RegisteredResource[], options: RealiseOptions) 
     runId,
     prefix,
     startedAt: String(Date.now()),
+    owner: String(process.pid),
     group: options.group,
     image: options.image ?? HARNESS_IMAGE,
     networks,
@@ -265,7 +266,12 @@ function mapResources(resources: RegisteredResource[], options: RealiseOptions) 
     problems.push((e as Error).message);
   }
   if (problems.length > 0) throw new MappingError(`cannot realise ${problems.length} input(s):\n  ${problems.join("\n  ")}`);
-  const harnessLabels = { [LABELS.run]: runId, [LABELS.started]: ctx.startedAt, ...(options.group ? { [LABELS.group]: options.group } : {}) };
+  const harnessLabels = {
+    [LABELS.run]: runId,
+    [LABELS.started]: ctx.startedAt,
+    [LABELS.owner]: ctx.owner,
+    ...(options.group ? { [LABELS.group]: options.group } : {}),
+  };
   return {
     runId,
     docker,
@@ -306,7 +312,38 @@ function objectBodies(mapped: ReturnType<typeof mapResources>) {
   return { containerSpecs, networkBodies, volumeBodies };
 }
 
-export async function realise(resources: RegisteredResource[], options: RealiseOptions): Promise<Realised> {
+/**
+ * Realisations and reconciliations under way, by run id. A test that times out leaves its realise running;
+ * the suite's teardown then waits for it (and stops it at the next step) instead of racing it, which once
+ * left a stack's networks behind, holding its fixed subnets, and failed every later suite on that stack.
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+const stopping = new Set<string>();
+
+function track<T>(runId: string, work: () => Promise<T>): Promise<T> {
+  if (inFlight.has(runId)) throw new Error(`run ${runId} is already being realised or reconciled`);
+  const promise = work();
+  inFlight.set(runId, promise);
+  promise.then(
+    () => inFlight.delete(runId),
+    () => inFlight.delete(runId),
+  );
+  return promise;
+}
+
+/** Throws once a teardown of the run has begun, so a realise that outlived its test stops creating. */
+function checkNotStopping(runId: string): void {
+  if (stopping.has(runId)) throw new Error(`run ${runId} is being torn down`);
+}
+
+/** How long a teardown waits for the run's realise to stop before removing what exists. */
+const IN_FLIGHT_WAIT_MS = 120_000;
+
+export function realise(resources: RegisteredResource[], options: RealiseOptions): Promise<Realised> {
+  return track(options.runId, () => realiseRun(resources, options));
+}
+
+async function realiseRun(resources: RegisteredResource[], options: RealiseOptions): Promise<Realised> {
   const mapped = mapResources(resources, options);
   const { runId, docker, prefix, workDir, ctx, levels, refsOf, containerIds } = mapped;
   const { containerSpecs, networkBodies, volumeBodies } = objectBodies(mapped);
@@ -334,6 +371,7 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     );
 
     // 3. Volumes, declared and implicit.
+    checkNotStopping(runId);
     realised.volumes = await settleAll(
       volumeBodies.map(async ({ ref, logicalName, body }) => {
         const vol = await docker.createVolume(body);
@@ -345,6 +383,7 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     for (const dir of containerSpecs.flatMap((s) => s.bindDirs)) mkdirSync(dir, { recursive: true });
     const logicalByRef = new Map(containerSpecs.map((s) => [s.ref, s.logicalName]));
     for (const level of levels) {
+      checkNotStopping(runId);
       const created = await settleAll(
         level.map(async (r) => {
           const spec = toEngineSpec(r, ctx) as ContainerSpec;
@@ -374,7 +413,7 @@ export async function realise(resources: RegisteredResource[], options: RealiseO
     await waitForListeners(docker, realised);
     return realised;
   } catch (e) {
-    await teardown({ runId }, docker).catch(() => undefined);
+    await removeRun(runId, docker).catch(() => undefined);
     throw e;
   }
 }
@@ -438,6 +477,24 @@ const REMOVAL_PAUSE_MS = 50;
 export async function teardown(run: { runId: string }, docker = connectEngine()): Promise<void> {
   const { runId } = run;
   if (!RUN_ID.test(runId)) throw new Error(`runId must match ${RUN_ID}`);
+  const busy = inFlight.get(runId);
+  if (busy) {
+    stopping.add(runId);
+    try {
+      await withTimeout(
+        busy.catch(() => undefined),
+        IN_FLIGHT_WAIT_MS,
+        `waiting for run ${runId} to stop`,
+      ).catch(() => undefined);
+    } finally {
+      stopping.delete(runId);
+    }
+  }
+  await removeRun(runId, docker);
+}
+
+/** Removes what exists of a run now (see teardown), without waiting for work under way. */
+async function removeRun(runId: string, docker: Docker): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: byRun(runId) });
   const dependentsFirst = [
     containers.filter((c) => c.Labels?.[LABELS.netnsOwner] !== undefined),
@@ -457,7 +514,21 @@ export async function teardown(run: { runId: string }, docker = connectEngine())
   rmSync(runWorkDir(runId), { recursive: true, force: true });
 }
 
-/** Tears down runs (any runId) started more than `maxAgeMs` ago: leftovers of crashed runs. */
+/** Whether a process with this pid is alive on this machine (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Tears down orphaned runs: those whose owning test process is gone (killed, crashed, or the machine's
+ * session ended mid-run), and unowned ones started more than `maxAgeMs` ago. Runs of live processes —
+ * other suites running at the same time on the same engine — are left alone.
+ */
 export async function sweepStaleRuns(maxAgeMs = 60 * 60 * 1000, docker = connectEngine()): Promise<string[]> {
   const filters = { label: [LABELS.run] };
   const [containers, networks, volumes] = await Promise.all([
@@ -469,8 +540,11 @@ export async function sweepStaleRuns(maxAgeMs = 60 * 60 * 1000, docker = connect
   const stale = new Set<string>();
   for (const labels of labelSets) {
     const runId = labels?.[LABELS.run];
+    if (!runId || !RUN_ID.test(runId) || inFlight.has(runId)) continue;
+    const owner = Number(labels?.[LABELS.owner]);
     const started = Number(labels?.[LABELS.started]);
-    if (runId && RUN_ID.test(runId) && Number.isFinite(started) && Date.now() - started > maxAgeMs) stale.add(runId);
+    const orphan = Number.isInteger(owner) && owner > 0 ? owner !== process.pid && !processAlive(owner) : false;
+    if (orphan || (Number.isFinite(started) && Date.now() - started > maxAgeMs)) stale.add(runId);
   }
   for (const runId of stale) await teardown({ runId }, docker);
   return [...stale];
@@ -489,7 +563,11 @@ export interface ReconcileReport {
  * created (networks, volumes, then containers level by level) and started. An object present on
  * both sides is left alone even when its inputs changed: this is a presence diff, not a replace.
  */
-export async function reconcile(existingRunId: string, resources: RegisteredResource[], options: Omit<RealiseOptions, "runId"> = {}): Promise<ReconcileReport> {
+export function reconcile(existingRunId: string, resources: RegisteredResource[], options: Omit<RealiseOptions, "runId"> = {}): Promise<ReconcileReport> {
+  return track(existingRunId, () => reconcileRun(existingRunId, resources, options));
+}
+
+async function reconcileRun(existingRunId: string, resources: RegisteredResource[], options: Omit<RealiseOptions, "runId">): Promise<ReconcileReport> {
   const mapped = mapResources(resources, { ...options, runId: existingRunId });
   const { docker, ctx, levels, refsOf, containerIds } = mapped;
   const { containerSpecs, networkBodies, volumeBodies } = objectBodies(mapped);
@@ -551,6 +629,7 @@ export async function reconcile(existingRunId: string, resources: RegisteredReso
   const started: RealisedContainer[] = [];
   for (const level of levels) {
     for (const r of level) {
+      checkNotStopping(existingRunId);
       const spec = toEngineSpec(r, ctx) as ContainerSpec;
       if (existingContainers.has(spec.body.name!)) continue;
       const container = await docker.createContainer(spec.body);
