@@ -5,6 +5,7 @@ import { LABELS, NETWORK_KINDS, ROLES } from "../../policy/networkPolicy";
 import type { Plan, PlannedContainer } from "../../topology/types";
 import { planOf, stackConfig } from "../support/configs";
 import { auditMessages, auditPolicyMessages, packMessages, plannerMessages } from "../support/policyConsumers";
+import { PROPERTY_TIMEOUT_MS } from "../support/timeouts";
 
 /**
  * Property: whatever is done to the containers and networks of a valid plan, the planner's check and the
@@ -128,7 +129,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 );
 
 describe("property: the planner, the pack and the audit judge any mutated plan alike", function () {
-  this.timeout(60_000);
+  this.timeout(PROPERTY_TIMEOUT_MS);
   const plans = { lab: planOf(stackConfig("lab")), home: planOf(stackConfig("home")) };
 
   it("a valid plan has no violation for any of them", () => {

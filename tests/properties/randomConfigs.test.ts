@@ -6,6 +6,7 @@ import { checkPolicy } from "../../topology/policy";
 import type { Plan, PlanResult } from "../../topology/types";
 import { stackConfig } from "../support/configs";
 import { corrupted, junk, stackConfigArb } from "../support/arbitraries";
+import { PROPERTY_TIMEOUT_MS } from "../support/timeouts";
 
 /** Independent CIDR arithmetic, so the assertions do not lean on the planner's own helpers. */
 function range(cidr: string): [number, number] {
@@ -115,7 +116,8 @@ function cloneConfig(v: unknown): unknown {
   return v;
 }
 
-describe("property: random configs", () => {
+describe("property: random configs", function () {
+  this.timeout(PROPERTY_TIMEOUT_MS);
   const lab = stackConfig("lab");
   const home = stackConfig("home");
 

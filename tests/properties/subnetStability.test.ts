@@ -5,6 +5,7 @@ import { CATALOG } from "../../config/catalog";
 import { buildPlan } from "../../topology/plan";
 import type { Plan } from "../../topology/types";
 import { stackConfig } from "../support/configs";
+import { PROPERTY_TIMEOUT_MS } from "../support/timeouts";
 
 /**
  * Subnet stability (issue 2): renumbering a network replaces it and every container on it, so across random
@@ -70,7 +71,8 @@ const stepArb = fc.record({
   order: fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
 }) as fc.Arbitrary<Step>;
 
-describe("property: subnet stability", () => {
+describe("property: subnet stability", function () {
+  this.timeout(PROPERTY_TIMEOUT_MS);
   it("over 1,000 random add/remove/reorder sequences, a network that exists before and after a step keeps its subnet", () => {
     let steps = 0;
     const start = plan(
