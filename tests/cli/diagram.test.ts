@@ -10,7 +10,6 @@ import { PROJECT_DIR } from "../support/program";
 describe("homelab diagram", () => {
   describe("CLI", () => {
     it("`homelab diagram lab --write` writes docs/diagram-lab.md in the project directory", async function () {
-      this.timeout(30000);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-diagram-"));
       try {
         for (const f of ["Pulumi.yaml", "Pulumi.lab.yaml"]) fs.copyFileSync(path.join(PROJECT_DIR, f), path.join(dir, f));

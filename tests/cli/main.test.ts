@@ -28,8 +28,6 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe("homelab CLI (offline commands)", function () {
-  this.timeout(30_000);
-
   it("plan home prints networks, containers and routes", async () => {
     const r = await homelab(["plan", "home"]);
     assert.equal(r.code, 0, r.stderr);
@@ -186,8 +184,6 @@ describe("homelab CLI (offline commands)", function () {
 });
 
 describe("homelab plan --json with the host stack", function () {
-  this.timeout(30_000);
-
   it("arrives whole through a pipe read only after the CLI is done, though larger than the 64 KiB pipe buffer", async () => {
     // The reader sleeps first, so the pipe is full when the CLI exits: it must wait for the rest to drain.
     const text = await new Promise<string>((resolve, reject) =>

@@ -40,7 +40,6 @@ describe("registration without the SDK's promise stack traces", () => {
   });
 
   it("under Pulumi: the resource keeps its source position, its promises lose their debugging stacks", async function () {
-    this.timeout(30_000);
     const [plain, scoped, debugging] = await Promise.all([
       registerOne({}),
       registerOne({ SCOPED: "1" }),

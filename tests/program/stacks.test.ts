@@ -8,7 +8,6 @@ import { byType, CONTAINER, isSecretInput, NETWORK, ProgramRun, recordProgram, R
 /** The real program under Pulumi mocks, for both shipped stacks, checked against the offline plan. */
 for (const stack of ["home", "lab"]) {
   describe(`program under mocks: ${stack} stack`, function () {
-    this.timeout(30_000);
     let run: ProgramRun;
     let plan: Plan;
     before(async () => {

@@ -58,7 +58,6 @@ function writeConfs(plan: Plan, root: string): void {
 }
 
 describe("generated SWAG confs pass nginx -t", function () {
-  this.timeout(30000);
   const nginx = findNginx();
   before(function () {
     if (nginx) return;

@@ -45,7 +45,6 @@ function applySecretScript(dir: string, stack: string): number {
 }
 
 describe("homelab import", function () {
-  this.timeout(20_000);
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-import-"))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -43,7 +43,6 @@ const upWith = (box: Sandbox, plan: Plan, env: NodeJS.ProcessEnv = {}) => {
 };
 
 describe("homelab up holds the generated data keys in homelab:keys", function () {
-  this.timeout(30_000);
   after(removeSandboxes);
 
   it("after a successful apply: each generated key as a secret at its path, the value through stdin, never printed", async () => {
