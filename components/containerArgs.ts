@@ -39,7 +39,7 @@ export function containerArgs(
       ? undefined
       : c.networks.map((n) => ({
           name: networkNames.get(n) ?? n,
-          aliases: [c.name, ...(c.aliases ?? [])],
+          aliases: [c.name, ...(c.networkAliases?.[n] ?? [])],
           ...(c.addresses?.[n] ? { ipv4Address: c.addresses[n] } : {}),
         })),
     envs: secrets.length ? pulumi.secret(pulumi.all(secrets).apply((s) => [...env, ...s])) : env,

@@ -10,6 +10,8 @@ import type { PlannedContainer, PlannedMount, PlannedSecret, ResolvedService } f
 
 /** Label naming the host ports the owner asked for (`publish`); the Pulumi policy pack allows exactly those. */
 export const PUBLISHED_LABEL = "homelab.published";
+/** The ports a container listens on (documentation for `docker inspect`; the engine tests wait for them). */
+export const PORTS_LABEL = "homelab.ports";
 /** Intel Quick Sync / VA-API: the render nodes under /dev/dri (https://jellyfin.org/docs/general/post-install/transcoding/hardware-acceleration/intel). */
 const INTEL_RENDER_DEVICES = "/dev/dri";
 
@@ -100,7 +102,7 @@ export function planContainers(svc: ResolvedService, cfg: StackConfig, names: Na
           dockerApi: usesApi ? svc.entry.dockerApi : undefined,
           expose: spec.suffix === "" && svc.entry.main.port && expose !== "none" ? expose : undefined,
         }),
-        ...(ports.length ? { "homelab.ports": ports.join(",") } : {}),
+        ...(ports.length ? { [PORTS_LABEL]: ports.join(",") } : {}),
         ...(published.length ? { [PUBLISHED_LABEL]: published.join(",") } : {}),
       },
       healthcheck: spec.healthcheck,

@@ -1,5 +1,7 @@
+import { HOMEPAGE } from "../config/catalog";
 import { yamlFile } from "../config/yaml";
 import type { Naming } from "./naming";
+import { NO_HOSTS, onHost, type HostReach } from "./placement";
 import type { PlannedFile, ResolvedService, Route, SocketProxyPlan } from "./types";
 import type { Widget } from "./wiring";
 
@@ -17,7 +19,9 @@ export function homepageFiles(
   names: Naming,
   socketProxy?: SocketProxyPlan,
   widgets: Map<string, Widget> = new Map(),
+  reach: HostReach = NO_HOSTS,
 ): PlannedFile[] {
+  const engines = socketProxy ? dockerEngines(socketProxy, reach) : undefined;
   const groups = new Map<string, Record<string, unknown>[]>();
   // One lookup per service: a map rather than a search of every route for each (the first route wins).
   const routeOf = new Map<string, Route>();
@@ -31,7 +35,7 @@ export function homepageFiles(
         description: svc.entry.description,
         icon: dash.icon,
         ...(route ? { href: `https://${route.host}` } : {}),
-        ...(socketProxy ? { server: HOMEPAGE_DOCKER, container: names.container(svc.name) } : {}),
+        ...(engines?.serverOf(svc.name) ? { server: engines.serverOf(svc.name), container: names.container(svc.name) } : {}),
         ...widgetOf(widgets.get(svc.name)),
       },
     };
@@ -40,11 +44,30 @@ export function homepageFiles(
   const servicesYaml = [...groups.keys()].sort().map((group) => ({ [group]: groups.get(group)! }));
   // Homepage re-reads services.yaml by itself: a service added elsewhere only rewrites the file.
   const files: PlannedFile[] = [{ path: "/app/config/services.yaml", content: yamlFile(servicesYaml), secret: false, reload: "watched" }];
-  if (socketProxy) {
-    const [host, port] = socketProxy.endpoint.replace(/^tcp:\/\//, "").split(":");
-    files.push({ path: "/app/config/docker.yaml", content: yamlFile({ [HOMEPAGE_DOCKER]: { host, port: Number(port) } }), secret: false });
-  }
+  if (engines) files.push({ path: "/app/config/docker.yaml", content: yamlFile(engines.dockerYaml), secret: false });
   return files;
+}
+
+/**
+ * The engines Homepage reads, as docker.yaml entries (several are allowed, each `host`/`port`: gethomepage/homepage
+ * @v1.5.0 docs/configs/docker.md), and which one each service's status comes from. One host: the socket proxy, as
+ * `homelab`. Several: its own host's proxy as `homelab`, and each other host's proxy under that host's name,
+ * reached on the host's `vnet-socket-<host>` overlay (topology/hosts.ts).
+ */
+function dockerEngines(socketProxy: SocketProxyPlan, reach: HostReach) {
+  const [host, port] = socketProxy.endpoint.replace(/^tcp:\/\//, "").split(":");
+  const dockerYaml: Record<string, { host: string; port: number }> = { [HOMEPAGE_DOCKER]: { host, port: Number(port) } };
+  const own = reach.hostOf?.get(HOMEPAGE);
+  // A host called `homelab` must not take the local engine's key.
+  const keyOf = (other: string) => (other === HOMEPAGE_DOCKER ? `${other}-host` : other);
+  for (const [other, readers] of reach.remoteReads)
+    if (readers.includes(HOMEPAGE)) dockerYaml[keyOf(other)] = { host: onHost(socketProxy.container, other), port: Number(port) };
+  const serverOf = (service: string): string | undefined => {
+    const where = reach.hostOf?.get(service);
+    if (where === undefined || where === own) return HOMEPAGE_DOCKER;
+    return dockerYaml[keyOf(where)] ? keyOf(where) : undefined;
+  };
+  return { dockerYaml, serverOf };
 }
 
 /** Homepage substitutes `{{HOMEPAGE_VAR_X}}` with its env var X (gethomepage/homepage@v1.5.0:src/utils/config/config.js), so the key stays out of the file. */

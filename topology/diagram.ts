@@ -100,7 +100,7 @@ const mountsSocket = (c: PlannedContainer) => c.mounts.filter((m) => (m.type ===
 function layout(plan: Plan): Layout {
   const networks = new Map(plan.networks.map((n) => [n.name, n]));
   const ingress = plan.networks.find((n) => n.kind === "ingress");
-  const socket = plan.networks.find((n) => n.kind === "socket");
+  const socket = plan.networks.find((n) => n.kind === "socket" && !n.remoteEngine);
   const guests = new Map<string, PlannedContainer[]>();
   for (const c of plan.containers) {
     const owner = namespaceOwner(c);
@@ -255,6 +255,13 @@ function drawEdges(plan: Plan, at: Layout, out: Drawing): void {
     for (const c of plan.containers)
       if (c.role !== "socket-proxy" && c.networks.includes(at.socket.name))
         out.edge(containerNodeId(c.name), "-.->", containerNodeId(socketProxyOf(c).name), "api", "Docker API");
+  // Dashboards reading another host's engine: through that host's socket proxy, on the host's vnet-socket-<host>.
+  for (const n of plan.networks.filter((n) => n.remoteEngine)) {
+    const proxy = socketProxies.find((p) => p.host === n.remoteEngine);
+    if (proxy)
+      for (const m of n.members.filter((m) => m !== proxy.name))
+        out.edge(containerNodeId(m), "-.->", containerNodeId(proxy.name), "api", `Docker API of ${n.remoteEngine}`);
+  }
   for (const c of plan.containers.filter((c) => mountsSocket(c).length > 0)) {
     const ro = mountsSocket(c).every((m) => m.readOnly);
     out.edge(containerNodeId(c.name), "-->", dockerSocketNode(c.host), c.role === "socket-proxy" && ro ? "api" : "danger", ro ? "read-only" : "read-write");

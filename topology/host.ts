@@ -9,6 +9,7 @@ import { homepageFiles } from "./dashboard";
 import { swagMiddlewareFiles, traefikMiddlewareFile } from "./middlewares";
 import type { Naming } from "./naming";
 import type { ContainerPatch } from "./patch";
+import { NO_HOSTS, type HostReach } from "./placement";
 import { autheliaMiddlewareLabels, ProxyContext, TRAEFIK_API, traefikFiles, traefikRouteLabels } from "./proxy";
 import { swagAutheliaFiles, swagCertificate, swagProxyConf } from "./swag";
 import { tunnelPeerAddress, type TlsPlan } from "./tls";
@@ -67,6 +68,7 @@ export function planHostStack(
   names: Naming,
   tls: TlsPlan,
   widgets: Map<string, Widget> = new Map(),
+  reach: HostReach = NO_HOSTS,
 ): HostSlice {
   const inputs: HostInputs = { cfg, services, containers, routes, names };
   const has = (service: string) => services.some((s) => s.name === service);
@@ -82,7 +84,7 @@ export function planHostStack(
   };
   const acme = acmeSecret(cfg);
   const authelia = has(AUTHELIA) ? planAuthelia(cfg, routes, names) : undefined;
-  const homepage = has(HOMEPAGE) ? homepagePatch(inputs, socket.socketProxy, widgets) : [];
+  const homepage = has(HOMEPAGE) ? homepagePatch(inputs, socket.socketProxy, widgets, reach) : [];
   const databases = databasePasswords(inputs);
   const generated = generatedEnv(inputs);
   const secrets = [...acme.secrets, ...(crowdsec?.secrets ?? []), ...databases.secrets, ...generated.secrets];
@@ -220,13 +222,18 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
 }
 
 /** Homepage's services.yaml and its allowed host; live status only when Homepage reads the Docker API. */
-function homepagePatch({ services, routes, names }: HostInputs, socketProxy: SocketProxyPlan | undefined, widgets: Map<string, Widget>): ContainerPatch[] {
+function homepagePatch(
+  { services, routes, names }: HostInputs,
+  socketProxy: SocketProxyPlan | undefined,
+  widgets: Map<string, Widget>,
+  reach: HostReach,
+): ContainerPatch[] {
   const route = routes.find((r) => r.service === HOMEPAGE);
   const status = socketProxy?.consumers.some((c) => c.service === HOMEPAGE) ? socketProxy : undefined;
   return [
     hostPatch(names.container(HOMEPAGE), {
       env: route ? { HOMEPAGE_ALLOWED_HOSTS: route.host } : {},
-      files: homepageFiles(services, routes, names, status, widgets),
+      files: homepageFiles(services, routes, names, status, widgets, reach),
     }),
   ];
 }

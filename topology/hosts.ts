@@ -1,11 +1,11 @@
 import type { StackConfig } from "../config/schema";
 import { GLUETUN, SOCKET_PROXY } from "../config/catalog";
+import { PORTS_LABEL } from "./containers";
+import { policyLabels } from "./policy";
+import { DOZZLE, NO_HOSTS, onHost, type HostReach } from "./placement";
 import { BACKUP_SERVICE } from "./backup";
 import { proxyNeighbourProblems, remoteTraefikRoutes } from "./hostsProxy";
 import type { Plan, PlannedContainer, PlannedHost, PlannedNetwork, PlanProblem } from "./types";
-
-/** Consumers of the Docker API that can only show the containers of the engine they read. */
-const ONE_ENGINE_VIEWERS = ["dozzle", "portainer", "homepage"];
 
 export interface HostPlacement {
   plan: Plan;
@@ -13,15 +13,21 @@ export interface HostPlacement {
   warnings: string[];
 }
 
+/** Dozzle's agent port (amir20/dozzle@v8.14.5 internal/support/cli/agent_command.go: DOZZLE_AGENT_ADDR, default :7007). */
+export const DOZZLE_AGENT_PORT = 7007;
+
 /**
  * Spreads a finished single-engine plan over `homelab:hosts` (Docker Swarm). Without that key the plan is
- * returned as it is, byte for byte. With it: every container gets its host (its service's `host`, default the
- * first host; a service routed through Gluetun follows Gluetun), each host whose containers read the Docker
- * API gets its own socket proxy on its own local vnet-socket (answering to the same name, so no consumer's
- * endpoint changes), and every other network becomes a swarm overlay when its members are on several hosts,
- * a local bridge on its one host otherwise. Subnets, allocation and lock are the single-host plan's, untouched.
+ * returned as it is, byte for byte. With it: every container gets its host (`reach.hostOf`: its service's
+ * `host`, default the first host; a service routed through Gluetun follows Gluetun), each host whose containers
+ * read the Docker API gets its own socket proxy on its own local vnet-socket (answering to the same name, so no
+ * consumer's endpoint changes), the dashboards see every host (Dozzle through an agent on each other host,
+ * Homepage and Portainer through each other host's socket proxy on that host's `vnet-socket-<host>` overlay),
+ * and every other network becomes a swarm overlay when its members are on several hosts, a local bridge on its
+ * one host otherwise. Subnets, allocation and lock are the single-host plan's (the remote-read overlays are
+ * allocated with the rest, topology/networks.ts).
  */
-export function placeOnHosts(plan: Plan, cfg: StackConfig): HostPlacement {
+export function placeOnHosts(plan: Plan, cfg: StackConfig, reach: HostReach = NO_HOSTS): HostPlacement {
   if (!cfg.hosts)
     return {
       plan,
@@ -40,50 +46,94 @@ export function placeOnHosts(plan: Plan, cfg: StackConfig): HostPlacement {
   const first = hosts[0]?.name;
   if (!first) return { plan, problems, warnings };
 
-  const configured = (service: string): string | undefined => {
-    const host = cfg.services[service]?.host;
-    if (host && !names.has(host)) {
-      problems.push({ path: `homelab:services.${service}.host`, message: `unknown host '${host}' (homelab:hosts has: ${[...names].join(", ")})` });
-      return undefined;
-    }
-    return host;
-  };
-  const serviceHost = new Map<string, string>();
-  for (const s of plan.services) serviceHost.set(s.name, configured(s.name) ?? first);
+  for (const s of plan.services) {
+    const host = cfg.services[s.name]?.host;
+    if (host && !names.has(host))
+      problems.push({ path: `homelab:services.${s.name}.host`, message: `unknown host '${host}' (homelab:hosts has: ${[...names].join(", ")})` });
+  }
+  const hostOf = (service: string) => reach.hostOf?.get(service) ?? first;
 
   // Gluetun's namespace is on one engine: every service routed through it must run there too.
   const gateway = plan.containers.find((c) => c.role === "vpn-gateway");
   if (gateway) {
-    const gatewayHost = serviceHost.get(gateway.service)!;
+    const gatewayHost = hostOf(gateway.service);
     for (const client of gateway.vpnClients ?? []) {
       const own = cfg.services[client.service]?.host;
-      if (own && own !== gatewayHost)
+      if (own && names.has(own) && own !== gatewayHost)
         problems.push({
           path: `homelab:services.${client.service}.host`,
           message: `${client.service} is routed through ${GLUETUN}, which runs on '${gatewayHost}': a container can only share the network namespace of a container on its own host (set host: ${gatewayHost}, or vpn: false)`,
         });
-      serviceHost.set(client.service, gatewayHost);
     }
   }
 
-  let containers: PlannedContainer[] = plan.containers.map((c) => ({ ...c, host: serviceHost.get(c.service) ?? first }));
-  containers = withRemoteRoutes(withSocketProxyPerHost(containers, plan, hosts), plan);
+  let containers: PlannedContainer[] = plan.containers.map((c) => ({ ...c, host: hostOf(c.service) }));
+  containers = withDozzleAgents(containers, plan, reach);
+  containers = withRemoteRoutes(withSocketProxyPerHost(containers, plan, hosts, reach), plan);
   problems.push(...proxyNeighbourProblems(plan, containers));
   const order = hosts.map((h) => h.name);
   const networks = placeNetworks(plan.networks, containers, order, first, cfg.overlay.encrypted);
   const byService = new Map<string, string[]>();
   for (const c of containers) byService.set(c.service, [...(byService.get(c.service) ?? []), c.name]);
-  const services = plan.services.map((s) => ({ ...s, containers: byService.get(s.name) ?? [], host: serviceHost.get(s.name)! }));
+  const services = plan.services.map((s) => ({ ...s, containers: byService.get(s.name) ?? [], host: hostOf(s.name) }));
 
   problems.push(...backupProblems(plan, containers));
-  const spread = new Set(containers.map((c) => c.host));
-  if (spread.size > 1)
-    for (const s of plan.services.filter((s) => ONE_ENGINE_VIEWERS.includes(s.catalog ?? "") && s.dockerApi))
-      warnings.push(
-        `homelab:services.${s.name}.host: ${s.name} reads the Docker API of its own host (${serviceHost.get(s.name)}) only; containers on the other hosts do not appear in it (docs/multi-host.md)`,
-      );
+  warnings.push(...portainerEnvironments(plan, containers, reach));
 
   return { plan: { ...plan, hosts, containers, networks, services }, problems, warnings };
+}
+
+/**
+ * Portainer adds engines beyond its own (`-H`) only as environments through its UI or its authenticated API,
+ * which the stack holds no credentials for: the plan says exactly what to add, and the network to reach it is there.
+ */
+function portainerEnvironments(plan: Plan, containers: PlannedContainer[], reach: HostReach): string[] {
+  const portainer = plan.services.find((s) => s.catalog === "portainer" && s.dockerApi);
+  if (!portainer || !plan.socketProxy) return [];
+  const port = plan.socketProxy.endpoint.split(":").pop();
+  return [...reach.remoteReads]
+    .filter(([, readers]) => readers.includes(portainer.name))
+    .map(([host]) => {
+      const proxy = containers.find((c) => c.service === SOCKET_PROXY && c.host === host)?.name;
+      return `homelab:services.${portainer.name}: to see host '${host}' in Portainer, add it once as an environment (Environments → Add environment → Docker Standalone → API, URL ${proxy}:${port}); the network to it is planned (docs/multi-host.md)`;
+    });
+}
+
+/**
+ * Dozzle reads one engine; on the other hosts it gets an agent each (`dozzle agent`, reading that host's engine
+ * through its socket proxy, DOCKER_HOST as every Docker client: amir20/dozzle@v8.14.5 internal/docker/client.go
+ * NewLocalClient uses client.FromEnv), on Dozzle's own network, which then spans the hosts. Dozzle connects to
+ * them from DOZZLE_REMOTE_AGENT (internal/support/cli/args.go, comma-separated) next to its local engine.
+ */
+function withDozzleAgents(containers: PlannedContainer[], plan: Plan, reach: HostReach): PlannedContainer[] {
+  const dozzle = plan.services.find((s) => s.catalog === DOZZLE && s.dockerApi);
+  const main = dozzle && containers.find((c) => c.name === dozzle.containers[0]);
+  if (!main || reach.dozzleAgents.length === 0) return containers;
+  const ingress = plan.networks.find((n) => n.kind === "ingress")?.name;
+  const agents: PlannedContainer[] = reach.dozzleAgents.map((host) => ({
+    name: onHost(`${main.name}-agent`, host),
+    service: main.service,
+    image: main.image,
+    // Not routed: a worker, on Dozzle's own network and its host's vnet-socket only.
+    role: "worker",
+    networks: main.networks.filter((n) => n !== ingress),
+    mounts: [],
+    // The name Dozzle shows for the host (args.go DOZZLE_HOSTNAME).
+    env: { ...(main.env.TZ ? { TZ: main.env.TZ } : {}), DOCKER_HOST: main.env.DOCKER_HOST, DOZZLE_HOSTNAME: host },
+    secretEnv: {},
+    ports: [DOZZLE_AGENT_PORT],
+    hostPorts: [],
+    labels: {
+      ...policyLabels({ service: main.service, role: "worker", dockerApi: dozzle.dockerApi }),
+      [PORTS_LABEL]: String(DOZZLE_AGENT_PORT),
+    },
+    // In agent mode the same subcommand checks the agent over its RPC port (internal/support/cli/health_command.go).
+    ...(main.healthcheck ? { healthcheck: main.healthcheck } : {}),
+    command: ["agent"],
+    host,
+  }));
+  const remote = agents.map((a) => `${a.name}:${DOZZLE_AGENT_PORT}`).join(",");
+  return [...containers.map((c) => (c === main ? { ...c, env: { ...c.env, DOZZLE_REMOTE_AGENT: remote } } : c)), ...agents];
 }
 
 function plannedHosts(cfg: StackConfig, problems: PlanProblem[]): PlannedHost[] {
@@ -103,16 +153,37 @@ function plannedHosts(cfg: StackConfig, problems: PlanProblem[]): PlannedHost[] 
 
 /**
  * vnet-socket never spans hosts: the socket proxy stays where its service is, and every other host with a
- * Docker-API consumer gets a copy (`<proxy>-<host>`) answering to the proxy's own name on that host's
- * vnet-socket, so the endpoint each consumer was given reaches the engine it runs on.
+ * Docker-API consumer — or whose engine a dashboard on another host reads — gets a copy (`<proxy>-<host>`)
+ * answering to the proxy's own name on that host's vnet-socket, so the endpoint each consumer was given reaches
+ * the engine it runs on. A host read from elsewhere also has its proxy, and those readers, on its
+ * `vnet-socket-<host>` overlay, where the proxy answers to its own (per-host) name only.
  */
-function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, hosts: PlannedHost[]): PlannedContainer[] {
+function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, hosts: PlannedHost[], reach: HostReach): PlannedContainer[] {
+  const socket = plan.networks.find((n) => n.kind === "socket" && !n.remoteEngine);
   const proxy = containers.find((c) => c.service === SOCKET_PROXY && c.name === plan.socketProxy?.container);
-  const socket = plan.networks.find((n) => n.kind === "socket");
   if (!proxy || !socket) return containers;
-  const needing = hosts.filter((h) => h.name !== proxy.host && containers.some((c) => c !== proxy && c.host === h.name && c.networks.includes(socket.name)));
-  return [...containers, ...needing.map((h) => ({ ...proxy, name: `${proxy.name}-${h.name}`, host: h.name, aliases: [proxy.name] }))];
+  const remoteNet = new Map(plan.networks.filter((n) => n.remoteEngine).map((n) => [n.remoteEngine!, n.name]));
+  const needing = hosts.filter(
+    (h) => h.name !== proxy.host && (remoteNet.has(h.name) || containers.some((c) => c !== proxy && c.host === h.name && c.networks.includes(socket.name))),
+  );
+  const copies = needing.map((h) => ({ ...proxy, name: onHost(proxy.name, h.name), host: h.name, networkAliases: { [socket.name]: [proxy.name] } }));
+  const readersOf = new Map<string, string[]>();
+  for (const [host, readers] of reach.remoteReads) for (const r of readers) readersOf.set(r, [...(readersOf.get(r) ?? []), host]);
+  return [...containers, ...copies].map((c) => {
+    const remote =
+      c.service === SOCKET_PROXY
+        ? remoteNet.has(c.host!)
+          ? [c.host!]
+          : []
+        : c.name === firstContainerOf(plan, c.service)
+          ? (readersOf.get(c.service) ?? [])
+          : [];
+    const extra = remote.map((h) => remoteNet.get(h)).filter((n): n is string => n !== undefined);
+    return extra.length ? { ...c, networks: [...c.networks, ...extra] } : c;
+  });
 }
+
+const firstContainerOf = (plan: Plan, service: string) => plan.services.find((s) => s.name === service)?.containers[0];
 
 /** Traefik's own file for the routes its Docker provider cannot see (see remoteTraefikRoutes). */
 function withRemoteRoutes(containers: PlannedContainer[], plan: Plan): PlannedContainer[] {
@@ -132,8 +203,9 @@ function placeNetwork(n: PlannedNetwork, members: PlannedContainer[], order: str
   const used = new Set(members.map((c) => c.host!));
   const hosts = order.filter((h) => used.has(h));
   const placed: PlannedNetwork = { ...n, members: members.map((c) => c.name), hosts: hosts.length ? hosts : [first] };
-  // One bridge per host for vnet-socket (its members are each host's proxy and consumers); an overlay only where members really are apart.
-  if (n.kind === "socket" || hosts.length < 2) return placed;
+  // One bridge per host for vnet-socket (its members are each host's proxy and consumers); an overlay only where
+  // members really are apart (a remote-read network always is: one host's proxy, readers on the others).
+  if ((n.kind === "socket" && !n.remoteEngine) || hosts.length < 2) return placed;
   return { ...placed, driver: "overlay", encrypted };
 }
 

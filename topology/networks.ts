@@ -3,6 +3,7 @@ import { allocateServiceSubnets, checkSharedBlock, type AllocationResult, type R
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs } from "./containers";
 import type { Naming } from "./naming";
+import { DOZZLE, NO_HOSTS, remoteSocketKey, type HostReach } from "./placement";
 import { NETWORK_POLICY } from "./policy";
 import { ingressDynamicRange } from "./tls";
 import type { PlannedContainer, PlannedNetwork, PlanProblem, ResolvedService } from "./types";
@@ -71,11 +72,13 @@ export function allocateSubnets(
   services: ResolvedService[],
   links: Record<string, string[]>,
   ownsNetwork: (s: ResolvedService) => boolean,
+  hosts: HostReach = NO_HOSTS,
 ): AllocationResult {
   const requests: SubnetRequest[] = [
     ...services.filter(ownsNetwork).map((s) => ({
       key: `vnet-${s.name}`,
-      containers: containerSpecs(s).filter((c) => NETWORK_POLICY[c.role].own !== "never").length,
+      // Dozzle's agents on the other hosts join its network (topology/hosts.ts).
+      containers: containerSpecs(s).filter((c) => NETWORK_POLICY[c.role].own !== "never").length + (s.catalog === DOZZLE ? hosts.dozzleAgents.length : 0),
       pinned: s.config.subnet,
       path: `homelab:services.${s.name}.subnet`,
     })),
@@ -84,6 +87,13 @@ export function allocateSubnets(
       containers: members.length,
       pinned: cfg.links[link].subnet,
       path: `homelab:links.${link}.subnet`,
+    })),
+    // One overlay per host whose engine a dashboard elsewhere reads: that host's socket proxy and the readers.
+    ...[...hosts.remoteReads].map(([host, readers]) => ({
+      key: remoteSocketKey(host),
+      containers: 1 + readers.length,
+      pinned: undefined,
+      path: `homelab:hosts.${host}`,
     })),
   ];
   const reserved: Reserved[] = [
@@ -104,6 +114,7 @@ export function planNetworks(args: {
   allocation: AllocationResult;
   ownsNetwork: (s: ResolvedService) => boolean;
   containers: PlannedContainer[];
+  hosts?: HostReach;
 }): PlannedNetwork[] {
   const { cfg, names, allocation } = args;
   const networks: PlannedNetwork[] = [];
@@ -139,6 +150,12 @@ export function planNetworks(args: {
   for (const link of Object.keys(args.links)) {
     const a = allocation.assignments.get(`vnet-link-${link}`);
     addNetwork(names.linkNetwork(link), "link", a?.subnet, a?.origin ?? "allocated", link);
+  }
+  for (const host of (args.hosts ?? NO_HOSTS).remoteReads.keys()) {
+    const a = allocation.assignments.get(remoteSocketKey(host));
+    const before = networks.length;
+    addNetwork(names.remoteSocket(host), "socket", a?.subnet, a?.origin ?? "allocated");
+    if (networks.length > before) networks[before] = { ...networks[before], remoteEngine: host };
   }
   return networks;
 }

@@ -4,6 +4,7 @@ import { autheliaReachability, duplicates, hostNameProblems, undeclaredSecretRef
 import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { planDdns } from "./ddns";
 import { planHostStack, traefikDashboardRoute } from "./host";
+import { hostReach } from "./placement";
 import { placeOnHosts } from "./hosts";
 import { planRouteMiddlewares } from "./middlewares";
 import { naming } from "./naming";
@@ -61,11 +62,17 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     Object.entries(links)
       .filter(([, members]) => members.includes(service))
       .map(([link]) => link);
-  const allocation = allocateSubnets(cfg, services, links, ownsNetwork);
+  // Several hosts: where each service runs, whose engine dashboards on other hosts read, where Dozzle needs agents.
+  const reach = hostReach(
+    cfg,
+    services.map((s) => ({ name: s.name, catalog: s.catalog, dockerApi: s.entry.dockerApi })),
+    vpn.routed,
+  );
+  const allocation = allocateSubnets(cfg, services, links, ownsNetwork, reach);
 
   // 3. Containers: each service's own, routed ones moved into Gluetun's namespace, the backup agent wired up.
   const own = services.flatMap((s) => planContainers(s, cfg, names, linksOf(s.name)));
-  const unattached = planNetworks({ cfg, names, services, links, allocation, ownsNetwork, containers: own });
+  const unattached = planNetworks({ cfg, names, services, links, allocation, ownsNetwork, containers: own, hosts: reach });
   const attached = attachToGateway({ cfg, vpn, containers: own, networks: unattached, linksOf, names });
   const backup = planBackup(cfg, attached, unattached, names);
   const placed = replaced(attached, backup.containers);
@@ -86,7 +93,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   const wiring = planWiring(services, placed, names, vpn.routed, linksOf);
   const plex = planPlex(cfg, placed, names);
   const tls = planTls(cfg);
-  const host = planHostStack(cfg, services, placed, routes, names, tls, wiring.widgets);
+  const host = planHostStack(cfg, services, placed, routes, names, tls, wiring.widgets, reach);
   const remoteAccess = planRemoteAccess(cfg, services, routes, names, tls);
   const ddns = planDdns(cfg, placed, names, remoteAccess.remote.dns);
   const containers = applyPatches(placed, [...wiring.patches, ...plex.patches, ...host.patches, ...remoteAccess.patches, ...ddns.patches]);
@@ -133,7 +140,7 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
     ...(plex.plex ? { plex: plex.plex } : {}),
   };
   // 7. Several hosts: where each container and network lives.
-  const onHosts = placeOnHosts(draft, cfg);
+  const onHosts = placeOnHosts(draft, cfg, reach);
   const plan = onHosts.plan;
   warnings.push(...onHosts.warnings);
   const portal = autheliaReachability(plan, cfg);

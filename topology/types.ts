@@ -36,6 +36,8 @@ export interface PlannedNetwork {
   driver?: "overlay";
   /** An overlay's traffic between hosts is IPsec-encrypted (Docker's `encrypted` option). */
   encrypted?: boolean;
+  /** A `socket` network that carries reads of this host's engine to dashboards on other hosts (an overlay). */
+  remoteEngine?: string;
 }
 
 export interface PlannedMount {
@@ -83,8 +85,8 @@ export interface PlannedContainer {
   vpnClients?: VpnClient[];
   /** With `homelab:hosts`: the Docker host it runs on. */
   host?: string;
-  /** Further names it answers to on its networks (a host's own socket proxy answers to the proxy's name). */
-  aliases?: string[];
+  /** Further names it answers to, by network (a host's own socket proxy answers to the proxy's name on its vnet-socket only). */
+  networkAliases?: Record<string, string[]>;
 }
 
 export interface VpnClient {

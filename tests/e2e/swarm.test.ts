@@ -21,12 +21,13 @@ import { DOCKER_TYPES, HARNESS_IMAGE, LABELS } from "../support/engine/engineMap
 import { REQUIRE_DOCKER } from "../support/engine/engineSuite";
 import { diffMatrices, expectedMatrix, formatMatrix, inspectFacts, matrixSummary, measureMatrix, type ContainerFacts } from "../support/engine/probe";
 import { membershipDifferences, planRule } from "../support/engine/policyPrediction";
-import { engineStatus, newRunId, realise, runWorkDir } from "../support/engine/realise";
+import { engineStatus, newRunId, realise, reconcile, runWorkDir } from "../support/engine/realise";
 import { formSwarm, loadImage, pairUnavailable, startPair, sweepStalePairs, type DaemonPair } from "../support/engine/swarmDaemons";
 
 const GROUP = "two";
 const B_SERVICES = { immich: { host: "b" }, qbittorrent: { vpn: true }, gluetun: { host: "b" } };
-const A_SERVICES = { whoami: { image: "traefik/whoami:v1.11.0", port: 80 } };
+// Homepage on a reads b's engine through b's socket proxy (vnet-socket-b); Dozzle on a reads it through its agent on b.
+const A_SERVICES = { whoami: { image: "traefik/whoami:v1.11.0", port: 80 }, homepage: {}, dozzle: {} };
 const VPN = { vpn: { mode: "minimal", provider: "mullvad", type: "wireguard" } };
 
 function overrides(pair: DaemonPair, services: Record<string, unknown>, withVpn: boolean) {
@@ -98,10 +99,7 @@ describe("one homelab over two Docker hosts on a real swarm (e2e)", function () 
     const on = (host: string) => docker.filter((r) => r.provider === `docker-${host}`);
     assert.equal(on("a").length + on("b").length, docker.length, "every Docker resource names its host's provider");
     const overlays = on("a").filter((r) => r.type === DOCKER_TYPES.network && r.inputs.driver === "overlay");
-    assert.deepEqual(
-      overlays.map((r) => r.inputs.name),
-      ["lab-vnet-ingress"],
-    );
+    assert.deepEqual(overlays.map((r) => r.inputs.name).sort(), ["lab-vnet-dozzle", "lab-vnet-ingress", "lab-vnet-socket-b"]);
 
     const started = Date.now();
     await realise(on("a") as RegisteredResource[], { runId, group: GROUP, docker: pair!.a.docker, dockerSocket: pair!.a.socket });
@@ -151,6 +149,10 @@ describe("one homelab over two Docker hosts on a real swarm (e2e)", function () 
     assert.ok(reached("lab-traefik", "lab-immich"), "traefik (a) -> immich (b)");
     assert.ok(reached("lab-traefik", "lab-qbittorrent"), "traefik (a) -> qbittorrent behind gluetun (b)");
     assert.ok(reached("lab-immich", "lab-immich-db"), "immich -> its database, on b");
+    assert.ok(reached("lab-dozzle", "lab-dozzle-agent-b"), "dozzle (a) -> its agent (b)");
+    assert.ok(reached("lab-dozzle-agent-b", "lab-cetusguard-b"), "the agent -> b's socket proxy");
+    assert.ok(reached("lab-homepage", "lab-cetusguard-b"), "homepage (a) -> b's socket proxy, over vnet-socket-b");
+    assert.ok(!reached("lab-dozzle", "lab-cetusguard-b"), "dozzle (a) reads b only through its agent");
     for (const from of facts.filter((f) => plan.containers.find((c) => c.name === f.name)!.host === "a"))
       for (const store of ["lab-immich-db", "lab-immich-redis"]) assert.ok(!reached(from.key, store), `${from.key} (a) must not reach ${store} (b)`);
   });
@@ -172,7 +174,16 @@ describe("one homelab over two Docker hosts on a real swarm (e2e)", function () 
       leftOnB = await runNetworks(b, runId);
     }
     assert.deepEqual(leftOnB, [], "host b keeps none of the stack's networks");
+    // What the apply does on a: the plan without b's services no longer reads b's engine, so vnet-socket-b goes;
+    // nothing else of a's changes presence.
+    const afterRun = await recordProgram("lab", overrides(pair!, A_SERVICES, false));
+    assert.equal(afterRun.error, undefined);
+    const onAfterA = afterRun.resources.filter((r) => r.type.startsWith("docker:") && r.provider === "docker-a") as RegisteredResource[];
+    const report = await reconcile(runId, onAfterA, { group: GROUP, docker: pair!.a.docker, dockerSocket: pair!.a.socket });
     const prefix = `hlt-${runId}-`;
+    // Homepage leaves vnet-socket-b, so it is replaced (the provider replaces a container whose networks change).
+    assert.deepEqual(report.removed, { containers: [`${prefix}lab-homepage`], networks: [`${prefix}lab-vnet-socket-b`], volumes: [] });
+    assert.deepEqual(report.created, { containers: [`${prefix}lab-homepage`], networks: [], volumes: [] });
     const onA = (await runNetworks(pair!.a.docker, runId)).map((n) => n.name.slice(prefix.length)).sort();
     assert.deepEqual(onA, after.networks.map((n) => n.name).sort(), "host a has exactly the networks of the plan without b's services");
   });

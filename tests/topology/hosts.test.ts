@@ -19,7 +19,7 @@ describe("several Docker hosts (homelab:hosts)", () => {
       const plan = planOf(stackConfig(stack));
       assert.equal(plan.hosts, undefined, stack);
       for (const n of plan.networks) assert.deepEqual([n.hosts, n.driver, n.encrypted], [undefined, undefined, undefined], n.name);
-      for (const c of plan.containers) assert.deepEqual([c.host, c.aliases], [undefined, undefined], c.name);
+      for (const c of plan.containers) assert.deepEqual([c.host, c.networkAliases], [undefined, undefined], c.name);
       for (const s of plan.services) assert.equal(s.host, undefined, s.name);
     }
   });
@@ -77,19 +77,21 @@ describe("several Docker hosts (homelab:hosts)", () => {
     assert.deepEqual(socket.hosts, ["nas", "gpu"]);
     const own = container(plan, "cetusguard-gpu");
     assert.equal(own.host, "gpu");
-    assert.deepEqual(own.aliases, ["cetusguard"]);
-    assert.deepEqual(own.networks, ["vnet-socket"]);
+    assert.deepEqual(own.networkAliases, { "vnet-socket": ["cetusguard"] });
+    assert.deepEqual(own.networks, ["vnet-socket", "vnet-socket-gpu"], "its host's vnet-socket, and the overlay Homepage on nas reads it on");
     assert.ok(socket.members.includes("cetusguard-gpu") && socket.members.includes("cetusguard"));
     assert.equal(container(plan, "dozzle").env.DOCKER_HOST ?? plan.socketProxy!.endpoint, plan.socketProxy!.endpoint);
-    assert.ok(
-      plan.warnings.some((w) => w.startsWith("homelab:services.dozzle.host: dozzle reads the Docker API of its own host (gpu) only")),
-      plan.warnings.join("\n"),
-    );
-    const alone = planOf(twoHosts({ dozzle: {}, jellyfin: { host: "gpu" } }));
+    const alone = planOf(twoHosts({ sonarr: {}, jellyfin: { host: "gpu" } }));
     assert.equal(
       alone.containers.find((c) => c.name.startsWith("cetusguard-")),
       undefined,
-      "no consumer on gpu: no socket proxy there",
+      "no consumer on gpu and nobody reading it: no socket proxy there",
+    );
+    const agent = planOf(twoHosts({ dozzle: {}, jellyfin: { host: "gpu" } }));
+    assert.deepEqual(
+      agent.containers.filter((c) => c.host === "gpu" && c.networks.includes("vnet-socket")).map((c) => c.name),
+      ["dozzle-agent-gpu", "cetusguard-gpu"],
+      "Dozzle's agent on gpu reads gpu's engine through gpu's own socket proxy",
     );
   });
 
@@ -124,6 +126,72 @@ describe("several Docker hosts (homelab:hosts)", () => {
       errors.some((e) => e.startsWith("homelab:backup: the backup runs on 'nas' and reads host folders there, but jellyfin runs on another host")),
       errors.join("\n"),
     );
+  });
+});
+
+describe("dashboards see every host", () => {
+  const plan = () => planOf(twoHosts({ dozzle: { host: "gpu" }, homepage: {}, jellyfin: { host: "gpu" }, sonarr: {} }));
+
+  it("gives Dozzle an agent on each other host, on Dozzle's own network (now an overlay) and that host's socket proxy", () => {
+    const p = plan();
+    const agent = container(p, "dozzle-agent-nas");
+    assert.deepEqual(
+      [agent.host, agent.role, agent.command, agent.ports, agent.networks, agent.hostPorts],
+      ["nas", "worker", ["agent"], [7007], ["vnet-dozzle", "vnet-socket"], []],
+    );
+    assert.deepEqual(agent.env, { TZ: "Etc/UTC", DOCKER_HOST: "tcp://cetusguard:2375", DOZZLE_HOSTNAME: "nas" });
+    assert.equal(agent.labels["homelab.expose"], undefined, "the agent has no route");
+    assert.equal(container(p, "dozzle").env.DOZZLE_REMOTE_AGENT, "dozzle-agent-nas:7007");
+    assert.deepEqual([net(p, "vnet-dozzle").driver, net(p, "vnet-dozzle").hosts], ["overlay", ["nas", "gpu"]]);
+    assert.equal(planAllows(p, "dozzle", "dozzle-agent-nas", "vnet-dozzle"), true, "Dozzle reaches its agent across hosts");
+    assert.equal(planAllows(p, "dozzle-agent-nas", "cetusguard", "vnet-socket"), true, "the agent reads nas's engine");
+    assert.equal(planAllows(p, "traefik", "dozzle-agent-nas", "vnet-ingress"), false, "nothing routes to the agent");
+  });
+
+  it("lets Homepage read the other host's engine through that host's socket proxy, on an overlay of their own", () => {
+    const p = plan();
+    const remote = net(p, "vnet-socket-gpu");
+    assert.deepEqual([remote.kind, remote.driver, remote.hosts, remote.remoteEngine], ["socket", "overlay", ["nas", "gpu"], "gpu"]);
+    assert.deepEqual(remote.members.sort(), ["cetusguard-gpu", "homepage"]);
+    assert.equal(planAllows(p, "homepage", "cetusguard-gpu", "vnet-socket-gpu"), true);
+    assert.equal(planAllows(p, "homepage", "cetusguard", "vnet-socket"), true, "and its own host's, as before");
+    assert.ok(
+      p.networks.every((n) => !planAllows(p, "dozzle", "cetusguard", n.name)),
+      "Dozzle reads nas only through its agent",
+    );
+    const docker = container(p, "homepage").files!.find((f) => f.path === "/app/config/docker.yaml")!;
+    assert.equal(docker.content, "homelab:\n  host: cetusguard\n  port: 2375\ngpu:\n  host: cetusguard-gpu\n  port: 2375\n");
+    const services = container(p, "homepage").files!.find((f) => f.path === "/app/config/services.yaml")!.content;
+    assert.match(services, /- jellyfin:\n(.*\n)*? {8}server: gpu\n {8}container: jellyfin\n/);
+    assert.match(services, /- sonarr:\n(.*\n)*? {8}server: homelab\n {8}container: sonarr\n/);
+    assert.ok(!p.warnings.some((w) => /own host .* only/.test(w)), p.warnings.join("\n"));
+  });
+
+  it("allocates the remote-read overlay from the pool like any network, and locks it under its key", () => {
+    const p = plan();
+    const remote = net(p, "vnet-socket-gpu");
+    assert.equal(remote.origin, "allocated");
+    const pinned = planOf(
+      twoHosts({ dozzle: { host: "gpu" }, homepage: {}, jellyfin: { host: "gpu" }, sonarr: {} }, { allocations: { "vnet-socket-gpu": remote.subnet } }),
+    );
+    assert.deepEqual([net(pinned, "vnet-socket-gpu").subnet, net(pinned, "vnet-socket-gpu").origin], [remote.subnet, "locked"]);
+  });
+
+  it("tells Portainer's owner exactly which environment to add for each other host", () => {
+    const p = planOf(twoHosts({ portainer: {}, jellyfin: { host: "gpu" } }, { socketProxy: { allowWrite: true } }));
+    assert.deepEqual(container(p, "cetusguard-gpu").networks, ["vnet-socket", "vnet-socket-gpu"]);
+    assert.ok(
+      p.warnings.includes(
+        "homelab:services.portainer: to see host 'gpu' in Portainer, add it once as an environment (Environments → Add environment → Docker Standalone → API, URL cetusguard-gpu:2375); the network to it is planned (docs/multi-host.md)",
+      ),
+      p.warnings.join("\n"),
+    );
+  });
+
+  it("adds nothing on one host, or when every dashboard and service share a host", () => {
+    const together = planOf(twoHosts({ dozzle: {}, homepage: {}, sonarr: {} }));
+    assert.ok(!together.containers.some((c) => c.name.includes("agent") || c.name.startsWith("cetusguard-")));
+    assert.ok(!together.networks.some((n) => n.remoteEngine));
   });
 });
 

@@ -37,8 +37,8 @@ export interface ContainerFacts {
   networkMode: string;
   /** Key of the container whose network namespace this one shares. */
   netnsOwner?: string;
-  /** Network key → this container's endpoint on it. Empty for a shared namespace. */
-  networks: Record<string, { ip: string; aliases: string[] }>;
+  /** Network key → this container's endpoint on it (and the network's engine id). Empty for a shared namespace. */
+  networks: Record<string, { ip: string; aliases: string[]; networkId?: string }>;
   mounts: MountFact[];
   /** Host ports the engine publishes for this container (the harness publishes none). */
   publishedPorts: string[];
@@ -66,7 +66,10 @@ export async function inspectFacts(runIds: string | string[], docker: Docker = c
       Object.entries(info.NetworkSettings.Networks ?? {})
         // networkMode "none" shows an endpoint "none" without an address.
         .filter(([, ep]) => ep.IPAddress !== "")
-        .map(([realNet, ep]) => [netKey(realNet), { ip: ep.IPAddress, aliases: (ep.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)).sort() }]),
+        .map(([realNet, ep]) => [
+          netKey(realNet),
+          { ip: ep.IPAddress, aliases: (ep.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)).sort(), networkId: ep.NetworkID },
+        ]),
     );
     const ports = labels[LABELS.ports] ?? "";
     return {
@@ -148,8 +151,20 @@ export function enumerateProbes(facts: ContainerFacts[]): Omit<ProbeCell, "reach
     Object.entries(owner.networks).map(([network, { ip }]) => ({ to: owner.key, netns: owner.key, network, ip, port: PROBE_PORT })),
   );
   const all = [...probeTargets, ...targets];
+  // On several engines, a per-host network (vnet-socket: one local bridge per host, one subnet) has the same
+  // name and addresses on each: from a source on another copy of it, the target's address names a container on
+  // the source's own host, so such a cell says nothing about the target and is not probed.
+  const byKey = new Map(running.map((f) => [f.key, f]));
+  const endpointOf = (f: ContainerFacts, network: string) => byKey.get(netns(f))?.networks[network];
+  const otherCopy = (src: ContainerFacts, owner: string, network: string) => {
+    const mine = endpointOf(src, network)?.networkId;
+    const theirs = byKey.get(owner)?.networks[network]?.networkId;
+    return mine !== undefined && theirs !== undefined && mine !== theirs;
+  };
   const cells = running.flatMap((src) =>
-    all.filter((t) => t.netns !== netns(src)).map(({ to, network, ip, port }) => ({ from: src.key, to, network, ip, port })),
+    all
+      .filter((t) => t.netns !== netns(src) && !otherCopy(src, t.netns, t.network))
+      .map(({ to, network, ip, port }) => ({ from: src.key, to, network, ip, port })),
   );
   return sortCells(dedupe(cells));
 }

@@ -588,6 +588,17 @@ async function reconcileRun(existingRunId: string, resources: RegisteredResource
     if (!isStatus(e, 404)) throw e;
   };
 
+  // A kept container whose networks change is replaced, as an apply replaces it (almost every docker.Container
+  // input forces replacement, networksAdvanced among them): removed here, created again below.
+  const specByName = new Map(containerSpecs.map((spec) => [spec.body.name!, spec]));
+  for (const [name, c] of [...existingContainers]) {
+    const spec = specByName.get(name);
+    if (!spec || spec.netnsOwnerRef !== undefined) continue;
+    const wanted = [...Object.keys(spec.body.NetworkingConfig?.EndpointsConfig ?? {}), ...spec.extraNetworks.map((e) => e.network)].sort();
+    const live = Object.keys(c.NetworkSettings?.Networks ?? {}).sort();
+    if (wanted.join() !== live.join()) wantedContainers.delete(name);
+  }
+
   // 1. Removals: containers one at a time (moby/moby#46661, see teardown), sharers before owners.
   const goneContainers = [...existingContainers].filter(([name]) => !wantedContainers.has(name));
   goneContainers.sort(([, a], [, b]) => Number(a.Labels?.[LABELS.netnsOwner] === undefined) - Number(b.Labels?.[LABELS.netnsOwner] === undefined));
@@ -631,7 +642,7 @@ async function reconcileRun(existingRunId: string, resources: RegisteredResource
     for (const r of level) {
       checkNotStopping(existingRunId);
       const spec = toEngineSpec(r, ctx) as ContainerSpec;
-      if (existingContainers.has(spec.body.name!)) continue;
+      if (existingContainers.has(spec.body.name!) && wantedContainers.has(spec.body.name!)) continue;
       const container = await docker.createContainer(spec.body);
       for (const extra of spec.extraNetworks) {
         await docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint });
