@@ -1,5 +1,5 @@
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
+import { Parser } from "tar";
 import { dockerOptions, stackDockerHost } from "../audit";
 import { WireError } from "./http";
 import type { ContainerLocator } from "./index";
@@ -50,23 +50,35 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
       if (!address) throw new WireError(`container ${name} has no address on a network: is it running?`);
       return `http://${address}:${port}`;
     },
+    // Through the engine's archive API (`docker cp`): no shell or `cat` needed in the image (Portainer's has neither).
     readFile: async (name, path) => {
-      const exec = await docker.getContainer(name).exec({ Cmd: ["cat", path], AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      const [out, err] = [new PassThrough(), new PassThrough()];
-      const [stdout, stderr] = [collect(out), collect(err)];
-      docker.modem.demuxStream(stream, out, err);
-      await new Promise((resolve, reject) => stream.on("end", resolve).on("error", reject));
-      const { ExitCode } = await exec.inspect();
-      if (ExitCode !== 0) throw new WireError(`cannot read ${path} in ${name}: ${stderr().trim() || `exit ${ExitCode}`}`);
-      return stdout();
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = await docker.getContainer(name).getArchive({ path });
+      } catch (e) {
+        throw new WireError(`cannot read ${path} in ${name}: ${(e as Error).message.split("\n")[0]}`);
+      }
+      return fileInTar(archive, `${path} in ${name}`);
     },
   };
 }
 
-/** Everything written to a stream so far, as text. */
-function collect(stream: PassThrough): () => string {
+/** The text of the one regular file in a tar stream (what the engine answers for a file's path). */
+export async function fileInTar(archive: NodeJS.ReadableStream, what: string): Promise<string> {
   const chunks: Buffer[] = [];
-  stream.on("data", (c: Buffer) => chunks.push(c));
-  return () => Buffer.concat(chunks).toString("utf8");
+  let files = 0;
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      onReadEntry: (entry) => {
+        if (entry.type === "File" && files++ === 0) entry.on("data", (c: Buffer) => chunks.push(c));
+        else entry.resume();
+      },
+    });
+    parser.on("end", () => resolve());
+    parser.on("error", reject);
+    archive.on("error", reject);
+    archive.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+  if (files !== 1) throw new WireError(`cannot read ${what}: not a regular file`);
+  return Buffer.concat(chunks).toString("utf8");
 }
