@@ -63,15 +63,18 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
   };
 }
 
-/** The text of the one regular file in a tar stream (what the engine answers for a file's path). */
+/** The text of the file a tar stream starts with: the engine answers a path with that path's own entry first (a folder's entries follow it). */
 export async function fileInTar(archive: NodeJS.ReadableStream, what: string): Promise<string> {
   const chunks: Buffer[] = [];
-  let files = 0;
+  let entries = 0;
+  let isFile = false;
   await new Promise<void>((resolve, reject) => {
     const parser = new Parser({
       onReadEntry: (entry) => {
-        if (entry.type === "File" && files++ === 0) entry.on("data", (c: Buffer) => chunks.push(c));
-        else entry.resume();
+        if (entries++ === 0 && entry.type === "File") {
+          isFile = true;
+          entry.on("data", (c: Buffer) => chunks.push(c));
+        } else entry.resume();
       },
     });
     parser.on("end", () => resolve());
@@ -79,6 +82,6 @@ export async function fileInTar(archive: NodeJS.ReadableStream, what: string): P
     archive.on("error", reject);
     archive.pipe(parser as unknown as NodeJS.WritableStream);
   });
-  if (files !== 1) throw new WireError(`cannot read ${what}: not a regular file`);
+  if (!isFile) throw new WireError(`cannot read ${what}: not a regular file`);
   return Buffer.concat(chunks).toString("utf8");
 }
