@@ -15,9 +15,12 @@ export function envOf(inspected: InspectedContainer): Record<string, string> {
   return Object.fromEntries((inspected.Config?.Env ?? []).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 }
 
-/** The container's address on one of its bridge networks: the Docker host has an interface on each of them. */
-export function addressOf(inspected: InspectedContainer): string | undefined {
-  return Object.values(inspected.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+/**
+ * The container's address on one of its bridge networks: the Docker host has an interface on each of them, and
+ * none on a swarm overlay (`overlays`, by name: a multi-host stack's vnet-ingress, say), whose addresses it cannot reach.
+ */
+export function addressOf(inspected: InspectedContainer, overlays: ReadonlySet<string> = new Set()): string | undefined {
+  return Object.entries(inspected.NetworkSettings?.Networks ?? {}).find(([name, n]) => n.IPAddress && !overlays.has(name))?.[1].IPAddress;
 }
 
 /**
@@ -28,6 +31,7 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
   const host = stackDockerHost(projectDir, stack, env);
   const docker = new Docker(dockerOptions(host.url, env, undefined, host.certPath));
   const inspected = new Map<string, Promise<InspectedContainer>>();
+  let overlays: Promise<Set<string>> | undefined;
   const inspect = (name: string) => {
     if (!inspected.has(name))
       inspected.set(
@@ -46,7 +50,8 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
     url: async (name, port) => {
       if (!host.url.startsWith("unix://"))
         throw new WireError(`the containers of ${host.url} (from ${host.source}) are reachable only on that host: run 'homelab wire ${stack}' there`);
-      const address = addressOf(await inspect(name));
+      overlays ??= docker.listNetworks({ filters: { driver: ["overlay"] } }).then((nets) => new Set(nets.map((n) => n.Name)));
+      const address = addressOf(await inspect(name), await overlays);
       if (!address) throw new WireError(`container ${name} has no address on a network: is it running?`);
       return `http://${address}:${port}`;
     },
