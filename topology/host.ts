@@ -231,7 +231,7 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
   return { patches, secrets };
 }
 
-/** The secret holding an app's first admin password (catalog `adminPasswordFile`): `<container>-admin-password`, a data key (topology/plan.ts). */
+/** The secret holding an app's first admin password (catalog `adminPasswordFile`): `<service>-admin-password`, a data key (topology/plan.ts). */
 export const ADMIN_PASSWORD_SUFFIX = "-admin-password";
 const adminPasswordSecret = (containerPrefix: string) => `${containerPrefix}${ADMIN_PASSWORD_SUFFIX}`;
 
