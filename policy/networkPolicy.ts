@@ -71,6 +71,11 @@ export const HOST_PORT_ROLES = ROLES.filter((r) => NETWORK_POLICY[r].hostPorts);
 export const ROUTABLE_ROLES = ROLES.filter((r) => NETWORK_POLICY[r].route);
 
 export const DOCKER_SOCKET = "/var/run/docker.sock";
+/**
+ * The one image trusted with the Docker socket: the socket proxy, pinned (hectorm/cetusguard@v1.1.3, evidence in
+ * config/catalog/core.ts). The catalog takes it from here, so the planner and the CrossGuard pack judge the same image.
+ */
+export const SOCKET_PROXY_IMAGE = "ghcr.io/hectorm/cetusguard:v1.1.3";
 export const DOCKER_SOCKETS = [DOCKER_SOCKET, "/run/docker.sock"];
 
 /** `//var/run/` → `/var/run`. */

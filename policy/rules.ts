@@ -1,7 +1,18 @@
 import * as docker from "@pulumi/docker";
 import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { validateResourceOfType } from "@pulumi/policy";
-import { ContainerView, judgeContainer, LABELS, MountView, NETWORK_KINDS, NetworkView, RuleName, sharedNamespaceOwner, viewFromLabels } from "./networkPolicy";
+import {
+  ContainerView,
+  judgeContainer,
+  LABELS,
+  MountView,
+  NETWORK_KINDS,
+  NetworkView,
+  RuleName,
+  sharedNamespaceOwner,
+  SOCKET_PROXY_IMAGE,
+  viewFromLabels,
+} from "./networkPolicy";
 
 /**
  * The network policy (policy/networkPolicy.ts, the same module the planner, the audit and the diagram
@@ -166,6 +177,40 @@ interface StackResource {
   name?: string;
   urn?: string;
   props: Record<string, any>;
+  /** Input name → the resources its value comes from (the policy server's propertyDependencies). */
+  propertyDependencies?: Record<string, StackResource[]>;
+}
+
+export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
+
+/** The image references a container runs, as far as its inputs tell: one written out, or the RemoteImage its `image` comes from. */
+function imageRefsOf(r: StackResource): string[] {
+  const image = r.props.image;
+  if (typeof image === "string" && image !== "" && !image.startsWith("sha256:")) return [image];
+  return (r.propertyDependencies?.image ?? [])
+    .filter((d) => d.type === REMOTE_IMAGE_TYPE && typeof d.props.name === "string")
+    .map((d) => d.props.name as string);
+}
+
+const isTrustedSocketProxyImage = (ref: string) => ref === SOCKET_PROXY_IMAGE || ref.startsWith(`${SOCKET_PROXY_IMAGE}@sha256:`);
+
+/**
+ * The socket proxy holds the Docker socket: only the pinned image may (the planner refuses any other `image` at its
+ * key; this catches a transform or a hand-written container). A container registers an image id, so the reference is
+ * read from the RemoteImage that id comes from; one whose image cannot be told is refused too.
+ */
+export function socketProxyImageViolations(resources: StackResource[]): { urn?: string; message: string }[] {
+  return resources
+    .filter((r) => r.type === CONTAINER_TYPE && labelsOf(r.props)[LABELS.role] === "socket-proxy")
+    .flatMap((r) => {
+      const who = `${String(r.props.name ?? r.name)} (socket proxy)`;
+      const refs = imageRefsOf(r);
+      if (refs.length === 0)
+        return [{ urn: r.urn, message: `${who}: which image it runs cannot be told; register it from a docker.RemoteImage named ${SOCKET_PROXY_IMAGE}` }];
+      return refs
+        .filter((ref) => !isTrustedSocketProxyImage(ref))
+        .map((ref) => ({ urn: r.urn, message: `${who} runs ${ref}: only ${SOCKET_PROXY_IMAGE} is trusted with the Docker socket` }));
+    });
 }
 
 /**
@@ -188,6 +233,14 @@ export function stackViolations(resources: StackResource[], rules: readonly Rule
       .filter((v) => rules.includes(v.rule))
       .map((v) => ({ urn: r.urn, message: v.message })),
   );
+}
+
+/** A policy server resource as the stack rules read it (its property dependencies one level deep). */
+function toStackResource(r: PolicyResource): StackResource {
+  const propertyDependencies = Object.fromEntries(
+    Object.entries(r.propertyDependencies ?? {}).map(([key, deps]) => [key, deps.map((d) => ({ type: d.type, name: d.name, urn: d.urn, props: d.props }))]),
+  );
+  return { type: r.type, name: r.name, urn: r.urn, props: r.props, propertyDependencies };
 }
 
 const onContainer = (check: (props: ContainerProps, report: ReportViolation) => void) =>
@@ -220,6 +273,13 @@ export const stackPolicies: StackValidationPolicy[] = [
     validateStack: (args, report) => {
       const resources = args.resources.map((r: PolicyResource) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props }));
       for (const v of stackViolations(resources, ["foreign-network", "membership"])) report(v.message, v.urn);
+    },
+  },
+  {
+    name: "socket-proxy-image",
+    description: `Only the pinned socket proxy image (${SOCKET_PROXY_IMAGE}) runs as the socket proxy, the one container with the Docker socket.`,
+    validateStack: (args, report) => {
+      for (const v of socketProxyImageViolations(args.resources.map(toStackResource))) report(v.message, v.urn);
     },
   },
   {

@@ -1,4 +1,4 @@
-import { DOCKER_SOCKET } from "../../policy/networkPolicy";
+import { DOCKER_SOCKET, SOCKET_PROXY_IMAGE } from "../../policy/networkPolicy";
 import { configMount, httpHealthcheck, linuxserverEvidence, redis } from "./builders";
 import type { CatalogEntry } from "./types";
 
@@ -131,7 +131,7 @@ export const core: CatalogEntry[] = [
     auth: "deny",
     main: {
       suffix: "",
-      image: "ghcr.io/hectorm/cetusguard:v1.1.3",
+      image: SOCKET_PROXY_IMAGE,
       role: "socket-proxy",
       port: SOCKET_PROXY_PORT,
       env: () => ({ CETUSGUARD_BACKEND_ADDR: `unix://${DOCKER_SOCKET}`, CETUSGUARD_FRONTEND_ADDR: `tcp://:${SOCKET_PROXY_PORT}` }),

@@ -24,13 +24,21 @@ interface Diagnostic {
   enforcementLevel: number;
 }
 
-function toAnalyzerResource(r: RegisteredResource) {
+const urnOf = (r: RegisteredResource) => `urn:pulumi:home::homelab::${r.type}::${r.name}`;
+
+/** A recorded resource as the engine sends it in AnalyzeStack, with its property dependencies as URNs (the server resolves them). */
+function toAnalyzerResource(r: RegisteredResource, all: RegisteredResource[]) {
   const res = new analyzer.AnalyzerResource();
   res.setType(r.type);
   res.setName(r.name);
-  res.setUrn(`urn:pulumi:home::homelab::${r.type}::${r.name}`);
+  res.setUrn(urnOf(r));
   res.setProperties(Struct.fromJavaScript(JSON.parse(JSON.stringify(r.inputs))));
   res.setOptions(new analyzer.AnalyzerResourceOptions());
+  for (const [key, names] of Object.entries(r.propertyDependencies ?? {})) {
+    const deps = new analyzer.AnalyzerPropertyDependencies();
+    deps.setUrnsList(names.flatMap((n) => all.filter((x) => x.name === n).map(urnOf)));
+    res.getPropertydependenciesMap().set(key, deps);
+  }
   return res;
 }
 
@@ -75,7 +83,7 @@ describe("policy pack, served the way Pulumi runs it", function () {
   const analyzeStack = (resources: RegisteredResource[]) =>
     new Promise<Diagnostic[]>((resolve, reject) => {
       const req = new analyzer.AnalyzeStackRequest();
-      req.setResourcesList(resources.map(toAnalyzerResource));
+      req.setResourcesList(resources.map((r) => toAnalyzerResource(r, resources)));
       client.analyzeStack(req, (e: Error | null, res: any) => (e ? reject(e) : resolve(diagnostics(res))));
     });
   const analyze = (r: RegisteredResource) =>

@@ -13,6 +13,21 @@ interface Violation {
 
 class NotApplicable extends Error {}
 
+/** A recorded resource as the policy server hands it to a stack policy, its property dependencies resolved by name. */
+function asPolicyResource(r: RegisteredResource, all: RegisteredResource[]): Record<string, unknown> {
+  const plain = (x: RegisteredResource) => ({ type: x.type, props: x.inputs, urn: `urn:pulumi:test::homelab::${x.type}::${x.name}`, name: x.name });
+  const propertyDependencies = Object.fromEntries(
+    Object.entries(r.propertyDependencies ?? {}).map(([key, names]) => [
+      key,
+      names
+        .map((n) => all.find((x) => x.name === n))
+        .filter((x) => x !== undefined)
+        .map(plain),
+    ]),
+  );
+  return { ...plain(r), propertyDependencies };
+}
+
 /**
  * Calls every validator of the pack the way the policy server would: resource rules per resource, stack rules
  * once, on inputs with secrets unpacked (@pulumi/policy deserialize.js deserializeProperty: validators see plain values).
@@ -53,7 +68,7 @@ async function evaluate(registered: RegisteredResource[]): Promise<Violation[]> 
     }
   }
   const stackArgs = {
-    resources: resources.map((r) => ({ type: r.type, props: r.inputs, urn: `urn:pulumi:test::homelab::${r.type}::${r.name}`, name: r.name })),
+    resources: resources.map((r) => asPolicyResource(r, resources)),
     stackTags: new Map(),
     getConfig: () => ({}),
     notApplicable: () => {
@@ -189,6 +204,31 @@ describe("policy pack", function () {
       ]);
     });
 
+    it("a socket proxy running another image: a transform repointing its RemoteImage, or a reference written out", async () => {
+      const resources = clone(lab);
+      const proxy = container(resources, "lab-cetusguard");
+      assert.deepEqual(proxy.propertyDependencies.image, ["images-ghcr.io-hectorm-cetusguard-v1.1.3"], "the recording knows where its image id comes from");
+      resources.find((r) => r.name === proxy.propertyDependencies.image[0])!.inputs.name = "tecnativa/docker-socket-proxy:latest";
+      assert.deepEqual(
+        (await evaluate(resources)).map((v) => `${v.policy}: ${v.message}`),
+        [
+          "socket-proxy-image: lab-cetusguard (socket proxy) runs tecnativa/docker-socket-proxy:latest: only ghcr.io/hectorm/cetusguard:v1.1.3 is trusted with the Docker socket",
+        ],
+      );
+      const written = clone(lab);
+      container(written, "lab-cetusguard").inputs.image = "evil/socket:1";
+      assert.deepEqual(
+        (await evaluate(written)).map((v) => v.message),
+        ["lab-cetusguard (socket proxy) runs evil/socket:1: only ghcr.io/hectorm/cetusguard:v1.1.3 is trusted with the Docker socket"],
+      );
+      const untold = clone(lab);
+      container(untold, "lab-cetusguard").propertyDependencies = {};
+      assert.deepEqual(
+        (await evaluate(untold)).map((v) => v.message),
+        ["lab-cetusguard (socket proxy): which image it runs cannot be told; register it from a docker.RemoteImage named ghcr.io/hectorm/cetusguard:v1.1.3"],
+      );
+    });
+
     it("the socket proxy mounting the socket read-write", async () => {
       const resources = clone(lab);
       for (const m of container(resources, "lab-cetusguard").inputs.mounts) m.readOnly = false;
@@ -273,7 +313,16 @@ describe("policy pack", function () {
     it("a resource of another type is not judged by the container and network rules", async () => {
       assert.deepEqual(
         await evaluate([
-          { type: "docker:index/volume:Volume", name: "v", id: "v", dependsOn: [], urn: "v", aliases: [], inputs: { name: "/var/run/docker.sock" } },
+          {
+            type: "docker:index/volume:Volume",
+            name: "v",
+            id: "v",
+            dependsOn: [],
+            propertyDependencies: {},
+            urn: "v",
+            aliases: [],
+            inputs: { name: "/var/run/docker.sock" },
+          },
         ]),
         [],
       );

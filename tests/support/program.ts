@@ -9,6 +9,8 @@ export interface RegisteredResource {
   inputs: Record<string, any>;
   /** Names of the resources it depends on: explicit `dependsOn` plus those its inputs come from. */
   dependsOn: string[];
+  /** Input name → names of the resources that input's value comes from. */
+  propertyDependencies: Record<string, string[]>;
   /** Its URN as the engine forms it (parent type chain included). */
   urn: string;
   /** The URNs its aliases stand for: what it was registered as before a rename or a new parent. */

@@ -28,12 +28,13 @@ const resources: {
   id: string;
   inputs: Record<string, unknown>;
   dependsOn?: string[];
+  propertyDependencies?: Record<string, string[]>;
   urn?: string;
   aliases?: string[];
   provider?: string;
 }[] = [];
 /** `<type>::<name>` → what the registration request says beyond the mocks' arguments. */
-const registrations = new Map<string, { dependsOn: string[]; urn: string; aliases: string[] }>();
+const registrations = new Map<string, { dependsOn: string[]; propertyDependencies: Record<string, string[]>; urn: string; aliases: string[] }>();
 const invokes: string[] = [];
 
 async function main() {
@@ -69,6 +70,13 @@ async function main() {
     };
     registrations.set(`${current.type}::${current.name}`, {
       dependsOn: (req.getDependenciesList() as string[]).map((urn) => urn.split("::").pop()!),
+      // Input name → the resources it comes from (what the policy server hands a stack policy as propertyDependencies).
+      propertyDependencies: Object.fromEntries(
+        [...(req.getPropertydependenciesMap() as Map<string, any>).entries()].map(([key, deps]) => [
+          key,
+          (deps.getUrnsList() as string[]).map((urn) => urn.split("::").pop()!),
+        ]),
+      ),
       urn: urnOf(current.stack, current.project, current.type, current.name, current.parentUrn),
       aliases: (req.getAliasesList() as any[]).map((a) => {
         const spec = a.getSpec();
@@ -99,7 +107,7 @@ async function main() {
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
-  for (const r of resources) Object.assign(r, registrations.get(`${r.type}::${r.name}`) ?? { dependsOn: [], aliases: [] });
+  for (const r of resources) Object.assign(r, registrations.get(`${r.type}::${r.name}`) ?? { dependsOn: [], propertyDependencies: {}, aliases: [] });
   // Which Pulumi SDK packages the program loaded, e.g. to prove a stack without remote access never loads Cloudflare's.
   const sdks = [
     ...new Set(

@@ -129,6 +129,30 @@ describe("several Docker hosts (homelab:hosts)", () => {
   });
 });
 
+describe("back to one host (docs/multi-host.md)", () => {
+  it("every service on the first host: no overlay, no per-host copy, no agent; without homelab:hosts: the single-host plan", () => {
+    const services = { dozzle: {}, homepage: {}, jellyfin: {}, sonarr: {} };
+    const single = planOf(minimalConfig({ services }));
+    const gathered = planOf(twoHosts(services));
+    assert.deepEqual(
+      gathered.networks.map((n) => [n.name, n.subnet, n.driver, n.hosts]),
+      single.networks.map((n) => [n.name, n.subnet, undefined, ["nas"]]),
+    );
+    assert.deepEqual(
+      gathered.containers.map((c) => [c.name, c.host]),
+      single.containers.map((c) => [c.name, "nas"]),
+    );
+    const strip = (plan: Plan) => ({
+      ...plan,
+      hosts: undefined,
+      networks: plan.networks.map((n) => ({ ...n, hosts: undefined })),
+      containers: plan.containers.map((c) => ({ ...c, host: undefined })),
+      services: plan.services.map((sv) => ({ ...sv, host: undefined })),
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(strip(gathered))), JSON.parse(JSON.stringify(single)), "apart from where things live, the same plan");
+  });
+});
+
 describe("dashboards see every host", () => {
   const plan = () => planOf(twoHosts({ dozzle: { host: "gpu" }, homepage: {}, jellyfin: { host: "gpu" }, sonarr: {} }));
 
