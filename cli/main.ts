@@ -24,7 +24,7 @@ const USAGE = `usage: homelab <command> <stack> [options]
                             measure isolation and VPN leaks from inside the running containers
   preview <stack>           what would change (Pulumi, local state backend), checked by the policy pack
   up <stack> [--yes]        apply it (policy-checked; --no-policy skips the pack, loudly)
-  wire <stack>              Prowlarr's apps and Jellyseerr's servers from the generated API keys (up runs it; --no-wire skips)
+  wire <stack>              Prowlarr's apps, Jellyseerr's servers, Plex's URLs, Portainer's other hosts, through their APIs (up runs it; --no-wire skips)
   destroy <stack> [--yes]   remove everything the stack created
   refresh <stack> [--yes]   read the real state back
   drift <stack>             exit 1 when the host differs from the state

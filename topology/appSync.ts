@@ -1,17 +1,22 @@
 import { catalogEntry, type ApiKeySpec } from "../config/catalog";
+import { secretRefsIn } from "../config/secret";
+import { onHost } from "./placement";
 import { sharedNamespaceOwner } from "./policy";
 import type { Plan, PlannedContainer, PlannedService } from "./types";
 
 /**
  * What `homelab wire` sets up after `up` through the apps' own APIs, because these settings live in the apps'
  * databases and no environment variable or file reaches them: Prowlarr's applications (Prowlarr → Sonarr,
- * Radarr … with their generated API keys) and Jellyseerr's Sonarr/Radarr servers. Pure: read from the plan.
+ * Radarr … with their generated API keys), Jellyseerr's Sonarr/Radarr servers, Plex's advertised URLs and, on
+ * several hosts, Portainer's environments. Pure: read from the plan.
  */
 export interface AppSyncPlan {
   prowlarr?: ApiTarget & { applications: ProwlarrApplication[] };
   jellyseerr?: ApiTarget & { servers: JellyseerrServer[] };
   /** Plex's custom server access URLs (homelab:plex.advertise); Plex's own token comes from its Preferences.xml. */
   plex?: Omit<ApiTarget, "key"> & { customConnections: string[] };
+  /** On several hosts, Portainer's environments for the other hosts' engines; it signs in with the admin password the stack generated. */
+  portainer?: Omit<ApiTarget, "key"> & { password: PasswordFile; environments: PortainerEnvironment[] };
   /** Pairs that cannot reach each other, one line each (what to change). */
   skipped: string[];
 }
@@ -49,6 +54,19 @@ export interface JellyseerrServer {
   hostname: string;
   port: number;
   key: KeySource;
+}
+
+/** A generated password in a file of a container, and the `homelab:keys` path that holds it (topology/plan.ts holdDataKeys). */
+export interface PasswordFile {
+  container: string;
+  path: string;
+  key: string;
+}
+
+/** A Docker engine Portainer reaches through the API (Docker Standalone): another host's socket proxy, named by its host. */
+export interface PortainerEnvironment {
+  name: string;
+  url: string;
 }
 
 interface App {
@@ -134,5 +152,33 @@ export function planAppSync(plan: Plan): AppSyncPlan {
       port: plex.port,
       customConnections: plan.plex.customConnections,
     };
+  const portainer = portainerEnvironments(plan);
+  if (portainer) result.portainer = { ...portainer, addressOf: owner(byName.get(portainer.container)!).name };
   return result;
+}
+
+/**
+ * Every other host whose engine Portainer reads (its main container is on that host's `vnet-socket-<host>`,
+ * topology/hosts.ts): that host's socket proxy by its per-host name (as Homepage's docker.yaml names it,
+ * topology/dashboard.ts), at the proxy's port, as the environment named after the host.
+ */
+function portainerEnvironments(plan: Plan): Omit<NonNullable<AppSyncPlan["portainer"]>, "addressOf"> | undefined {
+  const service = plan.services.find((s) => s.catalog === "portainer" && s.dockerApi);
+  const main = service && plan.containers.find((c) => c.name === service.containers[0]);
+  const path = service?.catalog ? catalogEntry(service.catalog)?.main.adminPasswordFile : undefined;
+  const secret = secretRefsIn(main?.files?.find((f) => f.path === path)?.content ?? "")[0]?.name;
+  const port = plan.socketProxy?.endpoint.split(":").pop();
+  if (!service?.port || !main || !path || !secret || !port) return undefined;
+  const proxy = plan.socketProxy!.container;
+  const environments = plan.networks
+    .filter((n) => n.remoteEngine && main.networks.includes(n.name))
+    .map((n) => ({ name: n.remoteEngine!, url: `tcp://${onHost(proxy, n.remoteEngine!)}:${port}` }));
+  if (environments.length === 0) return undefined;
+  return {
+    service: service.name,
+    container: main.name,
+    port: service.port,
+    password: { container: main.name, path, key: `homelab:keys.${secret}` },
+    environments,
+  };
 }

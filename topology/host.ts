@@ -1,6 +1,6 @@
 import { AUTHELIA, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
-import { SecretEnvRef } from "../config/secret";
+import { SecretEnvRef, secretRef } from "../config/secret";
 import { acmeDnsProblems, acmeDnsSecret, traefikAcmeSecretEnv } from "./acmeDns";
 import { planAuthelia } from "./authelia";
 import { containerSpecs } from "./containers";
@@ -205,21 +205,35 @@ function databasePasswords({ services, containers, names }: HostInputs): { patch
   return { patches, secrets };
 }
 
-/** Secrets a catalog entry asks for (an app's encryption key): generated once, handed over as env. */
+/**
+ * Secrets a catalog entry asks for: an app's encryption key (generated once, handed over as env) and its first
+ * admin's password (a 0600 file; it guards the app's user database, so it is held like a data key).
+ */
 function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatch[]; secrets: PlannedSecret[] } {
   const patches: ContainerPatch[] = [];
   const secrets: PlannedSecret[] = [];
   for (const svc of services) {
     for (const spec of containerSpecs(svc)) {
+      const prefix = [svc.name, spec.suffix].filter(Boolean).join("-");
+      const container = names.container(svc.name, spec.suffix);
       for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
-        const name = `${[svc.name, spec.suffix].filter(Boolean).join("-")}-${env.toLowerCase().replace(/_/g, "-")}`;
+        const name = `${prefix}-${env.toLowerCase().replace(/_/g, "-")}`;
         secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
-        patches.push(hostPatch(names.container(svc.name, spec.suffix), { secretEnv: { [env]: SecretEnvRef.secret(name) } }));
+        patches.push(hostPatch(container, { secretEnv: { [env]: SecretEnvRef.secret(name) } }));
+      }
+      if (spec.adminPasswordFile) {
+        const name = adminPasswordSecret(prefix);
+        secrets.push({ name, source: "generated", length: 32, purpose: `${svc.name}'s first administrator's password`, guardsData: true });
+        patches.push(hostPatch(container, { files: [{ path: spec.adminPasswordFile, content: secretRef(name), secret: true }] }));
       }
     }
   }
   return { patches, secrets };
 }
+
+/** The secret holding an app's first admin password (catalog `adminPasswordFile`): `<service>-admin-password`, a data key (topology/plan.ts). */
+export const ADMIN_PASSWORD_SUFFIX = "-admin-password";
+const adminPasswordSecret = (containerPrefix: string) => `${containerPrefix}${ADMIN_PASSWORD_SUFFIX}`;
 
 /** Homepage's services.yaml and its allowed host; live status only when Homepage reads the Docker API. */
 function homepagePatch(

@@ -10,7 +10,6 @@ import type { Plan, PlannedContainer, PlannedHost, PlannedNetwork, PlanProblem }
 export interface HostPlacement {
   plan: Plan;
   problems: PlanProblem[];
-  warnings: string[];
 }
 
 /** Dozzle's agent port (amir20/dozzle@v8.14.5 internal/support/cli/agent_command.go: DOZZLE_AGENT_ADDR, default :7007). */
@@ -22,7 +21,8 @@ export const DOZZLE_AGENT_PORT = 7007;
  * `host`, default the first host; a service routed through Gluetun follows Gluetun), each host whose containers
  * read the Docker API gets its own socket proxy on its own local vnet-socket (answering to the same name, so no
  * consumer's endpoint changes), the dashboards see every host (Dozzle through an agent on each other host,
- * Homepage and Portainer through each other host's socket proxy on that host's `vnet-socket-<host>` overlay),
+ * Homepage and Portainer through each other host's socket proxy on that host's `vnet-socket-<host>` overlay;
+ * `homelab wire` adds those to Portainer as environments, topology/appSync.ts),
  * and every other network becomes a swarm overlay when its members are on several hosts, a local bridge on its
  * one host otherwise. Subnets, allocation and lock are the single-host plan's (the remote-read overlays are
  * allocated with the rest, topology/networks.ts).
@@ -37,14 +37,12 @@ export function placeOnHosts(plan: Plan, cfg: StackConfig, reach: HostReach = NO
           path: `homelab:services.${name}.host`,
           message: `host '${s.host}' names a Docker host, but homelab:hosts lists none: add it there, or leave host out`,
         })),
-      warnings: [],
     };
   const problems: PlanProblem[] = [];
-  const warnings: string[] = [];
   const hosts = plannedHosts(cfg, problems);
   const names = new Set(hosts.map((h) => h.name));
   const first = hosts[0]?.name;
-  if (!first) return { plan, problems, warnings };
+  if (!first) return { plan, problems };
 
   for (const s of plan.services) {
     const host = cfg.services[s.name]?.host;
@@ -78,25 +76,8 @@ export function placeOnHosts(plan: Plan, cfg: StackConfig, reach: HostReach = NO
   const services = plan.services.map((s) => ({ ...s, containers: byService.get(s.name) ?? [], host: hostOf(s.name) }));
 
   problems.push(...backupProblems(plan, containers));
-  warnings.push(...portainerEnvironments(plan, containers, reach));
 
-  return { plan: { ...plan, hosts, containers, networks, services }, problems, warnings };
-}
-
-/**
- * Portainer adds engines beyond its own (`-H`) only as environments through its UI or its authenticated API,
- * which the stack holds no credentials for: the plan says exactly what to add, and the network to reach it is there.
- */
-function portainerEnvironments(plan: Plan, containers: PlannedContainer[], reach: HostReach): string[] {
-  const portainer = plan.services.find((s) => s.catalog === "portainer" && s.dockerApi);
-  if (!portainer || !plan.socketProxy) return [];
-  const port = plan.socketProxy.endpoint.split(":").pop();
-  return [...reach.remoteReads]
-    .filter(([, readers]) => readers.includes(portainer.name))
-    .map(([host]) => {
-      const proxy = containers.find((c) => c.service === SOCKET_PROXY && c.host === host)?.name;
-      return `homelab:services.${portainer.name}: to see host '${host}' in Portainer, add it once as an environment (Environments → Add environment → Docker Standalone → API, URL ${proxy}:${port}); the network to it is planned (docs/multi-host.md)`;
-    });
+  return { plan: { ...plan, hosts, containers, networks, services }, problems };
 }
 
 /**
@@ -156,7 +137,7 @@ function plannedHosts(cfg: StackConfig, problems: PlanProblem[]): PlannedHost[] 
  * Docker-API consumer — or whose engine a dashboard on another host reads — gets a copy (`<proxy>-<host>`)
  * answering to the proxy's own name on that host's vnet-socket, so the endpoint each consumer was given reaches
  * the engine it runs on. A host read from elsewhere also has its proxy, and those readers, on its
- * `vnet-socket-<host>` overlay, where the proxy answers to its own (per-host) name only.
+ * `vnet-socket-<host>` overlay, where the proxy answers to its per-host name (`<proxy>-<host>`) only.
  */
 function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, hosts: PlannedHost[], reach: HostReach): PlannedContainer[] {
   const socket = plan.networks.find((n) => n.kind === "socket" && !n.remoteEngine);
@@ -179,7 +160,11 @@ function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, host
           ? (readersOf.get(c.service) ?? [])
           : [];
     const extra = remote.map((h) => remoteNet.get(h)).filter((n): n is string => n !== undefined);
-    return extra.length ? { ...c, networks: [...c.networks, ...extra] } : c;
+    if (!extra.length) return c;
+    // The proxy that kept the plain name answers on its overlay to its per-host name as well: on a reader's host
+    // the plain name is that host's own proxy (the alias above), so readers elsewhere name every remote engine `<proxy>-<host>`.
+    const own = c === proxy ? { networkAliases: { ...c.networkAliases, [extra[0]]: [onHost(proxy.name, c.host!)] } } : {};
+    return { ...c, networks: [...c.networks, ...extra], ...own };
   });
 }
 

@@ -3,7 +3,7 @@ import { backupService, planBackup } from "./backup";
 import { autheliaReachability, duplicates, hostNameProblems, undeclaredSecretRefs } from "./checks";
 import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { planDdns } from "./ddns";
-import { planHostStack, traefikDashboardRoute } from "./host";
+import { ADMIN_PASSWORD_SUFFIX, planHostStack, traefikDashboardRoute } from "./host";
 import { hostReach } from "./placement";
 import { placeOnHosts } from "./hosts";
 import { planRouteMiddlewares } from "./middlewares";
@@ -142,7 +142,6 @@ export function planFromConfig(cfg: StackConfig): PlanResult {
   // 7. Several hosts: where each container and network lives.
   const onHosts = placeOnHosts(draft, cfg, reach);
   const plan = onHosts.plan;
-  warnings.push(...onHosts.warnings);
   const portal = autheliaReachability(plan, cfg);
   warnings.push(...portal.warnings);
   const problems = [
@@ -219,6 +218,10 @@ function unlockedNetworks(networks: PlannedNetwork[]): string[] {
 
 /** Generated secrets that guard data Pulumi does not own: a new value would lock the data away. */
 const guardsData = (name: string) => name === "authelia-storage-encryption-key" || name.endsWith("-db-password");
+/** Those, and the ones marked where they are made (an app's first admin password, topology/host.ts). */
+const guarding = (s: PlannedSecret) => s.source === "generated" && (s.guardsData || guardsData(s.name));
+/** A held key no service uses any more: kept (with a warning) if its name says it guarded data. */
+const guardedOnce = (name: string) => guardsData(name) || name.endsWith(ADMIN_PASSWORD_SUFFIX);
 
 /**
  * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up; `homelab up`
@@ -226,17 +229,17 @@ const guardsData = (name: string) => name === "authelia-storage-encryption-key" 
  * never replaces it for a change in how it is generated, and exports it for `homelab up` to hold.
  */
 function holdDataKeys(secrets: PlannedSecret[], cfg: StackConfig, problems: PlanProblem[], warnings: string[] = []): PlannedSecret[] {
-  const guarded = secrets.filter((s) => s.source === "generated" && guardsData(s.name)).map((s) => s.name);
+  const guarded = secrets.filter(guarding).map((s) => s.name);
   for (const name of Object.keys(cfg.keys).filter((k) => !guarded.includes(k))) {
     // `up` held it for a service since removed: its data may still be on disk, so it is kept, not refused.
-    if (guardsData(name))
+    if (guardedOnce(name))
       warnings.push(
         `homelab:keys.${name}: no service of this stack uses this key any more; it stays held for the data it guards (pulumi config rm --path 'homelab:keys.${name}' once that data is gone)`,
       );
     else problems.push({ path: `homelab:keys.${name}`, message: `this stack has no data-guarding key of that name (it has: ${guarded.join(", ") || "none"})` });
   }
   return secrets.map((s): PlannedSecret => {
-    if (s.source !== "generated" || !guardsData(s.name)) return s;
+    if (s.source !== "generated" || !guarding(s)) return s;
     const held = cfg.keys[s.name];
     if (!held) return { ...s, guardsData: true };
     return {

@@ -1,5 +1,5 @@
-import { PassThrough } from "node:stream";
 import Docker from "dockerode";
+import { Parser } from "tar";
 import { dockerOptions, stackDockerHost } from "../audit";
 import { WireError } from "./http";
 import type { ContainerLocator } from "./index";
@@ -15,9 +15,12 @@ export function envOf(inspected: InspectedContainer): Record<string, string> {
   return Object.fromEntries((inspected.Config?.Env ?? []).map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
 }
 
-/** The container's address on one of its bridge networks: the Docker host has an interface on each of them. */
-export function addressOf(inspected: InspectedContainer): string | undefined {
-  return Object.values(inspected.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+/**
+ * The container's address on one of its bridge networks: the Docker host has an interface on each of them, and
+ * none on a swarm overlay (`overlays`, by name: a multi-host stack's vnet-ingress, say), whose addresses it cannot reach.
+ */
+export function addressOf(inspected: InspectedContainer, overlays: ReadonlySet<string> = new Set()): string | undefined {
+  return Object.entries(inspected.NetworkSettings?.Networks ?? {}).find(([name, n]) => n.IPAddress && !overlays.has(name))?.[1].IPAddress;
 }
 
 /**
@@ -28,6 +31,7 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
   const host = stackDockerHost(projectDir, stack, env);
   const docker = new Docker(dockerOptions(host.url, env, undefined, host.certPath));
   const inspected = new Map<string, Promise<InspectedContainer>>();
+  let overlays: Promise<Set<string>> | undefined;
   const inspect = (name: string) => {
     if (!inspected.has(name))
       inspected.set(
@@ -46,27 +50,43 @@ export function dockerLocator(projectDir: string, stack: string, env: NodeJS.Pro
     url: async (name, port) => {
       if (!host.url.startsWith("unix://"))
         throw new WireError(`the containers of ${host.url} (from ${host.source}) are reachable only on that host: run 'homelab wire ${stack}' there`);
-      const address = addressOf(await inspect(name));
+      overlays ??= docker.listNetworks({ filters: { driver: ["overlay"] } }).then((nets) => new Set(nets.map((n) => n.Name)));
+      const address = addressOf(await inspect(name), await overlays);
       if (!address) throw new WireError(`container ${name} has no address on a network: is it running?`);
       return `http://${address}:${port}`;
     },
+    // Through the engine's archive API (`docker cp`): no shell or `cat` needed in the image (Portainer's has neither).
     readFile: async (name, path) => {
-      const exec = await docker.getContainer(name).exec({ Cmd: ["cat", path], AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      const [out, err] = [new PassThrough(), new PassThrough()];
-      const [stdout, stderr] = [collect(out), collect(err)];
-      docker.modem.demuxStream(stream, out, err);
-      await new Promise((resolve, reject) => stream.on("end", resolve).on("error", reject));
-      const { ExitCode } = await exec.inspect();
-      if (ExitCode !== 0) throw new WireError(`cannot read ${path} in ${name}: ${stderr().trim() || `exit ${ExitCode}`}`);
-      return stdout();
+      let archive: NodeJS.ReadableStream;
+      try {
+        archive = await docker.getContainer(name).getArchive({ path });
+      } catch (e) {
+        throw new WireError(`cannot read ${path} in ${name}: ${(e as Error).message.split("\n")[0]}`);
+      }
+      return fileInTar(archive, `${path} in ${name}`);
     },
   };
 }
 
-/** Everything written to a stream so far, as text. */
-function collect(stream: PassThrough): () => string {
+/** The text of the file a tar stream starts with: the engine answers a path with that path's own entry first (a folder's entries follow it). */
+export async function fileInTar(archive: NodeJS.ReadableStream, what: string): Promise<string> {
   const chunks: Buffer[] = [];
-  stream.on("data", (c: Buffer) => chunks.push(c));
-  return () => Buffer.concat(chunks).toString("utf8");
+  let entries = 0;
+  let isFile = false;
+  await new Promise<void>((resolve, reject) => {
+    const parser = new Parser({
+      onReadEntry: (entry) => {
+        if (entries++ === 0 && entry.type === "File") {
+          isFile = true;
+          entry.on("data", (c: Buffer) => chunks.push(c));
+        } else entry.resume();
+      },
+    });
+    parser.on("end", () => resolve());
+    parser.on("error", reject);
+    archive.on("error", reject);
+    archive.pipe(parser as unknown as NodeJS.WritableStream);
+  });
+  if (!isFile) throw new WireError(`cannot read ${what}: not a regular file`);
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,5 +1,12 @@
-/** A failure `homelab wire` reports as one line, naming the app and what to do. */
-export class WireError extends Error {}
+/** A failure `homelab wire` reports as one line, naming the app and what to do; `status` when the app answered with an error. */
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface ApiClientOptions {
   /** How long one request may take. */
@@ -12,7 +19,10 @@ export interface ApiClientOptions {
 
 export const DEFAULT_API_OPTIONS: ApiClientOptions = { requestMs: 15_000, readyMs: 180_000, pollMs: 3_000 };
 
-/** JSON over HTTP with the app's credentials in a header: X-Api-Key for the Servarr apps and Jellyseerr, X-Plex-Token for Plex. */
+/**
+ * JSON over HTTP with the app's credentials in a header: X-Api-Key for the Servarr apps and Jellyseerr, X-Plex-Token
+ * for Plex, `Authorization: Bearer <jwt>` for Portainer. A body is sent as JSON, or as multipart when it is a FormData.
+ */
 export class ApiClient {
   constructor(
     readonly app: string,
@@ -61,15 +71,17 @@ export class ApiClient {
       throw new WireError(`${this.app} at ${this.baseUrl}: ${method} ${path} failed (${describe(e)})`);
     }
     const text = await res.text();
-    if (!res.ok) throw new WireError(`${this.app} refused ${method} ${path}: HTTP ${res.status} ${refusal(text)}`.trimEnd());
+    if (!res.ok) throw new WireError(`${this.app} refused ${method} ${path}: HTTP ${res.status} ${refusal(text)}`.trimEnd(), res.status);
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
   private send(method: string, path: string, body?: unknown): Promise<Response> {
+    // fetch writes a FormData's multipart Content-Type (with its boundary) itself.
+    const form = body instanceof FormData;
     return fetch(new URL(path, this.baseUrl), {
       method,
-      headers: { ...this.credentials, Accept: "application/json", ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...this.credentials, Accept: "application/json", ...(body === undefined || form ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
       signal: AbortSignal.timeout(this.options.requestMs),
     });
   }

@@ -4,6 +4,7 @@ import type { Io } from "../io";
 import { ApiClient, DEFAULT_API_OPTIONS, WireError, type ApiClientOptions } from "./http";
 import { syncJellyseerr } from "./jellyseerr";
 import { PLEX_PREFERENCES, plexToken, syncPlex } from "./plex";
+import { syncPortainer } from "./portainer";
 import { syncProwlarr } from "./prowlarr";
 
 /** Where the running containers are: the env each was started with (its API keys) and the URL of a web port. */
@@ -16,13 +17,14 @@ export interface ContainerLocator {
 
 /**
  * `homelab wire <stack>` (also run by `up` after it applied): Prowlarr's applications and Jellyseerr's
- * Sonarr/Radarr servers from the generated API keys, and Plex's custom server access URLs. Idempotent: it lists what each app has and adds only
+ * Sonarr/Radarr servers from the generated API keys, Plex's custom server access URLs and, on several hosts,
+ * Portainer's environments for the other hosts (signed in with the generated admin password). Idempotent: it lists what each app has and adds only
  * what is missing. 0 when everything planned is there (or waits for the owner, said in one line), 1 on a failure.
  */
 export async function wire(stack: string, plan: Plan, locator: ContainerLocator, io: Io, options: ApiClientOptions = DEFAULT_API_OPTIONS): Promise<number> {
   const sync = planAppSync(plan);
   for (const line of sync.skipped) io.err(`homelab wire: skipped: ${line}`);
-  if (!sync.prowlarr && !sync.jellyseerr && !sync.plex) return 0;
+  if (!sync.prowlarr && !sync.jellyseerr && !sync.plex && !sync.portainer) return 0;
   const rerun = `homelab wire ${stack}`;
   const keyOf = async (source: KeySource) => {
     const value = (await locator.env(source.container))[source.env];
@@ -43,7 +45,7 @@ export async function wire(stack: string, plan: Plan, locator: ContainerLocator,
       failed = true;
     }
   };
-  const { prowlarr, jellyseerr, plex } = sync;
+  const { prowlarr, jellyseerr, plex, portainer } = sync;
   if (prowlarr) {
     const keys = new Map<string, string>();
     await run("Prowlarr's applications", async () => {
@@ -64,6 +66,14 @@ export async function wire(stack: string, plan: Plan, locator: ContainerLocator,
       if (!token) return [`plex: not claimed yet: sign in to it once (or set homelab:plex.claim), then run '${rerun}'`];
       const url = await locator.url(plex.addressOf, plex.port);
       return syncPlex(new ApiClient(plex.service, url, { "X-Plex-Token": token }, options), plex.customConnections);
+    });
+  if (portainer)
+    await run("Portainer's environments", async () => {
+      // Portainer itself cuts one trailing newline from the file (api/cmd/portainer/main.go).
+      const password = (await locator.readFile(portainer.password.container, portainer.password.path)).replace(/\n$/, "");
+      const url = await locator.url(portainer.addressOf, portainer.port);
+      const connect = (credentials: Record<string, string>) => new ApiClient(portainer.service, url, credentials, options);
+      return syncPortainer(connect, password, portainer.environments, { key: portainer.password.key, stack });
     });
   if (failed) io.err(`homelab wire: not everything is wired; fix the above and run '${rerun}' again`);
   return failed ? 1 : 0;

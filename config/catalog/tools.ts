@@ -5,6 +5,8 @@ import type { CatalogEntry } from "./types";
 export const HOMEPAGE = "homepage";
 const HOMARR = "homarr-labs/homarr@v1.43.3";
 const DDNS = "qdm12/ddns-updater@v2.9.0";
+/** Portainer's first admin password, a generated secret file (portainer/portainer@2.23.0:api/cli/cli.go --admin-password-file). */
+const PORTAINER_ADMIN_PASSWORD = "/secrets/portainer-admin-password";
 
 /** Dashboards and monitoring tools; the ones that read Docker go through the socket proxy. */
 export const tools: CatalogEntry[] = [
@@ -38,7 +40,17 @@ export const tools: CatalogEntry[] = [
     auth: "two_factor",
     dashboard: { group: "Monitoring", icon: "portainer.svg" },
     // 2.33.3: a published 2.33 patch release on record (portainer/k8s#194); plain HTTP on 9000 stays on by default.
-    main: { suffix: "", image: "portainer/portainer-ce:2.33.3", role: "monitoring", port: 9000, mounts: [configMount("/data")] },
+    main: {
+      suffix: "",
+      image: "portainer/portainer-ce:2.33.3",
+      role: "monitoring",
+      port: 9000,
+      mounts: [configMount("/data")],
+      // The admin exists from the first start, so `homelab wire` can sign in; read only while Portainer has no
+      // administrator (one set by hand before stays): portainer/portainer@2.23.0:api/cmd/portainer/main.go (2.33 not in the snapshot).
+      adminPasswordFile: PORTAINER_ADMIN_PASSWORD,
+      command: ["--admin-password-file", PORTAINER_ADMIN_PASSWORD],
+    },
     evidence: {
       tag: 'portainer/k8s#194 ("2.33.3 update", merged: the chart moved to the 2.33.3 images); 2.33.2 was not found on record',
       ports:
@@ -46,6 +58,7 @@ export const tools: CatalogEntry[] = [
       mounts: "portainer/portainer@2.23.0:build/linux/Dockerfile (VOLUME /data; defaultDataDirectory /data)",
       healthcheck: "none: portainer/portainer@2.23.0:build/linux/Dockerfile is FROM portainer/base with only the portainer binaries (no shell, curl or wget)",
       user: "portainer/portainer@2.23.0:build/linux/Dockerfile (no USER: root)",
+      env: "portainer/portainer@2.23.0:api/cli/cli.go (--admin-password-file) and api/cmd/portainer/main.go (hashes the file's text, one trailing newline cut, into user 'admin' only when no administrator exists); ENTRYPOINT /portainer (build/linux/Dockerfile), so the command is its flags",
     },
   },
   {

@@ -71,6 +71,12 @@ export interface ContainerSpec {
   gpu?: boolean;
   /** Env vars holding secrets the stack generates for this container (an API key, an encryption key); see GeneratedEnvSpec. */
   generatedEnv?: Record<string, GeneratedEnvSpec>;
+  /**
+   * Where the app reads its first administrator's password from a file (the entry's `command` names it): the stack
+   * generates it (`<service>-admin-password`), delivers it there as a 0600 file and holds it like a data key (it
+   * guards the app's own user database); `homelab wire` reads it back to sign in.
+   */
+  adminPasswordFile?: string;
   /** Env var that moves its web port (LinuxServer qBittorrent: WEBUI_PORT), so a port clash inside Gluetun's namespace can be remapped. */
   portEnv?: string;
 }

@@ -49,8 +49,20 @@ describe("homelab wire: the running containers on the real engine", function () 
 
   it("says in one line when a file or a container is not there", async () => {
     const locator = dockerLocator("/nonexistent", "test", env);
-    await assert.rejects(locator.readFile(name, "/prefs/missing.xml"), /^Error: cannot read \/prefs\/missing\.xml in homelab-wire-test-\w+: cat: can't open/);
+    await assert.rejects(locator.readFile(name, "/prefs/missing.xml"), /^Error: cannot read \/prefs\/missing\.xml in homelab-wire-test-\w+: \(HTTP code 404\)/);
+    await assert.rejects(locator.readFile(name, "/prefs"), /^Error: cannot read \/prefs in homelab-wire-test-\w+: not a regular file$/);
     await assert.rejects(locator.env(`${name}-gone`), /container homelab-wire-test-\w+-gone is not there .*: run 'homelab up test' first/);
+  });
+
+  it("reads a 0600 file through the engine's archive API: nothing runs in the container (no cat needed), so a stopped one is read too", async () => {
+    const locator = dockerLocator("/nonexistent", "test", env);
+    const container = docker.getContainer(name);
+    const exec = await container.exec({ Cmd: ["sh", "-c", "printf 'pw-1\\n' > /prefs/secret && chmod 600 /prefs/secret"], AttachStdout: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise((r) => stream.on("end", r).resume());
+    await container.stop({ t: 1 });
+    assert.equal(await locator.readFile(name, "/prefs/secret"), "pw-1\n");
+    assert.equal(await locator.readFile(name, "/prefs/p.xml"), '<Preferences PlexOnlineToken="t-1"/>');
   });
 
   it("refuses a remote engine's addresses with where to run it instead", async () => {

@@ -54,3 +54,35 @@ describe("planAppSync: who `homelab wire` connects, and through which address", 
     );
   });
 });
+
+describe("planAppSync: Portainer's environments on several hosts", () => {
+  const HOSTS = { nas: { docker: "ssh://me@nas", manager: true }, gpu: { docker: "ssh://me@gpubox" }, mini: { docker: "ssh://me@mini" } };
+  const on = (services: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    planAppSync(planOf(minimalConfig({ hosts: HOSTS, services, socketProxy: { allowWrite: true }, ...extra })));
+
+  it("names one environment per other host Portainer reads: the host, and its socket proxy at the proxy's port", () => {
+    const sync = on({ portainer: {}, jellyfin: { host: "gpu" }, sonarr: { host: "mini" } });
+    assert.deepEqual(sync.portainer, {
+      service: "portainer",
+      container: "portainer",
+      addressOf: "portainer",
+      port: 9000,
+      password: { container: "portainer", path: "/secrets/portainer-admin-password", key: "homelab:keys.portainer-admin-password" },
+      environments: [
+        { name: "gpu", url: "tcp://cetusguard-gpu:2375" },
+        { name: "mini", url: "tcp://cetusguard-mini:2375" },
+      ],
+    });
+  });
+
+  it("follows the prefix and Portainer's own host: the first host is then an environment too", () => {
+    const sync = on({ portainer: { host: "gpu" }, sonarr: {} }, { network: { prefix: "hl-" } });
+    assert.deepEqual(sync.portainer?.environments, [{ name: "nas", url: "tcp://hl-cetusguard-nas:2375" }]);
+    assert.deepEqual([sync.portainer?.container, sync.portainer?.password.key], ["hl-portainer", "homelab:keys.portainer-admin-password"]);
+  });
+
+  it("has nothing for Portainer on one host, or when everything runs on Portainer's host", () => {
+    assert.equal(planAppSync(planOf(minimalConfig({ services: { portainer: {}, sonarr: {} }, socketProxy: { allowWrite: true } }))).portainer, undefined);
+    assert.equal(on({ portainer: {}, sonarr: {} }).portainer, undefined);
+  });
+});

@@ -9,7 +9,8 @@ import { DOCKER_SOCKET } from "../../topology/policy";
 import { TRAEFIK_API } from "../../topology/proxy";
 import { TLS_PLACEHOLDERS } from "../../topology/tls";
 import type { Plan } from "../../topology/types";
-import { CLOUDFLARE, stackConfig, stackPlan, STACKS } from "../support/configs";
+import { buildPlan } from "../../topology/plan";
+import { CLOUDFLARE, minimalConfig, stackConfig, stackPlan, STACKS } from "../support/configs";
 import { container, file } from "../support/plans";
 
 const secret = (v: string) => new SecretValue(v);
@@ -231,8 +232,19 @@ describe("host stack plan", () => {
 
     it("grants Portainer write rules only because the stack acknowledges it, and points it at the socket proxy", () => {
       assert.equal(plan.socketProxy!.write, true);
-      assert.deepEqual(mainOf(plan, "portainer").command, ["-H", "tcp://cetusguard:2375"]);
+      assert.deepEqual(mainOf(plan, "portainer").command, ["--admin-password-file", "/secrets/portainer-admin-password", "-H", "tcp://cetusguard:2375"]);
       assert.ok(plan.socketProxy!.rules.includes("GET,HEAD,POST,PUT,DELETE %API_PREFIX%/.+"));
+    });
+
+    it("gives Portainer its first admin's password as a generated secret file, never as env, held like a data key", () => {
+      const portainer = mainOf(plan, "portainer");
+      const files = (portainer.files ?? []).filter((f) => f.path === "/secrets/portainer-admin-password");
+      assert.deepEqual(files, [{ path: "/secrets/portainer-admin-password", content: secretRef("portainer-admin-password"), secret: true }]);
+      assert.ok(!Object.keys(portainer.secretEnv).length && !Object.values(portainer.env).some((v) => v.includes("admin-password")));
+      assert.deepEqual(
+        plan.secrets!.find((s) => s.name === "portainer-admin-password"),
+        { name: "portainer-admin-password", source: "generated", length: 32, purpose: "portainer's first administrator's password", guardsData: true },
+      );
     });
   });
 
@@ -368,5 +380,37 @@ describe("host stack plan", () => {
     assert.deepEqual(plan.authelia!.generatedPasswords, { admin: "authelia-user-admin" });
     const users = parse(file(mainOf(plan, "authelia"), "/config/users_database.yml")).users;
     assert.equal(users.admin.email, "admin@lab.example.com");
+  });
+});
+
+describe("Portainer's admin password guards its database: a data key (topology/plan.ts holdDataKeys)", () => {
+  const portainer = (extra: Record<string, unknown> = {}) =>
+    buildPlan(minimalConfig({ services: { portainer: {} }, socketProxy: { allowWrite: true }, ...extra }));
+  const held = { keys: { "portainer-admin-password": secret("chosen-by-the-owner-long-enough") } };
+
+  it("is read from homelab:keys once held, with the generator it came from, and the file still names it", () => {
+    const result = portainer(held);
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.deepEqual(
+      result.plan.secrets!.find((s) => s.name === "portainer-admin-password"),
+      {
+        name: "portainer-admin-password",
+        source: "config",
+        path: "homelab:keys.portainer-admin-password",
+        value: held.keys["portainer-admin-password"],
+        purpose: "portainer's first administrator's password",
+        heldFrom: { length: 32, format: undefined },
+      },
+    );
+    assert.equal(file(mainOf(result.plan, "portainer"), "/secrets/portainer-admin-password"), secretRef("portainer-admin-password"));
+  });
+
+  it("stays held, with a warning, after Portainer is removed (its database may still be on disk)", () => {
+    const result = buildPlan(minimalConfig({ services: { sonarr: {} }, ...held }));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.ok(
+      result.warnings.some((w) => w.startsWith("homelab:keys.portainer-admin-password: no service of this stack uses this key any more")),
+      result.warnings.join("\n"),
+    );
   });
 });

@@ -201,15 +201,19 @@ describe("dashboards see every host", () => {
     assert.deepEqual([net(pinned, "vnet-socket-gpu").subnet, net(pinned, "vnet-socket-gpu").origin], [remote.subnet, "locked"]);
   });
 
-  it("tells Portainer's owner exactly which environment to add for each other host", () => {
+  it("puts Portainer on each other host's proxy overlay, and leaves adding the environment to `homelab wire` (no warning)", () => {
     const p = planOf(twoHosts({ portainer: {}, jellyfin: { host: "gpu" } }, { socketProxy: { allowWrite: true } }));
     assert.deepEqual(container(p, "cetusguard-gpu").networks, ["vnet-socket", "vnet-socket-gpu"]);
-    assert.ok(
-      p.warnings.includes(
-        "homelab:services.portainer: to see host 'gpu' in Portainer, add it once as an environment (Environments → Add environment → Docker Standalone → API, URL cetusguard-gpu:2375); the network to it is planned (docs/multi-host.md)",
-      ),
-      p.warnings.join("\n"),
-    );
+    assert.ok(container(p, "portainer").networks.includes("vnet-socket-gpu"));
+    assert.ok(!p.warnings.some((w) => /Portainer|environment/.test(w)), p.warnings.join("\n"));
+  });
+
+  it("names each host's proxy <proxy>-<host> on its overlay, the one that kept the plain name too (that name is the reader's own host's)", () => {
+    const p = planOf(twoHosts({ portainer: { host: "gpu" }, homepage: { host: "gpu" }, sonarr: {} }, { socketProxy: { allowWrite: true } }));
+    assert.deepEqual(container(p, "cetusguard").networkAliases, { "vnet-socket-nas": ["cetusguard-nas"] });
+    assert.deepEqual(container(p, "cetusguard-gpu").networkAliases, { "vnet-socket": ["cetusguard"] });
+    const docker = container(p, "homepage").files!.find((f) => f.path === "/app/config/docker.yaml")!;
+    assert.match(docker.content, /nas:\n {2}host: cetusguard-nas\n/, "Homepage names nas's proxy by the name it answers to");
   });
 
   it("adds nothing on one host, or when every dashboard and service share a host", () => {

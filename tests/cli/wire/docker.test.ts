@@ -14,4 +14,11 @@ describe("homelab wire: reading the running containers", () => {
     );
     assert.equal(addressOf({ NetworkSettings: { Networks: {} } }), undefined);
   });
+
+  it("skips a swarm overlay's address (the host has no interface there) for one on a bridge", () => {
+    const networks = { "vnet-ingress": { IPAddress: "192.168.90.5" }, "vnet-portainer": { IPAddress: "192.168.17.218" } };
+    assert.equal(addressOf({ NetworkSettings: { Networks: networks } }, new Set(["vnet-ingress", "vnet-socket-gpu"])), "192.168.17.218");
+    assert.equal(addressOf({ NetworkSettings: { Networks: networks } }), "192.168.90.5");
+    assert.equal(addressOf({ NetworkSettings: { Networks: { "vnet-ingress": networks["vnet-ingress"] } } }, new Set(["vnet-ingress"])), undefined);
+  });
 });
