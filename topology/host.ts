@@ -1,4 +1,4 @@
-import { AUTHELIA, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
+import { AUTHELIA, CATALOG, CROWDSEC, HOMEPAGE, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { StackConfig } from "../config/schema";
 import { SecretEnvRef, secretRef } from "../config/secret";
 import { acmeDnsProblems, acmeDnsSecret, traefikAcmeSecretEnv } from "./acmeDns";
@@ -217,8 +217,15 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
       const prefix = [svc.name, spec.suffix].filter(Boolean).join("-");
       const container = names.container(svc.name, spec.suffix);
       for (const [env, g] of Object.entries(spec.generatedEnv ?? {})) {
-        const name = `${prefix}-${env.toLowerCase().replace(/_/g, "-")}`;
-        secrets.push({ name, source: "generated", length: g.length, purpose: g.purpose, ...(g.format === "hex" ? { format: "hex" } : {}) });
+        const name = `${prefix}${generatedSecretSuffix(env)}`;
+        secrets.push({
+          name,
+          source: "generated",
+          length: g.length,
+          purpose: g.purpose,
+          ...(g.format === "hex" ? { format: "hex" } : {}),
+          ...(g.guardsData ? { guardsData: true } : {}),
+        });
         patches.push(hostPatch(container, { secretEnv: { [env]: SecretEnvRef.secret(name) } }));
       }
       if (spec.adminPasswordFile) {
@@ -230,6 +237,22 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
   }
   return { patches, secrets };
 }
+
+/** The end of a generated env secret's name, after `<service>[-<suffix>]`: SECRET_ENCRYPTION_KEY → `-secret-encryption-key`. */
+export const generatedSecretSuffix = (env: string) => `-${env.toLowerCase().replace(/_/g, "-")}`;
+
+/** The end of the name of every generated env secret the catalog marks as guarding data (to recognise one held for a removed service). */
+export const DATA_KEY_SUFFIXES: readonly string[] = [
+  ...new Set(
+    [...CATALOG.values()].flatMap((e) =>
+      [e.main, ...(e.companions ?? [])].flatMap((spec) =>
+        Object.entries(spec.generatedEnv ?? {})
+          .filter(([, g]) => g.guardsData)
+          .map(([env]) => generatedSecretSuffix(env)),
+      ),
+    ),
+  ),
+];
 
 /** The secret holding an app's first admin password (catalog `adminPasswordFile`): `<service>-admin-password`, a data key (topology/plan.ts). */
 export const ADMIN_PASSWORD_SUFFIX = "-admin-password";

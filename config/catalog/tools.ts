@@ -100,7 +100,9 @@ export const tools: CatalogEntry[] = [
       linuxserver: true,
       mounts: [configMount("/appdata")],
       // Homarr refuses to start without it: 64 hex characters (packages/common/env.ts).
-      generatedEnv: { SECRET_ENCRYPTION_KEY: { purpose: "Homarr's encryption key for stored integration secrets", format: "hex", length: 64 } },
+      generatedEnv: {
+        SECRET_ENCRYPTION_KEY: { purpose: "Homarr's encryption key for stored integration secrets", format: "hex", length: 64, guardsData: true },
+      },
       healthcheck: httpHealthcheck(7575, "/api/health/live", "wget"),
     },
     evidence: {

@@ -87,6 +87,11 @@ export interface GeneratedEnvSpec {
   /** `alnum`: letters and digits; `hex`: lower-case hex digits (encryption keys that must parse as hex). */
   format: "alnum" | "hex";
   length: number;
+  /**
+   * The value encrypts what the app stores (Homarr's SECRET_ENCRYPTION_KEY): held like a data key (topology/plan.ts),
+   * since a new value would leave the stored data unreadable.
+   */
+  guardsData?: true;
 }
 
 /**

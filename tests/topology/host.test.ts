@@ -414,3 +414,46 @@ describe("Portainer's admin password guards its database: a data key (topology/p
     );
   });
 });
+
+describe("Homarr's encryption key guards its stored integration secrets: a data key (catalog guardsData)", () => {
+  const key = "homarr-secret-encryption-key";
+  const held = { keys: { [key]: secret("a".repeat(64)) } };
+
+  it("is generated as a marked data key, and read from homelab:keys once held (hex, 64)", () => {
+    const fresh = buildPlan(minimalConfig({ services: { homarr: {} } }));
+    assert.ok(fresh.ok, JSON.stringify(!fresh.ok && fresh.errors));
+    assert.deepEqual(
+      fresh.plan.secrets!.find((s) => s.name === key),
+      { name: key, source: "generated", length: 64, purpose: "Homarr's encryption key for stored integration secrets", format: "hex", guardsData: true },
+    );
+    const result = buildPlan(minimalConfig({ services: { homarr: {} }, ...held }));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.deepEqual(
+      result.plan.secrets!.find((s) => s.name === key),
+      {
+        name: key,
+        source: "config",
+        path: `homelab:keys.${key}`,
+        value: held.keys[key],
+        purpose: "Homarr's encryption key for stored integration secrets",
+        heldFrom: { length: 64, format: "hex" },
+      },
+    );
+    assert.deepEqual(mainOf(result.plan, "homarr").secretEnv.SECRET_ENCRYPTION_KEY, SecretEnvRef.secret(key));
+  });
+
+  it("stays held, with a warning, after Homarr is removed; an API key (no data behind it) is not a data key", () => {
+    const result = buildPlan(minimalConfig({ services: { sonarr: {} }, ...held }));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.errors));
+    assert.ok(
+      result.warnings.some((w) => w.startsWith(`homelab:keys.${key}: no service of this stack uses this key any more`)),
+      result.warnings.join("\n"),
+    );
+    const apiKey = buildPlan(minimalConfig({ services: { sonarr: {} }, keys: { "sonarr-api-key": secret("x".repeat(32)) } }));
+    assert.ok(
+      !apiKey.ok &&
+        apiKey.errors.some((e) => e.path === "homelab:keys.sonarr-api-key" && e.message.startsWith("this stack has no data-guarding key of that name")),
+      JSON.stringify(!apiKey.ok && apiKey.errors),
+    );
+  });
+});
