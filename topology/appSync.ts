@@ -1,4 +1,4 @@
-import { catalogEntry, type ApiKeySpec } from "../config/catalog";
+import { catalogEntry, PORTAINER, type ApiKeySpec } from "../config/catalog";
 import { secretRefsIn } from "../config/secret";
 import { onHost } from "./placement";
 import { sharedNamespaceOwner } from "./policy";
@@ -163,7 +163,7 @@ export function planAppSync(plan: Plan): AppSyncPlan {
  * topology/dashboard.ts), at the proxy's port, as the environment named after the host.
  */
 function portainerEnvironments(plan: Plan): Omit<NonNullable<AppSyncPlan["portainer"]>, "addressOf"> | undefined {
-  const service = plan.services.find((s) => s.catalog === "portainer" && s.dockerApi);
+  const service = plan.services.find((s) => s.catalog === PORTAINER && s.dockerApi);
   const main = service && plan.containers.find((c) => c.name === service.containers[0]);
   const path = service?.catalog ? catalogEntry(service.catalog)?.main.adminPasswordFile : undefined;
   const secret = secretRefsIn(main?.files?.find((f) => f.path === path)?.content ?? "")[0]?.name;

@@ -1,8 +1,8 @@
 import type { StackConfig } from "../config/schema";
-import { GLUETUN, SOCKET_PROXY } from "../config/catalog";
+import { DOZZLE, GLUETUN, SOCKET_PROXY } from "../config/catalog";
 import { PORTS_LABEL } from "./containers";
 import { policyLabels } from "./policy";
-import { DOZZLE, NO_HOSTS, onHost, type HostReach } from "./placement";
+import { NO_HOSTS, onHost, type HostReach } from "./placement";
 import { BACKUP_SERVICE } from "./backup";
 import { proxyNeighbourProblems, remoteTraefikRoutes } from "./hostsProxy";
 import type { Plan, PlannedContainer, PlannedHost, PlannedNetwork, PlanProblem } from "./types";

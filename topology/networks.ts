@@ -3,7 +3,8 @@ import { allocateServiceSubnets, checkSharedBlock, type AllocationResult, type R
 import { DOCKER_DEFAULT_BRIDGE, formatBlock, gatewayOf, isNetworkAddress, overlaps, parseBlock, usableHosts } from "./cidr";
 import { containerSpecs } from "./containers";
 import type { Naming } from "./naming";
-import { DOZZLE, NO_HOSTS, remoteSocketKey, type HostReach } from "./placement";
+import { DOZZLE } from "../config/catalog";
+import { NO_HOSTS, remoteSocketKey, type HostReach } from "./placement";
 import { NETWORK_POLICY } from "./policy";
 import { ingressDynamicRange } from "./tls";
 import type { PlannedContainer, PlannedNetwork, PlanProblem, ResolvedService } from "./types";

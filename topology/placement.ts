@@ -1,5 +1,5 @@
 import type { StackConfig } from "../config/schema";
-import { GLUETUN, HOMEPAGE } from "../config/catalog";
+import { DOZZLE, GLUETUN, HOMEPAGE, PORTAINER } from "../config/catalog";
 
 /**
  * Where each service runs on a multi-host stack, decided once from the config: the allocator (which sizes the
@@ -40,9 +40,7 @@ export function serviceHosts(cfg: StackConfig, services: readonly PlacedService[
  * Dashboards that read other hosts' engines directly, through those hosts' socket proxies (Homepage lists several
  * engines in docker.yaml; Portainer adds each as a Docker API environment). Dozzle does not: it has its own agents.
  */
-export const REMOTE_ENGINE_READERS = [HOMEPAGE, "portainer"];
-/** Dozzle's catalog name: on a multi-host stack it gets an agent on every other host. */
-export const DOZZLE = "dozzle";
+export const REMOTE_ENGINE_READERS = [HOMEPAGE, PORTAINER];
 
 /** The name of a per-host copy of a container (the socket proxy on each host that needs one). */
 export const onHost = (container: string, host: string) => `${container}-${host}`;

@@ -1,6 +1,6 @@
 import type { Naming } from "./naming";
 import { SOCKET_PROXY_RULES_FILE } from "../policy/networkPolicy";
-import { SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
+import { DOZZLE, HOMEPAGE, PORTAINER, SOCKET_PROXY, SOCKET_PROXY_PORT } from "../config/catalog";
 import type { PlannedFile, PlanProblem, ResolvedService, SocketProxyConsumer, SocketProxyPlan } from "./types";
 
 /**
@@ -33,14 +33,14 @@ type Capability = keyof typeof CAPABILITIES;
 /** What each known consumer needs; custom services get `discover+logs+stats` for read and `manage` for write. */
 const NEEDS: Record<string, Capability[]> = {
   traefik: ["discover"],
-  homepage: ["discover", "stats"],
-  dozzle: ["discover", "logs", "stats"],
-  portainer: ["manage"],
+  [HOMEPAGE]: ["discover", "stats"],
+  [DOZZLE]: ["discover", "logs", "stats"],
+  [PORTAINER]: ["manage"],
 };
 
 /** Consumers that ignore DOCKER_HOST and take the endpoint as arguments instead. */
 export const ENDPOINT_ARGS: Record<string, (endpoint: string) => string[]> = {
-  portainer: (endpoint) => ["-H", endpoint],
+  [PORTAINER]: (endpoint) => ["-H", endpoint],
 };
 
 function needsOf(svc: ResolvedService): Capability[] {

@@ -9,7 +9,7 @@ import { vpn } from "./vpn";
 export * from "./types";
 export { RETIRED } from "./retired";
 export { AUTHELIA, AUTHELIA_PORT, CROWDSEC, CROWDSEC_LAPI_PORT, POSTGRES_IMAGE, SOCKET_PROXY, SOCKET_PROXY_PORT, TUNNEL_CONNECTOR } from "./core";
-export { HOMEPAGE } from "./tools";
+export { DOZZLE, HOMEPAGE, PORTAINER } from "./tools";
 export { POSTGRES_PORT, REDIS_PORT } from "./builders";
 export { GLUETUN, GLUETUN_PORTS } from "./vpn";
 

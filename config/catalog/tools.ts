@@ -3,6 +3,10 @@ import type { CatalogEntry } from "./types";
 
 /** The dashboard: the planner writes its services.yaml and hands it the widgets' API keys. */
 export const HOMEPAGE = "homepage";
+/** Dozzle: on several hosts it gets an agent on each other host (topology/hosts.ts). */
+export const DOZZLE = "dozzle";
+/** Portainer: on several hosts `homelab wire` adds the other hosts as environments (topology/appSync.ts). */
+export const PORTAINER = "portainer";
 const HOMARR = "homarr-labs/homarr@v1.43.3";
 const DDNS = "qdm12/ddns-updater@v2.9.0";
 /** Portainer's first admin password, a generated secret file (portainer/portainer@2.23.0:api/cli/cli.go --admin-password-file). */
@@ -11,7 +15,7 @@ const PORTAINER_ADMIN_PASSWORD = "/secrets/portainer-admin-password";
 /** Dashboards and monitoring tools; the ones that read Docker go through the socket proxy. */
 export const tools: CatalogEntry[] = [
   {
-    name: "dozzle",
+    name: DOZZLE,
     description: "Live container logs",
     vpnCapable: false,
     dockerApi: "read",
@@ -33,7 +37,7 @@ export const tools: CatalogEntry[] = [
     },
   },
   {
-    name: "portainer",
+    name: PORTAINER,
     description: "Container management",
     vpnCapable: false,
     dockerApi: "write",
