@@ -61,6 +61,8 @@ export async function syncPortainer(
   const api = connect({ Authorization: `Bearer ${jwt}` });
   const existing = await api.get<Environment[]>(PORTAINER_ENDPOINTS);
   const lines: string[] = [];
+  // One engine Portainer cannot reach (500) must not keep the others out: each is tried, the failures reported together.
+  const failed: string[] = [];
   for (const env of environments) {
     const present = existing.find((e) => sameEngine(e.URL, env.url) || e.Name === env.name);
     if (present) {
@@ -75,9 +77,15 @@ export async function syncPortainer(
     form.set("Name", env.name);
     form.set("EndpointCreationType", DOCKER_API);
     form.set("URL", env.url);
-    await api.post(PORTAINER_ENDPOINTS, form);
-    lines.push(`portainer: added ${env.name} (${env.url})`);
+    try {
+      await api.post(PORTAINER_ENDPOINTS, form);
+      lines.push(`portainer: added ${env.name} (${env.url})`);
+    } catch (e) {
+      if (!(e instanceof WireError)) throw e;
+      failed.push(`${env.name}: ${e.message}`);
+    }
   }
+  if (failed.length) throw new WireError(`${lines.length ? `${lines.join("; ")}; but ` : ""}could not add ${failed.join("; ")}`);
   return lines;
 }
 

@@ -85,13 +85,25 @@ describe("homelab wire: Portainer's environments on several hosts", () => {
     assert.deepEqual(double.requests, ["GET /api/system/status", "POST /api/auth"]);
   });
 
-  it("passes on Portainer's refusal of an engine it cannot reach, in one line, exit 1", async () => {
+  it("passes on Portainer's refusal of an engine it cannot reach, in one line, exit 1, and still adds the others", async () => {
     double = await portainerDouble(PASSWORD, ["tcp://cetusguard-mini:2375"]);
     const run = capture();
     assert.equal(await wire("lab", plan, locator(double.url), run.io, fast), 1);
     assert.ok(
-      run.err.includes("homelab wire: portainer refused POST /api/endpoints: HTTP 500 Unable to initiate communications with environment"),
+      run.err.includes(
+        "homelab wire: portainer: added mini (tcp://cetusguard-mini:2375); but could not add gpu: portainer refused POST /api/endpoints: HTTP 500 Unable to initiate communications with environment",
+      ),
       run.err.join("\n"),
+    );
+    assert.deepEqual(
+      double.forms.map((f) => f.Name),
+      ["gpu", "mini"],
+      "both are tried, in order",
+    );
+    assert.deepEqual(
+      double.environments.map((e) => e.Name),
+      ["mini"],
+      "mini is added although gpu, tried first, failed",
     );
   });
 
