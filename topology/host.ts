@@ -241,18 +241,20 @@ function generatedEnv({ services, names }: HostInputs): { patches: ContainerPatc
 /** The end of a generated env secret's name, after `<service>[-<suffix>]`: SECRET_ENCRYPTION_KEY → `-secret-encryption-key`. */
 export const generatedSecretSuffix = (env: string) => `-${env.toLowerCase().replace(/_/g, "-")}`;
 
-/** The end of the name of every generated env secret the catalog marks as guarding data (to recognise one held for a removed service). */
-export const DATA_KEY_SUFFIXES: readonly string[] = [
-  ...new Set(
-    [...CATALOG.values()].flatMap((e) =>
-      [e.main, ...(e.companions ?? [])].flatMap((spec) =>
-        Object.entries(spec.generatedEnv ?? {})
-          .filter(([, g]) => g.guardsData)
-          .map(([env]) => generatedSecretSuffix(env)),
-      ),
+/**
+ * The end of the name of every generated env secret the catalog marks as guarding data (to recognise one held for a
+ * removed service). Read from the catalog when asked (only for held keys no service uses), not at start-up.
+ */
+export function dataKeySuffixes(): string[] {
+  const suffixes = [...CATALOG.values()].flatMap((e) =>
+    [e.main, ...(e.companions ?? [])].flatMap((spec) =>
+      Object.entries(spec.generatedEnv ?? {})
+        .filter(([, g]) => g.guardsData)
+        .map(([env]) => generatedSecretSuffix(env)),
     ),
-  ),
-];
+  );
+  return [...new Set(suffixes)];
+}
 
 /** The secret holding an app's first admin password (catalog `adminPasswordFile`): `<service>-admin-password`, a data key (topology/plan.ts). */
 export const ADMIN_PASSWORD_SUFFIX = "-admin-password";

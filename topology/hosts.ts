@@ -148,17 +148,15 @@ function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, host
     (h) => h.name !== proxy.host && (remoteNet.has(h.name) || containers.some((c) => c !== proxy && c.host === h.name && c.networks.includes(socket.name))),
   );
   const copies = needing.map((h) => ({ ...proxy, name: onHost(proxy.name, h.name), host: h.name, networkAliases: { [socket.name]: [proxy.name] } }));
-  const readersOf = new Map<string, string[]>();
-  for (const [host, readers] of reach.remoteReads) for (const r of readers) readersOf.set(r, [...(readersOf.get(r) ?? []), host]);
+  // A reader's main container (its service's first) → the hosts it reads; one pass, not a search per container.
+  const readsOf = new Map<string, string[]>();
+  for (const [host, readers] of reach.remoteReads)
+    for (const r of readers) {
+      const main = plan.services.find((s) => s.name === r)?.containers[0];
+      if (main) readsOf.set(main, [...(readsOf.get(main) ?? []), host]);
+    }
   return [...containers, ...copies].map((c) => {
-    const remote =
-      c.service === SOCKET_PROXY
-        ? remoteNet.has(c.host!)
-          ? [c.host!]
-          : []
-        : c.name === firstContainerOf(plan, c.service)
-          ? (readersOf.get(c.service) ?? [])
-          : [];
+    const remote = c.service === SOCKET_PROXY ? (remoteNet.has(c.host!) ? [c.host!] : []) : (readsOf.get(c.name) ?? []);
     const extra = remote.map((h) => remoteNet.get(h)).filter((n): n is string => n !== undefined);
     if (!extra.length) return c;
     // The proxy that kept the plain name answers on its overlay to its per-host name as well: on a reader's host
@@ -167,8 +165,6 @@ function withSocketProxyPerHost(containers: PlannedContainer[], plan: Plan, host
     return { ...c, networks: [...c.networks, ...extra], ...own };
   });
 }
-
-const firstContainerOf = (plan: Plan, service: string) => plan.services.find((s) => s.name === service)?.containers[0];
 
 /** Traefik's own file for the routes its Docker provider cannot see (see remoteTraefikRoutes). */
 function withRemoteRoutes(containers: PlannedContainer[], plan: Plan): PlannedContainer[] {

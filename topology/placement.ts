@@ -37,8 +37,10 @@ export function serviceHosts(cfg: StackConfig, services: readonly PlacedService[
 }
 
 /**
- * Dashboards that read other hosts' engines directly, through those hosts' socket proxies (Homepage lists several
- * engines in docker.yaml; Portainer adds each as a Docker API environment). Dozzle does not: it has its own agents.
+ * Dashboards that read other hosts' engines directly, through those hosts' socket proxies. Homepage lists several
+ * engines in docker.yaml (gethomepage/homepage@v1.5.0 docs/configs/docker.md); Portainer adds each as a Docker API
+ * environment (portainer/portainer@2.23.0 api/http/handler/endpoints/endpoint_create.go). Dozzle does not: it has its
+ * own agents (amir20/dozzle@v8.14.5 docs/guide/agent.md).
  */
 export const REMOTE_ENGINE_READERS = [HOMEPAGE, PORTAINER];
 

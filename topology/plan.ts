@@ -3,7 +3,7 @@ import { backupService, planBackup } from "./backup";
 import { autheliaReachability, duplicates, hostNameProblems, undeclaredSecretRefs } from "./checks";
 import { containerSpecs, needsOwnNetwork, planContainers, userEnv } from "./containers";
 import { planDdns } from "./ddns";
-import { ADMIN_PASSWORD_SUFFIX, DATA_KEY_SUFFIXES, planHostStack, traefikDashboardRoute } from "./host";
+import { ADMIN_PASSWORD_SUFFIX, dataKeySuffixes, planHostStack, traefikDashboardRoute } from "./host";
 import { hostReach } from "./placement";
 import { placeOnHosts } from "./hosts";
 import { planRouteMiddlewares } from "./middlewares";
@@ -221,7 +221,7 @@ const guardsData = (name: string) => name === "authelia-storage-encryption-key" 
 /** Those, and the ones marked where they are made (an app's first admin password, topology/host.ts). */
 const guarding = (s: PlannedSecret) => s.source === "generated" && (s.guardsData || guardsData(s.name));
 /** A held key no service uses any more: kept (with a warning) if its name says it guarded data. */
-const guardedOnce = (name: string) => guardsData(name) || [ADMIN_PASSWORD_SUFFIX, ...DATA_KEY_SUFFIXES].some((suffix) => name.endsWith(suffix));
+const guardedOnce = (name: string) => guardsData(name) || [ADMIN_PASSWORD_SUFFIX, ...dataKeySuffixes()].some((suffix) => name.endsWith(suffix));
 
 /**
  * A data-guarding key held in `homelab:keys` replaces the generated one (so it survives destroy + up; `homelab up`

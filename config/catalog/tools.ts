@@ -103,7 +103,8 @@ export const tools: CatalogEntry[] = [
       port: 7575,
       linuxserver: true,
       mounts: [configMount("/appdata")],
-      // Homarr refuses to start without it: 64 hex characters (packages/common/env.ts).
+      // Homarr refuses to start without it: 64 hex characters (packages/common/env.ts). It is the AES key of every
+      // integration secret Homarr stores (packages/common/src/encryption.ts encryptSecret at v1.43.3): a data key.
       generatedEnv: {
         SECRET_ENCRYPTION_KEY: { purpose: "Homarr's encryption key for stored integration secrets", format: "hex", length: 64, guardsData: true },
       },

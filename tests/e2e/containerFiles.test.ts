@@ -7,9 +7,10 @@
 import { strict as assert } from "node:assert";
 import { REMOVE_FILE, WRITE_FILE } from "../../components/containerFiles";
 import { HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
-import { ENGINE_TIMEOUT_MS, engineRuns } from "../support/engine/engineSuite";
+import { engineRuns } from "../support/engine/engineSuite";
 import { runScript } from "../support/engine/liveFiles";
 import { connectEngine, execIn, newRunId, runPrefix } from "../support/engine/realise";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 describe("live-file scripts on a real Docker engine", function () {
   this.timeout(ENGINE_TIMEOUT_MS);

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { DOCKER_TYPES, LABELS, MappingError, RegisteredResource } from "../support/engine/engineMapping";
-import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets, realiseWithFreshSubnets } from "../support/engine/engineSuite";
+import { engineRuns, randomSubnets, realiseWithFreshSubnets } from "../support/engine/engineSuite";
 import {
   ContainerFacts,
   ReachabilityMatrix,
@@ -14,6 +14,7 @@ import {
   measureMatrix,
 } from "../support/engine/probe";
 import { Realised, connectEngine, leftovers, newRunId, realise, sweepStaleRuns, teardown } from "../support/engine/realise";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 /** What Pulumi mocks would record for a small stack: ids are mock ids, as the program sees them. */
 function fixture(): RegisteredResource[] {

@@ -10,10 +10,11 @@ import Docker from "dockerode";
 import { readStackConfig } from "../../config/load";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { LABELS, RegisteredResource } from "../support/engine/engineMapping";
-import { ENGINE_TIMEOUT_MS, engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import { applyLiveFiles, liveFileCommands } from "../support/engine/liveFiles";
 import { inspectFacts } from "../support/engine/probe";
 import { connectEngine, execIn, leftovers, newRunId, reconcile, runPrefix, teardown } from "../support/engine/realise";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";

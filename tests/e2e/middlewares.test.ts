@@ -11,10 +11,11 @@ import * as path from "node:path";
 import { SECURE_HEADERS } from "../../topology/middlewares";
 import type { Plan } from "../../topology/types";
 import { stackConfig, stackPlan } from "../support/configs";
-import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets } from "../support/engine/engineSuite";
+import { engineRuns, randomSubnets } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
 import { VISITOR_IP } from "../support/requestPath/probes";
 import { PEER_PORT, World, buildE2eImage, buildWorld } from "../support/requestPath/world";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 interface Answer {
   id: string;

@@ -23,8 +23,9 @@ import type { Plan } from "../../topology/types";
 import { PROJECT_DIR, recordProgram } from "../support/program";
 import { HARNESS_IMAGE, LABELS } from "../support/engine/engineMapping";
 import { LAB_WITH_VPN, labWithVpnPlan } from "../support/labWithVpn";
-import { ENGINE_TIMEOUT_MS, engineRuns, randomSubnets, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { engineRuns, randomSubnets, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import { connectEngine, execIn, newRunId, runPrefix } from "../support/engine/realise";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 /** A CGI answering the caller's address, as a what-is-my-ip service does (busybox httpd sets REMOTE_ADDR). */
 const ECHO_SERVER =

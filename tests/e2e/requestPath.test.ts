@@ -13,11 +13,12 @@ import { SecretValue } from "../../config/secret";
 import { AUTHELIA } from "../../config/catalog";
 import { SWAG_NGINX } from "../../topology/swag";
 import type { Plan } from "../../topology/types";
-import { ENGINE_TIMEOUT_MS, engineRuns } from "../support/engine/engineSuite";
+import { engineRuns } from "../support/engine/engineSuite";
 import { execIn, newRunId, teardown } from "../support/engine/realise";
 import { stackConfig, stackPlan } from "../support/configs";
 import { API_PATH, Probe, SPOOFED_IP, VISITOR_IP, probesFor } from "../support/requestPath/probes";
 import { SESSION, World, buildE2eImage, buildWorld, containerLog, PEER_PORT } from "../support/requestPath/world";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 interface Hop {
   url: string;

@@ -9,7 +9,7 @@ import { planOf, stackConfig } from "../support/configs";
 import { recordProgram } from "../support/program";
 import type { Plan } from "../../topology/types";
 import { DOCKER_SOCKET } from "../../topology/policy";
-import { ENGINE_TIMEOUT_MS, engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
+import { engineRuns, realiseWhenAddressesFree } from "../support/engine/engineSuite";
 import {
   ContainerFacts,
   ReachabilityMatrix,
@@ -25,6 +25,7 @@ import { connectEngine, leftovers, newRunId, runPrefix, teardown } from "../supp
 import { probeHost } from "../../cli/probe";
 import { DOCKER_API_PORTS, routedContainers } from "../../topology/probeVerdict";
 import { HARNESS_IMAGE } from "../support/engine/engineMapping";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 /**
  * `homelab audit --probe` over a realised run: no isolation finding and no broken needed path. Its VPN egress

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import { dockerLocator } from "../../cli/wire/docker";
-import { ENGINE_TIMEOUT_MS, requireEngine } from "../support/engine/engineSuite";
+import { requireEngine } from "../support/engine/engineSuite";
+import { ENGINE_TIMEOUT_MS } from "../support/timeouts";
 
 const IMAGE = process.env.HOMELAB_TEST_IMAGE ?? "homelab-test/busybox:local";
 

@@ -4,3 +4,10 @@
  * subnet case took 15-20 s there), and the CI machine has run three times slower than that.
  */
 export const PROPERTY_TIMEOUT_MS = 180_000;
+
+/**
+ * The per-test (and per-hook) timeout of suites that realise on the engine. It is a guard against a hang,
+ * not a speed target: the CI machine has run three to eight times slower than this one, and a test cut off
+ * half-way costs more than a slow one.
+ */
+export const ENGINE_TIMEOUT_MS = 300_000;

@@ -77,13 +77,6 @@ function sweepOrphansOnce(): Promise<string[]> {
 }
 
 /**
- * The per-test (and per-hook) timeout of suites that realise on the engine. It is a guard against a hang,
- * not a speed target: the CI machine has been three times slower than a workstation, and a test cut off
- * half-way costs more than a slow one.
- */
-export const ENGINE_TIMEOUT_MS = 300_000;
-
-/**
  * The gate and clean-up every engine suite needs: skips (or, in CI, fails) without an engine, and tears down
  * every run id pushed onto the returned list, also when a test failed half-way. Call it first in a describe
  * block so its `before` runs ahead of the suite's own.
