@@ -159,11 +159,15 @@ export async function execIn(docker: Docker, containerId: string, script: string
 }
 
 /**
- * Retries (bounded) a call dockerd cut off with its own "context deadline exceeded": attaching a container to a
- * swarm overlay waits for the manager's allocation, which on a loaded two-core machine overran the daemon's
- * internal deadline in one run of the two-host suite (the same file passed alone). Any other error is thrown at once.
+ * The two ways dockerd fails a container start or a network attach on a swarm overlay while the swarm is still
+ * settling, seen on the loaded two-core machine in the two-host suite (each time the same file passed alone):
+ * its own "context deadline exceeded" while the manager allocates the attachment, and "network <id> not found" on a
+ * worker that has not yet learned of an overlay the manager just created.
  */
-async function retryDeadline(call: () => Promise<unknown>, attempts = 3): Promise<void> {
+const TRANSIENT = /context deadline exceeded|network \S+ not found/i;
+
+/** Retries (bounded, with a growing pause) a start or attach that failed in a TRANSIENT way; any other error is thrown at once. */
+async function retryTransient(call: () => Promise<unknown>, attempts = 5): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await call();
@@ -171,7 +175,7 @@ async function retryDeadline(call: () => Promise<unknown>, attempts = 3): Promis
     } catch (e) {
       // A retry of a call the daemon finished after all: the container runs, the endpoint exists.
       if (i > 1 && (isStatus(e, 304) || /already exists/i.test((e as Error).message))) return;
-      if (i >= attempts || !/context deadline exceeded/i.test((e as Error).message)) throw e;
+      if (i >= attempts || !TRANSIENT.test((e as Error).message)) throw e;
       await new Promise((resolve) => setTimeout(resolve, 1000 * i));
     }
   }
@@ -408,9 +412,9 @@ async function realiseRun(resources: RegisteredResource[], options: RealiseOptio
           const spec = toEngineSpec(r, ctx) as ContainerSpec;
           const container = await docker.createContainer(spec.body);
           for (const extra of spec.extraNetworks) {
-            await retryDeadline(() => docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint }));
+            await retryTransient(() => docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint }));
           }
-          await retryDeadline(() => container.start());
+          await retryTransient(() => container.start());
           const ownerRef = spec.netnsOwnerRef;
           const rc: RealisedContainer = {
             ref: r.id,
@@ -664,9 +668,9 @@ async function reconcileRun(existingRunId: string, resources: RegisteredResource
       if (existingContainers.has(spec.body.name!) && wantedContainers.has(spec.body.name!)) continue;
       const container = await docker.createContainer(spec.body);
       for (const extra of spec.extraNetworks) {
-        await retryDeadline(() => docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint }));
+        await retryTransient(() => docker.getNetwork(extra.network).connect({ Container: container.id, EndpointConfig: extra.endpoint }));
       }
-      await retryDeadline(() => container.start());
+      await retryTransient(() => container.start());
       for (const ref of refsOf(r)) containerIds.set(ref, container.id);
       report.created.containers.push(spec.body.name!);
       if (spec.netnsOwnerRef === undefined) {
